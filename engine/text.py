@@ -1,0 +1,45 @@
+"""Vietnamese text normalization shared by the parsers and the directory.
+
+Two forms:
+- ``clean``: what we store and show: NFC, one space between words, no stray edges.
+- ``fold``: what we compare: lower case, no diacritics ("hoá" and "hóa" fold alike),
+  "đ" as "d", "&" as "va", punctuation as spaces.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_SPACE = re.compile(r"\s+")
+_PUNCT = re.compile(r"[^\w/]+")
+# Unicode line and paragraph separators and non-breaking spaces seen in copied text.
+_ODD_SPACE = re.compile(r"[\u00a0\u2028\u2029\u200b\ufeff]")
+
+
+def clean(text: str | None) -> str:
+    """NFC text with runs of white space folded to one space, stripped."""
+    if not text:
+        return ""
+    text = _ODD_SPACE.sub(" ", unicodedata.normalize("NFC", text))
+    return _SPACE.sub(" ", text).strip()
+
+
+def clean_lines(text: str | None) -> str:
+    """Like ``clean`` but keeps line breaks (one per line, blank lines dropped)."""
+    if not text:
+        return ""
+    lines = (clean(line) for line in unicodedata.normalize("NFC", text).splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str | None) -> str:
+    """A comparison key: lower case, no diacritics, '&' as 'va', punctuation as spaces."""
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    bare = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    bare = bare.replace("đ", "d").replace("&", " va ")
+    return _SPACE.sub(" ", _PUNCT.sub(" ", bare)).strip()
