@@ -2,26 +2,49 @@
 
 from __future__ import annotations
 
-import sys
+from typing import Any
 
+import click
 import typer
+from typer.core import TyperGroup
 
 from engine.errors import SauroError
 
+
+class SauroGroup(TyperGroup):
+    """Turns every SauroError into its Vietnamese message on stderr and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SauroError as error:
+            typer.echo(f"Lỗi: {error}", err=True)
+            raise click.exceptions.Exit(error.exit_code) from None
+
+
 app = typer.Typer(
     name="sauro",
+    cls=SauroGroup,
+    pretty_exceptions_enable=False,
     help="Sáu Rõ: kế hoạch vào, 6 rõ ra. Quản lý nhiệm vụ theo nguyên tắc 6 rõ.",
     no_args_is_help=True,
     add_completion=False,
 )
 
 # --- command registration (one line per command module) ---
+from engine.cli import check as _check_cmd  # noqa: E402
+from engine.cli import db as _db_cmd  # noqa: E402
+from engine.cli import plans as _plans_cmd  # noqa: E402
+from engine.cli import rules_cmd as _rules_cmd  # noqa: E402
+
+app.command("init")(_db_cmd.init)
+app.add_typer(_db_cmd.db_app, name="db")
+app.command("import")(_plans_cmd.import_command)
+app.command("check")(_check_cmd.check_command)
+app.add_typer(_rules_cmd.rules_app, name="rules")
+
 
 
 def main() -> None:
-    """Entry point: run the app and turn a SauroError into a Vietnamese message and exit 2."""
-    try:
-        app(standalone_mode=False)
-    except SauroError as error:
-        typer.echo(f"Lỗi: {error}", err=True)
-        sys.exit(error.exit_code)
+    """Entry point of the ``sauro`` command."""
+    app()

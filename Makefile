@@ -1,0 +1,38 @@
+# One command per chore. Every target builds the virtual environment first if needed.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install demo test lint bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Main job end to end on embedded defaults: a SQLite file and the YAML configs in ./config.
+demo: install
+	rm -rf demo-out && mkdir -p demo-out
+	cd demo-out && SAURO_CONFIG_DIR=../config ../$(BIN)/sauro init
+	cd demo-out && SAURO_CONFIG_DIR=../config ../$(BIN)/sauro import ../config/demo/kien_tuong_3838.docx \
+		--org kien-tuong --plan-number 3838/KH-UBND --plan-date 2023-12-28
+	cd demo-out && SAURO_CONFIG_DIR=../config ../$(BIN)/sauro check --org kien-tuong --xlsx kiem-tra-6-ro.xlsx
+	@echo "Kết quả: demo-out/sauro.db, demo-out/kiem-tra-6-ro.xlsx"
+
+test: install
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python tests/bench/check_bench.py
+
+clean:
+	rm -rf demo-out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,55 @@
+"""``sauro db …`` and ``sauro init``: schema migrations and loading the directory."""
+
+from __future__ import annotations
+
+import typer
+
+from engine.cli import common
+from engine.db import current_revision, make_engine, session_scope, upgrade
+from engine.directory_store import sync_directory
+
+db_app = typer.Typer(help="Cơ sở dữ liệu: tạo mới, nâng cấp lược đồ.", no_args_is_help=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: str = typer.Option("head", help="Phiên bản lược đồ cần nâng lên (mặc định: mới nhất)."),
+) -> None:
+    """Tạo mới hoặc nâng cấp lược đồ cơ sở dữ liệu (Alembic)."""
+    current = common.settings()
+    upgrade(current.database_url, revision)
+    typer.echo(f"Cơ sở dữ liệu đã ở phiên bản {_revision(current.database_url)}.")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """In phiên bản lược đồ hiện tại của cơ sở dữ liệu."""
+    typer.echo(_revision(common.settings().database_url) or "chưa khởi tạo")
+
+
+def _revision(url: str) -> str | None:
+    engine = make_engine(url)
+    try:
+        return current_revision(engine)
+    finally:
+        engine.dispose()
+
+
+def init() -> None:
+    """Tạo hoặc nâng cấp cơ sở dữ liệu rồi nạp danh mục đơn vị, cán bộ từ cấu hình."""
+    current = common.settings()
+    configs = common.configs(current)
+    upgrade(current.database_url)
+    engine = common.database(current)
+    with session_scope(engine) as session:
+        summary = sync_directory(
+            session=session,
+            directory=configs.directory,
+            actor=common.actor("cli:init"),
+            now=common.now(),
+        )
+    engine.dispose()
+    created = ", ".join(f"{n} {k}" for k, n in summary.created.items()) or "không có"
+    updated = ", ".join(f"{n} {k}" for k, n in summary.updated.items()) or "không có"
+    typer.echo(f"Đã khởi tạo cơ sở dữ liệu: {current.database_url}")
+    typer.echo(f"Danh mục: thêm mới {created}; cập nhật {updated}.")

@@ -1,0 +1,222 @@
+"""The domain model: many organizations in one database.
+
+A province runs all its communes on one server, so every row that belongs to an
+organization carries ``organization_id`` and every lookup is scoped by it.
+
+Tasks hold the six dimensions as structured fields (person, work + area, deadline,
+lead and coordinating units, authority, product/result) next to the raw cells they came
+from. Every change to a task is written to ``audit_log`` (append-only).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from engine.db_types import AwareDateTime
+
+
+class OrgLevel(StrEnum):
+    """Any People's Committee: commune, ward, district (or town, city) or province."""
+
+    COMMUNE = "commune"
+    WARD = "ward"
+    DISTRICT = "district"
+    PROVINCE = "province"
+
+
+class UnitKind(StrEnum):
+    """Internal units belong to the organization; external bodies are named in plans only."""
+
+    INTERNAL = "internal"
+    EXTERNAL = "external"
+
+
+class PersonRole(StrEnum):
+    """What a person is to the engine: who gets which reminders and who approves."""
+
+    CHAIRMAN = "chairman"
+    VICE_CHAIRMAN = "vice_chairman"
+    HEAD = "head"
+    OFFICER = "officer"
+
+
+class TaskState(StrEnum):
+    """Lifecycle of a task. The official status (domain.md §4) is derived from this, the
+    due date and the time: see ``engine.status``."""
+
+    OPEN = "open"
+    DONE = "done"
+    WITHDRAWN = "withdrawn"  # no longer in the plan after a re-import; kept, never deleted
+
+
+class UnitRole(StrEnum):
+    LEAD = "lead"
+    COORDINATOR = "coordinator"
+
+
+class Organization(SQLModel, table=True):
+    __tablename__ = "organization"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=255)
+    level: str = Field(max_length=16)
+    place: str = Field(default="", max_length=128)
+    parent_name: str = Field(default="", max_length=255)
+    standing_office_code: str = Field(default="", max_length=64)
+
+
+class Unit(SQLModel, table=True):
+    __tablename__ = "unit"
+    __table_args__ = (UniqueConstraint("organization_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id", index=True)
+    code: str = Field(max_length=64)
+    name: str = Field(max_length=255)
+    kind: str = Field(default=UnitKind.INTERNAL, max_length=16)
+    abbreviations: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    registered_by_import: bool = False
+
+
+class Person(SQLModel, table=True):
+    __tablename__ = "person"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id", index=True)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    name: str = Field(max_length=128)
+    title: str = Field(default="", max_length=128)
+    email: str = Field(default="", max_length=255)
+    role: str = Field(default=PersonRole.OFFICER, max_length=16)
+    active: bool = True
+
+
+class Plan(SQLModel, table=True):
+    __tablename__ = "plan"
+    __table_args__ = (UniqueConstraint("organization_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id", index=True)
+    key: str = Field(max_length=128)  # the plan number, or the file name when it has none
+    number: str = Field(default="", max_length=64)  # "3838/KH-UBND"
+    issued_on: date | None = None
+    issuer: str = Field(default="", max_length=255)
+    signer: str = Field(default="", max_length=128)
+    year: int | None = None
+    period: str = Field(default="", max_length=32)  # "2024", "2026-2030"
+    title: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    source_file: str = Field(default="", max_length=255)
+    imported_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+
+
+class Task(SQLModel, table=True):
+    __tablename__ = "task"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "key"),
+        Index("ix_task_org_plan", "organization_id", "plan_id", "position"),
+        Index("ix_task_state_due", "state", "due_date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id")
+    plan_id: int = Field(foreign_key="plan.id")
+    key: str = Field(max_length=64)  # identity within the plan across re-imports
+    ref: str = Field(default="", max_length=32)  # the plan's own numbering, "1.1"
+    position: int = 0
+    # rõ việc
+    work: str = Field(sa_column=Column(Text, nullable=False))
+    area: str | None = Field(default=None, max_length=64)
+    group_label: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    # rõ người
+    person_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    # rõ trách nhiệm
+    lead_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    lead_unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    coordinators_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    # rõ thời gian
+    deadline_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    deadline_kind: str = Field(default="none", max_length=16)
+    due_date: date | None = None
+    start_date: date | None = None
+    recurrence: str | None = Field(default=None, max_length=32)
+    deadline_resolved: bool = False
+    deadline_reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    # rõ thẩm quyền
+    assigner: str = Field(default="", max_length=255)
+    # rõ kết quả
+    product: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    result: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    evidence: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    # other cells and lifecycle
+    budget: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    state: str = Field(default=TaskState.OPEN, max_length=16)
+    completed_on: date | None = None
+    raw_cells: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    source_row: str = Field(default="", max_length=64)  # "bảng 2, dòng 5"
+    version: int = 1
+    created_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+
+
+class TaskUnit(SQLModel, table=True):
+    """A unit named in a task's lead or coordinator cell, as written and as resolved."""
+
+    __tablename__ = "task_unit"
+    __table_args__ = (Index("ix_task_unit_task", "task_id", "role", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id")
+    role: str = Field(max_length=16)
+    position: int = 0
+    text: str = Field(max_length=255)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    collective: bool = False
+
+
+class Milestone(SQLModel, table=True):
+    """One of several deadlines in one cell ("Quý II, III/2024")."""
+
+    __tablename__ = "milestone"
+    __table_args__ = (Index("ix_milestone_task", "task_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id")
+    position: int = 0
+    due_date: date
+    text: str = Field(default="", max_length=255)
+
+
+class AuditLog(SQLModel, table=True):
+    """Append-only: who changed what, when, from which value to which."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id", index=True)
+    entity: str = Field(max_length=32)  # task, plan, unit, person
+    entity_id: int
+    action: str = Field(max_length=16)  # create, update, withdraw
+    field: str = Field(default="", max_length=64)
+    old_value: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    new_value: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    actor: str = Field(max_length=128)
+    source: str = Field(default="", max_length=255)
+    at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+
+
+def require_id(record: SQLModel) -> int:
+    """The primary key of a stored record (raises when it was never flushed)."""
+    value = getattr(record, "id", None)
+    if value is None:
+        raise RuntimeError(f"{type(record).__name__} has no id: flush it first")
+    return int(value)
