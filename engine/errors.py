@@ -31,10 +31,10 @@ class Location:
             parts.append(f"dòng {self.row}")
         if self.column is not None:
             parts.append(f"cột {self.column}")
-        if self.entry:
-            parts.append(self.entry)
-        if self.field:
-            parts.append(self.field)
+        if self.entry and self.field:
+            parts.append(f"{self.entry}.{self.field}")
+        elif self.entry or self.field:
+            parts.append(self.entry or self.field or "")
         return ", ".join(parts)
 
 
