@@ -127,14 +127,7 @@ class OrganizationConfig(_Model):
 
     def localities(self) -> tuple[str, ...]:
         """Place names a unit name may end with: this place and the upper level's (folded)."""
-        parent = canonical_tokens(fold(self.parent))
-        if parent[:1] in (("ubnd",), ("hdnd",)):
-            parent = parent[1:]
-        for suffix in _SUFFIXES:
-            if parent[: len(suffix)] == suffix:
-                parent = parent[len(suffix) :]
-                break
-        return (self.place, " ".join(parent)) if parent else (self.place,)
+        return organization_localities(self.place, self.parent)
 
     def unit_resolver(self) -> UnitResolver:
         """A resolver over this organization's units (build once, reuse)."""
@@ -543,3 +536,16 @@ def _pick(found: list[PersonMatch], unit_code: str | None) -> PersonMatch | None
         return found[0]
     in_unit = [match for match in found if match[1] == unit_code]
     return in_unit[0] if len(in_unit) == 1 else None
+
+
+def organization_localities(place: str, parent: str) -> tuple[str, ...]:
+    """Place names a unit name may end with: the organization's place and its upper level's
+    ("Sở Nội vụ tỉnh Long An" is "Sở Nội vụ" for an organization under UBND tỉnh Long An)."""
+    upper = canonical_tokens(fold(parent))
+    if upper[:1] in (("ubnd",), ("hdnd",)):
+        upper = upper[1:]
+    for suffix in _SUFFIXES:
+        if upper[: len(suffix)] == suffix:
+            upper = upper[len(suffix) :]
+            break
+    return (place, " ".join(upper)) if upper else (place,)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -22,6 +23,7 @@ from engine.directory import (
     PersonResolver,
     UnitConfig,
     UnitResolver,
+    organization_localities,
 )
 from engine.errors import NotFoundError
 from engine.models import Organization, Person, PersonRole, Unit, require_id
@@ -67,7 +69,7 @@ def sync_directory(
 def _sync_organization(
     session: Session, config: OrganizationConfig, summary: SyncSummary, actor: Actor, now: datetime
 ) -> Organization:
-    values = {
+    values: dict[str, Any] = {
         "name": config.name,
         "level": str(config.level),
         "place": config.place,
@@ -95,7 +97,7 @@ def _sync_unit(
     actor: Actor,
     now: datetime,
 ) -> Unit:
-    values = {
+    values: dict[str, Any] = {
         "name": config.name,
         "kind": str(config.kind),
         "abbreviations": list(config.abbreviations),
@@ -147,7 +149,7 @@ def _sync_people(
     seen: set[tuple[int | None, str]] = set()
     for unit_id, person_config, role in _wanted_people(config, units):
         seen.add((unit_id, person_config.name))
-        values = {
+        values: dict[str, Any] = {
             "title": person_config.title,
             "email": person_config.email or "",
             "role": str(role),
@@ -229,7 +231,8 @@ def load_org_directory(session: Session, org: Organization) -> OrgDirectory:
     )
     by_id = {u.id: u for u in units}
     unit_resolver = UnitResolver.from_units(
-        (u.code, u.name, u.abbreviations, u.aliases) for u in units
+        ((u.code, u.name, u.abbreviations, u.aliases) for u in units),
+        localities=organization_localities(org.place, org.parent_name),
     )
     person_resolver = PersonResolver.from_people(
         (p.name, by_id[p.unit_id].code if p.unit_id in by_id else None) for p in people

@@ -97,21 +97,9 @@ def read_drafts(options: ImportOptions, configs: Configs, directory: OrgDirector
     rows = parse_rows(layout, source=source)
     year, year_source = _plan_year(options, rows)
     areas = AreaResolver(configs.areas)
-    patterns = configs.rules.collective_regexes
     keys = _task_keys(rows)
     drafts = [
-        TaskDraft(
-            key=key,
-            position=position,
-            row=row,
-            area=areas.resolve(row.area_text) or areas.resolve(row.group),
-            deadline=parse_deadline(row.deadline, year=year, task_text=row.work),
-            lead=split_units(row.lead, resolver=directory.unit_resolver, collective_patterns=patterns),
-            coordinators=split_units(
-                row.coordinators, resolver=directory.unit_resolver, collective_patterns=patterns
-            ),
-            person=directory.person_resolver.resolve(row.person) if row.person else None,
-        )
+        _draft(key, position, row, year, configs, directory, areas)
         for position, (key, row) in enumerate(zip(keys, rows, strict=True), start=1)
     ]
     unknown = sorted({m.text for d in drafts for m in (*d.lead, *d.coordinators) if _unknown(m)})
@@ -122,6 +110,32 @@ def read_drafts(options: ImportOptions, configs: Configs, directory: OrgDirector
         drafts=drafts,
         unknown_units=unknown,
         dry_run=options.dry_run,
+    )
+
+
+def _draft(
+    key: str,
+    position: int,
+    row: ParsedRow,
+    year: int | None,
+    configs: Configs,
+    directory: OrgDirectory,
+    areas: AreaResolver,
+) -> TaskDraft:
+    patterns = configs.rules.collective_regexes
+    resolver = directory.unit_resolver
+    lead = split_units(row.lead, resolver=resolver, collective_patterns=patterns)
+    lead_code = lead[0].unit_code if len(lead) == 1 else None
+    person = directory.person_resolver.resolve(row.person, unit_code=lead_code) if row.person else None
+    return TaskDraft(
+        key=key,
+        position=position,
+        row=row,
+        area=areas.resolve(row.area_text) or areas.resolve(row.group),
+        deadline=parse_deadline(row.deadline, year=year, task_text=row.work),
+        lead=lead,
+        coordinators=split_units(row.coordinators, resolver=resolver, collective_patterns=patterns),
+        person=person,
     )
 
 

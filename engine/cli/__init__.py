@@ -34,6 +34,7 @@ app = typer.Typer(
 # --- command registration (one line per command module) ---
 from engine.cli import check as _check_cmd  # noqa: E402
 from engine.cli import db as _db_cmd  # noqa: E402
+from engine.cli import deadline as _deadline_cmd  # noqa: E402
 from engine.cli import plans as _plans_cmd  # noqa: E402
 from engine.cli import rules_cmd as _rules_cmd  # noqa: E402
 
@@ -42,6 +43,7 @@ app.add_typer(_db_cmd.db_app, name="db")
 app.command("import")(_plans_cmd.import_command)
 app.command("check")(_check_cmd.check_command)
 app.add_typer(_rules_cmd.rules_app, name="rules")
+app.command("deadline")(_deadline_cmd.deadline)
 
 
 
