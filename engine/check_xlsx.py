@@ -56,7 +56,9 @@ def _write_grid(sheet: Worksheet, checks: Sequence[TaskCheck], rules: RulesConfi
     _header(sheet, titles, [16, 7, 60, *([11] * len(Dimension)), 10])
     for check in checks:
         marks = ["Đạt" if check.clear[d] else "Chưa" for d in Dimension]
-        sheet.append([check.plan, check.ref, check.work, *marks, "Đạt" if check.all_clear else "Chưa"])
+        sheet.append(
+            [check.plan, check.ref, check.work, *marks, "Đạt" if check.all_clear else "Chưa"]
+        )
         for cell in sheet[sheet.max_row]:
             cell.font = Font(name=_FONT, size=11)
             cell.border = _BORDER

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
 from engine import audit
 from engine.audit import Actor
@@ -27,6 +27,8 @@ from engine.directory import (
 )
 from engine.errors import NotFoundError
 from engine.models import Organization, Person, PersonRole, Unit, require_id
+
+_Record = TypeVar("_Record", bound=SQLModel)
 
 
 @dataclass
@@ -58,64 +60,116 @@ def sync_directory(
     *, session: Session, directory: DirectoryConfig, actor: Actor, now: datetime
 ) -> SyncSummary:
     """Insert or update every organization, unit and person of ``directory``."""
-    summary = SyncSummary()
+    sync = _DirectorySync(session, actor, now)
     for org_config in directory.organizations:
-        org = _sync_organization(session, org_config, summary, actor, now)
-        units = {u.code: _sync_unit(session, require_id(org), u, summary, actor, now) for u in org_config.units}
-        _sync_people(session, require_id(org), org_config, units, summary, actor, now)
-    return summary
+        org_id = sync.organization(org_config)
+        units = {u.code: sync.unit(org_id, u) for u in org_config.units}
+        sync.people(org_id, org_config, units)
+    return sync.summary
 
 
-def _sync_organization(
-    session: Session, config: OrganizationConfig, summary: SyncSummary, actor: Actor, now: datetime
-) -> Organization:
-    values: dict[str, Any] = {
-        "name": config.name,
-        "level": str(config.level),
-        "place": config.place,
-        "parent_name": config.parent,
-        "standing_office_code": config.standing_office,
-    }
-    org = session.exec(select(Organization).where(Organization.code == config.code)).first()
-    if org is None:
-        org = Organization(code=config.code, **values)
-        session.add(org)
-        session.flush()
-        _audit_create(session, require_id(org), "organization", require_id(org), actor, now)
-        summary.count(summary.created, "organization")
-        return org
-    changes = audit.apply_changes(org, values)
-    _audit_update(session, require_id(org), "organization", require_id(org), changes, summary, actor, now)
-    return org
+@dataclass
+class _DirectorySync:
+    """One sync run: upserts records and audits every change it makes."""
 
+    session: Session
+    actor: Actor
+    now: datetime
+    summary: SyncSummary = field(default_factory=SyncSummary)
 
-def _sync_unit(
-    session: Session,
-    org_id: int,
-    config: UnitConfig,
-    summary: SyncSummary,
-    actor: Actor,
-    now: datetime,
-) -> Unit:
-    values: dict[str, Any] = {
-        "name": config.name,
-        "kind": str(config.kind),
-        "abbreviations": list(config.abbreviations),
-        "aliases": list(config.aliases),
-    }
-    unit = session.exec(
-        select(Unit).where(Unit.organization_id == org_id, Unit.code == config.code)
-    ).first()
-    if unit is None:
-        unit = Unit(organization_id=org_id, code=config.code, **values)
-        session.add(unit)
-        session.flush()
-        _audit_create(session, org_id, "unit", require_id(unit), actor, now)
-        summary.count(summary.created, "unit")
+    def organization(self, config: OrganizationConfig) -> int:
+        values: dict[str, Any] = {
+            "name": config.name,
+            "level": str(config.level),
+            "place": config.place,
+            "parent_name": config.parent,
+            "standing_office_code": config.standing_office,
+        }
+        org = self.session.exec(
+            select(Organization).where(Organization.code == config.code)
+        ).first()
+        if org is None:
+            org = self._create(Organization(code=config.code, **values), None)
+            return require_id(org)
+        self._update(org, require_id(org), values)
+        return require_id(org)
+
+    def unit(self, org_id: int, config: UnitConfig) -> Unit:
+        values: dict[str, Any] = {
+            "name": config.name,
+            "kind": str(config.kind),
+            "abbreviations": list(config.abbreviations),
+            "aliases": list(config.aliases),
+        }
+        unit = self.session.exec(
+            select(Unit).where(Unit.organization_id == org_id, Unit.code == config.code)
+        ).first()
+        if unit is None:
+            return self._create(Unit(organization_id=org_id, code=config.code, **values), org_id)
+        self._update(unit, org_id, values)
         return unit
-    changes = audit.apply_changes(unit, values)
-    _audit_update(session, org_id, "unit", require_id(unit), changes, summary, actor, now)
-    return unit
+
+    def people(self, org_id: int, config: OrganizationConfig, units: dict[str, Unit]) -> None:
+        stored = {
+            (p.unit_id, p.name): p
+            for p in self.session.exec(select(Person).where(Person.organization_id == org_id))
+        }
+        wanted = _wanted_people(config, units)
+        for unit_id, person_config, role in wanted:
+            values: dict[str, Any] = {
+                "title": person_config.title,
+                "email": person_config.email or "",
+                "role": str(role),
+                "active": True,
+            }
+            person = stored.get((unit_id, person_config.name))
+            if person is None:
+                new = Person(organization_id=org_id, unit_id=unit_id, name=person_config.name)
+                self._create(new, org_id, values)
+            else:
+                self._update(person, org_id, values)
+        kept = {(unit_id, p.name) for unit_id, p, _ in wanted}
+        for key, person in stored.items():
+            if key not in kept and person.active:
+                self._update(person, org_id, {"active": False})
+
+    def _create(
+        self, record: _Record, org_id: int | None, values: dict[str, Any] | None = None
+    ) -> _Record:
+        for name, value in (values or {}).items():
+            setattr(record, name, value)
+        self.session.add(record)
+        self.session.flush()
+        entity = str(type(record).__tablename__)
+        self._audit(org_id or require_id(record), entity, require_id(record), "create", ())
+        self.summary.count(self.summary.created, entity)
+        return record
+
+    def _update(self, record: SQLModel, org_id: int, values: dict[str, Any]) -> None:
+        changes = audit.apply_changes(record, values)
+        if changes:
+            entity = str(type(record).__tablename__)
+            self._audit(org_id, entity, require_id(record), "update", changes)
+            self.summary.count(self.summary.updated, entity)
+
+    def _audit(
+        self,
+        org_id: int,
+        entity: str,
+        entity_id: int,
+        action: str,
+        changes: Sequence[audit.Change],
+    ) -> None:
+        audit.record(
+            self.session,
+            organization_id=org_id,
+            entity=entity,
+            entity_id=entity_id,
+            action=action,
+            changes=changes,
+            actor=self.actor,
+            now=self.now,
+        )
 
 
 def _wanted_people(
@@ -131,84 +185,6 @@ def _wanted_people(
             wanted.append((unit_id, unit_config.head, PersonRole.HEAD))
         wanted.extend((unit_id, p, PersonRole.OFFICER) for p in unit_config.people)
     return wanted
-
-
-def _sync_people(
-    session: Session,
-    org_id: int,
-    config: OrganizationConfig,
-    units: dict[str, Unit],
-    summary: SyncSummary,
-    actor: Actor,
-    now: datetime,
-) -> None:
-    stored = {
-        (p.unit_id, p.name): p
-        for p in session.exec(select(Person).where(Person.organization_id == org_id))
-    }
-    seen: set[tuple[int | None, str]] = set()
-    for unit_id, person_config, role in _wanted_people(config, units):
-        seen.add((unit_id, person_config.name))
-        values: dict[str, Any] = {
-            "title": person_config.title,
-            "email": person_config.email or "",
-            "role": str(role),
-            "active": True,
-        }
-        person = stored.get((unit_id, person_config.name))
-        if person is None:
-            person = Person(organization_id=org_id, unit_id=unit_id, name=person_config.name, **values)
-            session.add(person)
-            session.flush()
-            _audit_create(session, org_id, "person", require_id(person), actor, now)
-            summary.count(summary.created, "person")
-            continue
-        changes = audit.apply_changes(person, values)
-        _audit_update(session, org_id, "person", require_id(person), changes, summary, actor, now)
-    for key, person in stored.items():
-        if key not in seen and person.active:
-            changes = audit.apply_changes(person, {"active": False})
-            _audit_update(session, org_id, "person", require_id(person), changes, summary, actor, now)
-
-
-def _audit_create(
-    session: Session, org_id: int, entity: str, entity_id: int, actor: Actor, now: datetime
-) -> None:
-    audit.record(
-        session,
-        organization_id=org_id,
-        entity=entity,
-        entity_id=entity_id,
-        action="create",
-        changes=(),
-        actor=actor,
-        now=now,
-    )
-
-
-def _audit_update(
-    session: Session,
-    org_id: int,
-    entity: str,
-    entity_id: int,
-    changes: Sequence[audit.Change],
-    summary: SyncSummary,
-    actor: Actor,
-    now: datetime,
-) -> None:
-    if not changes:
-        return
-    audit.record(
-        session,
-        organization_id=org_id,
-        entity=entity,
-        entity_id=entity_id,
-        action="update",
-        changes=changes,
-        actor=actor,
-        now=now,
-    )
-    summary.count(summary.updated, entity)
 
 
 def get_organization(session: Session, code: str) -> Organization:

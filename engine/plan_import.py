@@ -99,7 +99,15 @@ def read_drafts(options: ImportOptions, configs: Configs, directory: OrgDirector
     areas = AreaResolver(configs.areas)
     keys = _task_keys(rows)
     drafts = [
-        _draft(key, position, row, year, configs, directory, areas)
+        _draft(
+            key,
+            position=position,
+            row=row,
+            year=year,
+            configs=configs,
+            directory=directory,
+            areas=areas,
+        )
         for position, (key, row) in enumerate(zip(keys, rows, strict=True), start=1)
     ]
     unknown = sorted({m.text for d in drafts for m in (*d.lead, *d.coordinators) if _unknown(m)})
@@ -115,6 +123,7 @@ def read_drafts(options: ImportOptions, configs: Configs, directory: OrgDirector
 
 def _draft(
     key: str,
+    *,
     position: int,
     row: ParsedRow,
     year: int | None,
@@ -126,7 +135,9 @@ def _draft(
     resolver = directory.unit_resolver
     lead = split_units(row.lead, resolver=resolver, collective_patterns=patterns)
     lead_code = lead[0].unit_code if len(lead) == 1 else None
-    person = directory.person_resolver.resolve(row.person, unit_code=lead_code) if row.person else None
+    person = (
+        directory.person_resolver.resolve(row.person, unit_code=lead_code) if row.person else None
+    )
     return TaskDraft(
         key=key,
         position=position,
@@ -152,8 +163,10 @@ def import_plan(
         result.registered_units = _register_units(session, directory, result, actor, now)
         directory = load_org_directory(session, org)
         result = _with_registered(read_drafts(options, configs, directory), result)
-    plan = _upsert_plan(session, directory, options, result, actor, now)
-    _store_tasks(session, plan, directory, result, actor, now)
+    plan = _upsert_plan(
+        session, directory=directory, options=options, result=result, actor=actor, now=now
+    )
+    _store_tasks(session, plan=plan, directory=directory, result=result, actor=actor, now=now)
     return result
 
 
@@ -232,6 +245,7 @@ def _free_code(code: str, taken: set[str]) -> str:
 
 def _upsert_plan(
     session: Session,
+    *,
     directory: OrgDirectory,
     options: ImportOptions,
     result: ImportResult,
@@ -294,8 +308,8 @@ def _assigner(directory: OrgDirectory) -> str:
 
 def _task_values(draft: TaskDraft, directory: OrgDirectory) -> dict[str, Any]:
     row, deadline = draft.row, draft.deadline
-    leads = [m for m in draft.lead if m.unit_code]
-    lead_unit = directory.units.get(leads[0].unit_code or "") if len(draft.lead) == 1 else None
+    single = draft.lead[0] if len(draft.lead) == 1 else None
+    lead_unit = directory.units.get(single.unit_code or "") if single else None
     return {
         "ref": row.ref,
         "position": draft.position,
@@ -334,6 +348,7 @@ def _personrequire_id(draft: TaskDraft, directory: OrgDirectory) -> int | None:
 
 def _store_tasks(
     session: Session,
+    *,
     plan: Plan,
     directory: OrgDirectory,
     result: ImportResult,
@@ -350,7 +365,7 @@ def _store_tasks(
             task.created_at = task.updated_at = now
             session.add(task)
             session.flush()
-            _audit_task(session, task, "create", [], actor, now)
+            _audit_task(session, task=task, action="create", changes=[], actor=actor, now=now)
             _store_parts(session, task, draft, directory)
             result.created += 1
             continue
@@ -362,19 +377,22 @@ def _store_tasks(
             continue
         task.version += 1
         task.updated_at = now
-        _audit_task(session, task, "update", changes, actor, now)
+        _audit_task(session, task=task, action="update", changes=changes, actor=actor, now=now)
         _store_parts(session, task, draft, directory)
         result.updated += 1
     for task in existing.values():
         if task.state != TaskState.WITHDRAWN:
             changes = audit.apply_changes(task, {"state": str(TaskState.WITHDRAWN)})
             task.updated_at = now
-            _audit_task(session, task, "withdraw", changes, actor, now)
+            _audit_task(
+                session, task=task, action="withdraw", changes=changes, actor=actor, now=now
+            )
             result.withdrawn += 1
 
 
 def _audit_task(
     session: Session,
+    *,
     task: Task,
     action: str,
     changes: Sequence[audit.Change],
@@ -417,4 +435,3 @@ def _store_parts(session: Session, task: Task, draft: TaskDraft, directory: OrgD
                 task_id=task_id, position=position, due_date=milestone.due, text=milestone.text
             )
         )
-

@@ -46,7 +46,6 @@ app.add_typer(_rules_cmd.rules_app, name="rules")
 app.command("deadline")(_deadline_cmd.deadline)
 
 
-
 def main() -> None:
     """Entry point of the ``sauro`` command."""
     app()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -18,14 +19,27 @@ _WORK_WIDTH = 48
 
 
 def check_command(
-    org: str | None = typer.Option(None, "--org", help="Mã đơn vị hành chính (mặc định theo cấu hình)."),
-    all_orgs: bool = typer.Option(False, "--all", help="Kiểm tra mọi đơn vị hành chính trong cơ sở dữ liệu."),
-    plan: str | None = typer.Option(None, "--plan", help="Số kế hoạch (hoặc tên tệp khi kế hoạch không có số)."),
-    as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON: một đối tượng mỗi nhiệm vụ."),
-    xlsx: Path | None = typer.Option(None, "--xlsx", help="Ghi kết quả ra bảng tính Excel để in."),
-    strict: bool = typer.Option(False, "--strict", help="Trả mã thoát 1 khi có nhiệm vụ chưa đủ 6 rõ."),
+    org: Annotated[
+        str | None, typer.Option("--org", help="Mã đơn vị hành chính (mặc định theo cấu hình).")
+    ] = None,
+    all_orgs: Annotated[
+        bool, typer.Option("--all", help="Kiểm tra mọi đơn vị hành chính trong cơ sở dữ liệu.")
+    ] = False,
+    plan: Annotated[
+        str | None,
+        typer.Option("--plan", help="Số kế hoạch (hoặc tên tệp khi kế hoạch không có số)."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="In kết quả dạng JSON: một đối tượng mỗi nhiệm vụ.")
+    ] = False,
+    xlsx: Annotated[
+        Path | None, typer.Option("--xlsx", help="Ghi kết quả ra bảng tính Excel để in.")
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Trả mã thoát 1 khi có nhiệm vụ chưa đủ 6 rõ.")
+    ] = False,
 ) -> None:
-    """Kiểm tra 6 rõ cho các nhiệm vụ: rõ người, rõ việc, rõ thời gian, rõ trách nhiệm, rõ thẩm quyền, rõ kết quả."""
+    """Kiểm tra 6 rõ: rõ người, rõ việc, rõ thời gian, rõ trách nhiệm, rõ thẩm quyền, rõ kết quả."""
     current = common.settings()
     configs = common.configs(current)
     org_code = None if all_orgs else common.default_org(configs, org)
@@ -52,9 +66,9 @@ def _print_table(checks: list[TaskCheck], rules: RulesConfig) -> None:
         typer.echo("Không có nhiệm vụ nào để kiểm tra. Hãy nhập kế hoạch bằng 'sauro import'.")
         return
     short = [rules.labels[d].removeprefix("Rõ ").removeprefix("rõ ") for d in Dimension]
-    typer.echo(f"{'TT':<7} {'Nhiệm vụ':<{_WORK_WIDTH}} " + " ".join(f"{s[:10]:^10}" for s in short))
+    typer.echo(f"{'TT':<7} {'Nhiệm vụ':<{_WORK_WIDTH}} " + " ".join(f"{s[:11]:^11}" for s in short))
     for check in checks:
-        marks = " ".join(f"{'✓' if check.clear[d] else '✗':^10}" for d in Dimension)
+        marks = " ".join(f"{'✓' if check.clear[d] else '✗':^11}" for d in Dimension)
         typer.echo(f"{check.ref[:7]:<7} {_cut(check.work):<{_WORK_WIDTH}} {marks}")
     typer.echo("")
     for dimension in Dimension:

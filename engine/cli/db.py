@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from engine.cli import common
 from engine.db import current_revision, make_engine, session_scope, upgrade
 from engine.directory_store import sync_directory
 
+_NOUNS = {"organization": "đơn vị hành chính", "unit": "cơ quan, đơn vị", "person": "cán bộ"}
+
 db_app = typer.Typer(help="Cơ sở dữ liệu: tạo mới, nâng cấp lược đồ.", no_args_is_help=True)
 
 
 @db_app.command("upgrade")
 def db_upgrade(
-    revision: str = typer.Option("head", help="Phiên bản lược đồ cần nâng lên (mặc định: mới nhất)."),
+    revision: Annotated[
+        str, typer.Option(help="Phiên bản lược đồ cần nâng lên (mặc định: mới nhất).")
+    ] = "head",
 ) -> None:
     """Tạo mới hoặc nâng cấp lược đồ cơ sở dữ liệu (Alembic)."""
     current = common.settings()
@@ -49,7 +55,7 @@ def init() -> None:
             now=common.now(),
         )
     engine.dispose()
-    created = ", ".join(f"{n} {k}" for k, n in summary.created.items()) or "không có"
-    updated = ", ".join(f"{n} {k}" for k, n in summary.updated.items()) or "không có"
+    created = ", ".join(f"{n} {_NOUNS[k]}" for k, n in summary.created.items()) or "không có"
+    updated = ", ".join(f"{n} {_NOUNS[k]}" for k, n in summary.updated.items()) or "không có"
     typer.echo(f"Đã khởi tạo cơ sở dữ liệu: {current.database_url}")
     typer.echo(f"Danh mục: thêm mới {created}; cập nhật {updated}.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -15,17 +15,31 @@ from engine.plan_import import ImportOptions, ImportResult, TaskDraft, import_pl
 
 
 def import_command(
-    file: Path = typer.Argument(..., help="Tệp kế hoạch: .docx, .xlsx hoặc .csv (UTF-8)."),
-    org: str | None = typer.Option(None, "--org", help="Mã đơn vị hành chính (mặc định theo cấu hình)."),
-    plan_number: str = typer.Option("", "--plan-number", help="Số kế hoạch, ví dụ 3838/KH-UBND."),
-    plan_date: str | None = typer.Option(None, "--plan-date", help="Ngày ban hành, YYYY-MM-DD."),
-    year: int | None = typer.Option(None, "--year", help="Năm kế hoạch, dùng khi ô thời hạn không ghi năm."),
-    register_units: bool = typer.Option(
-        False, "--register-units", help="Thêm vào danh mục những đơn vị chưa có."
-    ),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Chỉ đọc và hiển thị, không ghi gì."),
-    table: int | None = typer.Option(None, "--table", help="Số thứ tự bảng nhiệm vụ trong tệp."),
-    as_json: bool = typer.Option(False, "--json", help="In các nhiệm vụ đã đọc dưới dạng JSON."),
+    file: Annotated[Path, typer.Argument(help="Tệp kế hoạch: .docx, .xlsx hoặc .csv (UTF-8).")],
+    org: Annotated[
+        str | None, typer.Option("--org", help="Mã đơn vị hành chính (mặc định theo cấu hình).")
+    ] = None,
+    plan_number: Annotated[
+        str, typer.Option("--plan-number", help="Số kế hoạch, ví dụ 3838/KH-UBND.")
+    ] = "",
+    plan_date: Annotated[
+        str | None, typer.Option("--plan-date", help="Ngày ban hành, YYYY-MM-DD.")
+    ] = None,
+    year: Annotated[
+        int | None, typer.Option("--year", help="Năm kế hoạch, dùng khi ô thời hạn không ghi năm.")
+    ] = None,
+    register_units: Annotated[
+        bool, typer.Option("--register-units", help="Thêm vào danh mục những đơn vị chưa có.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Chỉ đọc và hiển thị, không ghi gì.")
+    ] = False,
+    table: Annotated[
+        int | None, typer.Option("--table", help="Số thứ tự bảng nhiệm vụ trong tệp.")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="In các nhiệm vụ đã đọc dưới dạng JSON.")
+    ] = False,
 ) -> None:
     """Nhập bảng phân công nhiệm vụ của kế hoạch vào cơ sở dữ liệu (một giao dịch)."""
     current = common.settings()
@@ -55,7 +69,9 @@ def import_command(
     finally:
         engine.dispose()
     if as_json:
-        typer.echo(json.dumps([_draft_json(d) for d in result.drafts], ensure_ascii=False, indent=2))
+        typer.echo(
+            json.dumps([_draft_json(d) for d in result.drafts], ensure_ascii=False, indent=2)
+        )
     else:
         _print_summary(result, file)
 
@@ -66,7 +82,9 @@ def _date(text: str | None) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise typer.BadParameter(f"'{text}' không phải ngày dạng YYYY-MM-DD", param_hint="--plan-date") from None
+        raise typer.BadParameter(
+            f"'{text}' không phải ngày dạng YYYY-MM-DD", param_hint="--plan-date"
+        ) from None
 
 
 def _draft_json(draft: TaskDraft) -> dict[str, Any]:
@@ -103,7 +121,9 @@ def _mention(mention: Any) -> dict[str, Any]:
 
 def _print_summary(result: ImportResult, file: Path) -> None:
     verb = "Sẽ nhập" if result.dry_run else "Đã nhập"
-    typer.echo(f"{verb} {len(result.drafts)} nhiệm vụ từ {file.name} (kế hoạch '{result.plan_key}').")
+    typer.echo(
+        f"{verb} {len(result.drafts)} nhiệm vụ từ {file.name} (kế hoạch '{result.plan_key}')."
+    )
     typer.echo(f"Năm kế hoạch: {result.year or 'không rõ'} ({result.year_source}).")
     if not result.dry_run:
         typer.echo(
