@@ -6,9 +6,9 @@ those tasks), builds ``TaskFacts`` and runs ``rules.six_clear.evaluate`` on each
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 from typing import Any
 
@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 from engine.models import Organization, Person, Plan, Task, TaskState, TaskUnit, Unit, UnitRole
 from rules.facts import Dimension, Finding, TaskFacts, UnitMention
 from rules.schema import RulesConfig
-from rules.six_clear import clear_map, evaluate
+from rules.six_clear import Evaluator, clear_map
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,47 +67,45 @@ def check_tasks(
     """Check every current task of an organization (or all, with ``org_code=None``)."""
     rows = connection.execute(_task_query(org_code, plan_key)).all()
     mentions = _mentions(connection, org_code, plan_key)
-    return [_judge(row, mentions.get(row.id, ((), ())), rules) for row in rows]
+    evaluator = Evaluator(rules)
+    none: tuple[tuple[UnitMention, ...], tuple[UnitMention, ...]] = ((), ())
+    return [_judge(row, mentions.get(row[0], none), evaluator) for row in rows]
 
 
 def _judge(
-    row: Any, parts: tuple[tuple[UnitMention, ...], tuple[UnitMention, ...]], rules: RulesConfig
+    row: Any, parts: tuple[tuple[UnitMention, ...], tuple[UnitMention, ...]], evaluator: Evaluator
 ) -> TaskCheck:
+    (task_id, ref, work, area, person_text, person_name, person_unit, lead_text,
+     deadline_text, deadline_kind, deadline_resolved, deadline_reason, due, assigner,
+     product, state, result, evidence, number, issued_on, plan, org) = row  # fmt: skip
     facts = TaskFacts(
-        ref=row.ref,
-        work=row.work,
-        area=row.area,
-        person_text=row.person_text,
-        person_name=row.person_name,
-        person_unit=row.person_unit,
-        lead_text=row.lead_text,
+        ref=ref,
+        work=work,
+        area=area,
+        person_text=person_text,
+        person_name=person_name,
+        person_unit=person_unit,
+        lead_text=lead_text,
         lead_units=parts[0],
         coordinators=parts[1],
-        deadline_text=row.deadline_text,
-        deadline_kind=row.deadline_kind,
-        deadline_resolved=row.deadline_resolved,
-        deadline_reason=row.deadline_reason,
-        due=row.due_date,
-        plan_date=row.issued_on,
-        assigner=row.assigner,
-        basis=plan_basis(row.number, row.issued_on),
-        product=row.product,
-        done=row.state == TaskState.DONE,
-        result=row.result,
-        evidence=row.evidence,
+        deadline_text=deadline_text,
+        deadline_kind=deadline_kind,
+        deadline_resolved=deadline_resolved,
+        deadline_reason=deadline_reason,
+        due=due,
+        plan_date=issued_on,
+        assigner=assigner,
+        basis=plan_basis(number, issued_on),
+        product=product,
+        done=state == TaskState.DONE,
+        result=result,
+        evidence=evidence,
     )
-    findings = evaluate(facts, rules)
-    return TaskCheck(
-        task_id=row.id,
-        organization=row.org_code,
-        plan=row.plan_key,
-        ref=row.ref,
-        work=row.work,
-        clear=clear_map(findings),
-        findings=findings,
-    )
+    findings = evaluator.evaluate(facts)
+    return TaskCheck(task_id, org, plan, ref, work, clear_map(findings), findings)
 
 
+@lru_cache(maxsize=4096)
 def plan_basis(number: str, issued_on: date | None) -> str:
     """The legal basis of a plan's tasks: "Kế hoạch số 3838/KH-UBND ngày 28/12/2023"."""
     if not number or issued_on is None:
@@ -167,15 +165,23 @@ def _mentions(
 def _group(
     rows: Iterable[Any],
 ) -> dict[int, tuple[tuple[UnitMention, ...], tuple[UnitMention, ...]]]:
-    leads: dict[int, list[UnitMention]] = defaultdict(list)
-    coordinators: dict[int, list[UnitMention]] = defaultdict(list)
+    """Rows ordered by task, role, position -> per task (leads, coordinators)."""
+    grouped: dict[int, tuple[tuple[UnitMention, ...], tuple[UnitMention, ...]]] = {}
+    seen: dict[tuple[str, str | None, bool], UnitMention] = {}  # one object per distinct mention
+    current, leads, coordinators = None, [], []
     for task_id, role, text, code, collective in rows:
-        target = leads if role == UnitRole.LEAD else coordinators
-        target[task_id].append(UnitMention(text, code, bool(collective)))
-    return {
-        task_id: (tuple(leads.get(task_id, ())), tuple(coordinators.get(task_id, ())))
-        for task_id in leads.keys() | coordinators.keys()
-    }
+        if task_id != current:
+            if current is not None:
+                grouped[current] = (tuple(leads), tuple(coordinators))
+            current, leads, coordinators = task_id, [], []
+        key = (text, code, bool(collective))
+        mention = seen.get(key)
+        if mention is None:
+            mention = seen[key] = UnitMention(*key)
+        (leads if role == UnitRole.LEAD else coordinators).append(mention)
+    if current is not None:
+        grouped[current] = (tuple(leads), tuple(coordinators))
+    return grouped
 
 
 def summarize(checks: Iterable[TaskCheck]) -> Iterator[tuple[Dimension, int, int]]:

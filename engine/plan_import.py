@@ -94,9 +94,9 @@ def read_drafts(options: ImportOptions, configs: Configs, directory: OrgDirector
     """Read the file into drafts without touching the database."""
     source = options.path.name
     layout = find_task_table(read_tables(options.path), configs.columns, table=options.table)
-    rows = parse_rows(layout, source=source)
-    year, year_source = _plan_year(options, rows)
     areas = AreaResolver(configs.areas)
+    rows = parse_rows(layout, source=source, areas=areas)
+    year, year_source = _plan_year(options, rows)
     keys = _task_keys(rows)
     drafts = [
         _draft(

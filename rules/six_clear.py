@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from collections.abc import Callable
 from functools import lru_cache
 
 from engine.text import clean, clean_lines, fold
 from rules.facts import Dimension, Finding, Severity, TaskFacts, UnitMention
-from rules.schema import RulesConfig
+from rules.schema import RulesConfig, template_placeholders
 
 LIST_SEPARATOR = "; "
 _MAX_QUOTED = 120  # longest work text quoted in a message before it is shortened
@@ -64,9 +65,98 @@ def evaluate(task: TaskFacts, config: RulesConfig) -> list[Finding]:
     return findings
 
 
+class Evaluator:
+    """``evaluate`` for many tasks at once (a plan, a province).
+
+    Each dimension's findings are memoized on the facts that dimension reads, so a lead
+    cell, deadline cell, product or authority repeated across thousands of tasks is judged
+    once. The work text is nearly unique per task, so work is always judged afresh. When an
+    administrator's template quotes ``{ref}``, the task's reference joins that dimension's
+    key, so a message never names another task.
+    """
+
+    _MEMO_LIMIT = 200_000  # entries per dimension; past it, new keys are judged unmemoized
+
+    def __init__(self, config: RulesConfig) -> None:
+        self.config = config
+        self._by_ref = {dimension: _quotes_ref(config, dimension) for dimension in Dimension}
+        self._memo: dict[Dimension, dict[tuple[object, ...], tuple[Finding, ...]]] = {
+            dimension: {} for dimension in Dimension
+        }
+
+    def evaluate(self, task: TaskFacts) -> list[Finding]:
+        """The same findings as ``evaluate(task, config)``, in the same order."""
+        t, out = task, []  # unrolled on purpose: this runs once per task of a province
+        self._memoized(
+            Dimension.PERSON,
+            _check_person,
+            t,
+            out,
+            (t.person_text, t.person_name, t.person_unit, t.lead_text, t.lead_units),
+        )
+        _check_work(t, self.config, out)
+        self._memoized(
+            Dimension.DEADLINE,
+            _check_deadline,
+            t,
+            out,
+            (
+                t.deadline_text,
+                t.deadline_kind,
+                t.deadline_resolved,
+                t.deadline_reason,
+                t.due,
+                t.plan_date,
+            ),
+        )
+        self._memoized(
+            Dimension.RESPONSIBILITY,
+            _check_responsibility,
+            t,
+            out,
+            (t.lead_text, t.lead_units, t.coordinators),
+        )
+        self._memoized(Dimension.AUTHORITY, _check_authority, t, out, (t.assigner, t.basis))
+        self._memoized(
+            Dimension.RESULT, _check_result, t, out, (t.product, t.done, t.result, t.evidence)
+        )
+        return out  # fmt: skip
+
+    def _memoized(
+        self,
+        dimension: Dimension,
+        check: Callable[[TaskFacts, RulesConfig, list[Finding]], None],
+        task: TaskFacts,
+        out: list[Finding],
+        key: tuple[object, ...],
+    ) -> None:
+        if self._by_ref[dimension]:
+            key = (*key, task.ref)
+        memo = self._memo[dimension]
+        found = memo.get(key)
+        if found is None:
+            fresh: list[Finding] = []
+            check(task, self.config, fresh)
+            found = tuple(fresh)
+            if len(memo) < self._MEMO_LIMIT:
+                memo[key] = found
+        out.extend(found)
+
+
+def _quotes_ref(config: RulesConfig, dimension: Dimension) -> bool:
+    return any(
+        "ref" in template_placeholders(r.message) | template_placeholders(r.fix)
+        for r in config.renderings.values()
+        if r.dimension is dimension
+    )
+
+
+_ALL_CLEAR: dict[Dimension, bool] = dict.fromkeys(Dimension, True)
+
+
 def clear_map(findings: list[Finding]) -> dict[Dimension, bool]:
     """Each dimension -> clear? A dimension is clear when it has no ERROR finding."""
-    clear = dict.fromkeys(Dimension, True)
+    clear = _ALL_CLEAR.copy()
     for finding in findings:
         if finding.severity is Severity.ERROR:
             clear[finding.dimension] = False

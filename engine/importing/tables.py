@@ -1,6 +1,6 @@
 """Read a plan file (.docx, .xlsx, .csv) into raw tables of cleaned text.
 
-This is the only module of the import that touches the file system. Everything after it
+This is the only module of the import that reads plan files. Everything after it
 (header detection, row parsing) works on ``RawTable`` values and is tested without files.
 
 What "raw" keeps and what it fixes:
