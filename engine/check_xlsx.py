@@ -7,6 +7,8 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from engine.checking import TaskCheck
@@ -37,18 +39,18 @@ def write_check_xlsx(path: Path, checks: Sequence[TaskCheck], rules: RulesConfig
 
 def _header(sheet: Worksheet, titles: Sequence[str], widths: Sequence[int]) -> None:
     sheet.append(list(titles))
-    for cell, width in zip(sheet[1], widths, strict=True):
+    for index, (cell, width) in enumerate(zip(sheet[1], widths, strict=True), start=1):
         cell.font = Font(name=_FONT, bold=True, size=12)
         cell.alignment = _CENTER
         cell.border = _BORDER
-        sheet.column_dimensions[cell.column_letter].width = width
+        sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
     sheet.print_title_rows = "1:1"
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
 
 
 def _write_grid(sheet: Worksheet, checks: Sequence[TaskCheck], rules: RulesConfig) -> None:
@@ -59,11 +61,11 @@ def _write_grid(sheet: Worksheet, checks: Sequence[TaskCheck], rules: RulesConfi
         sheet.append(
             [check.plan, check.ref, check.work, *marks, "Đạt" if check.all_clear else "Chưa"]
         )
-        for cell in sheet[sheet.max_row]:
+        for index, cell in enumerate(sheet[sheet.max_row], start=1):
             cell.font = Font(name=_FONT, size=11)
             cell.border = _BORDER
-            cell.alignment = _WRAP if cell.column <= 3 else _CENTER
-            if cell.column > 3:
+            cell.alignment = _WRAP if index <= 3 else _CENTER
+            if index > 3:
                 cell.fill = _GOOD if cell.value == "Đạt" else _BAD
 
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Select, and_, select
 from sqlalchemy.orm import aliased
+from sqlmodel import col
 
 from engine.models import Organization, Person, Plan, Task, TaskState, TaskUnit, Unit, UnitRole
 from rules.facts import Dimension, Finding, TaskFacts, UnitMention
@@ -129,10 +130,10 @@ def _task_query(org_code: str | None, plan_key: str | None) -> Select[Any]:
     query = (
         select(
             t.id, t.ref, t.work, t.area, t.person_text, p.name.label("person_name"),
-            person_unit.code.label("person_unit"), t.lead_text, t.deadline_text,
+            col(person_unit.code).label("person_unit"), t.lead_text, t.deadline_text,
             t.deadline_kind, t.deadline_resolved, t.deadline_reason, t.due_date,
             t.assigner, t.product, t.state, t.result, t.evidence,
-            pl.number, pl.issued_on, pl.key.label("plan_key"), o.code.label("org_code"),
+            pl.number, pl.issued_on, pl["key"].label("plan_key"), o.code.label("org_code"),
         )
         .select_from(Task)
         .join(Plan, and_(pl.id == t.plan_id))
@@ -168,7 +169,9 @@ def _group(
     """Rows ordered by task, role, position -> per task (leads, coordinators)."""
     grouped: dict[int, tuple[tuple[UnitMention, ...], tuple[UnitMention, ...]]] = {}
     seen: dict[tuple[str, str | None, bool], UnitMention] = {}  # one object per distinct mention
-    current, leads, coordinators = None, [], []
+    current: int | None = None
+    leads: list[UnitMention] = []
+    coordinators: list[UnitMention] = []
     for task_id, role, text, code, collective in rows:
         if task_id != current:
             if current is not None:

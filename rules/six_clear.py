@@ -86,7 +86,7 @@ class Evaluator:
 
     def evaluate(self, task: TaskFacts) -> list[Finding]:
         """The same findings as ``evaluate(task, config)``, in the same order."""
-        t, out = task, []  # unrolled on purpose: this runs once per task of a province
+        t, out = task, list[Finding]()  # unrolled on purpose: runs once per task of a province
         self._memoized(
             Dimension.PERSON,
             _check_person,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -14,12 +13,12 @@ from engine.errors import SauroError
 class SauroGroup(TyperGroup):
     """Turns every SauroError into its Vietnamese message on stderr and exit code 2."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
             return super().invoke(ctx)
         except SauroError as error:
             typer.echo(f"Lỗi: {error}", err=True)
-            raise click.exceptions.Exit(error.exit_code) from None
+            raise typer.Exit(error.exit_code) from None
 
 
 app = typer.Typer(
