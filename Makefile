@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 demo: install
 	rm -rf demo-out && mkdir -p demo-out
 	cd demo-out && SAURO_CONFIG_DIR=../config ../$(BIN)/sauro init
-	cd demo-out && SAURO_CONFIG_DIR=../config ../$(BIN)/sauro import ../config/demo/kien_tuong_3838.docx \
+	cd demo-out && SAURO_CONFIG_DIR=../config ../$(BIN)/sauro import ../tests/fixtures/kien_tuong_3838.docx \
 		--org kien-tuong --plan-number 3838/KH-UBND --plan-date 2023-12-28
 	cd demo-out && SAURO_CONFIG_DIR=../config ../$(BIN)/sauro check --org kien-tuong --xlsx kiem-tra-6-ro.xlsx
 	@echo "Kết quả: demo-out/sauro.db, demo-out/kiem-tra-6-ro.xlsx"

@@ -18,8 +18,8 @@ Codes, by dimension (severity and wording come from ``config/rules.yaml``):
 from __future__ import annotations
 
 import re
-from datetime import date
 from collections.abc import Callable
+from datetime import date
 from functools import lru_cache
 
 from engine.text import clean, clean_lines, fold

@@ -96,7 +96,7 @@ def _tasks(
             tasks.append({
                 "id": task_id, "organization_id": o, "plan_id": o, "key": str(n + 1),
                 "ref": f"{n // 10 + 1}.{n % 10 + 1}", "position": n + 1,
-                "work": f"{rnd.choice(WORKS)} (đợt {n + 1})" if n % 7 else "Nhiệm vụ khác", "area": rnd.choice(AREAS), "group_label": "",
+                "work": _work(rnd, n), "area": rnd.choice(AREAS), "group_label": "",
                 "person_text": "", "person_id": unit_id if rnd.random() < 0.5 else None,
                 "lead_text": lead_text, "lead_unit_id": None if collective else unit_id,
                 "coordinators_text": COLLECTIVE, "deadline_text": cell, "deadline_kind": kind,
@@ -115,6 +115,11 @@ def _tasks(
             mentions.append({"task_id": task_id, "role": "coordinator", "position": 0,
                              "text": COLLECTIVE, "unit_id": None, "collective": True})  # fmt: skip
     return tasks, mentions
+
+
+def _work(rnd: random.Random, n: int) -> str:
+    """Work texts are unique per task, as in real plans (one in seven is too vague)."""
+    return f"{rnd.choice(WORKS)} (đợt {n + 1})" if n % 7 else "Nhiệm vụ khác"
 
 
 RAW_TASKS = """
