@@ -47,3 +47,14 @@ def test_naive_datetime_is_refused_and_nothing_written(db_engine: Engine) -> Non
         session.flush()
     with Session(db_engine) as session:
         assert session.exec(select(Organization)).all() == []
+
+
+def test_migrations_match_the_models(db_engine: Engine) -> None:
+    """A model change without its migration fails here, on both databases."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    with db_engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    assert diff == []

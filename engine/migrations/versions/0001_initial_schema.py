@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 13:45:45.466085
+Create Date: 2026-11-23 14:14:44.375601
 """
 
 from collections.abc import Sequence
@@ -141,13 +141,13 @@ def upgrade() -> None:
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("work", sa.Text(), nullable=False),
         sa.Column("area", sa.String(length=64), nullable=True),
-        sa.Column("group_label", sa.String(length=255), nullable=False),
-        sa.Column("person_text", sa.String(length=255), nullable=False),
+        sa.Column("group_label", sa.Text(), nullable=False),
+        sa.Column("person_text", sa.Text(), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=True),
         sa.Column("lead_text", sa.Text(), nullable=False),
         sa.Column("lead_unit_id", sa.Integer(), nullable=True),
         sa.Column("coordinators_text", sa.Text(), nullable=False),
-        sa.Column("deadline_text", sa.String(length=255), nullable=False),
+        sa.Column("deadline_text", sa.Text(), nullable=False),
         sa.Column("deadline_kind", sa.String(length=16), nullable=False),
         sa.Column("due_date", sa.Date(), nullable=True),
         sa.Column("start_date", sa.Date(), nullable=True),
@@ -158,7 +158,7 @@ def upgrade() -> None:
         sa.Column("product", sa.Text(), nullable=False),
         sa.Column("result", sa.Text(), nullable=False),
         sa.Column("evidence", sa.Text(), nullable=False),
-        sa.Column("budget", sa.String(length=255), nullable=False),
+        sa.Column("budget", sa.Text(), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("completed_on", sa.Date(), nullable=True),
