@@ -4,7 +4,7 @@ restarting, and post-2025 commune units. Every task row must be found and judged
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -75,9 +75,10 @@ def _titled_xlsx(path: Path) -> Path:
                   "Kết quả/sản phẩm", "Ghi chú"])  # fmt: skip
     sheet.append(["(1)", "(2)", "(3)", "(4)", "(5)", "(6)", "(7)"])
     sheet.append([1, "Ban hành Kế hoạch cải cách hành chính năm 2027 của UBND xã", "Phòng VHXH",
-                  "Văn phòng HĐND&UBND", datetime(2026, 12, 15), "Kế hoạch", ""])  # fmt: skip
+                  "Văn phòng HĐND&UBND", date(2026, 12, 15), "Kế hoạch", ""])  # fmt: skip
     sheet.append([2, "Tổ chức hội nghị đối thoại với người dân về thủ tục hành chính",
-                  "Văn phòng HĐND và UBND xã", "", "Quí III/2026", "Thông báo kết luận", ""])  # fmt: skip
+                  "Văn phòng HĐND và UBND xã", "", "Quí III/2026", "Thông báo kết luận",
+                  ""])  # fmt: skip
     sheet.append([3, "Đo lường sự hài lòng của người dân", "UBND các xã, phường", "",
                   "6 tháng đầu năm 2026", "Báo cáo", ""])  # fmt: skip
     book.save(path)
