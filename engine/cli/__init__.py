@@ -31,6 +31,7 @@ app = typer.Typer(
 )
 
 # --- command registration (one line per command module) ---
+from engine.cli import calendar_cmd as _calendar_cmd  # noqa: E402
 from engine.cli import check as _check_cmd  # noqa: E402
 from engine.cli import db as _db_cmd  # noqa: E402
 from engine.cli import deadline as _deadline_cmd  # noqa: E402
@@ -43,6 +44,7 @@ app.command("import")(_plans_cmd.import_command)
 app.command("check")(_check_cmd.check_command)
 app.add_typer(_rules_cmd.rules_app, name="rules")
 app.command("deadline")(_deadline_cmd.deadline)
+app.command("calendar")(_calendar_cmd.calendar)
 
 
 def main() -> None:
