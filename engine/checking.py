@@ -1,7 +1,10 @@
-"""The 6-rõ check over stored tasks: one set-based read, then the pure rules.
+"""The 6-rõ check over stored tasks (one set-based read, then the pure rules) and over
+the drafts of an import that is not stored yet.
 
-Reads the columns the rules need with two Core queries (tasks, then the unit mentions of
-those tasks), builds ``TaskFacts`` and runs ``rules.six_clear.evaluate`` on each.
+Stored tasks: two Core queries (tasks, then the unit mentions of those tasks) give the
+columns the rules need. Drafts: ``facts_from_draft`` reads the same facts off a
+``TaskDraft``. Both run ``rules.six_clear`` through one ``Evaluator``, so an import preview
+and ``sauro check`` after the import give the same verdict.
 """
 
 from __future__ import annotations
@@ -10,23 +13,33 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Select, and_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
+from engine.directory_store import require_organization
+from engine.errors import NotFoundError
 from engine.models import Organization, Person, Plan, Task, TaskState, TaskUnit, Unit, UnitRole
 from rules.facts import Dimension, Finding, TaskFacts, UnitMention
 from rules.schema import RulesConfig
 from rules.six_clear import Evaluator, clear_map
 
+if TYPE_CHECKING:  # plan_import imports this module; the draft type is only annotated here
+    from engine.plan_import import TaskDraft
+
+_KNOWN_SHOWN = 10  # plans named in a "no such plan" error
+
 
 @dataclass(frozen=True, slots=True)
 class TaskCheck:
-    """The verdict on one task: which dimensions are clear and the findings behind it."""
+    """The verdict on one task: which dimensions are clear and the findings behind it.
 
-    task_id: int
+    ``task_id`` is None for a draft that is not stored yet (an import preview).
+    """
+
+    task_id: int | None
     organization: str
     plan: str
     ref: str
@@ -44,18 +57,26 @@ class TaskCheck:
             "work": self.work,
             "organization": self.organization,
             "plan": self.plan,
-            "clear": {str(d): ok for d, ok in self.clear.items()},
-            "findings": [
-                {
-                    "dimension": str(f.dimension),
-                    "code": f.code,
-                    "severity": str(f.severity),
-                    "message": f.message,
-                    "fix": f.fix,
-                }
-                for f in self.findings
-            ],
+            **self.verdict_json(),
         }
+
+    def verdict_json(self) -> dict[str, Any]:
+        """``{"clear": {dimension: bool}, "findings": [...]}``, as ``sauro check --json``."""
+        return {
+            "clear": {str(d): ok for d, ok in self.clear.items()},
+            "findings": [finding_json(f) for f in self.findings],
+        }
+
+
+def finding_json(finding: Finding) -> dict[str, Any]:
+    """One finding as JSON: dimension, code, severity, message and fix."""
+    return {
+        "dimension": str(finding.dimension),
+        "code": finding.code,
+        "severity": str(finding.severity),
+        "message": finding.message,
+        "fix": finding.fix,
+    }
 
 
 def check_tasks(
@@ -65,7 +86,12 @@ def check_tasks(
     org_code: str | None = None,
     plan_key: str | None = None,
 ) -> list[TaskCheck]:
-    """Check every current task of an organization (or all, with ``org_code=None``)."""
+    """Check every current task of an organization (or all, with ``org_code=None``).
+
+    Raises ``NotFoundError`` when ``org_code`` or ``plan_key`` names nothing stored, so a
+    mistyped code is not mistaken for a plan with no tasks.
+    """
+    _require_scope(connection, org_code, plan_key)
     rows = connection.execute(_task_query(org_code, plan_key)).all()
     mentions = _mentions(connection, org_code, plan_key)
     evaluator = Evaluator(rules)
@@ -102,8 +128,62 @@ def _judge(
         result=result,
         evidence=evidence,
     )
+    return _verdict(facts, evaluator, task_id=task_id, organization=org, plan=plan)
+
+
+def _verdict(
+    facts: TaskFacts, evaluator: Evaluator, *, task_id: int | None, organization: str, plan: str
+) -> TaskCheck:
     findings = evaluator.evaluate(facts)
-    return TaskCheck(task_id, org, plan, ref, work, clear_map(findings), findings)
+    return TaskCheck(
+        task_id, organization, plan, facts.ref, facts.work, clear_map(findings), findings
+    )
+
+
+def facts_from_draft(draft: TaskDraft) -> TaskFacts:
+    """What the rules see of a task read from a file, before it is stored.
+
+    The one place a draft becomes facts: the import preview (``--dry-run``, ``--json``)
+    judges these, and the stored task holds the same values (``plan_import``).
+    """
+    row, deadline, person = draft.row, draft.deadline, draft.person
+    return TaskFacts(
+        ref=row.ref,
+        work=row.work,
+        area=draft.area,
+        person_text=row.person,
+        person_name=person[0] if person else None,
+        person_unit=person[1] if person else None,
+        lead_text=row.lead,
+        lead_units=draft.lead,
+        coordinators=draft.coordinators,
+        deadline_text=row.deadline,
+        deadline_kind=str(deadline.kind),
+        deadline_resolved=deadline.resolved,
+        deadline_reason=deadline.reason,
+        due=deadline.due,
+        plan_date=draft.authority.plan_date,
+        assigner=draft.authority.assigner,
+        basis=draft.authority.basis,
+        product=row.product,
+    )
+
+
+def check_drafts(
+    drafts: Iterable[TaskDraft], *, rules: RulesConfig, organization: str, plan: str
+) -> list[TaskCheck]:
+    """The 6-rõ verdict on each draft of an import, in order."""
+    evaluator = Evaluator(rules)
+    return [
+        _verdict(
+            facts_from_draft(draft),
+            evaluator,
+            task_id=None,
+            organization=organization,
+            plan=plan,
+        )
+        for draft in drafts
+    ]
 
 
 @lru_cache(maxsize=4096)
@@ -112,6 +192,27 @@ def plan_basis(number: str, issued_on: date | None) -> str:
     if not number or issued_on is None:
         return ""
     return f"Kế hoạch số {number} ngày {issued_on:%d/%m/%Y}"
+
+
+def _require_scope(connection: Connection, org_code: str | None, plan_key: str | None) -> None:
+    if org_code is not None:
+        require_organization(connection, org_code)
+    if plan_key is None:
+        return
+    pl, o = Plan.__table__.c, Organization.__table__.c  # type: ignore[attr-defined]
+    query = select(pl["key"]).select_from(Plan).join(Organization, o.id == pl.organization_id)
+    if org_code is not None:
+        query = query.where(o.code == org_code)
+    if connection.execute(query.where(pl["key"] == plan_key).limit(1)).first() is not None:
+        return
+    known = list(connection.execute(query.order_by(pl["key"]).limit(_KNOWN_SHOWN + 1)).scalars())
+    listed = ", ".join(known[:_KNOWN_SHOWN]) + (", …" if len(known) > _KNOWN_SHOWN else "")
+    raise NotFoundError(
+        f"Không có kế hoạch '{plan_key}'"
+        + (f" của đơn vị '{org_code}'" if org_code else "")
+        + f" trong cơ sở dữ liệu (đã có: {listed or 'chưa có'}). "
+        "Hãy nhập kế hoạch bằng 'sauro import'."
+    )
 
 
 def _scope(query: Select[Any], org_code: str | None, plan_key: str | None) -> Select[Any]:

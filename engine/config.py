@@ -11,6 +11,7 @@ from engine.areas import AreasConfig, parse_areas
 from engine.directory import DirectoryConfig, parse_directory
 from engine.errors import ConfigError, Location, Problem
 from engine.importing.columns import ImportConfig, parse_import_config
+from engine.workdays import CalendarConfig, parse_calendar
 from rules.schema import RulesConfig, parse_rules
 
 Parser = Callable[[str, str], Any]
@@ -21,6 +22,7 @@ CONFIG_FILES: dict[str, Parser] = {
     "directory.yaml": parse_directory,
     "import.yaml": parse_import_config,
     "areas.yaml": parse_areas,
+    "calendar.yaml": parse_calendar,
 }
 
 
@@ -32,6 +34,7 @@ class Configs:
     directory: DirectoryConfig
     columns: ImportConfig
     areas: AreasConfig
+    calendar: CalendarConfig
 
 
 def load_configs(config_dir: Path) -> Configs:
@@ -42,6 +45,7 @@ def load_configs(config_dir: Path) -> Configs:
         directory=parsed["directory.yaml"],
         columns=parsed["import.yaml"],
         areas=parsed["areas.yaml"],
+        calendar=parsed["calendar.yaml"],
     )
 
 

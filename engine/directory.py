@@ -22,16 +22,16 @@ A key shared by two units is ambiguous and resolves to nothing: never a guess.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Literal, Protocol, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
-from engine.errors import ConfigError, DirectoryError, Location, Problem
+from engine.errors import ConfigError, DirectoryError
 from engine.text import clean, fold
-from rules.config_text import load_yaml, validate_data
+from rules.config_text import load_yaml, problem_at, validate_data
 
 # ---------------------------------------------------------------------------------------
 # Schema of config/directory.yaml
@@ -169,7 +169,7 @@ def parse_directory(text: str, source: str) -> DirectoryConfig:
     config = validate_data(DirectoryConfig, data, lines, source)
     found = list(_directory_problems(config))
     if found:
-        problems = [_problem_at(loc, message, source, lines) for loc, message in found]
+        problems = [problem_at(loc, message, source, lines) for loc, message in found]
         raise ConfigError(f"Tệp cấu hình {source} không hợp lệ ({len(problems)} lỗi)", problems)
     return config
 
@@ -281,18 +281,6 @@ def _email_collisions(org: OrganizationConfig, at: Loc) -> Iterable[tuple[Loc, s
         owner = owners.setdefault(email, person.name)
         if fold(owner) != fold(person.name):
             yield (*at, *where, "email"), f'email "{person.email}" đã dùng cho {owner}'
-
-
-def _problem_at(
-    loc: Loc, message: str, source: str, lines: Mapping[tuple[str, ...], int]
-) -> Problem:
-    """Locate a problem found after validation: entry is the path above the field."""
-    path = tuple(str(part) for part in loc)
-    row = next((lines[path[:end]] for end in range(len(path), -1, -1) if path[:end] in lines), None)
-    entry, field = (loc[:-1], loc[-1]) if isinstance(loc[-1], str) else (loc, None)
-    dotted = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in entry).lstrip(".")
-    location = Location(file=source, row=row, entry=dotted or None, field=field)
-    return Problem(location, message)
 
 
 # ---------------------------------------------------------------------------------------

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlmodel import Session, SQLModel, select
+from sqlalchemy import Connection
+from sqlmodel import Session, SQLModel, col, select
 
 from engine import audit
 from engine.audit import Actor
@@ -191,12 +192,23 @@ def get_organization(session: Session, code: str) -> Organization:
     """The stored organization ``code``, or a Vietnamese error saying how to create it."""
     org = session.exec(select(Organization).where(Organization.code == code)).first()
     if org is None:
-        known = ", ".join(session.exec(select(Organization.code)).all()) or "chưa có"
-        raise NotFoundError(
-            f"Không có đơn vị hành chính mã '{code}' trong cơ sở dữ liệu (đã có: {known}). "
-            "Hãy khai báo trong config/directory.yaml rồi chạy 'sauro init'."
-        )
+        raise _unknown_organization(code, session.exec(select(Organization.code)).all())
     return org
+
+
+def require_organization(connection: Connection, code: str) -> None:
+    """Raise the error of ``get_organization`` when ``code`` is not stored (Core read)."""
+    codes = list(connection.execute(select(col(Organization.code))).scalars())
+    if code not in codes:
+        raise _unknown_organization(code, codes)
+
+
+def _unknown_organization(code: str, known: Sequence[str]) -> NotFoundError:
+    listed = ", ".join(sorted(known)) or "chưa có"
+    return NotFoundError(
+        f"Không có đơn vị hành chính mã '{code}' trong cơ sở dữ liệu (đã có: {listed}). "
+        "Hãy khai báo trong config/directory.yaml rồi chạy 'sauro init'."
+    )
 
 
 def load_org_directory(session: Session, org: Organization) -> OrgDirectory:

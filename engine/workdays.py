@@ -34,12 +34,11 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from engine.errors import ConfigError, Location, Problem, ProblemList
 from engine.text import clean
-from rules.config_text import load_yaml, validate_data
+from rules.config_text import load_yaml, problem_at, validate_data
 
 CALENDAR_FILE = "calendar.yaml"
 
@@ -118,7 +117,7 @@ def parse_calendar(text: str, source: str) -> CalendarConfig:
     Beyond the schema: every date lies in the year it is filed under, no date is listed twice
     in one list, and no date is both a day off and a working day.
     """
-    data, lines = _load(text, source)
+    data, lines = load_yaml(text, source)
     config = validate_data(CalendarConfig, data, lines, source)
     problems = ProblemList()
     for year, overrides in config.years.items():
@@ -406,57 +405,6 @@ def _local_name(name: str) -> str:
 # --- validation beyond the schema ---
 
 
-def _load(text: str, source: str) -> tuple[Any, dict[tuple[str, ...], int]]:
-    """``load_yaml``, with an impossible date (2025-02-30) reported where it is written:
-    PyYAML raises a bare ValueError while building such a date."""
-    try:
-        return load_yaml(text, source)
-    except ValueError as error:
-        problems = ProblemList()
-        for path, node in _scalars(yaml.compose(text, Loader=yaml.SafeLoader), ()):
-            if node.tag == "tag:yaml.org,2002:timestamp" and not _real_timestamp(node):
-                where = _where(path, node.start_mark.line + 1, source)
-                problems.add(where, f"'{node.value}' không phải là một ngày có thật")
-        if not problems:
-            problems.add(Location(file=source), f"giá trị không hợp lệ ({error})")
-        raise ConfigError(
-            f"Tệp cấu hình {source} không hợp lệ ({len(problems.problems)} lỗi)",
-            problems.problems,
-        ) from error
-
-
-def _scalars(
-    node: yaml.Node | None, path: tuple[str | int, ...]
-) -> Iterator[tuple[tuple[str | int, ...], yaml.ScalarNode]]:
-    """Every scalar of a composed YAML tree with its path (keys, list indices)."""
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            yield from _scalars(value_node, (*path, str(key_node.value)))
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            yield from _scalars(item, (*path, index))
-    elif isinstance(node, yaml.ScalarNode):
-        yield path, node
-
-
-def _real_timestamp(node: yaml.ScalarNode) -> bool:
-    try:
-        yaml.SafeLoader("").construct_yaml_timestamp(node)
-    except ValueError:
-        return False
-    return True
-
-
-def _where(path: tuple[str | int, ...], line: int | None, source: str) -> Location:
-    """A location in the style of ``rules.config_text``: "years[2026].days_off[0]", "date"."""
-    parts = [int(part) if isinstance(part, str) and part.isdigit() else part for part in path]
-    field_name = parts[-1] if parts and isinstance(parts[-1], str) else None
-    entry = ""
-    for part in parts[:-1] if field_name is not None else parts:
-        entry += f"[{part}]" if isinstance(part, int) else (f".{part}" if entry else part)
-    return Location(file=source, row=line, entry=entry or None, field=field_name)
-
-
 def _check_year(
     year: int,
     overrides: YearOverrides,
@@ -469,18 +417,19 @@ def _check_year(
     for kind in ("days_off", "working_days"):
         entries: list[DayEntry] = getattr(overrides, kind)
         for index, entry in enumerate(entries):
-            path = ("years", str(year), kind, str(index), "date")
-            where = _where(path, lines.get(path) or lines.get(path[:-1]), source)
+            loc: tuple[str | int, ...] = ("years", year, kind, index, "date")
             here = f"{kind}[{index}]"
             if entry.day.year != year:
-                problems.add(where, f"ngày {entry.day:%d/%m/%Y} không thuộc năm {year}")
+                message = f"ngày {entry.day:%d/%m/%Y} không thuộc năm {year}"
+                problems.problems.append(problem_at(loc, message, source, lines))
             if entry.day not in listed:
                 listed[entry.day] = here
-            elif listed[entry.day].startswith(kind):
-                problems.add(where, f"ngày {entry.day:%d/%m/%Y} đã có ở {listed[entry.day]}")
+                continue
+            if listed[entry.day].startswith(kind):
+                message = f"ngày {entry.day:%d/%m/%Y} đã có ở {listed[entry.day]}"
             else:
-                problems.add(
-                    where,
+                message = (
                     f"ngày {entry.day:%d/%m/%Y} vừa là ngày nghỉ ({listed[entry.day]}) "
-                    "vừa là ngày làm việc",
+                    "vừa là ngày làm việc"
                 )
+            problems.problems.append(problem_at(loc, message, source, lines))

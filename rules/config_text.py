@@ -16,7 +16,7 @@ becomes its own problem, located at that sub-field.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, TypeVar
 
 import yaml
@@ -72,6 +72,8 @@ def load_yaml(text: str, source: str) -> tuple[Any, dict[Path, int]]:
     except yaml.YAMLError as error:  # unmarked errors are rare: keep PyYAML's words
         problem = Problem(Location(file=source), f"YAML không hợp lệ ({error})")
         raise ConfigError(f"Tệp cấu hình {source} không đọc được", [problem]) from error
+    except ValueError as error:  # an impossible date written unquoted, e.g. 2025-02-30
+        raise _bad_value(text, source, error) from error
     finally:
         loader.dispose()
     lines: dict[Path, int] = {(): node.start_mark.line + 1}
@@ -121,9 +123,9 @@ def problems_from(error: ValidationError, source: str, lines: LineOf) -> list[Pr
         ctx = detail.get("ctx") or {}
         if detail["type"] == _SUBFIELDS_TYPE and _SUBFIELDS_KEY in ctx:
             for name, message in ctx[_SUBFIELDS_KEY].items():
-                problems.append(_problem((*loc, name), message, source, lines))
+                problems.append(problem_at((*loc, name), message, source, lines))
         else:
-            problems.append(_problem(loc, vietnamese_message(detail), source, lines))
+            problems.append(problem_at(loc, vietnamese_message(detail), source, lines))
     return problems
 
 
@@ -188,8 +190,9 @@ _BOUND_MESSAGES = {
 }
 
 
-def _problem(loc: tuple[Any, ...], message: str, source: str, lines: LineOf) -> Problem:
-    """Place a problem: entry is the path above the field, field the last key."""
+def problem_at(loc: tuple[Any, ...], message: str, source: str, lines: LineOf) -> Problem:
+    """Place a problem found by any check: entry is the path above the field (list indices
+    as ints), field the last key; the line is the nearest one written in the file."""
     path = tuple(str(part) for part in loc)
     if loc and isinstance(loc[-1], str):
         entry, field = _dotted(loc[:-1]), loc[-1]
@@ -265,3 +268,45 @@ def _syntax_error(error: yaml.MarkedYAMLError, source: str) -> ConfigError:
 def _yaml_problem(detail: str) -> str | None:
     """PyYAML's English explanation in Vietnamese, when it is a usual one."""
     return next((said for key, said in _YAML_PROBLEMS.items() if detail.startswith(key)), None)
+
+
+def _bad_value(text: str, source: str, error: ValueError) -> ConfigError:
+    """PyYAML raises a bare ValueError while building an impossible date: find every such
+    date and say where it is written."""
+    problems = ProblemList()
+    for loc, node in _scalars(yaml.compose(text, Loader=yaml.SafeLoader), ()):
+        if node.tag == "tag:yaml.org,2002:timestamp" and not _real_timestamp(node):
+            lines = {tuple(str(p) for p in loc): node.start_mark.line + 1}
+            problems.problems.append(
+                problem_at(loc, f"'{node.value}' không phải là một ngày có thật", source, lines)
+            )
+    if not problems:
+        problems.add(Location(file=source), f"giá trị không hợp lệ ({error})")
+    return ConfigError(
+        f"Tệp cấu hình {source} không hợp lệ ({len(problems.problems)} lỗi)", problems.problems
+    )
+
+
+def _scalars(
+    node: yaml.Node | None, loc: tuple[str | int, ...]
+) -> Iterator[tuple[tuple[str | int, ...], yaml.ScalarNode]]:
+    """Every scalar of a composed YAML tree with its path (keys, list indices)."""
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key: str | int = str(key_node.value)
+            if key_node.tag == "tag:yaml.org,2002:int":  # as pydantic reports int keys: [2026]
+                key = int(key)
+            yield from _scalars(value_node, (*loc, key))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            yield from _scalars(item, (*loc, index))
+    elif isinstance(node, yaml.ScalarNode):
+        yield loc, node
+
+
+def _real_timestamp(node: yaml.ScalarNode) -> bool:
+    try:
+        yaml.SafeLoader("").construct_yaml_timestamp(node)
+    except ValueError:
+        return False
+    return True

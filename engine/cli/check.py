@@ -52,7 +52,7 @@ def check_command(
     if as_json:
         typer.echo(json.dumps([c.to_json() for c in checks], ensure_ascii=False, indent=2))
     else:
-        _print_table(checks, configs.rules)
+        print_check_table(checks, configs.rules)
     if xlsx is not None:
         write_check_xlsx(xlsx, checks, configs.rules)
         if not as_json:
@@ -61,7 +61,8 @@ def check_command(
         raise typer.Exit(1)
 
 
-def _print_table(checks: list[TaskCheck], rules: RulesConfig) -> None:
+def print_check_table(checks: list[TaskCheck], rules: RulesConfig) -> None:
+    """The tasks × six dimensions table, the count per dimension, then the findings."""
     if not checks:
         typer.echo("Không có nhiệm vụ nào để kiểm tra. Hãy nhập kế hoạch bằng 'sauro import'.")
         return

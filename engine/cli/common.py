@@ -5,11 +5,14 @@ from __future__ import annotations
 import getpass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from engine.audit import Actor
 from engine.config import Configs, load_configs
-from engine.db import make_engine
+from engine.db import alembic_config, current_revision, make_engine
+from engine.errors import SauroError
 from engine.settings import Settings
 
 
@@ -19,7 +22,45 @@ def settings() -> Settings:
 
 
 def database(current: Settings) -> Engine:
-    return make_engine(current.database_url)
+    """An engine on a database whose schema is current, else a Vietnamese error saying
+    which command fixes it (instead of a driver traceback on the first query)."""
+    engine = make_engine(current.database_url)
+    try:
+        _require_schema(engine, current.database_url)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def shown_url(url: str) -> str:
+    """The database URL as printed: never with its password."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def unreachable(url: str, error: SQLAlchemyError) -> SauroError:
+    """The error for a database that cannot be reached or opened."""
+    return SauroError(
+        f"Không kết nối được cơ sở dữ liệu {shown_url(url)} ({type(error).__name__}). "
+        "Kiểm tra biến SAURO_DATABASE_URL và máy chủ cơ sở dữ liệu."
+    )
+
+
+def _require_schema(engine: Engine, url: str) -> None:
+    try:
+        revision = current_revision(engine)
+    except SQLAlchemyError as error:
+        raise unreachable(url, error) from None
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    if revision is None:
+        raise SauroError(
+            f"Cơ sở dữ liệu {shown_url(url)} chưa được khởi tạo. Hãy chạy 'sauro init'."
+        )
+    if revision != head:
+        raise SauroError(
+            f"Cơ sở dữ liệu {shown_url(url)} đang ở phiên bản lược đồ {revision}, cần {head}. "
+            "Hãy chạy 'sauro init' (hoặc 'sauro db upgrade')."
+        )
 
 
 def configs(current: Settings) -> Configs:

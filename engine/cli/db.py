@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 
 from engine.cli import common
 from engine.db import current_revision, make_engine, session_scope, upgrade
@@ -23,7 +24,7 @@ def db_upgrade(
 ) -> None:
     """Tạo mới hoặc nâng cấp lược đồ cơ sở dữ liệu (Alembic)."""
     current = common.settings()
-    upgrade(current.database_url, revision)
+    _upgrade(current.database_url, revision)
     typer.echo(f"Cơ sở dữ liệu đã ở phiên bản {_revision(current.database_url)}.")
 
 
@@ -37,25 +38,36 @@ def _revision(url: str) -> str | None:
     engine = make_engine(url)
     try:
         return current_revision(engine)
+    except SQLAlchemyError as error:
+        raise common.unreachable(url, error) from None
     finally:
         engine.dispose()
+
+
+def _upgrade(url: str, revision: str = "head") -> None:
+    try:
+        upgrade(url, revision)
+    except SQLAlchemyError as error:
+        raise common.unreachable(url, error) from None
 
 
 def init() -> None:
     """Tạo hoặc nâng cấp cơ sở dữ liệu rồi nạp danh mục đơn vị, cán bộ từ cấu hình."""
     current = common.settings()
     configs = common.configs(current)
-    upgrade(current.database_url)
+    _upgrade(current.database_url)
     engine = common.database(current)
-    with session_scope(engine) as session:
-        summary = sync_directory(
-            session=session,
-            directory=configs.directory,
-            actor=common.actor("cli:init"),
-            now=common.now(),
-        )
-    engine.dispose()
+    try:
+        with session_scope(engine) as session:
+            summary = sync_directory(
+                session=session,
+                directory=configs.directory,
+                actor=common.actor("cli:init"),
+                now=common.now(),
+            )
+    finally:
+        engine.dispose()
     created = ", ".join(f"{n} {_NOUNS[k]}" for k, n in summary.created.items()) or "không có"
     updated = ", ".join(f"{n} {_NOUNS[k]}" for k, n in summary.updated.items()) or "không có"
-    typer.echo(f"Đã khởi tạo cơ sở dữ liệu: {current.database_url}")
+    typer.echo(f"Đã khởi tạo cơ sở dữ liệu: {common.shown_url(current.database_url)}")
     typer.echo(f"Danh mục: thêm mới {created}; cập nhật {updated}.")

@@ -9,13 +9,21 @@ from typing import Annotated, Any
 
 import typer
 
+from engine.checking import TaskCheck
 from engine.cli import common
+from engine.cli.check import print_check_table
 from engine.db import session_scope
+from engine.errors import Location, Problem, SauroError
 from engine.plan_import import ImportOptions, ImportResult, TaskDraft, import_plan
+from rules.facts import UnitMention
+from rules.schema import RulesConfig
 
 
 def import_command(
-    file: Annotated[Path, typer.Argument(help="Tệp kế hoạch: .docx, .xlsx hoặc .csv (UTF-8).")],
+    file: Annotated[
+        Path,
+        typer.Argument(metavar="FILE", help="Tệp kế hoạch: .docx, .xlsx hoặc .csv (UTF-8)."),
+    ],
     org: Annotated[
         str | None, typer.Option("--org", help="Mã đơn vị hành chính (mặc định theo cấu hình).")
     ] = None,
@@ -38,7 +46,10 @@ def import_command(
         int | None, typer.Option("--table", help="Số thứ tự bảng nhiệm vụ trong tệp.")
     ] = None,
     as_json: Annotated[
-        bool, typer.Option("--json", help="In các nhiệm vụ đã đọc dưới dạng JSON.")
+        bool,
+        typer.Option(
+            "--json", help="In các nhiệm vụ đã đọc dưới dạng JSON: sáu rõ, thời hạn, kết quả 6 rõ."
+        ),
     ] = False,
 ) -> None:
     """Nhập bảng phân công nhiệm vụ của kế hoạch vào cơ sở dữ liệu (một giao dịch)."""
@@ -64,16 +75,15 @@ def import_command(
                 actor=common.actor(f"cli:import {file.name}"),
                 now=common.now(),
             )
-            if dry_run:
+            if dry_run:  # import_plan writes nothing then; roll back all the same
                 session.rollback()
     finally:
         engine.dispose()
     if as_json:
-        typer.echo(
-            json.dumps([_draft_json(d) for d in result.drafts], ensure_ascii=False, indent=2)
-        )
+        tasks = [draft_json(d, c) for d, c in zip(result.drafts, result.checks, strict=True)]
+        typer.echo(json.dumps(tasks, ensure_ascii=False, indent=2))
     else:
-        _print_summary(result, file)
+        _print_summary(result, file, configs.rules)
 
 
 def _date(text: str | None) -> date | None:
@@ -82,12 +92,14 @@ def _date(text: str | None) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise typer.BadParameter(
-            f"'{text}' không phải ngày dạng YYYY-MM-DD", param_hint="--plan-date"
+        raise SauroError(
+            f"Ngày ban hành kế hoạch '{text}' không hợp lệ",
+            [Problem(Location(field="--plan-date"), "cần một ngày có thật, dạng YYYY-MM-DD")],
         ) from None
 
 
-def _draft_json(draft: TaskDraft) -> dict[str, Any]:
+def draft_json(draft: TaskDraft, check: TaskCheck) -> dict[str, Any]:
+    """One task as read: the six dimensions, the deadline reading and the 6-rõ verdict."""
     row = draft.row
     return {
         "ref": row.ref,
@@ -108,33 +120,51 @@ def _draft_json(draft: TaskDraft) -> dict[str, Any]:
             "coordinators_text": row.coordinators,
             "coordinators": [_mention(m) for m in draft.coordinators],
         },
+        "authority": {"assigner": draft.authority.assigner, "basis": draft.authority.basis},
         "result": {"product": row.product},
         "budget": row.budget,
         "note": row.note,
         "raw": row.raw,
+        **check.verdict_json(),
     }
 
 
-def _mention(mention: Any) -> dict[str, Any]:
+def _mention(mention: UnitMention) -> dict[str, Any]:
     return {"text": mention.text, "unit": mention.unit_code, "collective": mention.collective}
 
 
-def _print_summary(result: ImportResult, file: Path) -> None:
+def _print_summary(result: ImportResult, file: Path, rules: RulesConfig) -> None:
     verb = "Sẽ nhập" if result.dry_run else "Đã nhập"
     typer.echo(
-        f"{verb} {len(result.drafts)} nhiệm vụ từ {file.name} (kế hoạch '{result.plan_key}')."
+        f"{verb} {len(result.drafts)} nhiệm vụ từ {file.name} vào {result.organization} "
+        f"(kế hoạch '{result.plan_key}')."
     )
     typer.echo(f"Năm kế hoạch: {result.year or 'không rõ'} ({result.year_source}).")
-    if not result.dry_run:
+    typer.echo(f"Căn cứ: {result.authority.basis or 'chưa có số và ngày kế hoạch'}.")
+    if result.dry_run:
+        typer.echo("Chạy thử (--dry-run): chưa ghi gì vào cơ sở dữ liệu.\n")
+        print_check_table(result.checks, rules)
+    else:
         typer.echo(
             f"Thêm mới {result.created}, cập nhật {result.updated}, không đổi {result.unchanged}, "
             f"rút khỏi kế hoạch {result.withdrawn}."
         )
+        full = sum(c.all_clear for c in result.checks)
+        typer.echo(f"Đủ 6 rõ: {full}/{len(result.checks)} nhiệm vụ.")
+    _print_units(result)
+    if not result.dry_run:
+        typer.echo("Xem kết quả kiểm tra 6 rõ: sauro check")
+
+
+def _print_units(result: ImportResult) -> None:
     if result.registered_units:
         typer.echo("Đã thêm vào danh mục: " + "; ".join(result.registered_units))
-    elif result.unknown_units:
+    if not result.unknown_units:
+        return
+    if result.dry_run and result.register_units:
+        typer.echo("Sẽ thêm vào danh mục: " + "; ".join(result.unknown_units))
+    else:
         typer.echo(
             "Đơn vị chưa có trong danh mục (thêm vào config/directory.yaml "
             "hoặc chạy lại với --register-units): " + "; ".join(result.unknown_units)
         )
-    typer.echo("Xem kết quả kiểm tra 6 rõ: sauro check")

@@ -1,0 +1,39 @@
+"""Fixtures for the import, check and command tests (helpers in ``sauro_support``)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sauro_support import CONFIG, Sauro
+from typer.testing import CliRunner
+
+
+@pytest.fixture
+def sauro(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Sauro:
+    """``sauro`` on a migrated, empty database, run from an empty working folder."""
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    monkeypatch.chdir(workdir)
+    return Sauro(db_url, CONFIG, CliRunner())
+
+
+@pytest.fixture
+def loaded(sauro: Sauro) -> Sauro:
+    """``sauro`` after ``sauro init``: the directory of both organizations is loaded."""
+    sauro.ok("init")
+    return sauro
+
+
+@pytest.fixture
+def bad_config(tmp_path: Path) -> Path:
+    """A copy of config/ whose rules.yaml gives the check person.missing an unknown severity."""
+    folder = tmp_path / "bad-config"
+    shutil.copytree(CONFIG, folder)
+    rules = folder / "rules.yaml"
+    text = rules.read_text(encoding="utf-8")
+    good = "  person.missing:\n    severity: error"
+    assert good in text
+    rules.write_text(text.replace(good, "  person.missing:\n    severity: critical"), "utf-8")
+    return folder
