@@ -92,7 +92,7 @@ def check_tasks(
     mistyped code is not mistaken for a plan with no tasks.
     """
     _require_scope(connection, org_code, plan_key)
-    rows = connection.execute(_task_query(org_code, plan_key)).all()
+    rows = raw_rows(connection, _task_query(org_code, plan_key))
     mentions = _mentions(connection, org_code, plan_key)
     evaluator = Evaluator(rules)
     none: tuple[tuple[UnitMention, ...], tuple[UnitMention, ...]] = ((), ())
@@ -117,18 +117,44 @@ def _judge(
         coordinators=parts[1],
         deadline_text=deadline_text,
         deadline_kind=deadline_kind,
-        deadline_resolved=deadline_resolved,
+        deadline_resolved=bool(deadline_resolved),
         deadline_reason=deadline_reason,
-        due=due,
-        plan_date=issued_on,
+        due=as_date(due),
+        plan_date=as_date(issued_on),
         assigner=assigner,
-        basis=plan_basis(number, issued_on),
+        basis=plan_basis(number, as_date(issued_on)),
         product=product,
         done=state == TaskState.DONE,
         result=result,
         evidence=evidence,
     )
     return _verdict(facts, evaluator, task_id=task_id, organization=org, plan=plan)
+
+
+def raw_rows(connection: Connection, query: Select[Any]) -> list[tuple[Any, ...]]:
+    """Run a Core query on the DBAPI cursor of ``connection`` (same transaction) and return
+    plain tuples: no per-row result processing, for reads of 100,000s of rows. Values come
+    as the driver gives them: see ``as_date``."""
+    compiled = query.compile(dialect=connection.dialect)
+    params: Any = compiled.params
+    if compiled.positional:
+        params = tuple(params[name] for name in compiled.positiontup or ())
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(str(compiled), params)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+@lru_cache(maxsize=4096)
+def _iso_day(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def as_date(value: date | str | None) -> date | None:
+    """A date from the driver: PostgreSQL gives ``date``, SQLite its ISO text."""
+    return _iso_day(value) if isinstance(value, str) else value
 
 
 def _verdict(
@@ -261,7 +287,7 @@ def _mentions(
         .outerjoin(Unit, u.id == tu.unit_id)
         .order_by(tu.task_id, tu.role, tu.position)
     )
-    return _group(connection.execute(_scope(query, org_code, plan_key)))
+    return _group(raw_rows(connection, _scope(query, org_code, plan_key)))
 
 
 def _group(
@@ -273,7 +299,7 @@ def _group(
     current: int | None = None
     leads: list[UnitMention] = []
     coordinators: list[UnitMention] = []
-    for task_id, role, text, code, collective in rows:
+    for task_id, role, text, code, collective in rows:  # collective: 0/1 on SQLite
         if task_id != current:
             if current is not None:
                 grouped[current] = (tuple(leads), tuple(coordinators))

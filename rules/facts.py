@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Dimension(StrEnum):
@@ -30,13 +31,13 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True, slots=True)
-class UnitMention:
+class UnitMention(NamedTuple):
     """One unit named in a lead or coordinator cell.
 
     ``text`` is as written; ``unit_code`` is the directory unit it resolved to (None when
     unknown); ``collective`` marks a group that names no single owner
-    ("UBND các xã, phường", "Các cơ quan, đơn vị thuộc UBND thị xã").
+    ("UBND các xã, phường", "Các cơ quan, đơn vị thuộc UBND thị xã"). A named tuple: the
+    check hashes these for every task of a province, and a tuple hashes in C.
     """
 
     text: str

@@ -79,68 +79,50 @@ class Evaluator:
 
     def __init__(self, config: RulesConfig) -> None:
         self.config = config
-        self._by_ref = {dimension: _quotes_ref(config, dimension) for dimension in Dimension}
-        self._memo: dict[Dimension, dict[tuple[object, ...], tuple[Finding, ...]]] = {
-            dimension: {} for dimension in Dimension
-        }
+        # (check, its memo or None when not memoized, does its wording quote {ref}?)
+        self._steps: tuple[tuple[_Check, dict[object, tuple[Finding, ...]] | None, bool], ...] = (
+            tuple(
+                (check, None if dimension is Dimension.WORK else {}, _quotes_ref(config, dimension))
+                for dimension, check in _CHECKS
+            )
+        )
 
     def evaluate(self, task: TaskFacts) -> list[Finding]:
         """The same findings as ``evaluate(task, config)``, in the same order."""
-        t, out = task, list[Finding]()  # unrolled on purpose: runs once per task of a province
-        self._memoized(
-            Dimension.PERSON,
-            _check_person,
-            t,
-            out,
+        t, out = task, list[Finding]()
+        keys = (  # the facts each dimension reads, in _CHECKS order (work: not memoized)
             (t.person_text, t.person_name, t.person_unit, t.lead_text, t.lead_units),
-        )
-        _check_work(t, self.config, out)
-        self._memoized(
-            Dimension.DEADLINE,
-            _check_deadline,
-            t,
-            out,
-            (
-                t.deadline_text,
-                t.deadline_kind,
-                t.deadline_resolved,
-                t.deadline_reason,
-                t.due,
-                t.plan_date,
-            ),
-        )
-        self._memoized(
-            Dimension.RESPONSIBILITY,
-            _check_responsibility,
-            t,
-            out,
+            None,
+            (t.deadline_text, t.deadline_kind, t.deadline_resolved, t.deadline_reason, t.due,
+             t.plan_date),
             (t.lead_text, t.lead_units, t.coordinators),
-        )
-        self._memoized(Dimension.AUTHORITY, _check_authority, t, out, (t.assigner, t.basis))
-        self._memoized(
-            Dimension.RESULT, _check_result, t, out, (t.product, t.done, t.result, t.evidence)
-        )
-        return out  # fmt: skip
+            (t.assigner, t.basis),
+            (t.product, t.done, t.result, t.evidence),
+        )  # fmt: skip
+        for (check, memo, by_ref), key in zip(self._steps, keys, strict=True):
+            if memo is None:
+                check(t, self.config, out)
+                continue
+            memo_key = (key, t.ref) if by_ref else key
+            found = memo.get(memo_key)
+            if found is None:
+                found = self._judge(check, t, memo, memo_key)
+            out.extend(found)
+        return out
 
-    def _memoized(
+    def _judge(
         self,
-        dimension: Dimension,
-        check: Callable[[TaskFacts, RulesConfig, list[Finding]], None],
+        check: _Check,
         task: TaskFacts,
-        out: list[Finding],
-        key: tuple[object, ...],
-    ) -> None:
-        if self._by_ref[dimension]:
-            key = (*key, task.ref)
-        memo = self._memo[dimension]
-        found = memo.get(key)
-        if found is None:
-            fresh: list[Finding] = []
-            check(task, self.config, fresh)
-            found = tuple(fresh)
-            if len(memo) < self._MEMO_LIMIT:
-                memo[key] = found
-        out.extend(found)
+        memo: dict[object, tuple[Finding, ...]],
+        key: object,
+    ) -> tuple[Finding, ...]:
+        fresh: list[Finding] = []
+        check(task, self.config, fresh)
+        found = tuple(fresh)
+        if len(memo) < self._MEMO_LIMIT:
+            memo[key] = found
+        return found
 
 
 def _quotes_ref(config: RulesConfig, dimension: Dimension) -> bool:
@@ -447,3 +429,14 @@ def _check_result(task: TaskFacts, config: RulesConfig, out: list[Finding]) -> N
                     result=task.result,
                 )
             )
+
+
+_Check = Callable[[TaskFacts, RulesConfig, list[Finding]], None]
+_CHECKS: tuple[tuple[Dimension, _Check], ...] = (
+    (Dimension.PERSON, _check_person),
+    (Dimension.WORK, _check_work),
+    (Dimension.DEADLINE, _check_deadline),
+    (Dimension.RESPONSIBILITY, _check_responsibility),
+    (Dimension.AUTHORITY, _check_authority),
+    (Dimension.RESULT, _check_result),
+)
