@@ -17,10 +17,10 @@ becomes its own problem, located at that sub-field.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, ValidationError
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from engine.errors import ConfigError, Location, Problem, ProblemList
@@ -52,6 +52,21 @@ _YAML_PROBLEMS = {
     "expected a single document in the stream": "tệp chỉ được chứa một tài liệu YAML "
     "(bỏ dòng '---' thừa)",
 }
+
+
+SUPPORTED_VERSION = 1
+
+
+def _supported(version: int) -> int:
+    if version != SUPPORTED_VERSION:
+        raise ValueError(
+            f"phiên bản {version} không được hỗ trợ; tệp này phải ghi version: {SUPPORTED_VERSION}"
+        )
+    return version
+
+
+# The ``version`` field of every admin-edited file: one format version, one message.
+ConfigVersion = Annotated[int, AfterValidator(_supported)]
 
 
 def load_yaml(text: str, source: str) -> tuple[Any, dict[Path, int]]:

@@ -34,9 +34,7 @@ from pydantic import (
 )
 
 from engine.errors import ConfigError, Location, Problem
-from rules.config_text import LineOf, field_errors, load_yaml, validate_data
-
-SUPPORTED_VERSION = 1
+from rules.config_text import ConfigVersion, LineOf, field_errors, load_yaml, validate_data
 
 _SLUG = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
 _MAX_SHOWN = 60
@@ -271,19 +269,9 @@ def _role_problem(kind: StepKind, recipients: tuple[Recipient, ...]) -> str | No
 class Ladder(_Strict):
     """The whole ``escalation.yaml``, validated."""
 
-    version: int
+    version: ConfigVersion
     config_version: Annotated[Text, BeforeValidator(_version_text)]
     steps: tuple[Step, ...]
-
-    @field_validator("version")
-    @classmethod
-    def _known_version(cls, version: int) -> int:
-        if version != SUPPORTED_VERSION:
-            raise ValueError(
-                f"phiên bản {version} không được hỗ trợ; tệp này phải ghi "
-                f"version: {SUPPORTED_VERSION}"
-            )
-        return version
 
     def enabled(self, kind: StepKind) -> tuple[Step, ...]:
         """The enabled steps of one kind, in file order."""

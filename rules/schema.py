@@ -28,10 +28,8 @@ from pydantic import (
 from pydantic_core import CoreSchema, core_schema
 
 from engine.text import fold
-from rules.config_text import field_errors, validate
+from rules.config_text import ConfigVersion, field_errors, validate
 from rules.facts import Dimension, Finding, Severity
-
-SUPPORTED_VERSION = 1
 
 # Placeholders every template may use: the task's reference and its dimension's label.
 COMMON_PLACEHOLDERS = frozenset({"ref", "label"})
@@ -294,7 +292,7 @@ def _rendering(code: str, spec: CheckSpec, label: str) -> Rendering:
 class RulesConfig(_Strict):
     """The whole ``rules.yaml``, validated; plus compiled patterns and per-text memos."""
 
-    version: int
+    version: ConfigVersion
     labels: Labels
     thresholds: Thresholds
     area_required: bool
@@ -303,16 +301,6 @@ class RulesConfig(_Strict):
     vague_work_patterns: list[FoldedPattern]
     collective_patterns: list[FoldedPattern]
     checks: Checks
-
-    @field_validator("version")
-    @classmethod
-    def _known_version(cls, version: int) -> int:
-        if version != SUPPORTED_VERSION:
-            raise ValueError(
-                f"phiên bản {version} không được hỗ trợ; tệp này phải ghi "
-                f"version: {SUPPORTED_VERSION}"
-            )
-        return version
 
     @field_validator("deadline_reasons")
     @classmethod
