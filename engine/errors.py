@@ -80,7 +80,17 @@ class DirectoryError(SauroError):
 
 
 class NotFoundError(SauroError):
-    """A named organization, plan or task does not exist."""
+    """A named organization, plan, task, person or request does not exist."""
+
+
+class TaskActionError(SauroError):
+    """A task action cannot be done: the task is closed, the deadline has passed, or what
+    the action needs (result, evidence, reason, a later date) is missing; nothing was written."""
+
+
+class PermissionDeniedError(SauroError):
+    """The person acting has no authority for the action (only the task's authority, the
+    Chairman or a Vice-Chairman, decides an extension request); nothing was written."""
 
 
 @dataclass

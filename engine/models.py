@@ -59,6 +59,15 @@ class UnitRole(StrEnum):
     COORDINATOR = "coordinator"
 
 
+class ExtensionStatus(StrEnum):
+    """Where an extension request (đề nghị gia hạn) stands."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    CANCELLED = "cancelled"  # the task was completed before anyone decided
+
+
 class Organization(SQLModel, table=True):
     __tablename__ = "organization"
 
@@ -144,7 +153,13 @@ class Task(SQLModel, table=True):
     # rõ thời gian
     deadline_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     deadline_kind: str = Field(default="none", max_length=16)
-    due_date: date | None = None
+    due_date: date | None = None  # the due date in force (after any approved extension)
+    # The plan's due date, kept when an approved extension first replaces ``due_date``;
+    # None while the task was never extended.
+    original_due: date | None = None
+    # Bumped whenever ``due_date`` changes: reminders are sent once per deadline version,
+    # so a new date re-arms the ladder.
+    deadline_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     start_date: date | None = None
     recurrence: str | None = Field(default=None, max_length=32)
     deadline_resolved: bool = False
@@ -195,6 +210,46 @@ class Milestone(SQLModel, table=True):
     text: str = Field(default="", max_length=255)
 
 
+class ProgressReport(SQLModel, table=True):
+    """One progress report on a task: how far it is (percent) and what was done."""
+
+    __tablename__ = "progress_report"
+    __table_args__ = (Index("ix_progress_report_task", "task_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id")
+    at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+    actor: str = Field(max_length=128)
+    percent: int | None = None  # 0-100
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class ExtensionRequest(SQLModel, table=True):
+    """An extension request (đề nghị gia hạn): a reason and a new date, asked before the
+    deadline, approved or refused by the task's authority."""
+
+    __tablename__ = "extension_request"
+    __table_args__ = (
+        Index("ix_extension_request_task", "task_id", "requested_at"),
+        Index("ix_extension_request_org_status", "organization_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id")
+    task_id: int = Field(foreign_key="task.id")
+    requested_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+    requested_by: str = Field(max_length=128)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    old_due: date
+    new_due: date
+    status: str = Field(default=ExtensionStatus.PENDING, max_length=16)
+    decided_at: datetime | None = Field(
+        default=None, sa_column=Column(AwareDateTime(), nullable=True)
+    )
+    decided_by: str = Field(default="", max_length=128)
+    decision_note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
 class AuditLog(SQLModel, table=True):
     """Append-only: who changed what, when, from which value to which."""
 
@@ -220,3 +275,31 @@ def require_id(record: SQLModel) -> int:
     if value is None:
         raise RuntimeError(f"{type(record).__name__} has no id: flush it first")
     return int(value)
+
+
+class Delivery(SQLModel, table=True):
+    """The delivery ledger: one row per ledger key (task, rule step, recipient, deadline
+    version), so that nothing is sent twice whatever re-runs. See ``notifications.ledger``.
+
+    ``status``: ``sending`` (claimed by a run since ``claimed_at``), ``sent``, ``deferred``
+    (a temporary failure: the next run tries again) or ``failed`` (permanent: never retried
+    automatically). ``attempts`` counts every attempt over all runs.
+    """
+
+    __tablename__ = "delivery"
+    __table_args__ = (
+        UniqueConstraint("ledger_key"),
+        Index("ix_delivery_status", "status", "updated_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    ledger_key: str = Field(max_length=512)
+    message_id: str = Field(default="", max_length=64, index=True)
+    status: str = Field(max_length=16)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    claimed_at: datetime | None = Field(
+        default=None, sa_column=Column(AwareDateTime(), nullable=True)
+    )
+    sent_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime(), nullable=True))
+    updated_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))

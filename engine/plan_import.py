@@ -496,11 +496,10 @@ class _TaskStore:
 
     def _update(self, task: Task, draft: TaskDraft, old: _Parts, new: _Parts) -> bool:
         """Apply the draft to a stored task; True when anything but its placement changed."""
-        changes = [
-            c
-            for c in audit.apply_changes(task, _task_values(draft, self.directory))
-            if c.field not in _PLACEMENT
-        ]
+        values = _keep_extension(task, _task_values(draft, self.directory))
+        changes = [c for c in audit.apply_changes(task, values) if c.field not in _PLACEMENT]
+        if any(c.field == "due_date" for c in changes):  # a new date re-arms the reminders
+            changes += audit.apply_changes(task, {"deadline_version": task.deadline_version + 1})
         if task.state == TaskState.WITHDRAWN:
             changes += audit.apply_changes(task, {"state": str(TaskState.OPEN)})
         changes += self._part_changes(old, new)
@@ -607,6 +606,18 @@ def _task_values(draft: TaskDraft, directory: OrgDirectory) -> dict[str, Any]:
         "raw_cells": row.raw,
         "source_row": f"bảng {row.table}, dòng {row.row}",
     }
+
+
+def _keep_extension(task: Task, values: dict[str, Any]) -> dict[str, Any]:
+    """An approved extension stands over a re-import: the plan's date becomes the task's
+    original due date, and the due date in force is the later of it and the extended one."""
+    if task.original_due is None:
+        return values
+    plan_due: date | None = values.pop("due_date")
+    values["original_due"] = plan_due
+    if plan_due is not None and task.due_date is not None and plan_due > task.due_date:
+        values["due_date"] = plan_due
+    return values
 
 
 def _person_id(draft: TaskDraft, directory: OrgDirectory) -> int | None:

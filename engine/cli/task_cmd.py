@@ -1,0 +1,626 @@
+"""``sauro task``: show one task, and the actions that move its clock: progress, completion,
+extension requests and their approval or refusal. Each action is one audited transaction.
+
+A task is named by its number in the plan (``1.4``) with ``--org`` and ``--plan``, or by
+``--id``. ``--as`` names the directory person acting; ``--at`` sets the instant of the action
+(default now), read as Viet Nam time when it has no offset.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from itertools import groupby
+from typing import Annotated
+
+import typer
+from sqlmodel import Session
+
+from engine.areas import AreaResolver
+from engine.audit import Actor
+from engine.cli import common
+from engine.config import Configs
+from engine.db import session_scope
+from engine.deadlines import format_date
+from engine.errors import Location, NotFoundError, Problem, SauroError
+from engine.models import AuditLog, ExtensionRequest, Task
+from engine.status import LABELS, VN, local_date
+from engine.task_actions import (
+    STATUS_WORDS,
+    TaskView,
+    complete,
+    decide_extension,
+    find_person,
+    find_task_id,
+    get_task,
+    pending_request_id,
+    record_progress,
+    request_extension,
+    status_of,
+    task_authority,
+    task_view,
+)
+from engine.text import clean
+from engine.workdays import WorkCalendar, format_day
+from rules.facts import Dimension
+
+task_app = typer.Typer(
+    help="Xem nhiệm vụ; báo cáo tiến độ, ghi nhận hoàn thành, đề nghị và quyết định gia hạn.",
+    no_args_is_help=True,
+)
+
+RefArg = Annotated[
+    str | None,
+    typer.Argument(
+        metavar="[SỐ]",
+        help="Số thứ tự của nhiệm vụ trong kế hoạch, vd. 1.4 (hoặc dùng --id).",
+        show_default=False,
+    ),
+]
+OrgOpt = Annotated[
+    str | None, typer.Option("--org", help="Mã đơn vị hành chính (mặc định theo cấu hình).")
+]
+PlanOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--plan",
+        help="Số kế hoạch (hoặc tên tệp khi kế hoạch không có số); "
+        "bỏ qua được khi đơn vị chỉ có một kế hoạch.",
+    ),
+]
+IdOpt = Annotated[
+    int | None, typer.Option("--id", help="Mã nhiệm vụ trong cơ sở dữ liệu (thay cho số thứ tự).")
+]
+AsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as", help='Họ tên (hoặc email) của cán bộ thực hiện, theo danh mục, vd. "Lê Minh Tâm".'
+    ),
+]
+AtOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--at",
+        help="Thời điểm thực hiện, dạng YYYY-MM-DDTHH:MM (giờ Việt Nam nếu không ghi múi giờ); "
+        "mặc định: bây giờ.",
+    ),
+]
+NoteOpt = Annotated[str, typer.Option("--note", help="Ghi chú.")]
+
+
+@dataclass(frozen=True)
+class _Target:
+    """How the officer named the task, and who acts when."""
+
+    ref: str | None
+    org: str | None
+    plan: str | None
+    task_id: int | None
+    acting_as: str | None
+    at: str | None
+
+
+# -- sauro task show ---------------------------------------------------------------------------
+
+
+@task_app.command("show")
+def show(
+    ref: RefArg = None,
+    org: OrgOpt = None,
+    plan: PlanOpt = None,
+    task_id: IdOpt = None,
+    at: AtOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="In nhiệm vụ dưới dạng JSON.")] = False,
+) -> None:
+    """Xem một nhiệm vụ: sáu rõ, tình trạng, hạn, tiến độ, gia hạn và lịch sử thay đổi."""
+    target = _Target(ref, org, plan, task_id, None, at)
+    now = _instant(at)
+    with _session() as (session, configs):
+        view = task_view(
+            session=session,
+            task_id=_task_id(session, configs, target),
+            now=now,
+            calendar=WorkCalendar(configs.calendar),
+        )
+    if as_json:
+        typer.echo(json.dumps(view.to_json(), ensure_ascii=False, indent=2))
+    else:
+        typer.echo("\n".join(describe(view, configs)))
+
+
+# -- sauro task progress -----------------------------------------------------------------------
+
+
+@task_app.command("progress")
+def progress(
+    ref: RefArg = None,
+    org: OrgOpt = None,
+    plan: PlanOpt = None,
+    task_id: IdOpt = None,
+    percent: Annotated[
+        int | None, typer.Option("--percent", help="Tỷ lệ hoàn thành, từ 0 đến 100 (%).")
+    ] = None,
+    note: Annotated[str, typer.Option("--note", help="Công việc đã làm, vướng mắc.")] = "",
+    acting_as: AsOpt = None,
+    at: AtOpt = None,
+) -> None:
+    """Báo cáo tiến độ thực hiện nhiệm vụ: tỷ lệ hoàn thành và/hoặc ghi chú."""
+    target = _Target(ref, org, plan, task_id, acting_as, at)
+    now = _instant(at)
+    with _session() as (session, configs):
+        found = _task_id(session, configs, target)
+        actor = _actor(session, found, target, "progress")
+        record_progress(
+            session=session, task_id=found, percent=percent, note=note, actor=actor, now=now
+        )
+        name = _task_name(get_task(session, found))
+    shown = f" {percent}%" if percent is not None else ""
+    typer.echo(f"Đã ghi nhận tiến độ {name}:{shown}{f' — {clean(note)}' if note else ''}.")
+
+
+# -- sauro task done ---------------------------------------------------------------------------
+
+
+@task_app.command("done")
+def done(
+    ref: RefArg = None,
+    org: OrgOpt = None,
+    plan: PlanOpt = None,
+    task_id: IdOpt = None,
+    result: Annotated[
+        str, typer.Option("--result", help="Kết quả thực tế đạt được (bắt buộc).")
+    ] = "",
+    evidence: Annotated[
+        str,
+        typer.Option(
+            "--evidence",
+            help="Minh chứng: số, ngày văn bản; đường dẫn tệp; sản phẩm bàn giao (bắt buộc).",
+        ),
+    ] = "",
+    on: Annotated[
+        str | None,
+        typer.Option("--on", help="Ngày hoàn thành, YYYY-MM-DD (mặc định: hôm nay, giờ Việt Nam)."),
+    ] = None,
+    acting_as: AsOpt = None,
+    at: AtOpt = None,
+) -> None:
+    """Ghi nhận hoàn thành nhiệm vụ, với kết quả và minh chứng (rõ kết quả)."""
+    target = _Target(ref, org, plan, task_id, acting_as, at)
+    now = _instant(at)
+    completed_on = _day(on, "--on") if on else local_date(now)
+    with _session() as (session, configs):
+        found = _task_id(session, configs, target)
+        task = complete(
+            session=session,
+            task_id=found,
+            result=result,
+            evidence=evidence,
+            completed_on=completed_on,
+            actor=_actor(session, found, target, "done"),
+            now=now,
+        )
+        status = status_of(task, now=now, calendar=WorkCalendar(configs.calendar))
+    due = f" (hạn {format_date(task.due_date)})" if task.due_date else ""
+    typer.echo(
+        f"Đã ghi nhận hoàn thành {_task_name(task)} ngày {format_date(completed_on)}: "
+        f"{LABELS[status]}{due}."
+    )
+
+
+# -- sauro task extend -------------------------------------------------------------------------
+
+
+@task_app.command("extend")
+def extend(
+    ref: RefArg = None,
+    org: OrgOpt = None,
+    plan: PlanOpt = None,
+    task_id: IdOpt = None,
+    new_date: Annotated[
+        str | None, typer.Option("--new-date", help="Hạn mới đề nghị, YYYY-MM-DD (bắt buộc).")
+    ] = None,
+    reason: Annotated[str, typer.Option("--reason", help="Lý do đề nghị gia hạn (bắt buộc).")] = "",
+    acting_as: AsOpt = None,
+    at: AtOpt = None,
+) -> None:
+    """Đề nghị gia hạn nhiệm vụ: hạn mới và lý do, gửi trước khi hết hạn."""
+    if not new_date:
+        raise SauroError(
+            "Đề nghị gia hạn cần hạn mới",
+            [Problem(Location(field="--new-date"), "ghi ngày đề nghị, dạng YYYY-MM-DD")],
+        )
+    target = _Target(ref, org, plan, task_id, acting_as, at)
+    now = _instant(at)
+    new_due = _day(new_date, "--new-date")
+    with _session() as (session, configs):
+        found = _task_id(session, configs, target)
+        request = request_extension(
+            session=session,
+            task_id=found,
+            new_due=new_due,
+            reason=reason,
+            actor=_actor(session, found, target, "extend"),
+            now=now,
+            calendar=WorkCalendar(configs.calendar),
+        )
+        task = get_task(session, found)
+    typer.echo(
+        f"Đã gửi đề nghị gia hạn số {request.id} cho {_task_name(task)}: hạn "
+        f"{format_date(request.old_due)} → {format_date(request.new_due)}."
+    )
+    typer.echo(
+        "Chờ Chủ tịch hoặc Phó Chủ tịch quyết định: "
+        f'sauro task approve --request {request.id} --as "Họ tên" (hoặc sauro task refuse).'
+    )
+
+
+# -- sauro task approve | refuse ---------------------------------------------------------------
+
+RequestOpt = Annotated[
+    int | None,
+    typer.Option("--request", help="Số đề nghị gia hạn (mặc định: đề nghị đang chờ của nhiệm vụ)."),
+]
+DeciderOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        help='Họ tên (hoặc email) của Chủ tịch hoặc Phó Chủ tịch quyết định, vd. "Nguyễn Văn Vũ" '
+        "(bắt buộc).",
+    ),
+]
+
+
+@task_app.command("approve")
+def approve(
+    ref: RefArg = None,
+    org: OrgOpt = None,
+    plan: PlanOpt = None,
+    task_id: IdOpt = None,
+    request: RequestOpt = None,
+    acting_as: DeciderOpt = None,
+    note: Annotated[str, typer.Option("--note", help="Ý kiến của người phê duyệt.")] = "",
+    at: AtOpt = None,
+) -> None:
+    """Phê duyệt đề nghị gia hạn: nhiệm vụ nhận hạn mới, lịch nhắc việc tính lại theo hạn mới."""
+    target = _Target(ref, org, plan, task_id, acting_as, at)
+    decided, task = _decide(target, request, approve=True, note=note)
+    original = task.original_due or decided.old_due
+    typer.echo(
+        f"Đã phê duyệt đề nghị gia hạn số {decided.id}: {_task_name(task)} có hạn mới "
+        f"{format_date(decided.new_due)} (hạn theo kế hoạch {format_date(original)}). "
+        "Lịch nhắc việc tính lại theo hạn mới."
+    )
+
+
+@task_app.command("refuse")
+def refuse(
+    ref: RefArg = None,
+    org: OrgOpt = None,
+    plan: PlanOpt = None,
+    task_id: IdOpt = None,
+    request: RequestOpt = None,
+    acting_as: DeciderOpt = None,
+    note: Annotated[str, typer.Option("--note", help="Lý do từ chối.")] = "",
+    at: AtOpt = None,
+) -> None:
+    """Từ chối đề nghị gia hạn: nhiệm vụ giữ hạn hiện tại."""
+    target = _Target(ref, org, plan, task_id, acting_as, at)
+    decided, task = _decide(target, request, approve=False, note=note)
+    typer.echo(
+        f"Đã từ chối đề nghị gia hạn số {decided.id}: {_task_name(task)} giữ hạn "
+        f"{format_date(decided.old_due)}."
+    )
+
+
+def _decide(
+    target: _Target, request_id: int | None, *, approve: bool, note: str
+) -> tuple[ExtensionRequest, Task]:
+    if not target.acting_as:
+        raise SauroError(
+            "Cần cho biết ai quyết định",
+            [Problem(Location(field="--as"), "họ tên hoặc email của Chủ tịch, Phó Chủ tịch")],
+        )
+    now = _instant(target.at)
+    command = "approve" if approve else "refuse"
+    with _session() as (session, configs):
+        found = _request_id(session, configs, target, request_id)
+        task_id = _request_task(session, found)
+        decided = decide_extension(
+            session=session,
+            request_id=found,
+            approve=approve,
+            decider=target.acting_as,
+            note=note,
+            actor=_decider(session, task_id, target.acting_as, command),
+            now=now,
+        )
+        task = get_task(session, task_id)
+    return decided, task
+
+
+def _request_id(session: Session, configs: Configs, target: _Target, request_id: int | None) -> int:
+    """The request named by --request (checked against the task when one is named too), or
+    the named task's pending request."""
+    if request_id is None:
+        return pending_request_id(session, task_id=_task_id(session, configs, target))
+    if target.ref is None and target.task_id is None:
+        return request_id
+    task_id = _task_id(session, configs, target)
+    if _request_task(session, request_id) != task_id:
+        raise SauroError(
+            f"Đề nghị gia hạn số {request_id} không thuộc {_task_name(get_task(session, task_id))}."
+        )
+    return request_id
+
+
+def _request_task(session: Session, request_id: int) -> int:
+    request = session.get(ExtensionRequest, request_id)
+    if request is None:
+        raise NotFoundError(f"Không có đề nghị gia hạn số {request_id}.")
+    return request.task_id
+
+
+# -- the edges: session, task, actor, times ----------------------------------------------------
+
+
+@contextmanager
+def _session() -> Iterator[tuple[Session, Configs]]:
+    """Settings, configs and one transaction on the database (committed on success)."""
+    current = common.settings()
+    configs = common.configs(current)
+    engine = common.database(current)
+    try:
+        with session_scope(engine) as session:
+            yield session, configs
+    finally:
+        engine.dispose()
+
+
+def _task_id(session: Session, configs: Configs, target: _Target) -> int:
+    """The task named by its number (with --org, --plan) or by --id, never both."""
+    if target.task_id is not None:
+        if target.ref is not None:
+            raise SauroError("Chỉ ghi một trong hai: số thứ tự nhiệm vụ hoặc --id.")
+        return target.task_id
+    if not target.ref:
+        raise SauroError("Hãy cho biết nhiệm vụ: số thứ tự trong kế hoạch (vd. 1.4) hoặc --id.")
+    return find_task_id(
+        session,
+        org_code=common.default_org(configs, target.org),
+        ref=target.ref,
+        plan_key=target.plan,
+    )
+
+
+def _actor(session: Session, task_id: int, target: _Target, command: str) -> Actor:
+    """The audit actor: the user at the terminal, "as" the directory person named by --as."""
+    actor = common.actor(f"cli:task {command}")
+    if target.acting_as is None:
+        return actor
+    organization_id = get_task(session, task_id).organization_id
+    person = find_person(session, organization_id=organization_id, who=target.acting_as)
+    return Actor(name=_fit(f"{actor.name} as {person.name}"), source=actor.source)
+
+
+def _decider(session: Session, task_id: int, acting_as: str, command: str) -> Actor:
+    """The audit actor of a decision: the user at the terminal as the task's authority."""
+    actor = common.actor(f"cli:task {command}")
+    person = task_authority(session, task_id=task_id, decider=acting_as)
+    return Actor(name=_fit(f"{actor.name} as {person.name}"), source=actor.source)
+
+
+def _instant(text: str | None) -> datetime:
+    """--at as an aware instant (Viet Nam time when no offset is written); default now."""
+    if text is None:
+        return common.now()
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise SauroError(
+            f"Thời điểm '{text}' không hợp lệ",
+            [Problem(Location(field="--at"), "cần dạng YYYY-MM-DD hoặc YYYY-MM-DDTHH:MM")],
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=VN)
+
+
+def _day(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise SauroError(
+            f"Ngày '{text}' không hợp lệ",
+            [Problem(Location(field=option), "cần một ngày có thật, dạng YYYY-MM-DD")],
+        ) from None
+
+
+def _fit(text: str, length: int = 128) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def _task_name(task: Task) -> str:
+    return f"nhiệm vụ {task.ref or task.key}"
+
+
+# -- the task as text --------------------------------------------------------------------------
+
+_ENTITIES = {
+    "task": "nhiệm vụ",
+    "progress_report": "báo cáo tiến độ",
+    "extension_request": "đề nghị gia hạn",
+}
+_ACTIONS = {
+    "create": "tạo",
+    "update": "cập nhật",
+    "withdraw": "rút khỏi kế hoạch",
+    "complete": "hoàn thành",
+    "extend": "gia hạn",
+    "approve": "phê duyệt",
+    "refuse": "từ chối",
+    "cancel": "hủy",
+}
+_FIELDS = {
+    "state": "trạng thái",
+    "status": "tình trạng",
+    "completed_on": "ngày hoàn thành",
+    "result": "kết quả",
+    "evidence": "minh chứng",
+    "due_date": "hạn",
+    "original_due": "hạn theo kế hoạch",
+    "deadline_version": "lần điều chỉnh hạn",
+    "percent": "tỷ lệ hoàn thành",
+    "note": "ghi chú",
+    "reason": "lý do",
+    "decided_by": "người quyết định",
+    "decision_note": "ý kiến",
+    "work": "nội dung",
+    "deadline_text": "ô thời hạn",
+    "lead_text": "ô chủ trì",
+    "coordinators_text": "ô phối hợp",
+    "person_text": "ô người thực hiện",
+    "product": "sản phẩm",
+}
+_STATES = {"open": "đang thực hiện", "done": "đã hoàn thành", "withdrawn": "đã rút"}
+_CUT = 80
+
+
+def describe(view: TaskView, configs: Configs) -> list[str]:
+    """The task as lines of Vietnamese text: header, six dimensions, progress, extensions
+    and history."""
+    task, labels = view.task, configs.rules.labels
+    area = AreaResolver(configs.areas).name(task.area) if task.area else ""
+    at = view.now.astimezone(VN)
+    return [
+        f"Nhiệm vụ {task.ref or task.key} (mã {task.id}) — kế hoạch '{view.plan.key}', "
+        f"{view.organization.name}",
+        f"Tình trạng: {view.status_label} (lúc {at:%H:%M} {format_date(at.date())})",
+        f"{labels[Dimension.PERSON]}: {_person(view)}",
+        f"{labels[Dimension.WORK]}: {clean(task.work)}" + (f" (lĩnh vực: {area})" if area else ""),
+        f"{labels[Dimension.DEADLINE]}: {_deadline(view)}",
+        *(f"  mốc: {format_date(m.due_date)} ({m.text})" for m in view.milestones),
+        f"{labels[Dimension.RESPONSIBILITY]}: {_responsibility(view)}",
+        f"{labels[Dimension.AUTHORITY]}: {_authority(view)}",
+        f"{labels[Dimension.RESULT]}: {_result(task)}",
+        "Tiến độ:",
+        *(_progress_lines(view) or ["  chưa có báo cáo"]),
+        "Đề nghị gia hạn:",
+        *([_extension_line(e) for e in view.extensions] or ["  chưa có"]),
+        "Lịch sử thay đổi:",
+        *_history_lines(view.history),
+    ]
+
+
+def _person(view: TaskView) -> str:
+    cell = clean(view.task.person_text)
+    if view.person is None:
+        return f"chưa rõ (ô: «{cell}»)" if cell else "chưa rõ"
+    title = f", {view.person.title}" if view.person.title else ""
+    return f"{view.person.name}{title}"
+
+
+def _deadline(view: TaskView) -> str:
+    task = view.task
+    text = f"«{clean(task.deadline_text)}»" if task.deadline_text else "(trống)"
+    if task.due_date is None:
+        return f"{text}: chưa rõ hạn ({clean(task.deadline_reason)})"
+    parts = [f"{text} → hạn {format_day(task.due_date)}"]
+    if view.effective_due and view.effective_due != task.due_date:
+        parts.append(f"hết hạn ngày {format_day(view.effective_due)} (ngày làm việc kế tiếp)")
+    if task.original_due:
+        parts.append(
+            f"đã gia hạn, hạn theo kế hoạch {format_date(task.original_due)}, "
+            f"lần điều chỉnh hạn {task.deadline_version}"
+        )
+    return "; ".join(parts)
+
+
+def _responsibility(view: TaskView) -> str:
+    lead = view.lead_unit.name if view.lead_unit else f"chưa rõ (ô: «{clean(view.task.lead_text)}»)"
+    coordinators = clean(view.task.coordinators_text)
+    return f"chủ trì: {lead}" + (f"; phối hợp: {coordinators}" if coordinators else "")
+
+
+def _authority(view: TaskView) -> str:
+    assigner = view.task.assigner or "chưa rõ người giao"
+    return f"{assigner}; căn cứ: {view.basis or 'chưa có số và ngày kế hoạch'}"
+
+
+def _result(task: Task) -> str:
+    parts = [f"sản phẩm: {_cut(clean(task.product)) or 'chưa rõ'}"]
+    if task.result:
+        parts.append(f"kết quả: {_cut(clean(task.result))}")
+    if task.evidence:
+        parts.append(f"minh chứng: {_cut(clean(task.evidence))}")
+    if task.completed_on:
+        parts.append(f"ngày hoàn thành: {format_date(task.completed_on)}")
+    return "; ".join(parts)
+
+
+def _progress_lines(view: TaskView) -> list[str]:
+    lines = []
+    for report in view.progress:
+        percent = f"{report.percent}%" if report.percent is not None else "—"
+        note = f" — {_cut(clean(report.note))}" if report.note else ""
+        lines.append(f"  {_when(report.at)} {percent}{note} ({report.actor})")
+    return lines
+
+
+def _extension_line(request: ExtensionRequest) -> str:
+    line = (
+        f"  số {request.id}, {_when(request.requested_at)}, {request.requested_by}: "
+        f"{format_date(request.old_due)} → {format_date(request.new_due)}; "
+        f"lý do: {_cut(clean(request.reason))}; {STATUS_WORDS.get(request.status, request.status)}"
+    )
+    if request.decided_at:
+        line += f" {_when(request.decided_at)} ({request.decided_by})"
+    if request.decision_note:
+        line += f": {_cut(clean(request.decision_note))}"
+    return line
+
+
+def _history_lines(history: list[AuditLog]) -> list[str]:
+    """One line per audited act (same time, actor, record and action), its changes joined."""
+    lines = []
+    for _, group in groupby(history, key=_act):
+        rows = list(group)
+        first = rows[0]
+        what = _ENTITIES.get(first.entity, first.entity)
+        number = f" số {first.entity_id}" if first.entity != "task" else ""
+        action = _ACTIONS.get(first.action, first.action)
+        changes = "; ".join(_change(row) for row in rows if row.field)
+        line = f"  {_when(first.at)} {first.actor} — {what}{number}: {action}"
+        lines.append(line + (f" ({changes})" if changes else ""))
+    return lines
+
+
+def _act(row: AuditLog) -> tuple[datetime, str, str, int, str]:
+    return (row.at, row.actor, row.entity, row.entity_id, row.action)
+
+
+def _change(row: AuditLog) -> str:
+    field = _FIELDS.get(row.field, row.field)
+    return f"{field}: {_value(row.field, row.old_value)} → {_value(row.field, row.new_value)}"
+
+
+def _value(field: str, text: str | None) -> str:
+    if text is None or text == "":
+        return "—"
+    if field == "state":
+        return _STATES.get(text, text)
+    if field == "status":
+        return STATUS_WORDS.get(text, text)
+    try:
+        return format_date(date.fromisoformat(text)) if len(text) == 10 else _cut(clean(text))
+    except ValueError:
+        return _cut(clean(text))
+
+
+def _when(at: datetime) -> str:
+    local = at.astimezone(VN)
+    return f"{format_date(local.date())} {local:%H:%M}"
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= _CUT else text[: _CUT - 1] + "…"
