@@ -135,7 +135,9 @@ def raw_rows(connection: Connection, query: Select[Any]) -> list[tuple[Any, ...]
     """Run a Core query on the DBAPI cursor of ``connection`` (same transaction) and return
     plain tuples: no per-row result processing, for reads of 100,000s of rows. Values come
     as the driver gives them: see ``as_date``."""
-    compiled = query.compile(dialect=connection.dialect)
+    compiled = query.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
     params: Any = compiled.params
     if compiled.positional:
         params = tuple(params[name] for name in compiled.positiontup or ())

@@ -12,6 +12,8 @@ from engine.directory import DirectoryConfig, parse_directory
 from engine.errors import ConfigError, Location, Problem
 from engine.importing.columns import ImportConfig, parse_import_config
 from engine.workdays import CalendarConfig, parse_calendar
+from notifications.render import check_templates
+from rules.escalation import Ladder, parse_ladder
 from rules.schema import RulesConfig, parse_rules
 
 Parser = Callable[[str, str], Any]
@@ -23,6 +25,7 @@ CONFIG_FILES: dict[str, Parser] = {
     "import.yaml": parse_import_config,
     "areas.yaml": parse_areas,
     "calendar.yaml": parse_calendar,
+    "escalation.yaml": parse_ladder,
 }
 
 
@@ -35,6 +38,7 @@ class Configs:
     columns: ImportConfig
     areas: AreasConfig
     calendar: CalendarConfig
+    ladder: Ladder
 
 
 def load_configs(config_dir: Path) -> Configs:
@@ -46,12 +50,17 @@ def load_configs(config_dir: Path) -> Configs:
         columns=parsed["import.yaml"],
         areas=parsed["areas.yaml"],
         calendar=parsed["calendar.yaml"],
+        ladder=parsed["escalation.yaml"],
     )
 
 
 def check_configs(config_dir: Path) -> list[str]:
-    """Validate every config file; return the names checked or raise one ConfigError."""
-    return list(_parse_all(config_dir))
+    """Validate every config file and the message templates the ladder names; return the
+    names checked or raise one ConfigError listing every problem."""
+    parsed = _parse_all(config_dir)
+    ladder: Ladder = parsed["escalation.yaml"]
+    check_templates(config_dir / "templates", names={step.template for step in ladder.steps})
+    return [*parsed, "templates/"]
 
 
 def _parse_all(config_dir: Path) -> dict[str, Any]:

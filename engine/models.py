@@ -162,6 +162,11 @@ class Task(SQLModel, table=True):
     deadline_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     start_date: date | None = None
     recurrence: str | None = Field(default=None, max_length=32)
+    # The 6-rõ verdict as the reminder cycle last saw it: the failing dimensions
+    # ("person,deadline"; "" when all six are clear) and the day they were first seen failing,
+    # from which the "unclear" steps of the escalation ladder count.
+    unclear: str = Field(default="", max_length=128, sa_column_kwargs={"server_default": ""})
+    unclear_since: date | None = None
     deadline_resolved: bool = False
     deadline_reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     # rõ thẩm quyền

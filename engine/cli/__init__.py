@@ -36,15 +36,23 @@ from engine.cli import check as _check_cmd  # noqa: E402
 from engine.cli import db as _db_cmd  # noqa: E402
 from engine.cli import deadline as _deadline_cmd  # noqa: E402
 from engine.cli import plans as _plans_cmd  # noqa: E402
+from engine.cli import remind_cmd as _remind_cmd  # noqa: E402
 from engine.cli import rules_cmd as _rules_cmd  # noqa: E402
+from engine.cli import serve_cmd as _serve_cmd  # noqa: E402
+from engine.cli import task_cmd as _task_cmd  # noqa: E402
 
 app.command("init")(_db_cmd.init)
 app.add_typer(_db_cmd.db_app, name="db")
 app.command("import")(_plans_cmd.import_command)
 app.command("check")(_check_cmd.check_command)
 app.add_typer(_rules_cmd.rules_app, name="rules")
+_rules_cmd.rules_app.command("preview")(_remind_cmd.preview)
+app.command("remind")(_remind_cmd.remind)
 app.command("deadline")(_deadline_cmd.deadline)
 app.command("calendar")(_calendar_cmd.calendar)
+app.command("serve")(_serve_cmd.serve)
+app.command("deploy")(_serve_cmd.deploy)
+app.add_typer(_task_cmd.task_app, name="task")
 
 
 def main() -> None:

@@ -12,8 +12,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from engine.audit import Actor
 from engine.config import Configs, load_configs
 from engine.db import alembic_config, current_revision, make_engine
-from engine.errors import SauroError
+from engine.errors import Location, Problem, SauroError
 from engine.settings import Settings
+from engine.status import VN
 
 
 def settings() -> Settings:
@@ -80,3 +81,17 @@ def now() -> datetime:
 def default_org(current: Configs, org: str | None) -> str:
     """The organization a command works on: ``--org``, else the directory's default."""
     return org or current.directory.default_organization
+
+
+def instant(text: str | None) -> datetime:
+    """--at as an aware instant (Viet Nam time when no offset is written); default now."""
+    if text is None:
+        return now()
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise SauroError(
+            f"Thời điểm '{text}' không hợp lệ",
+            [Problem(Location(field="--at"), "cần dạng YYYY-MM-DD hoặc YYYY-MM-DDTHH:MM")],
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=VN)

@@ -117,7 +117,7 @@ def show(
 ) -> None:
     """Xem một nhiệm vụ: sáu rõ, tình trạng, hạn, tiến độ, gia hạn và lịch sử thay đổi."""
     target = _Target(ref, org, plan, task_id, None, at)
-    now = _instant(at)
+    now = common.instant(at)
     with _session() as (session, configs):
         view = task_view(
             session=session,
@@ -149,7 +149,7 @@ def progress(
 ) -> None:
     """Báo cáo tiến độ thực hiện nhiệm vụ: tỷ lệ hoàn thành và/hoặc ghi chú."""
     target = _Target(ref, org, plan, task_id, acting_as, at)
-    now = _instant(at)
+    now = common.instant(at)
     with _session() as (session, configs):
         found = _task_id(session, configs, target)
         actor = _actor(session, found, target, "progress")
@@ -189,7 +189,7 @@ def done(
 ) -> None:
     """Ghi nhận hoàn thành nhiệm vụ, với kết quả và minh chứng (rõ kết quả)."""
     target = _Target(ref, org, plan, task_id, acting_as, at)
-    now = _instant(at)
+    now = common.instant(at)
     completed_on = _day(on, "--on") if on else local_date(now)
     with _session() as (session, configs):
         found = _task_id(session, configs, target)
@@ -233,7 +233,7 @@ def extend(
             [Problem(Location(field="--new-date"), "ghi ngày đề nghị, dạng YYYY-MM-DD")],
         )
     target = _Target(ref, org, plan, task_id, acting_as, at)
-    now = _instant(at)
+    now = common.instant(at)
     new_due = _day(new_date, "--new-date")
     with _session() as (session, configs):
         found = _task_id(session, configs, target)
@@ -323,7 +323,7 @@ def _decide(
             "Cần cho biết ai quyết định",
             [Problem(Location(field="--as"), "họ tên hoặc email của Chủ tịch, Phó Chủ tịch")],
         )
-    now = _instant(target.at)
+    now = common.instant(target.at)
     command = "approve" if approve else "refuse"
     with _session() as (session, configs):
         found = _request_id(session, configs, target, request_id)
@@ -410,20 +410,6 @@ def _decider(session: Session, task_id: int, acting_as: str, command: str) -> Ac
     actor = common.actor(f"cli:task {command}")
     person = task_authority(session, task_id=task_id, decider=acting_as)
     return Actor(name=_fit(f"{actor.name} as {person.name}"), source=actor.source)
-
-
-def _instant(text: str | None) -> datetime:
-    """--at as an aware instant (Viet Nam time when no offset is written); default now."""
-    if text is None:
-        return common.now()
-    try:
-        value = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise SauroError(
-            f"Thời điểm '{text}' không hợp lệ",
-            [Problem(Location(field="--at"), "cần dạng YYYY-MM-DD hoặc YYYY-MM-DDTHH:MM")],
-        ) from None
-    return value if value.tzinfo else value.replace(tzinfo=VN)
 
 
 def _day(text: str, option: str) -> date:

@@ -1,0 +1,211 @@
+"""``sauro serve`` and ``sauro deploy``: run the daily reminder cycle on a schedule.
+
+``serve`` is the embedded way (APScheduler in this process, job store in the engine's
+database); ``deploy`` registers the same cycle on a Prefect server for workers elsewhere.
+See ``flows/__init__.py``. The flows, APScheduler and Prefect are imported inside the
+commands, so that every other ``sauro`` command starts without them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from engine.cli import common
+from engine.errors import SauroError
+from engine.workdays import WorkCalendar
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.base import BaseScheduler  # type: ignore[import-untyped]
+
+    from flows.cycle import Outcome
+
+OrgOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--org",
+        help="Chỉ nhắc việc cho một đơn vị hành chính (mặc định: mọi đơn vị).",
+        show_default=False,
+    ),
+]
+DryRunOpt = Annotated[
+    bool, typer.Option("--dry-run", help="Chỉ lập danh sách nhắc việc, không gửi thư.")
+]
+
+
+def serve(
+    once: Annotated[
+        bool, typer.Option("--once", help="Chạy chu trình nhắc việc một lần ngay rồi thoát.")
+    ] = False,
+    list_only: Annotated[
+        bool, typer.Option("--list", help="In các lần chạy sắp tới rồi thoát.")
+    ] = False,
+    count: Annotated[
+        int, typer.Option("--count", min=1, max=366, help="Số lần chạy in ra với --list.")
+    ] = 10,
+    org: OrgOpt = None,
+    dry_run: DryRunOpt = False,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            help="Với --once: chạy như thể đang ở thời điểm này "
+            "(ISO 8601 kèm múi giờ, vd. 2026-11-23T07:00:00+07:00).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Lịch nhắc việc trong một tiến trình: 07:00 mỗi ngày làm việc (giờ Việt Nam).
+
+    Chạy đến khi bấm Ctrl-C. Lịch lưu trong cơ sở dữ liệu (bảng apscheduler_jobs): sau khi
+    máy tắt, lần chạy bị lỡ được chạy bù một lần nếu chưa trễ quá 6 giờ.
+    """
+    # The docstring above is the command's help text, hence Vietnamese.
+    if once and list_only:
+        raise SauroError("Chỉ dùng một trong hai tùy chọn --once và --list.")
+    if at is not None and not once:
+        raise SauroError("Tùy chọn --at chỉ dùng cùng --once.")
+    current = common.settings()
+    configs = common.configs(current)  # every config checked now, not at 07:00 tomorrow
+    calendar = WorkCalendar(configs.calendar)
+    if list_only:
+        _print_next(calendar, count)
+        return
+    common.database(current).dispose()  # the schema is current, else a Vietnamese error
+    if once:
+        _run_once(current.database_url, current.config_dir, org, dry_run, at)
+        return
+    _serve_forever(current.database_url, calendar, org, dry_run)
+
+
+def _print_next(calendar: WorkCalendar, count: int) -> None:
+    from flows.schedule import WorkingDayTrigger, describe_fire, next_fire_times
+
+    fires = next_fire_times(WorkingDayTrigger(calendar), common.now(), count)
+    typer.echo(f"{len(fires)} lần chạy sắp tới (giờ {calendar.timezone}):")
+    for fire in fires:
+        typer.echo(f"  {describe_fire(fire)}")
+
+
+def _run_once(
+    database_url: str, config_dir: Path, org: str | None, dry_run: bool, at: str | None
+) -> None:
+    from engine.reminders import CycleReport
+    from flows.cycle import parse_instant, working_day_cycle
+
+    now = parse_instant(at, "--at") if at else common.now()
+    outcome = asyncio.run(
+        working_day_cycle(
+            database_url=database_url,
+            config_dir=config_dir,
+            org_code=org,
+            now=now,
+            dry_run=dry_run,
+        )
+    )
+    typer.echo(outcome.summary())
+    if isinstance(outcome, CycleReport) and outcome.failed:
+        raise typer.Exit(1)
+
+
+def _serve_forever(
+    database_url: str, calendar: WorkCalendar, org: str | None, dry_run: bool
+) -> None:
+    from apscheduler.events import (  # type: ignore[import-untyped]
+        EVENT_JOB_ERROR,
+        EVENT_JOB_EXECUTED,
+        EVENT_JOB_MISSED,
+    )
+
+    from flows.schedule import GRACE_HOURS, JOB_ID, build_scheduler, describe_fire
+
+    scheduler = build_scheduler(database_url, calendar, job_kwargs={"org": org, "dry_run": dry_run})
+
+    def report(event: Any) -> None:
+        when = describe_fire(event.scheduled_run_time.astimezone(calendar.timezone))
+        if event.code == EVENT_JOB_EXECUTED:
+            outcome: Outcome = event.retval
+            typer.echo(f"[{when}] {outcome.summary()}")
+        elif event.code == EVENT_JOB_MISSED:
+            typer.echo(f"[{when}] Bỏ qua lần chạy này: đã trễ quá {GRACE_HOURS} giờ.")
+        else:
+            typer.echo(f"[{when}] Chu trình nhắc việc bị lỗi: {event.exception!r}", err=True)
+        _print_pending(scheduler)
+
+    scheduler.add_listener(report, EVENT_JOB_EXECUTED | EVENT_JOB_MISSED | EVENT_JOB_ERROR)
+    mode = " (chạy thử: không gửi thư)" if dry_run else ""
+    typer.echo(
+        f"Lịch nhắc việc{mode}: 07:00 mỗi ngày làm việc, giờ {calendar.timezone}. "
+        f"Lưu lịch trong {common.shown_url(database_url)}, công việc '{JOB_ID}'. "
+        "Bấm Ctrl-C để dừng."
+    )
+    _print_next(calendar, 3)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        scheduler.start()  # returns once the scheduler is shut down
+    except KeyboardInterrupt:
+        typer.echo("Đang dừng lịch nhắc việc…")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+    typer.echo("Đã dừng.")
+
+
+def _print_pending(scheduler: BaseScheduler) -> None:
+    from flows.schedule import JOB_ID, describe_fire
+
+    job = scheduler.get_job(JOB_ID)
+    if job is not None and job.next_run_time is not None:
+        typer.echo(f"Lần chạy tiếp theo: {describe_fire(job.next_run_time)}.")
+
+
+def _interrupt(_signum: int, _frame: FrameType | None) -> None:
+    """SIGTERM (systemd, docker stop) stops the scheduler the way Ctrl-C does."""
+    raise KeyboardInterrupt
+
+
+def deploy(
+    api_url: Annotated[
+        str | None,
+        typer.Option(
+            "--api-url",
+            help="Địa chỉ API của máy chủ Prefect, vd. http://127.0.0.1:4200/api "
+            "(mặc định: biến môi trường PREFECT_API_URL).",
+            show_default=False,
+        ),
+    ] = None,
+    pool: Annotated[
+        str, typer.Option("--pool", help="Work pool của Prefect; chưa có thì tạo kiểu process.")
+    ] = "sau-ro",
+    org: OrgOpt = None,
+) -> None:
+    """Đăng ký chu trình nhắc việc lên máy chủ Prefect: 07:00 Thứ Hai – Thứ Bảy.
+
+    Luồng tự bỏ qua ngày không phải ngày làm việc. Worker trên mọi máy đã cài Sáu Rõ chạy
+    luồng: prefect worker start --pool <POOL>.
+    """
+    api_url = api_url or os.environ.get("PREFECT_API_URL")
+    if not api_url:
+        raise SauroError(
+            "Chưa có địa chỉ máy chủ Prefect: dùng --api-url hoặc đặt biến PREFECT_API_URL "
+            "(vd. http://127.0.0.1:4200/api). Máy chủ tạm thời của Prefect không nhận lịch chạy."
+        )
+    current = common.settings()
+    timezone = common.configs(current).calendar.timezone
+    from flows.deploy import deploy as register
+
+    done = asyncio.run(register(api_url, pool=pool, timezone=timezone, org=org))
+    if done.pool_created:
+        typer.echo(f"Đã tạo work pool '{done.pool}' (kiểu process).")
+    typer.echo(
+        f"Đã đăng ký '{done.full_name}' trên {done.api_url}: cron '{done.cron}' "
+        f"giờ {done.timezone}, work pool '{done.pool}' (mã {done.deployment_id})."
+    )
+    typer.echo(f"Chạy worker trên máy có cài Sáu Rõ: prefect worker start --pool {done.pool}")

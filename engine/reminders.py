@@ -1,0 +1,500 @@
+"""The daily reminder and escalation cycle: verdicts, plan, digests, ledger, delivery.
+
+One run, as of ``now``:
+1. refresh each open task's 6-rõ verdict (failing dimensions, and since when);
+2. read the tasks the ladder can fire on today (due within the reminder horizon, overdue,
+   or unclear) with one indexed query, and plan the messages (``rules.ladder.plan``);
+3. resolve each recipient role to directory people and group the messages into one digest
+   per address (``notifications.digest``), dropping what the ledger says was already sent
+   to that address;
+4. render (sandboxed templates in ``config/templates``) and deliver through SMTP or, with
+   no SMTP configured, ``.eml`` files (``notifications.delivery``), each message claimed in
+   the ledger first so that re-runs, crashes and outages never send anything twice;
+5. tell the standing office what could not be delivered: permanent failures and people
+   without a usable address.
+
+Every message carries the rule step id and the config version that produced it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, bindparam, or_, select, update
+from sqlmodel import Session, col
+
+from engine.checking import as_date, check_tasks, raw_rows
+from engine.config import Configs, load_configs
+from engine.db import make_engine
+from engine.directory import DirectoryConfig
+from engine.models import Organization, Person, PersonRole, Task, TaskState, Unit
+from engine.status import local_date
+from engine.workdays import WorkCalendar
+from notifications.delivery import DeliveryReport, deliver_with_settings
+from notifications.digest import (
+    AddressFinding,
+    Digest,
+    ResolvedRecipient,
+    build_digests,
+    recipient_key,
+)
+from notifications.ledger import DatabaseLedger, DeliveryStatus
+from notifications.outgoing import OutgoingMessage
+from notifications.render import TemplateSet
+from notifications.smtp_settings import SmtpSettings
+from rules.escalation import Role, StepKind
+from rules.facts import Dimension
+from rules.ladder import PlannedMessage, TaskSnapshot, plan
+
+_DONE = frozenset({DeliveryStatus.SENT, DeliveryStatus.SENDING, DeliveryStatus.FAILED})
+
+
+@dataclass
+class CycleReport:
+    """What one cycle planned and what became of it."""
+
+    today: date
+    dry_run: bool
+    planned: int = 0
+    messages: list[OutgoingMessage] = field(default_factory=list)
+    already_sent: int = 0
+    findings: list[str] = field(default_factory=list)
+    delivery: DeliveryReport | None = None
+
+    @property
+    def sent(self) -> int:
+        return len(self.delivery.sent) if self.delivery else 0
+
+    @property
+    def deferred(self) -> int:
+        return len(self.delivery.deferred) if self.delivery else 0
+
+    @property
+    def failed(self) -> int:
+        return len(self.delivery.failed) if self.delivery else 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "today": self.today.isoformat(),
+            "dry_run": self.dry_run,
+            "planned": self.planned,
+            "messages": len(self.messages),
+            "sent": self.sent,
+            "deferred": self.deferred,
+            "failed": self.failed,
+            "already_sent": self.already_sent,
+            "findings": self.findings,
+            "outbox": [
+                {"to": list(m.to), "subject": m.subject, "ledger_keys": list(m.ledger_keys)}
+                for m in self.messages
+            ],
+        }
+
+    def summary(self) -> str:
+        """A Vietnamese summary for the terminal and the flow log."""
+        head = f"Ngày {self.today:%d/%m/%Y}: {self.planned} lượt nhắc theo quy tắc, "
+        head += f"gom thành {len(self.messages)} thư"
+        if self.dry_run:
+            lines = [head + " (chạy thử: không gửi).", *(f"- {m.subject}" for m in self.messages)]
+        else:
+            lines = [
+                head + f"; đã gửi {self.sent}, để lại cho lượt sau {self.deferred}, "
+                f"không gửi được {self.failed}, đã gửi từ trước {self.already_sent}."
+            ]
+            if self.delivery and (self.delivery.deferred or self.delivery.failed):
+                lines.extend(self.delivery.summary().splitlines()[1:])
+        lines.extend(f"! {finding}" for finding in self.findings)
+        return "\n".join(lines)
+
+
+async def run_cycle(
+    *,
+    database_url: str,
+    config_dir: Path,
+    org_code: str | None,
+    now: datetime,
+    dry_run: bool = False,
+    smtp: SmtpSettings | None = None,
+) -> CycleReport:
+    """One reminder cycle as of ``now`` for one organization (or all, with None)."""
+    configs = load_configs(config_dir)
+    templates = TemplateSet.load(config_dir / "templates")
+    engine = make_engine(database_url)
+    try:
+        return await _run(
+            engine,
+            configs=configs,
+            templates=templates,
+            org_code=org_code,
+            now=now,
+            dry_run=dry_run,
+            smtp=smtp,
+        )
+    finally:
+        engine.dispose()
+
+
+async def _run(
+    engine: Engine,
+    *,
+    configs: Configs,
+    templates: TemplateSet,
+    org_code: str | None,
+    now: datetime,
+    dry_run: bool,
+    smtp: SmtpSettings | None,
+) -> CycleReport:
+    today = local_date(now)
+    calendar = WorkCalendar(configs.calendar)
+    report = CycleReport(today=today, dry_run=dry_run)
+    with engine.connect() as connection, connection.begin() as transaction:
+        refresh_verdicts(connection, configs=configs, org_code=org_code, today=today)
+        snapshots, task_people = load_snapshots(
+            connection, org_code=org_code, horizon=_horizon(configs, calendar, today)
+        )
+        directory = _DirectoryView.load(connection, configs.directory, org_code, task_people)
+        if dry_run:  # the verdicts were needed to plan; a dry run keeps none of them
+            transaction.rollback()
+    planned = plan(snapshots, (), today=today, ladder=configs.ladder, calendar=calendar)
+    report.planned = len(planned)
+    ledger = DatabaseLedger(engine)
+    digester = _Digester(planned, directory, configs, today)
+    recipients = {recipient_key(m): directory.resolve(m) for m in planned}
+    digests, findings = digester.digests(planned, recipients)
+    report.findings = [finding.message for finding in findings]
+    for digest, keys in digester.unsent(digests, ledger, report):
+        report.messages.append(_outgoing(digest, keys, templates))
+    if dry_run:
+        return report
+    settings = smtp or SmtpSettings()
+    report.delivery = await deliver_with_settings(report.messages, settings, ledger=ledger)
+    notices = _notices(report, findings, directory, today)
+    if notices:
+        extra = await deliver_with_settings(notices, settings, ledger=ledger)
+        report.delivery.outcomes.extend(extra.outcomes)
+        report.messages.extend(notices)
+    return report
+
+
+# -- 1. verdicts ------------------------------------------------------------------------
+
+
+def refresh_verdicts(
+    connection: Connection, *, configs: Configs, org_code: str | None, today: date
+) -> int:
+    """Store each open task's failing dimensions; a task newly failing starts counting
+    today, a task fixed stops. Returns the number of tasks whose verdict changed."""
+    checks = check_tasks(connection, rules=configs.rules, org_code=org_code)
+    stored = _stored_verdicts(connection, [c.task_id for c in checks if c.task_id is not None])
+    changes: list[dict[str, Any]] = []
+    for check in checks:
+        if check.task_id is None:
+            continue
+        unclear = ",".join(str(d) for d in Dimension if not check.clear[d])
+        old_unclear, old_since = stored.get(check.task_id, ("", None))
+        if unclear == old_unclear and (old_since is not None) == bool(unclear):
+            continue
+        since = (old_since or today) if unclear else None
+        changes.append({"task_id": check.task_id, "unclear": unclear, "since": since})
+    if changes:
+        t = Task.__table__.c  # type: ignore[attr-defined]
+        statement = (
+            update(Task)
+            .where(t.id == bindparam("task_id"))
+            .values(unclear=bindparam("unclear"), unclear_since=bindparam("since"))
+        )
+        connection.execute(statement, changes)
+    return len(changes)
+
+
+def _stored_verdicts(
+    connection: Connection, ids: Sequence[int]
+) -> dict[int, tuple[str, date | None]]:
+    t = Task.__table__.c  # type: ignore[attr-defined]
+    found: dict[int, tuple[str, date | None]] = {}
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        query = select(t.id, t.unclear, t.unclear_since).where(t.id.in_(chunk))
+        for task_id, unclear, since in raw_rows(connection, query):
+            found[task_id] = (unclear, as_date(since))
+    return found
+
+
+# -- 2. snapshots -----------------------------------------------------------------------
+
+
+def _horizon(configs: Configs, calendar: WorkCalendar, today: date) -> date:
+    """The latest due date a before-due step can fire on today: a due date on a day off
+    moves later (art. 148), never earlier, so this bound is safe."""
+    offsets = [s.offset for s in configs.ladder.steps if s.kind is StepKind.BEFORE_DUE]
+    return calendar.add_working_days(today, max(offsets, default=0))
+
+
+def load_snapshots(
+    connection: Connection, *, org_code: str | None, horizon: date
+) -> tuple[list[TaskSnapshot], dict[int, int]]:
+    """Open tasks the ladder can fire on: due by ``horizon`` (so also overdue) or unclear.
+
+    One query on the (state, due_date) index plus the unclear ones; rows come as tuples.
+    Also returns each task's person id, for the ``person`` role.
+    """
+    t = Task.__table__.c  # type: ignore[attr-defined]
+    o, u = Organization.__table__.c, Unit.__table__.c  # type: ignore[attr-defined]
+    query = (
+        select(
+            t.id, o.code, t.ref, t.work, t.state, t.due_date, t.deadline_version, u.code,
+            t.person_id, t.unclear, t.unclear_since,
+        )
+        .select_from(Task)
+        .join(Organization, o.id == t.organization_id)
+        .outerjoin(Unit, u.id == t.lead_unit_id)
+        .where(
+            t.state == TaskState.OPEN,
+            or_(and_(t.due_date.is_not(None), t.due_date <= horizon), t.unclear != ""),
+        )
+        .order_by(t.id)
+    )  # fmt: skip
+    if org_code is not None:
+        query = query.where(o.code == org_code)
+    rows = raw_rows(connection, query)
+    snapshots = [
+        TaskSnapshot(
+            task_id, org, ref, work, state, as_date(due), version, lead, person is not None,
+            tuple(unclear.split(",")) if unclear else (), as_date(since),
+        )
+        for (task_id, org, ref, work, state, due, version, lead, person, unclear, since) in rows
+    ]  # fmt: skip
+    return snapshots, {row[0]: row[8] for row in rows if row[8] is not None}
+
+
+# -- 3. recipients and digests ----------------------------------------------------------
+
+
+@dataclass
+class _DirectoryView:
+    """Who holds each role, per organization, as the database says."""
+
+    orgs: dict[str, Organization]
+    people: dict[str, list[Person]]  # org code -> active people
+    unit_codes: dict[int, str]
+    unit_names: dict[tuple[str, str], str]  # (org, unit code) -> name
+    in_charge: dict[tuple[str, str], list[str]]  # (org, unit code) -> vice-chairman names
+    task_people: dict[int, int]  # task id -> person id
+
+    @classmethod
+    def load(
+        cls,
+        connection: Connection,
+        directory: DirectoryConfig,
+        org_code: str | None,
+        task_people: dict[int, int],
+    ) -> _DirectoryView:
+        with Session(bind=connection) as session:
+            orgs = {o.code: o for o in session.execute(select(Organization)).scalars()}
+            if org_code is not None:
+                orgs = {org_code: orgs[org_code]} if org_code in orgs else {}
+            ids = {o.id: o.code for o in orgs.values()}
+            units = [u for u in session.execute(select(Unit)).scalars() if u.organization_id in ids]
+            people = [
+                p
+                for p in session.execute(select(Person).where(col(Person.active))).scalars()
+                if p.organization_id in ids
+            ]
+        by_org: dict[str, list[Person]] = defaultdict(list)
+        for person in people:
+            by_org[ids[person.organization_id]].append(person)
+        return cls(
+            orgs=orgs,
+            people=dict(by_org),
+            unit_codes={u.id: u.code for u in units if u.id is not None},
+            unit_names={(ids[u.organization_id], u.code): u.name for u in units},
+            in_charge=_in_charge(directory, orgs),
+            task_people=task_people,
+        )
+
+    def resolve(self, message: PlannedMessage) -> list[ResolvedRecipient]:
+        """The people a planned message's role names."""
+        people = self.people.get(message.org, [])
+        org = self.orgs.get(message.org)
+        role = message.role
+        if role is Role.PERSON:
+            chosen = [p for p in people if p.id is not None and self._is_task_person(p, message)]
+        elif role is Role.LEAD_HEAD:
+            chosen = self._heads(people, message.lead_unit)
+        elif role is Role.STANDING_OFFICE:
+            code = org.standing_office_code if org else ""
+            chosen = [p for p in people if self.unit_codes.get(p.unit_id or -1) == code]
+        elif role is Role.VICE_CHAIRMAN:
+            names = self.in_charge.get((message.org, message.lead_unit or ""), [])
+            vices = [p for p in people if p.role == PersonRole.VICE_CHAIRMAN]
+            chosen = [p for p in vices if p.name in names] or vices
+        elif role is Role.CHAIRMAN:
+            chosen = [p for p in people if p.role == PersonRole.CHAIRMAN]
+        else:
+            return _named(message.named or "", people)
+        return [ResolvedRecipient(p.name, p.title, p.email or None, role) for p in chosen]
+
+    def _is_task_person(self, person: Person, message: PlannedMessage) -> bool:
+        return person.id == self.task_people.get(message.task_id or -1)
+
+    def _heads(self, people: list[Person], unit: str | None) -> list[Person]:
+        return [
+            p
+            for p in people
+            if p.role == PersonRole.HEAD and self.unit_codes.get(p.unit_id or -1) == unit
+        ]
+
+
+def _in_charge(
+    directory: DirectoryConfig, orgs: dict[str, Organization]
+) -> dict[tuple[str, str], list[str]]:
+    found: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for org in directory.organizations:
+        if org.code in orgs:
+            for vice in org.vice_chairmen:
+                for unit in vice.units:
+                    found[(org.code, unit)].append(vice.name)
+    return dict(found)
+
+
+def _named(value: str, people: Iterable[Person]) -> list[ResolvedRecipient]:
+    if "@" in value:
+        return [ResolvedRecipient(value, "", value, Role.NAMED)]
+    return [
+        ResolvedRecipient(p.name, p.title, p.email or None, Role.NAMED)
+        for p in people
+        if p.name.casefold() == value.casefold()
+    ]
+
+
+@dataclass
+class _Digester:
+    """Groups planned messages into digests and keeps out what the ledger says each
+    address already received."""
+
+    planned: Sequence[PlannedMessage]
+    directory: _DirectoryView
+    configs: Configs
+    today: date
+
+    def digests(
+        self, messages: Sequence[PlannedMessage], recipients: dict[str, list[ResolvedRecipient]]
+    ) -> tuple[list[Digest], list[AddressFinding]]:
+        digest_plan = build_digests(
+            messages,
+            recipients=recipients,
+            today=self.today,
+            org_names={code: org.name for code, org in self.directory.orgs.items()},
+            unit_names=self.directory.unit_names,
+            dimension_labels={str(d): self.configs.rules.labels[d] for d in Dimension},
+        )
+        return list(digest_plan.digests), list(digest_plan.findings)
+
+    def unsent(
+        self, digests: Sequence[Digest], ledger: DatabaseLedger, report: CycleReport
+    ) -> Iterable[tuple[Digest, list[str]]]:
+        """Each digest with only what was not delivered to its address before; a digest
+        whose every item was is counted as already sent and dropped."""
+        for digest in digests:
+            keys = {k: _address_key(k, digest.to) for k in digest.ledger_keys}
+            statuses = ledger.statuses(list(keys.values()))
+            fresh = [k for k, key in keys.items() if statuses.get(key) not in _DONE]
+            if not fresh:
+                report.already_sent += 1
+            elif len(fresh) < len(keys):
+                yield self._narrowed(digest, fresh), [keys[k] for k in fresh]
+            else:
+                yield digest, list(keys.values())
+
+    def _narrowed(self, digest: Digest, fresh: list[str]) -> Digest:
+        wanted = set(fresh)
+        messages = [m for m in self.planned if m.ledger_key in wanted]
+        only = ResolvedRecipient(digest.name, digest.title, digest.to, messages[0].role)
+        narrowed, _ = self.digests(messages, {recipient_key(m): [only] for m in messages})
+        return next(d for d in narrowed if d.to == digest.to)
+
+
+def _address_key(ledger_key: str, address: str) -> str:
+    """The ledger key of one delivery: the planned message's key and the address."""
+    return f"{ledger_key}|to:{address.lower()}"
+
+
+# -- 4. render ------------------------------------------------------------------------
+
+
+def _outgoing(digest: Digest, keys: list[str], templates: TemplateSet) -> OutgoingMessage:
+    rendered = templates.render(digest)
+    to = f"{rendered.to_name} <{rendered.to}>" if rendered.to_name else rendered.to
+    steps = sorted({step for item in _items(digest) for step in item.step_ids})
+    versions = sorted({item.config_version for item in _items(digest)})
+    return OutgoingMessage(
+        to=(to,),
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        ledger_keys=tuple(keys),
+        headers={"X-Sauro-Rules": " ".join(steps), "X-Sauro-Config-Version": " ".join(versions)},
+    )
+
+
+def _items(digest: Digest) -> Iterable[Any]:
+    for section in digest.sections:
+        yield from section.items
+
+
+# -- 5. notices to the standing office ---------------------------------------------------
+
+
+def _notices(
+    report: CycleReport,
+    findings: Sequence[AddressFinding],
+    directory: _DirectoryView,
+    today: date,
+) -> list[OutgoingMessage]:
+    notices: list[OutgoingMessage] = []
+    for code, org in directory.orgs.items():
+        office = [
+            p.email
+            for p in directory.people.get(code, [])
+            if p.email and directory.unit_codes.get(p.unit_id or -1) == org.standing_office_code
+        ]
+        if not office:
+            continue
+        if report.delivery is not None:
+            notice = report.delivery.failure_notice(office, organization=org.name)
+            if notice is not None:
+                notices.append(notice)
+        mine = [f for f in findings if f.org == code]
+        if mine:
+            notices.append(_address_notice(mine, office, org, today))
+    return notices
+
+
+def _address_notice(
+    findings: Sequence[AddressFinding], office: list[str], org: Organization, today: date
+) -> OutgoingMessage:
+    lines = [
+        f"Kính gửi cơ quan thường trực CCHC ({org.name}),",
+        "",
+        f"Ngày {today:%d/%m/%Y}, hệ thống Sáu Rõ chưa gửi được thư nhắc việc cho "
+        f"{len(findings)} người nhận vì thiếu hoặc sai địa chỉ thư điện tử. Đề nghị bổ sung "
+        "trong danh bạ (config/directory.yaml) rồi chạy 'sauro init':",
+        "",
+        *(f"- {finding.message}" for finding in findings),
+    ]
+    keys = tuple(
+        f"address-finding:{today.isoformat()}:{finding.message}|to:{address}"
+        for finding in findings
+        for address in office
+    )
+    return OutgoingMessage(
+        to=tuple(office),
+        subject=f"[Sáu Rõ] {len(findings)} người nhận chưa có địa chỉ thư hợp lệ",
+        text="\n".join(lines),
+        ledger_keys=keys,
+    )

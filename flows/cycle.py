@@ -1,0 +1,100 @@
+"""The daily cycle on working days only: the one function both schedulers end in.
+
+Free of Prefect on purpose, so that the embedded scheduler (``sauro serve``) neither imports
+nor starts it. The guard judges the day in the calendar's time zone: 23:30 UTC on a Sunday
+is already Monday morning in Vietnam.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TypeAlias
+
+from engine.errors import Location, Problem, SauroError
+from engine.reminders import CycleReport, run_cycle
+from engine.workdays import CALENDAR_FILE, WorkCalendar, format_day, load_calendar, weekday_name
+
+DAY_OFF = "ngày nghỉ"
+
+
+@dataclass(frozen=True)
+class DayOff:
+    """The cycle did not run: ``day`` is not a working day."""
+
+    day: date
+    reason: str
+    next_working_day: date
+
+    def summary(self) -> str:
+        """One Vietnamese line for logs and the terminal."""
+        # A weekend day's reason is its weekday name: saying it twice reads badly.
+        why = "" if self.reason == weekday_name(self.day) else f" ({self.reason})"
+        return (
+            f"{format_day(self.day)} là {DAY_OFF}{why}: không chạy chu trình nhắc việc. "
+            f"Ngày làm việc tiếp theo: {format_day(self.next_working_day)}."
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "skipped": True,
+            "status": DAY_OFF,
+            "day": self.day.isoformat(),
+            "day_off": self.reason,
+            "next_working_day": self.next_working_day.isoformat(),
+            "summary": self.summary(),
+        }
+
+
+Outcome: TypeAlias = CycleReport | DayOff
+
+
+def day_off(calendar: WorkCalendar, now: datetime) -> DayOff | None:
+    """The day off ``now`` falls on in the calendar's time zone, or None on a working day."""
+    today = now.astimezone(calendar.timezone).date()
+    reason = calendar.non_working_reason(today)
+    if reason is None:
+        return None
+    return DayOff(today, reason, calendar.next_working_day(today))
+
+
+async def working_day_cycle(
+    *,
+    database_url: str,
+    config_dir: Path,
+    org_code: str | None,
+    now: datetime,
+    dry_run: bool = False,
+) -> Outcome:
+    """Run the reminder cycle at ``now`` (aware), unless ``now`` falls on a day off."""
+    off = day_off(WorkCalendar(load_calendar(config_dir / CALENDAR_FILE)), now)
+    if off is not None:
+        return off
+    return await run_cycle(
+        database_url=database_url,
+        config_dir=config_dir,
+        org_code=org_code,
+        now=now,
+        dry_run=dry_run,
+    )
+
+
+def parse_instant(text: str, option: str = "at") -> datetime:
+    """An ISO 8601 instant with its offset ("2026-11-23T07:00:00+07:00"); a naive or
+    malformed one is refused, since the day it falls on depends on the zone."""
+    try:
+        instant = datetime.fromisoformat(text.strip())
+    except ValueError:
+        instant = None
+    if instant is None or instant.utcoffset() is None:
+        raise SauroError(
+            f"Thời điểm '{text}' không hợp lệ",
+            [
+                Problem(
+                    Location(field=option),
+                    "cần ngày giờ ISO 8601 kèm múi giờ, vd. 2026-11-23T07:00:00+07:00",
+                )
+            ],
+        )
+    return instant
