@@ -33,6 +33,8 @@ lint: install
 
 bench: install
 	$(BIN)/python tests/bench/check_bench.py
+	$(BIN)/python tests/bench/reminder_bench.py
+	$(BIN)/python tests/bench/delivery_bench.py --count 10000
 
 clean:
 	rm -rf demo-out .pytest_cache .mypy_cache .ruff_cache

@@ -18,6 +18,7 @@ Every message carries the rule step id and the config version that produced it.
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, bindparam, or_, select, update
+from sqlalchemy import Connection, Engine, Select, and_, bindparam, or_, select, update
 from sqlmodel import Session, col
 
 from engine.checking import as_date, check_tasks, raw_rows
@@ -35,7 +36,7 @@ from engine.directory import DirectoryConfig
 from engine.models import Organization, Person, PersonRole, Task, TaskState, Unit
 from engine.status import local_date
 from engine.workdays import WorkCalendar
-from notifications.delivery import DeliveryReport, deliver_with_settings
+from notifications.delivery import Clock, DeliveryReport, deliver, utc_now
 from notifications.digest import (
     AddressFinding,
     Digest,
@@ -43,15 +44,13 @@ from notifications.digest import (
     build_digests,
     recipient_key,
 )
-from notifications.ledger import DatabaseLedger, DeliveryStatus
+from notifications.ledger import DatabaseLedger
 from notifications.outgoing import OutgoingMessage
 from notifications.render import TemplateSet
-from notifications.smtp_settings import SmtpSettings
+from notifications.smtp_settings import SmtpSettings, make_transport
 from rules.escalation import Role, StepKind
 from rules.facts import Dimension
 from rules.ladder import PlannedMessage, TaskSnapshot, plan
-
-_DONE = frozenset({DeliveryStatus.SENT, DeliveryStatus.SENDING, DeliveryStatus.FAILED})
 
 
 @dataclass
@@ -120,8 +119,17 @@ async def run_cycle(
     now: datetime,
     dry_run: bool = False,
     smtp: SmtpSettings | None = None,
+    clock: Clock = utc_now,
+    backoff: float = 1.0,
 ) -> CycleReport:
-    """One reminder cycle as of ``now`` for one organization (or all, with None)."""
+    """One reminder cycle as of ``now`` for one organization (or all, with None).
+
+    ``now`` decides what the ladder plans. ``clock`` is the delivery ledger's clock (claims,
+    their lease, sent times): the real time, whatever ``now`` says, since a lease measures
+    how long a crashed run has been gone. ``backoff`` is the wait in seconds before the
+    first retry of a temporary failure within the run (then doubled; see
+    ``notifications.delivery.deliver``).
+    """
     configs = load_configs(config_dir)
     templates = TemplateSet.load(config_dir / "templates")
     engine = make_engine(database_url)
@@ -134,6 +142,8 @@ async def run_cycle(
             now=now,
             dry_run=dry_run,
             smtp=smtp,
+            clock=clock,
+            backoff=backoff,
         )
     finally:
         engine.dispose()
@@ -148,37 +158,73 @@ async def _run(
     now: datetime,
     dry_run: bool,
     smtp: SmtpSettings | None,
+    clock: Clock,
+    backoff: float,
 ) -> CycleReport:
     today = local_date(now)
     calendar = WorkCalendar(configs.calendar)
     report = CycleReport(today=today, dry_run=dry_run)
     with engine.connect() as connection, connection.begin() as transaction:
         refresh_verdicts(connection, configs=configs, org_code=org_code, today=today)
-        snapshots, task_people = load_snapshots(
-            connection, org_code=org_code, horizon=_horizon(configs, calendar, today)
+        planned, task_people = plan_day(
+            connection, configs=configs, calendar=calendar, today=today, org_code=org_code
         )
         directory = _DirectoryView.load(connection, configs.directory, org_code, task_people)
         if dry_run:  # the verdicts were needed to plan; a dry run keeps none of them
             transaction.rollback()
-    planned = plan(snapshots, (), today=today, ladder=configs.ladder, calendar=calendar)
     report.planned = len(planned)
     ledger = DatabaseLedger(engine)
     digester = _Digester(planned, directory, configs, today)
     recipients = {recipient_key(m): directory.resolve(m) for m in planned}
     digests, findings = digester.digests(planned, recipients)
     report.findings = [finding.message for finding in findings]
-    for digest, keys in digester.unsent(digests, ledger, report):
+    for digest, keys in digester.unsent(digests, ledger, report, clock()):
         report.messages.append(_outgoing(digest, keys, templates))
     if dry_run:
         return report
-    settings = smtp or SmtpSettings()
-    report.delivery = await deliver_with_settings(report.messages, settings, ledger=ledger)
-    notices = _notices(report, findings, directory, today)
-    if notices:
-        extra = await deliver_with_settings(notices, settings, ledger=ledger)
-        report.delivery.outcomes.extend(extra.outcomes)
-        report.messages.extend(notices)
+    outbox = _Outbox(smtp or SmtpSettings(), ledger, clock, backoff)
+    try:
+        report.delivery = await outbox.deliver(report.messages)
+        notices = outbox.unsent(_notices(report, findings, directory, today))
+        if notices:
+            report.delivery.outcomes.extend((await outbox.deliver(notices)).outcomes)
+            report.messages.extend(notices)
+    finally:
+        await outbox.close()
     return report
+
+
+class _Outbox:
+    """One cycle's way out: one transport (SMTP connections or ``.eml`` files) for the
+    digests and then the notices, each message claimed in the ledger first."""
+
+    def __init__(
+        self, settings: SmtpSettings, ledger: DatabaseLedger, clock: Clock, backoff: float
+    ) -> None:
+        self.settings = settings
+        self.ledger = ledger
+        self.clock = clock
+        self.backoff = backoff
+        self.transport = make_transport(settings)
+
+    async def deliver(self, messages: Sequence[OutgoingMessage]) -> DeliveryReport:
+        return await deliver(
+            messages,
+            self.transport,
+            ledger=self.ledger,
+            concurrency=self.settings.smtp_concurrency,
+            attempt_timeout=self.settings.smtp_timeout * 4,
+            backoff=self.backoff,
+            clock=self.clock,
+        )
+
+    def unsent(self, messages: Sequence[OutgoingMessage]) -> list[OutgoingMessage]:
+        """The messages the ledger does not already hold as sent, failed or being sent."""
+        now = self.clock()
+        return [m for m in messages if self.ledger.claimable(m.ledger_keys, now)]
+
+    async def close(self) -> None:
+        await self.transport.aclose()
 
 
 # -- 1. verdicts ------------------------------------------------------------------------
@@ -228,21 +274,39 @@ def _stored_verdicts(
 # -- 2. snapshots -----------------------------------------------------------------------
 
 
-def _horizon(configs: Configs, calendar: WorkCalendar, today: date) -> date:
+def plan_day(
+    connection: Connection,
+    *,
+    configs: Configs,
+    calendar: WorkCalendar,
+    today: date,
+    org_code: str | None,
+) -> tuple[list[PlannedMessage], dict[int, int]]:
+    """Read the tasks the ladder can fire on today and plan their messages; also each
+    task's person id. The garbage collector is paused meanwhile: planning builds hundreds of
+    thousands of small acyclic objects, and collections would take most of the time."""
+    horizon = horizon_for(configs, calendar, today)
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        snapshots, task_people = load_snapshots(connection, org_code=org_code, horizon=horizon)
+        planned = plan(snapshots, (), today=today, ladder=configs.ladder, calendar=calendar)
+    finally:
+        if paused:
+            gc.enable()
+    return planned, task_people
+
+
+def horizon_for(configs: Configs, calendar: WorkCalendar, today: date) -> date:
     """The latest due date a before-due step can fire on today: a due date on a day off
     moves later (art. 148), never earlier, so this bound is safe."""
     offsets = [s.offset for s in configs.ladder.steps if s.kind is StepKind.BEFORE_DUE]
     return calendar.add_working_days(today, max(offsets, default=0))
 
 
-def load_snapshots(
-    connection: Connection, *, org_code: str | None, horizon: date
-) -> tuple[list[TaskSnapshot], dict[int, int]]:
-    """Open tasks the ladder can fire on: due by ``horizon`` (so also overdue) or unclear.
-
-    One query on the (state, due_date) index plus the unclear ones; rows come as tuples.
-    Also returns each task's person id, for the ``person`` role.
-    """
+def snapshot_query(*, org_code: str | None, horizon: date) -> Select[Any]:
+    """Open tasks the ladder can fire on: due by ``horizon`` (so also overdue) or unclear,
+    on the (state, due_date) index."""
     t = Task.__table__.c  # type: ignore[attr-defined]
     o, u = Organization.__table__.c, Unit.__table__.c  # type: ignore[attr-defined]
     query = (
@@ -259,8 +323,15 @@ def load_snapshots(
         )
         .order_by(t.id)
     )  # fmt: skip
-    if org_code is not None:
-        query = query.where(o.code == org_code)
+    return query if org_code is None else query.where(o.code == org_code)
+
+
+def load_snapshots(
+    connection: Connection, *, org_code: str | None, horizon: date
+) -> tuple[list[TaskSnapshot], dict[int, int]]:
+    """The tasks of ``snapshot_query`` as ladder snapshots (rows read as plain tuples), and
+    each task's person id, for the ``person`` role."""
+    query = snapshot_query(org_code=org_code, horizon=horizon)
     rows = raw_rows(connection, query)
     snapshots = [
         TaskSnapshot(
@@ -396,14 +467,20 @@ class _Digester:
         return list(digest_plan.digests), list(digest_plan.findings)
 
     def unsent(
-        self, digests: Sequence[Digest], ledger: DatabaseLedger, report: CycleReport
+        self,
+        digests: Sequence[Digest],
+        ledger: DatabaseLedger,
+        report: CycleReport,
+        now: datetime,
     ) -> Iterable[tuple[Digest, list[str]]]:
         """Each digest with only what was not delivered to its address before; a digest
-        whose every item was is counted as already sent and dropped."""
+        whose every item was is counted as already sent and dropped. An item claimed by a
+        run that died (its lease over at ``now``, the ledger's time) is not delivered: it
+        goes out again rather than never."""
         for digest in digests:
             keys = {k: _address_key(k, digest.to) for k in digest.ledger_keys}
-            statuses = ledger.statuses(list(keys.values()))
-            fresh = [k for k, key in keys.items() if statuses.get(key) not in _DONE]
+            free = set(ledger.claimable(list(keys.values()), now))
+            fresh = [k for k, key in keys.items() if key in free]
             if not fresh:
                 report.already_sent += 1
             elif len(fresh) < len(keys):

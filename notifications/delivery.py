@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from functools import partial
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -234,16 +234,19 @@ class _Run:
         )
 
     async def record(self, message: OutgoingMessage, result: SendResult, attempts: int) -> Outcome:
-        keys = message.ledger_keys
+        keys, now = message.ledger_keys, self.clock()
+        write: Callable[[], None]
         if result.status is SendStatus.SENT:
-            call: tuple[Any, ...] = (self.ledger.mark_sent, keys, message.message_id, self.clock())
+            write = partial(self.ledger.mark_sent, keys, message.message_id, now, attempts=attempts)
             status = OutcomeStatus.SENT
         else:
-            call = (self.ledger.mark_failed, keys, result.status, result.detail, self.clock())
+            write = partial(
+                self.ledger.mark_failed, keys, result.status, result.detail, now, attempts=attempts
+            )
             permanent = result.status is SendStatus.PERMANENT
             status = OutcomeStatus.FAILED if permanent else OutcomeStatus.DEFERRED
         detail = result.detail
-        if not await _write_ledger(call, attempts):
+        if not await _write_ledger(write):
             detail += "; không ghi được vào sổ gửi thư"
         return Outcome(message, status, detail, attempts, result.smtp_code)
 
@@ -256,13 +259,12 @@ def backoff_delay(attempts: int, *, base: float, cap: float, jitter: float) -> f
     return ceiling * (0.5 + jitter / 2)
 
 
-async def _write_ledger(call: tuple[Any, ...], attempts: int, tries: int = 3) -> bool:
+async def _write_ledger(write: Callable[[], None], tries: int = 3) -> bool:
     """Write to the ledger, retrying a busy database: after a send this record is what
     prevents a duplicate, so it is worth a few tries."""
-    function, *args = call
     for attempt in range(1, tries + 1):
         try:
-            await asyncio.to_thread(function, *args, attempts=attempts)
+            await asyncio.to_thread(write)
         except SQLAlchemyError:
             log.exception("ledger write failed (try %d of %d)", attempt, tries)
             if attempt < tries:

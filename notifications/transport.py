@@ -174,7 +174,11 @@ def _session_intact(error: BaseException) -> bool:
     """True after an SMTP reply the client answered with RSET: the connection is reusable."""
     if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
         return True
-    connection_level = (aiosmtplib.SMTPConnectError, aiosmtplib.SMTPAuthenticationError)
+    connection_level = (
+        aiosmtplib.SMTPConnectError,
+        aiosmtplib.SMTPHeloError,
+        aiosmtplib.SMTPAuthenticationError,
+    )
     return isinstance(error, aiosmtplib.SMTPResponseException) and not isinstance(
         error, connection_level
     )

@@ -14,6 +14,11 @@ from engine.db import make_engine
 config = context.config
 
 
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Leave out tables the app does not own (APScheduler keeps its job store here)."""
+    return not (type_ == "table" and name == "apscheduler_jobs")
+
+
 def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
     """Render SQLModel's AutoString as plain sa.String so migrations need no sqlmodel."""
     if type_ == "type" and isinstance(obj, AutoString):
@@ -32,6 +37,7 @@ def run_migrations_offline() -> None:
         literal_binds=True,
         render_as_batch=True,
         render_item=render_item,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -47,6 +53,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=True,
             render_item=render_item,
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()
