@@ -515,7 +515,11 @@ def _outgoing(digest: Digest, keys: list[str], templates: TemplateSet) -> Outgoi
         text=rendered.text,
         html=rendered.html,
         ledger_keys=tuple(keys),
-        headers={"X-Sauro-Rules": " ".join(steps), "X-Sauro-Config-Version": " ".join(versions)},
+        headers={
+            "X-Sauro-Org": ",".join(digest.orgs),
+            "X-Sauro-Rules": " ".join(steps),
+            "X-Sauro-Config-Version": " ".join(versions),
+        },
     )
 
 
@@ -543,13 +547,18 @@ def _notices(
         if not office:
             continue
         if report.delivery is not None:
-            notice = report.delivery.failure_notice(office, organization=org.name)
+            failed = [o for o in report.delivery.failed if code in _orgs_of(o.message)]
+            notice = DeliveryReport(failed).failure_notice(office, organization=org.name)
             if notice is not None:
                 notices.append(notice)
         mine = [f for f in findings if f.org == code]
         if mine:
             notices.append(_address_notice(mine, office, org, today))
     return notices
+
+
+def _orgs_of(message: OutgoingMessage) -> list[str]:
+    return message.headers.get("X-Sauro-Org", "").split(",")
 
 
 def _address_notice(

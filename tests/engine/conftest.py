@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from reminder_support import SmtpTestServer, free_port, mail_server
 from sauro_support import CONFIG, Sauro
 from typer.testing import CliRunner
 
@@ -37,3 +39,21 @@ def bad_config(tmp_path: Path) -> Path:
     assert good in text
     rules.write_text(text.replace(good, "  person.missing:\n    severity: critical"), "utf-8")
     return folder
+
+
+@pytest.fixture
+def mail_servers() -> Iterator[Callable[..., SmtpTestServer]]:
+    """Start aiosmtpd servers on 127.0.0.1 (plain SMTP) for a test; all stopped at its end.
+    ``started=False`` only reserves a port: the server is down until ``start()``."""
+    servers: list[SmtpTestServer] = []
+
+    def make(*, started: bool = True) -> SmtpTestServer:
+        server = mail_server(free_port())
+        servers.append(server)
+        if started:
+            server.start()
+        return server
+
+    yield make
+    for server in servers:
+        server.stop()
