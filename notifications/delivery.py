@@ -22,10 +22,12 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import partial
+from typing import TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -35,6 +37,7 @@ from notifications.smtp_settings import SmtpSettings, make_transport
 from notifications.transport import SendResult, SendStatus, Transport
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 Clock = Callable[[], datetime]
 
@@ -169,6 +172,29 @@ class _Run:
     clock: Clock
     jitter: Callable[[], float]
     stop_reason: str | None = None
+    # One thread for every ledger call of the run: the workers never contend for the
+    # database's write lock (SQLite has one writer), and each call stays short.
+    ledger_thread: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="ledger")
+    )
+
+    async def in_ledger(self, call: Callable[[], T]) -> T:
+        """Run ``call`` on the run's ledger thread."""
+        return await asyncio.get_running_loop().run_in_executor(self.ledger_thread, call)
+
+    async def write_ledger(self, write: Callable[[], None], tries: int = 3) -> bool:
+        """Write to the ledger, retrying a busy database: after a send this record is what
+        prevents a duplicate, so it is worth a few tries."""
+        for attempt in range(1, tries + 1):
+            try:
+                await self.in_ledger(write)
+            except SQLAlchemyError:
+                log.exception("ledger write failed (try %d of %d)", attempt, tries)
+                if attempt < tries:
+                    await asyncio.sleep(0.2 * attempt)
+            else:
+                return True
+        return False
 
     async def worker(
         self, queue: Iterator[tuple[int, OutgoingMessage]], out: dict[int, Outcome]
@@ -186,8 +212,9 @@ class _Run:
         if self.stop_reason is not None:
             return Outcome(message, OutcomeStatus.DEFERRED, f"chưa gửi: {self.stop_reason}")
         keys = message.ledger_keys
-        claimed = await asyncio.to_thread(
-            self.ledger.claim, keys, self.clock(), message_id=message.message_id
+        now = self.clock()
+        claimed = await self.in_ledger(
+            lambda: self.ledger.claim(keys, now, message_id=message.message_id)
         )
         if not claimed:
             return await self.skipped(message)
@@ -195,7 +222,7 @@ class _Run:
 
     async def skipped(self, message: OutgoingMessage) -> Outcome:
         statuses = set(
-            (await asyncio.to_thread(self.ledger.statuses, message.ledger_keys)).values()
+            (await self.in_ledger(lambda: self.ledger.statuses(message.ledger_keys))).values()
         )
         if DeliveryStatus.SENT in statuses:
             detail = "đã gửi ở lượt trước"
@@ -246,7 +273,7 @@ class _Run:
             permanent = result.status is SendStatus.PERMANENT
             status = OutcomeStatus.FAILED if permanent else OutcomeStatus.DEFERRED
         detail = result.detail
-        if not await _write_ledger(write):
+        if not await self.write_ledger(write):
             detail += "; không ghi được vào sổ gửi thư"
         return Outcome(message, status, detail, attempts, result.smtp_code)
 
@@ -257,21 +284,6 @@ def backoff_delay(attempts: int, *, base: float, cap: float, jitter: float) -> f
     together do not all come back at the same instant."""
     ceiling = min(cap, base * 2.0 ** (attempts - 1))
     return ceiling * (0.5 + jitter / 2)
-
-
-async def _write_ledger(write: Callable[[], None], tries: int = 3) -> bool:
-    """Write to the ledger, retrying a busy database: after a send this record is what
-    prevents a duplicate, so it is worth a few tries."""
-    for attempt in range(1, tries + 1):
-        try:
-            await asyncio.to_thread(write)
-        except SQLAlchemyError:
-            log.exception("ledger write failed (try %d of %d)", attempt, tries)
-            if attempt < tries:
-                await asyncio.sleep(0.2 * attempt)
-        else:
-            return True
-    return False
 
 
 async def deliver(
@@ -308,13 +320,16 @@ async def deliver(
     queue = iter(enumerate(listed))
     out: dict[int, Outcome] = {}
     workers = min(concurrency, len(listed))
-    async with asyncio.TaskGroup() as group:
-        for _ in range(workers):
-            group.create_task(run.worker(queue, out))
-    report = DeliveryReport([out[index] for index in range(len(listed))])
-    notice = report.failure_notice(failures_to, organization=organization)
-    if notice is not None:
-        report.notice = await run.one(notice)
+    try:
+        async with asyncio.TaskGroup() as group:
+            for _ in range(workers):
+                group.create_task(run.worker(queue, out))
+        report = DeliveryReport([out[index] for index in range(len(listed))])
+        notice = report.failure_notice(failures_to, organization=organization)
+        if notice is not None:
+            report.notice = await run.one(notice)
+    finally:
+        run.ledger_thread.shutdown(wait=True)
     return report
 
 
