@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, SQLModel
 
-from engine.models import AuditLog
+from engine.models import AuditLog, require_id
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,29 @@ def record(
             )
         )
     session.add_all(rows)
+
+
+def record_of(
+    session: Session,
+    changed: SQLModel,
+    *,
+    organization_id: int,
+    action: str,
+    changes: Iterable[Change],
+    actor: Actor,
+    now: datetime,
+) -> None:
+    """``record`` for a stored row: its table names the entity, its id the entity id."""
+    record(
+        session,
+        organization_id=organization_id,
+        entity=str(type(changed).__tablename__),
+        entity_id=require_id(changed),
+        action=action,
+        changes=changes,
+        actor=actor,
+        now=now,
+    )
 
 
 def _text(value: Any) -> str | None:

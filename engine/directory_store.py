@@ -142,7 +142,7 @@ class _DirectorySync:
         self.session.add(record)
         self.session.flush()
         entity = str(type(record).__tablename__)
-        self._audit(org_id or require_id(record), entity, require_id(record), "create", ())
+        self._audit(org_id or require_id(record), record, "create", ())
         self.summary.count(self.summary.created, entity)
         return record
 
@@ -150,22 +150,16 @@ class _DirectorySync:
         changes = audit.apply_changes(record, values)
         if changes:
             entity = str(type(record).__tablename__)
-            self._audit(org_id, entity, require_id(record), "update", changes)
+            self._audit(org_id, record, "update", changes)
             self.summary.count(self.summary.updated, entity)
 
     def _audit(
-        self,
-        org_id: int,
-        entity: str,
-        entity_id: int,
-        action: str,
-        changes: Sequence[audit.Change],
+        self, org_id: int, record: SQLModel, action: str, changes: Sequence[audit.Change]
     ) -> None:
-        audit.record(
+        audit.record_of(
             self.session,
+            record,
             organization_id=org_id,
-            entity=entity,
-            entity_id=entity_id,
             action=action,
             changes=changes,
             actor=self.actor,

@@ -370,12 +370,22 @@ def _upsert_plan(
         plan = Plan(organization_id=org_id, key=result.plan_key, **values)
         session.add(plan)
         session.flush()
-        _audit(session, plan, org_id=org_id, action="create", changes=(), actor=actor, now=now)
+        audit.record_of(
+            session, plan, organization_id=org_id, action="create", changes=(), actor=actor, now=now
+        )
         return plan
     values["key"] = result.plan_key
     changes = [c for c in audit.apply_changes(plan, values) if c.field != "imported_at"]
     if changes:
-        _audit(session, plan, org_id=org_id, action="update", changes=changes, actor=actor, now=now)
+        audit.record_of(
+            session,
+            plan,
+            organization_id=org_id,
+            action="update",
+            changes=changes,
+            actor=actor,
+            now=now,
+        )
     return plan
 
 
@@ -393,28 +403,6 @@ def _find_plan(session: Session, org_id: int, key: str, options: ImportOptions) 
             Plan.source_file == options.path.name,
         )
     ).first()
-
-
-def _audit(
-    session: Session,
-    record: SQLModel,
-    *,
-    org_id: int,
-    action: str,
-    changes: Sequence[audit.Change],
-    actor: Actor,
-    now: datetime,
-) -> None:
-    audit.record(
-        session,
-        organization_id=org_id,
-        entity=str(record.__tablename__),
-        entity_id=require_id(record),
-        action=action,
-        changes=changes,
-        actor=actor,
-        now=now,
-    )
 
 
 def _chairman(directory: OrgDirectory) -> str:
@@ -551,10 +539,10 @@ class _TaskStore:
         return changes
 
     def _audit(self, task: Task, action: str, changes: Sequence[audit.Change]) -> None:
-        _audit(
+        audit.record_of(
             self.session,
             task,
-            org_id=task.organization_id,
+            organization_id=task.organization_id,
             action=action,
             changes=changes,
             actor=self.actor,

@@ -205,11 +205,10 @@ def record_progress(
         changes.append(audit.Change("percent", previous, percent))
     if text:
         changes.append(audit.Change("note", None, text))
-    _audit(
+    audit.record_of(
         session,
-        task,
-        entity="progress_report",
-        entity_id=require_id(report),
+        report,
+        organization_id=task.organization_id,
         action="create",
         changes=changes,
         actor=actor,
@@ -244,11 +243,10 @@ def complete(
         },
     )
     _touch(task, changes, now)
-    _audit(
+    audit.record_of(
         session,
         task,
-        entity="task",
-        entity_id=task_id,
+        organization_id=task.organization_id,
         action="complete",
         changes=changes,
         actor=actor,
@@ -320,11 +318,10 @@ def request_extension(
         audit.Change("due_date", due, new_due),
         audit.Change("reason", None, text),
     ]
-    _audit(
+    audit.record_of(
         session,
-        task,
-        entity="extension_request",
-        entity_id=require_id(request),
+        request,
+        organization_id=task.organization_id,
         action="create",
         changes=changes,
         actor=actor,
@@ -477,11 +474,10 @@ def _extend(
         },
     )
     _touch(task, changes, now)
-    _audit(
+    audit.record_of(
         session,
         task,
-        entity="task",
-        entity_id=require_id(task),
+        organization_id=task.organization_id,
         action="extend",
         changes=changes,
         actor=actor,
@@ -511,11 +507,10 @@ def _close(
     )
     action = {"approved": "approve", "refused": "refuse", "cancelled": "cancel"}[status]
     changes = [c for c in changes if c.field != "decided_at"]  # the audit row carries the time
-    _audit(
+    audit.record_of(
         session,
-        task,
-        entity="extension_request",
-        entity_id=require_id(request),
+        request,
+        organization_id=task.organization_id,
         action=action,
         changes=changes,
         actor=actor,
@@ -562,29 +557,6 @@ def _touch(task: Task, changes: Sequence[audit.Change], now: datetime) -> None:
     if changes:
         task.version += 1
         task.updated_at = now
-
-
-def _audit(
-    session: Session,
-    task: Task,
-    *,
-    entity: str,
-    entity_id: int,
-    action: str,
-    changes: Sequence[audit.Change],
-    actor: Actor,
-    now: datetime,
-) -> None:
-    audit.record(
-        session,
-        organization_id=task.organization_id,
-        entity=entity,
-        entity_id=entity_id,
-        action=action,
-        changes=changes,
-        actor=actor,
-        now=now,
-    )
 
 
 def _name(task: Task, *, capital: bool = False) -> str:
