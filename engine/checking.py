@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Select, and_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
+from engine.bulk import collector_paused
 from engine.directory_store import require_organization
 from engine.errors import NotFoundError
 from engine.models import Organization, Person, Plan, Task, TaskState, TaskUnit, Unit, UnitRole
@@ -92,11 +93,12 @@ def check_tasks(
     mistyped code is not mistaken for a plan with no tasks.
     """
     _require_scope(connection, org_code, plan_key)
-    rows = raw_rows(connection, _task_query(org_code, plan_key))
-    mentions = _mentions(connection, org_code, plan_key)
-    evaluator = Evaluator(rules)
-    none: tuple[tuple[UnitMention, ...], tuple[UnitMention, ...]] = ((), ())
-    return [_judge(row, mentions.get(row[0], none), evaluator) for row in rows]
+    with collector_paused():
+        rows = raw_rows(connection, _task_query(org_code, plan_key))
+        mentions = _mentions(connection, org_code, plan_key)
+        evaluator = Evaluator(rules)
+        none: tuple[tuple[UnitMention, ...], tuple[UnitMention, ...]] = ((), ())
+        return [_judge(row, mentions.get(row[0], none), evaluator) for row in rows]
 
 
 def _judge(

@@ -18,7 +18,6 @@ Every message carries the rule step id and the config version that produced it.
 
 from __future__ import annotations
 
-import gc
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Select, and_, bindparam, or_, select, update
 from sqlmodel import Session, col
 
+from engine.bulk import collector_paused
 from engine.checking import as_date, check_tasks, raw_rows
 from engine.config import Configs, load_configs
 from engine.db import make_engine
@@ -284,16 +284,11 @@ def plan_day(
 ) -> tuple[list[PlannedMessage], dict[int, int]]:
     """Read the tasks the ladder can fire on today and plan their messages; also each
     task's person id. The garbage collector is paused meanwhile: planning builds hundreds of
-    thousands of small acyclic objects, and collections would take most of the time."""
+    thousands of small acyclic objects (see ``collector_paused``)."""
     horizon = horizon_for(configs, calendar, today)
-    paused = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         snapshots, task_people = load_snapshots(connection, org_code=org_code, horizon=horizon)
         planned = plan(snapshots, (), today=today, ladder=configs.ladder, calendar=calendar)
-    finally:
-        if paused:
-            gc.enable()
     return planned, task_people
 
 
