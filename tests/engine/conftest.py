@@ -1,4 +1,5 @@
-"""Fixtures for the import, check and command tests (helpers in ``sauro_support``)."""
+"""Fixtures for the import, check, command and reminder tests (helpers in ``sauro_support``
+and ``reminder_support``; the SMTP test server from ``tests/notifications/smtp_support``)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from reminder_support import SmtpTestServer, free_port, mail_server
+from reminder_support import mail_server
 from sauro_support import CONFIG, Sauro
+from smtp_support import ScriptedHandler, SmtpTestServer
 from typer.testing import CliRunner
 
 
@@ -44,11 +46,12 @@ def bad_config(tmp_path: Path) -> Path:
 @pytest.fixture
 def mail_servers() -> Iterator[Callable[..., SmtpTestServer]]:
     """Start aiosmtpd servers on 127.0.0.1 (plain SMTP) for a test; all stopped at its end.
-    ``started=False`` only reserves a port: the server is down until ``start()``."""
+    ``started=False`` only picks a port: the server is down until ``start()``; ``handler``
+    replaces the recording handler (a subclass that scripts more)."""
     servers: list[SmtpTestServer] = []
 
-    def make(*, started: bool = True) -> SmtpTestServer:
-        server = mail_server(free_port())
+    def make(*, started: bool = True, handler: ScriptedHandler | None = None) -> SmtpTestServer:
+        server = mail_server(handler)
         servers.append(server)
         if started:
             server.start()

@@ -80,9 +80,7 @@ def build_commune(url: str, folder: Path, rows: Sequence[Row], config_dir: Path 
     from a CSV file (plan number and date given, so authority is clear)."""
     configs = load_configs(config_dir)
     path = write_csv(folder / "ke_hoach_cchc_2026.csv", [HEADER, *[list(r) for r in rows]])
-    options = ImportOptions(
-        path=path, org_code=ORG, plan_number=PLAN_NUMBER, plan_date=PLAN_DATE
-    )
+    options = ImportOptions(path=path, org_code=ORG, plan_number=PLAN_NUMBER, plan_date=PLAN_DATE)
     engine = make_engine(url)
     try:
         with session_scope(engine) as session:
@@ -251,7 +249,7 @@ def _part(message: EmailMessage, subtype: str) -> str | None:
     part = message.get_body((subtype,))
     if part is None or part.get_content_subtype() != subtype:
         return None
-    content: str = part.get_content()  # type: ignore[attr-defined]
+    content: str = part.get_content()
     return content
 
 
@@ -298,9 +296,9 @@ class Inbox:
         return Counter(mail.message_id for mail in self.mails)
 
 
-def mail_server(port: int) -> SmtpTestServer:
-    """An aiosmtpd server on 127.0.0.1:``port`` (not started), no TLS, no AUTH."""
-    return SmtpTestServer(ScriptedHandler(), port, {}, SmtpSecurity.NONE)
+def mail_server(handler: ScriptedHandler | None = None) -> SmtpTestServer:
+    """An aiosmtpd server on a free port of 127.0.0.1 (not started), no TLS, no AUTH."""
+    return SmtpTestServer(handler or ScriptedHandler(), free_port(), {}, SmtpSecurity.NONE)
 
 
 def smtp_settings(server: SmtpTestServer, **overrides: Any) -> SmtpSettings:
