@@ -11,6 +11,7 @@ from engine.areas import AreasConfig, parse_areas
 from engine.directory import DirectoryConfig, parse_directory
 from engine.errors import ConfigError, Location, Problem
 from engine.importing.columns import ImportConfig, parse_import_config
+from engine.periods import ReportingConfig, parse_reporting
 from engine.workdays import CalendarConfig, parse_calendar
 from notifications.render import check_templates
 from rules.escalation import Ladder, parse_ladder
@@ -26,6 +27,7 @@ CONFIG_FILES: dict[str, Parser] = {
     "areas.yaml": parse_areas,
     "calendar.yaml": parse_calendar,
     "escalation.yaml": parse_ladder,
+    "reporting.yaml": parse_reporting,
 }
 
 
@@ -39,6 +41,7 @@ class Configs:
     areas: AreasConfig
     calendar: CalendarConfig
     ladder: Ladder
+    reporting: ReportingConfig
 
 
 def load_configs(config_dir: Path) -> Configs:
@@ -51,6 +54,7 @@ def load_configs(config_dir: Path) -> Configs:
         areas=parsed["areas.yaml"],
         calendar=parsed["calendar.yaml"],
         ladder=parsed["escalation.yaml"],
+        reporting=parsed["reporting.yaml"],
     )
 
 

@@ -308,3 +308,23 @@ class Delivery(SQLModel, table=True):
     )
     sent_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime(), nullable=True))
     updated_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+
+
+class HeldMessage(SQLModel, table=True):
+    """A rendered message that could not be delivered yet (a temporary failure).
+
+    The next cycle sends it again as it was, unless that day's digests re-plan every one of
+    its ledger keys for the same address (then the fresher digest replaces it): a reminder
+    held back by an outage on the due day is not lost when the ladder moves on.
+    """
+
+    __tablename__ = "held_message"
+
+    message_id: str = Field(primary_key=True, max_length=64)
+    to: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    subject: str = Field(sa_column=Column(Text, nullable=False))
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    html: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    headers: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    ledger_keys: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    held_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))

@@ -33,10 +33,11 @@ from engine.checking import as_date, check_tasks, raw_rows
 from engine.config import Configs, load_configs
 from engine.db import make_engine
 from engine.directory import DirectoryConfig
+from engine.held_messages import held, hold, release
 from engine.models import Organization, Person, PersonRole, Task, TaskState, Unit
 from engine.status import local_date
 from engine.workdays import WorkCalendar
-from notifications.delivery import Clock, DeliveryReport, deliver, utc_now
+from notifications.delivery import Clock, DeliveryReport, OutcomeStatus, deliver, utc_now
 from notifications.digest import (
     AddressFinding,
     Digest,
@@ -178,7 +179,11 @@ async def _run(
     recipients = {recipient_key(m): directory.resolve(m) for m in planned}
     digests, findings = digester.digests(planned, recipients)
     report.findings = [finding.message for finding in findings]
-    for digest, keys in digester.unsent(digests, ledger, report, clock()):
+    with engine.connect() as connection:
+        resend, superseded = _held_back(connection, digests, ledger, org_code, clock())
+    report.messages.extend(resend)
+    taken = {key for message in resend for key in message.ledger_keys}
+    for digest, keys in digester.unsent(digests, ledger, report, clock(), taken=taken):
         report.messages.append(_outgoing(digest, keys, templates))
     if dry_run:
         return report
@@ -191,7 +196,42 @@ async def _run(
             report.messages.extend(notices)
     finally:
         await outbox.close()
+    _keep_deferred(engine, report.delivery, superseded, clock())
     return report
+
+
+def _held_back(
+    connection: Connection,
+    digests: Sequence[Digest],
+    ledger: DatabaseLedger,
+    org_code: str | None,
+    now: datetime,
+) -> tuple[list[OutgoingMessage], list[str]]:
+    """Held messages to send again as they were, and the ids of those to drop: replaced
+    by today's digests (every key re-planned for the same address), or no longer
+    claimable (delivered or failed since)."""
+    planned = {_address_key(k, d.to) for d in digests for k in d.ledger_keys}
+    resend: list[OutgoingMessage] = []
+    dropped: list[str] = []
+    for message in held(connection, org_code=org_code):
+        keys = set(message.ledger_keys)
+        if keys <= planned or len(ledger.claimable(list(keys), now)) < len(keys):
+            dropped.append(message.message_id)
+        else:
+            resend.append(message)
+    return resend, dropped
+
+
+def _keep_deferred(
+    engine: Engine, delivery: DeliveryReport | None, dropped: list[str], now: datetime
+) -> None:
+    """Hold what was deferred for the next run; forget what was delivered or replaced."""
+    outcomes = delivery.outcomes if delivery else []
+    deferred = [o.message for o in outcomes if o.status is OutcomeStatus.DEFERRED]
+    done = [o.message_id for o in outcomes if o.status is not OutcomeStatus.DEFERRED]
+    with engine.begin() as connection:
+        release(connection, [*dropped, *done])
+        hold(connection, deferred, now=now)
 
 
 class _Outbox:
@@ -467,14 +507,16 @@ class _Digester:
         ledger: DatabaseLedger,
         report: CycleReport,
         now: datetime,
+        *,
+        taken: set[str],
     ) -> Iterable[tuple[Digest, list[str]]]:
         """Each digest with only what was not delivered to its address before; a digest
         whose every item was is counted as already sent and dropped. An item claimed by a
         run that died (its lease over at ``now``, the ledger's time) is not delivered: it
-        goes out again rather than never."""
+        goes out again rather than never. Keys in ``taken`` go out in a held message."""
         for digest in digests:
             keys = {k: _address_key(k, digest.to) for k in digest.ledger_keys}
-            free = set(ledger.claimable(list(keys.values()), now))
+            free = set(ledger.claimable(list(keys.values()), now)) - taken
             fresh = [k for k, key in keys.items() if key in free]
             if not fresh:
                 report.already_sent += 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 import shutil
 import textwrap
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -77,7 +78,7 @@ def _row(period: Period) -> tuple[str, str, str, str, str, str, str, str]:
 
 
 def test_the_shipped_file_holds_the_defaults_of_domain_section_6() -> None:
-    assert SHIPPED == _config("version: 1\n")
+    assert _config("version: 1\n") == SHIPPED
     assert tuple(SHIPPED.periods) == DEFAULT_KINDS == ("quy-1", "6-thang", "quy-3", "nam")
     assert SHIPPED.cutoff_day == 14
     assert SHIPPED.deadlines == Deadlines(
@@ -190,7 +191,7 @@ def test_plain_quarters_tile_the_year_without_gap_or_overlap() -> None:
     plain = _config("version: 1\nperiods: [q1, q2, q3, q4]\n")
     quarters = [p for y in (2025, 2026, 2027) for p in periods_for_year(y, plain, CALENDAR)]
 
-    for before, after in zip(quarters, quarters[1:], strict=False):
+    for before, after in pairwise(quarters):
         assert (after.data_start - before.data_end).days == 1
 
 
@@ -239,7 +240,7 @@ def test_a_cutoff_past_the_month_end_gives_calendar_quarters(
         ("day: 16", "2026-Q1", "16/03/2026"),
         ("day: 20", "2026-H1", "22/06/2026"),  # Saturday 20/06/2026
         ("day: 31", "2026-H1", "30/06/2026"),  # June has 30 days
-        ("day: 1", "2026", "01/12/2026"),
+        ("day: 30", "2026-Q3", "30/09/2026"),
     ],
 )
 def test_report_deadlines_as_days_and_as_working_day_offsets(
@@ -259,7 +260,7 @@ def test_an_offset_counts_over_the_new_year_and_tet() -> None:
         periods: [q4]
         cutoff_day: 31
         deadlines:
-          unit_report: {day: 20}
+          unit_report: {day: 21}
           assemble: {working_days_after_cutoff: 3}
           report: {working_days_after_cutoff: 25}
         """
@@ -368,7 +369,8 @@ CCHC_CHOICES = "dùng 2026-Q1, 2026-H1, 2026-Q3 hoặc 2026"
         ),
         ("2026-Q4", f"'2026-Q4' không phải kỳ báo cáo: {CCHC_CHOICES} "
          "(kỳ Quý IV không có trong periods của reporting.yaml)"),
-        ("2026-Q1-x", "'2026-Q1-x' không phải kỳ báo cáo: dùng YYYY-Q1, YYYY-H1, YYYY-Q3 hoặc YYYY"),
+        ("2026-Q1-x", "'2026-Q1-x' không phải kỳ báo cáo: dùng YYYY-Q1, YYYY-H1, YYYY-Q3 "
+         "hoặc YYYY"),
         ("26-Q1", "'26-Q1' không phải kỳ báo cáo: dùng YYYY-Q1, YYYY-H1, YYYY-Q3 hoặc YYYY"),
         ("Quý I/2026", "'Quý I/2026' không phải kỳ báo cáo: dùng YYYY-Q1, YYYY-H1, YYYY-Q3 "
          "hoặc YYYY"),
@@ -585,7 +587,8 @@ Q1_2026 = parse_period("2026-Q1", SHIPPED, CALENDAR)  # 15/12/2025–14/03/2026
         ("01/01/2025", "31/12/2026", True),  # spans the whole period
         ("15/03/2026", "30/06/2026", False),  # starts after the cut-off
         ("01/10/2025", "14/12/2025", False),  # due the day before the period
-        (None, "14/12/2025", True),  # no start: running since the plan began
+        (None, "30/04/2026", True),  # no start: running since the plan began
+        (None, "14/12/2025", False),  # due before: an overdue task still open passes None
         ("01/01/2026", None, True),  # open-ended, started inside
         ("15/03/2026", None, False),  # open-ended, started after
         (None, None, True),
@@ -627,7 +630,7 @@ def test_overlaps(start: str | None, due: str | None, inside: bool) -> None:
         ),
         (
             "version: 1\nperiods: []\n",
-            ["reporting.yaml, dòng 2, periods: phải có ít nhất 1 mục"],
+            ["reporting.yaml, dòng 2, periods: phải có ít nhất 1 mục, nhận []"],
         ),
         (
             "version: 1\ncutoff_day: 32\n",
@@ -644,7 +647,8 @@ def test_overlaps(start: str | None, due: str | None, inside: bool) -> None:
         (
             "version: 1\ndeadlines:\n  report:\n    day: mười sáu\n",
             [
-                "reporting.yaml, dòng 4, deadlines.report.day: phải là một số nguyên, nhận 'mười sáu'"
+                "reporting.yaml, dòng 4, deadlines.report.day: phải là một số nguyên, "
+                "nhận 'mười sáu'"
             ],
         ),
         (
@@ -682,7 +686,9 @@ def test_overlaps(start: str | None, due: str | None, inside: bool) -> None:
             [
                 "reporting.yaml, dòng 3, deadlines.report: hạn gửi báo cáo lên cấp trên không "
                 "được sớm hơn hạn các đơn vị gửi báo cáo cho cơ quan thường trực "
-                "(deadlines.unit_report)"
+                "(deadlines.unit_report)",
+                "reporting.yaml, dòng 3, deadlines.report: hạn gửi báo cáo lên cấp trên không "
+                "được sớm hơn ngày cơ quan thường trực tổng hợp báo cáo (deadlines.assemble)",
             ],
         ),
         (

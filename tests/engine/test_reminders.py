@@ -431,6 +431,33 @@ def test_smtp_down_for_two_days_then_up(db_url: str, tmp_path: Path, mail_server
     assert {status for _, status in ledger_rows(db_url)} == {"sent"}
 
 
+def test_a_reminder_held_back_on_its_day_still_arrives_after_the_outage(
+    sqlite_url: str, tmp_path: Path, mail_servers: Servers
+) -> None:
+    """The due-day reminder deferred by an outage is not replaced by the next day's
+    overdue escalation: the held message goes out as it was, once."""
+    build_commune(sqlite_url, tmp_path, [TASK_1])
+    server = mail_servers(started=False)
+    inbox = Inbox(server.handler)
+
+    due_day = run_day(sqlite_url, day("24/02"), smtp_settings(server))
+    assert (due_day.sent, due_day.deferred) == (0, 2)
+
+    server.start()
+    run_day(sqlite_url, day("25/02"), smtp_settings(server))
+    inbox.collect(day("25/02"))
+    run_day(sqlite_url, day("26/02"), smtp_settings(server))
+    inbox.collect(day("26/02"))
+
+    received = sorted((m.day, m.to.split("@")[0], "".join(sorted(m.rules))) for m in inbox.mails)
+    assert received == [
+        (day("25/02"), "huyenmt", "due-day"),
+        (day("25/02"), "thaihv", "due-day"),
+        (day("25/02"), "thaihv", "overdue-lead-head"),
+    ]
+    assert {status for _, status in ledger_rows(sqlite_url)} == {"sent"}
+
+
 def test_a_temporary_refusal_then_success(
     db_url: str, tmp_path: Path, mail_servers: Servers
 ) -> None:
