@@ -472,22 +472,26 @@ def test_the_shortest_period_wins_with_every_kind_enabled(day: str, code: str) -
 
 
 @pytest.mark.parametrize(
-    ("day", "current"),
+    ("day", "holding", "current"),
     [
-        ("14/03/2026", "2026-Q1"),
-        ("15/03/2026", "2026-Q3"),
-        ("14/09/2026", "2026-Q3"),
-        ("15/09/2026", "2027-Q1"),
-        ("31/12/2026", "2027-Q1"),
+        ("14/03/2026", "2026-Q1", "2026-Q1"),
+        ("15/03/2026", None, "2026-Q3"),
+        ("14/06/2026", None, "2026-Q3"),
+        ("15/06/2026", "2026-Q3", "2026-Q3"),
+        ("14/09/2026", "2026-Q3", "2026-Q3"),
+        ("15/09/2026", None, "2027-Q1"),
+        ("15/12/2026", "2027-Q1", "2027-Q1"),
     ],
 )
-def test_between_enabled_periods_the_current_one_is_the_next(day: str, current: str) -> None:
+def test_between_enabled_periods_the_current_one_is_the_next(
+    day: str, holding: str | None, current: str
+) -> None:
     gaps = _config("version: 1\nperiods: [quy-1, quy-3]\n")
-    inside = current_period(_d(day), gaps, CALENDAR)
 
-    assert inside.code == current
-    holding = period_containing(_d(day), gaps, CALENDAR)
-    assert (holding.code if holding else None) == (current if inside.contains(_d(day)) else None)
+    found = period_containing(_d(day), gaps, CALENDAR)
+
+    assert (found.code if found else None) == holding
+    assert current_period(_d(day), gaps, CALENDAR).code == current
 
 
 # --- what comes next ---
