@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from engine.workdays import WorkCalendar, parse_calendar
 from notifications.digest import (
     AddressProblem,
     DigestPlan,
@@ -439,33 +440,8 @@ def test_period_label(period: str | None, label: str) -> None:
 # --- from the real ladder ---------------------------------------------------------------------
 
 
-class Weekdays:
-    """Monday to Friday, no holidays: enough for a run on fixed dates."""
-
-    def is_working_day(self, day: date) -> bool:
-        return day.weekday() < 5
-
-    def next_working_day(self, day: date) -> date:
-        while not self.is_working_day(day):
-            day += timedelta(days=1)
-        return day
-
-    def add_working_days(self, day: date, n: int) -> date:
-        step = timedelta(days=1 if n >= 0 else -1)
-        for _ in range(abs(n)):
-            day += step
-            while not self.is_working_day(day):
-                day += step
-        return day
-
-    def working_days_between(self, start: date, end: date) -> int:
-        if end < start:
-            return -self.working_days_between(end, start)
-        days = (start + timedelta(days=n) for n in range(1, (end - start).days + 1))
-        return sum(1 for day in days if self.is_working_day(day))
-
-    def effective_due(self, due: date) -> date:
-        return self.next_working_day(due)
+# Monday to Friday, no holidays: enough for a run on fixed dates.
+WEEKDAYS = WorkCalendar(parse_calendar("version: 1\nuse_holidays_package: false\n", "test"))
 
 
 def test_a_planned_run_becomes_one_mail_per_person() -> None:
@@ -497,7 +473,7 @@ def test_a_planned_run_becomes_one_mail_per_person() -> None:
         task(4, "1.4", date(2026, 12, 31), has_person=False, unclear=("person",)),
     ]
     reports = [ReportSnapshot(ORG, "phong-tu-phap", "2026-Q3", date(2026, 9, 10), False)]
-    planned = plan(tasks, reports, today=TODAY, ladder=ladder, calendar=Weekdays())
+    planned = plan(tasks, reports, today=TODAY, ladder=ladder, calendar=WEEKDAYS)
     people = {
         Role.PERSON: [OFFICER],
         Role.LEAD_HEAD: [HEAD],
