@@ -12,10 +12,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from click.testing import Result
 from sqlalchemy import select
 from sqlmodel import SQLModel
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 import engine.models  # noqa: F401  (registers the tables)
 from engine.cli import app
