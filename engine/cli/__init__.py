@@ -37,6 +37,7 @@ from engine.cli import db as _db_cmd  # noqa: E402
 from engine.cli import deadline as _deadline_cmd  # noqa: E402
 from engine.cli import plans as _plans_cmd  # noqa: E402
 from engine.cli import remind_cmd as _remind_cmd  # noqa: E402
+from engine.cli import report_cmd as _report_cmd  # noqa: E402
 from engine.cli import rules_cmd as _rules_cmd  # noqa: E402
 from engine.cli import serve_cmd as _serve_cmd  # noqa: E402
 from engine.cli import task_cmd as _task_cmd  # noqa: E402
@@ -49,6 +50,7 @@ app.command("check")(_check_cmd.check_command)
 app.add_typer(_rules_cmd.rules_app, name="rules")
 _rules_cmd.rules_app.command("preview")(_remind_cmd.preview)
 app.command("remind")(_remind_cmd.remind)
+app.command("report")(_report_cmd.report)
 app.command("deadline")(_deadline_cmd.deadline)
 app.command("calendar")(_calendar_cmd.calendar)
 app.command("serve")(_serve_cmd.serve)
