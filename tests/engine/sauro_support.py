@@ -8,17 +8,22 @@ import csv
 import importlib
 import sys
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlmodel import SQLModel
 from typer.testing import CliRunner, Result
 
 import engine.models  # noqa: F401  (registers the tables)
+from engine.audit import Actor
 from engine.cli import app
-from engine.db import make_engine
+from engine.config import Configs
+from engine.db import make_engine, session_scope
+from engine.directory_store import sync_directory
+from engine.plan_import import ImportOptions, import_plan
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / "config"
@@ -86,3 +91,17 @@ def write_csv(path: Path, rows: list[list[str]]) -> Path:
     with path.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows(rows)
     return path
+
+
+def load_kien_tuong(engine: Engine, configs: Configs, *, actor: Actor, now: datetime) -> None:
+    """The directory synced and Kiến Tường's plan 3838/KH-UBND imported from the CSV."""
+    with session_scope(engine) as session:
+        sync_directory(session=session, directory=configs.directory, actor=actor, now=now)
+    with session_scope(engine) as session:
+        options = ImportOptions(
+            path=FIXTURES / "kien_tuong_3838_pl2.csv",
+            org_code="kien-tuong",
+            plan_number=SEED.PLAN_NUMBER,
+            plan_date=date(2023, 12, 28),
+        )
+        import_plan(session=session, options=options, configs=configs, actor=actor, now=now)

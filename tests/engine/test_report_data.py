@@ -9,16 +9,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sauro_support import CONFIG, FIXTURES, SEED
+from sauro_support import CONFIG, load_kien_tuong
 from sqlalchemy import Connection, Engine, text
 
 from engine.audit import Actor
 from engine.config import Configs, load_configs
 from engine.db import session_scope
-from engine.directory_store import sync_directory
 from engine.errors import NotFoundError
 from engine.periods import Period, make_period, parse_period, parse_reporting
-from engine.plan_import import ImportOptions, import_plan
 from engine.report_data import ReportData, build_report_data
 from engine.status import VN, TaskStatus
 from engine.task_actions import (
@@ -73,16 +71,7 @@ def db(db_engine: Engine, configs: Configs) -> Iterator[Engine]:
     - 6.1 (due 31/01) extension to 29/02 asked 20/01, refused; 7.1 extension asked 05/04,
       pending.
     """
-    with session_scope(db_engine) as session:
-        sync_directory(session=session, directory=configs.directory, actor=ACTOR, now=CREATED)
-    with session_scope(db_engine) as session:
-        options = ImportOptions(
-            path=FIXTURES / "kien_tuong_3838_pl2.csv",
-            org_code="kien-tuong",
-            plan_number=SEED.PLAN_NUMBER,
-            plan_date=date(2023, 12, 28),
-        )
-        import_plan(session=session, options=options, configs=configs, actor=ACTOR, now=CREATED)
+    load_kien_tuong(db_engine, configs, actor=ACTOR, now=CREATED)
     with session_scope(db_engine) as session:
 
         def task(ref: str) -> int:

@@ -12,18 +12,16 @@ from typing import Any
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from sauro_support import CONFIG, FIXTURES, PLAN_OPTIONS, SEED, Sauro, snapshot
+from sauro_support import CONFIG, FIXTURES, PLAN_OPTIONS, Sauro, load_kien_tuong, snapshot
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from engine.audit import Actor
 from engine.config import Configs, load_configs
 from engine.db import session_scope
-from engine.directory_store import sync_directory
 from engine.errors import ImportFileError
 from engine.models import AuditLog, ProgressReport, Task, TaskState
 from engine.periods import Period, parse_period
-from engine.plan_import import ImportOptions, import_plan
 from engine.report_data import build_report_data
 from engine.status import VN
 from engine.task_actions import complete, find_task_id
@@ -64,16 +62,7 @@ def period(configs: Configs) -> Period:
 @pytest.fixture
 def db(db_engine: Engine, configs: Configs) -> Engine:
     """Kiến Tường's plan 3838/KH-UBND, nothing done yet."""
-    with session_scope(db_engine) as session:
-        sync_directory(session=session, directory=configs.directory, actor=ACTOR, now=CREATED)
-    with session_scope(db_engine) as session:
-        options = ImportOptions(
-            path=FIXTURES / "kien_tuong_3838_pl2.csv",
-            org_code="kien-tuong",
-            plan_number=SEED.PLAN_NUMBER,
-            plan_date=date(2023, 12, 28),
-        )
-        import_plan(session=session, options=options, configs=configs, actor=ACTOR, now=CREATED)
+    load_kien_tuong(db_engine, configs, actor=ACTOR, now=CREATED)
     return db_engine
 
 
