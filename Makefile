@@ -21,7 +21,11 @@ demo: install
 	cd demo-out && SAURO_CONFIG_DIR=../config ../$(BIN)/sauro import ../tests/fixtures/kien_tuong_3838.docx \
 		--org kien-tuong --plan-number 3838/KH-UBND --plan-date 2023-12-28
 	cd demo-out && SAURO_CONFIG_DIR=../config ../$(BIN)/sauro check --org kien-tuong --xlsx kiem-tra-6-ro.xlsx
-	@echo "Kết quả: demo-out/sauro.db, demo-out/kiem-tra-6-ro.xlsx"
+	cd demo-out && SAURO_CONFIG_DIR=../config SAURO_OUTBOX_DIR=outbox ../$(BIN)/sauro remind \
+		--org kien-tuong --at 2024-06-25T07:00
+	cd demo-out && SAURO_CONFIG_DIR=../config ../$(BIN)/sauro report --org kien-tuong \
+		--period 2024-H1 --number 5 --date 2024-06-16 --out bao-cao
+	@echo "Kết quả: demo-out/sauro.db, demo-out/kiem-tra-6-ro.xlsx, demo-out/outbox/*.eml, demo-out/bao-cao/"
 
 test: install
 	$(BIN)/python -m pytest -q
