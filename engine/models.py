@@ -328,3 +328,35 @@ class HeldMessage(SQLModel, table=True):
     headers: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     ledger_keys: list[str] = Field(sa_column=Column(JSON, nullable=False))
     held_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+
+
+class UnitReport(SQLModel, table=True):
+    """One unit's report to the standing office for one reporting period.
+
+    Created when the period's form is sent to the unit (``requested_at``); ``submitted_at``
+    is the first time a filled form was recorded (the on-time indicator compares it with
+    ``due``), ``last_submitted_at`` the latest. Until it is submitted, the ladder's
+    ``missing_report`` steps remind the unit head and then escalate.
+    """
+
+    __tablename__ = "unit_report"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "unit_id", "period_code"),
+        Index("ix_unit_report_open", "submitted_at", "due"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id")
+    unit_id: int = Field(foreign_key="unit.id")
+    period_code: str = Field(max_length=16)
+    due: date  # the unit's deadline for this period (reporting.yaml)
+    tasks: int = 0  # task rows on the form when it was sent
+    requested_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+    form_file: str = Field(default="", max_length=255)
+    submitted_at: datetime | None = Field(
+        default=None, sa_column=Column(AwareDateTime(), nullable=True)
+    )
+    last_submitted_at: datetime | None = Field(
+        default=None, sa_column=Column(AwareDateTime(), nullable=True)
+    )
+    submitted_by: str = Field(default="", max_length=128)
