@@ -104,3 +104,8 @@ class ProblemList:
 
     def __bool__(self) -> bool:
         return bool(self.problems)
+
+
+class UploadError(SauroError):
+    """An uploaded file is refused: too large, of a type not accepted, or not what its name
+    says; nothing was stored."""

@@ -360,3 +360,69 @@ class UnitReport(SQLModel, table=True):
         default=None, sa_column=Column(AwareDateTime(), nullable=True)
     )
     submitted_by: str = Field(default="", max_length=128)
+
+
+class UserRole(StrEnum):
+    """What a web account may do (``engine.web.policy`` holds the role × action matrix)."""
+
+    ADMIN = "admin"  # quản trị: edits the configs
+    STANDING_OFFICE = "standing_office"  # cơ quan thường trực CCHC
+    UNIT_HEAD = "unit_head"  # thủ trưởng đơn vị
+    OFFICER = "officer"  # cán bộ, công chức
+    CHAIRMAN = "chairman"  # Chủ tịch UBND
+    VICE_CHAIRMAN = "vice_chairman"  # Phó Chủ tịch UBND
+
+
+class UserAccount(SQLModel, table=True):
+    """A login of the web app: one person of one organization in one role.
+
+    Unit heads, officers and the Chairman / Vice-Chairmen are linked to their directory
+    ``person`` (and so to a unit, and to the authority that decides extensions).
+    ``failed_logins`` counts consecutive failures; at the limit the account is locked until
+    ``locked_until`` (login throttling, with ``login_failure`` per address).
+    """
+
+    __tablename__ = "user_account"
+    __table_args__ = (UniqueConstraint("username"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(max_length=32)
+    organization_id: int = Field(foreign_key="organization.id", index=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    active: bool = True
+    failed_logins: int = 0
+    locked_until: datetime | None = Field(
+        default=None, sa_column=Column(AwareDateTime(), nullable=True)
+    )
+    last_login_at: datetime | None = Field(
+        default=None, sa_column=Column(AwareDateTime(), nullable=True)
+    )
+    created_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in browser: the SHA-256 of its cookie token (the token itself is never
+    stored), the CSRF token bound to it, and when it expires."""
+
+    __tablename__ = "user_session"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+
+
+class LoginFailure(SQLModel, table=True):
+    """One failed login, by client address: too many from one address are refused."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (Index("ix_login_failure_ip", "ip", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ip: str = Field(max_length=64)
+    username: str = Field(max_length=64)
+    at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))

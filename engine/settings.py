@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -13,9 +14,25 @@ class Settings(BaseSettings):
     ``SAURO_DATABASE_URL`` — any SQLAlchemy URL; default a SQLite file ``sauro.db`` in the
     working directory. PostgreSQL: ``postgresql+psycopg://user@host:5432/dbname``.
     ``SAURO_CONFIG_DIR`` — the folder of YAML configs; default ``./config``.
+
+    The web app (``sauro serve``): ``SAURO_UPLOADS_DIR`` holds uploaded plans awaiting
+    commit and completion evidence; ``SAURO_REPORTS_DIR`` the period reports it generates;
+    ``SAURO_COOKIE_SECURE`` marks the session cookie Secure (set it behind HTTPS);
+    ``SAURO_SESSION_HOURS`` is how long a login lasts; ``SAURO_MAX_UPLOAD_MB`` caps an upload;
+    ``SAURO_LOGIN_MAX_FAILURES`` failed logins lock a username for ``SAURO_LOGIN_LOCK_MINUTES``,
+    and ``SAURO_LOGIN_MAX_FAILURES_PER_IP`` failures from one address within that time refuse
+    further attempts from it.
     """
 
     model_config = SettingsConfigDict(env_prefix="SAURO_", extra="ignore")
 
     database_url: str = "sqlite:///sauro.db"
     config_dir: Path = Path("config")
+    uploads_dir: Path = Path("uploads")
+    reports_dir: Path = Path("bao-cao")
+    cookie_secure: bool = False
+    session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    max_upload_mb: int = Field(default=10, ge=1, le=200)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_max_failures_per_ip: int = Field(default=20, ge=1)
+    login_lock_minutes: int = Field(default=15, ge=1)

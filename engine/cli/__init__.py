@@ -42,6 +42,7 @@ from engine.cli import rules_cmd as _rules_cmd  # noqa: E402
 from engine.cli import serve_cmd as _serve_cmd  # noqa: E402
 from engine.cli import task_cmd as _task_cmd  # noqa: E402
 from engine.cli import unit_report_cmd as _unit_report_cmd  # noqa: E402
+from engine.cli import user_cmd as _user_cmd  # noqa: E402
 
 app.command("init")(_db_cmd.init)
 app.add_typer(_db_cmd.db_app, name="db")
@@ -57,6 +58,7 @@ app.command("serve")(_serve_cmd.serve)
 app.command("deploy")(_serve_cmd.deploy)
 app.add_typer(_task_cmd.task_app, name="task")
 app.add_typer(_unit_report_cmd.unit_report_app, name="unit-report")
+app.add_typer(_user_cmd.user_app, name="user")
 
 
 def main() -> None:

@@ -1,24 +1,27 @@
-"""``sauro serve`` and ``sauro deploy``: run the daily reminder cycle on a schedule.
+"""``sauro serve`` and ``sauro deploy``: the web app, and the daily reminder cycle on a
+schedule.
 
-``serve`` is the embedded way (APScheduler in this process, job store in the engine's
-database); ``deploy`` registers the same cycle on a Prefect server for workers elsewhere.
-See ``flows/__init__.py``. The flows, APScheduler and Prefect are imported inside the
-commands, so that every other ``sauro`` command starts without them.
+``serve`` runs the web app (uvicorn) and, unless ``--no-scheduler``, the embedded scheduler
+in the same process (APScheduler in a background thread, job store in the engine's
+database): run exactly one process with the scheduler, and any number of extra web
+processes with ``--no-scheduler``. ``deploy`` registers the same cycle on a Prefect server
+for workers elsewhere. See ``flows/__init__.py``. The web app, the flows, APScheduler and
+Prefect are imported inside the commands, so that every other ``sauro`` command starts
+without them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import signal
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from engine.cli import common
 from engine.errors import SauroError
+from engine.settings import Settings
 from engine.workdays import WorkCalendar
 
 if TYPE_CHECKING:
@@ -60,11 +63,25 @@ def serve(
             show_default=False,
         ),
     ] = None,
+    host: Annotated[str, typer.Option("--host", help="Địa chỉ nghe của ứng dụng web.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[
+        int, typer.Option("--port", min=1, max=65535, help="Cổng của ứng dụng web.")
+    ] = 8000,
+    no_scheduler: Annotated[
+        bool,
+        typer.Option(
+            "--no-scheduler",
+            help="Chỉ chạy ứng dụng web, không chạy lịch nhắc việc (cho các tiến trình web thêm).",
+        ),
+    ] = False,
 ) -> None:
-    """Lịch nhắc việc trong một tiến trình: 07:00 mỗi ngày làm việc (giờ Việt Nam).
+    """Ứng dụng web và lịch nhắc việc: 07:00 mỗi ngày làm việc (giờ Việt Nam).
 
     Chạy đến khi bấm Ctrl-C. Lịch lưu trong cơ sở dữ liệu (bảng apscheduler_jobs): sau khi
-    máy tắt, lần chạy bị lỡ được chạy bù một lần nếu chưa trễ quá 6 giờ.
+    máy tắt, lần chạy bị lỡ được chạy bù một lần nếu chưa trễ quá 6 giờ. Chỉ một tiến trình
+    chạy lịch; các tiến trình web khác dùng --no-scheduler.
     """
     # The docstring above is the command's help text, hence Vietnamese.
     if once and list_only:
@@ -81,7 +98,7 @@ def serve(
     if once:
         _run_once(current.database_url, current.config_dir, org, dry_run, at)
         return
-    _serve_forever(current.database_url, calendar, org, dry_run)
+    _serve(current, calendar, org, dry_run, host=host, port=port, scheduler=not no_scheduler)
 
 
 def _print_next(calendar: WorkCalendar, count: int) -> None:
@@ -114,9 +131,35 @@ def _run_once(
         raise typer.Exit(1)
 
 
-def _serve_forever(
-    database_url: str, calendar: WorkCalendar, org: str | None, dry_run: bool
+def _serve(
+    current: Settings,
+    calendar: WorkCalendar,
+    org: str | None,
+    dry_run: bool,
+    *,
+    host: str,
+    port: int,
+    scheduler: bool,
 ) -> None:
+    import uvicorn
+
+    from engine.web.app import create_app
+
+    running = _start_scheduler(current.database_url, calendar, org, dry_run) if scheduler else None
+    typer.echo(f"Ứng dụng web: http://{host}:{port}/ (tài liệu API: /docs). Bấm Ctrl-C để dừng.")
+    try:
+        uvicorn.run(create_app(current), host=host, port=port, log_level="info")
+    finally:
+        if running is not None and running.running:
+            typer.echo("Đang dừng lịch nhắc việc…")
+            running.shutdown(wait=False)
+    typer.echo("Đã dừng.")
+
+
+def _start_scheduler(
+    database_url: str, calendar: WorkCalendar, org: str | None, dry_run: bool
+) -> BaseScheduler:
+    """The embedded scheduler, started in a background thread, reporting every run."""
     from apscheduler.events import (  # type: ignore[import-untyped]
         EVENT_JOB_ERROR,
         EVENT_JOB_EXECUTED,
@@ -125,7 +168,9 @@ def _serve_forever(
 
     from flows.schedule import GRACE_HOURS, JOB_ID, build_scheduler, describe_fire
 
-    scheduler = build_scheduler(database_url, calendar, job_kwargs={"org": org, "dry_run": dry_run})
+    scheduler = build_scheduler(
+        database_url, calendar, job_kwargs={"org": org, "dry_run": dry_run}, background=True
+    )
 
     def report(event: Any) -> None:
         when = describe_fire(event.scheduled_run_time.astimezone(calendar.timezone))
@@ -142,20 +187,11 @@ def _serve_forever(
     mode = " (chạy thử: không gửi thư)" if dry_run else ""
     typer.echo(
         f"Lịch nhắc việc{mode}: 07:00 mỗi ngày làm việc, giờ {calendar.timezone}. "
-        f"Lưu lịch trong {common.shown_url(database_url)}, công việc '{JOB_ID}'. "
-        "Bấm Ctrl-C để dừng."
+        f"Lưu lịch trong {common.shown_url(database_url)}, công việc '{JOB_ID}'."
     )
     _print_next(calendar, 3)
-    previous = signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        scheduler.start()  # returns once the scheduler is shut down
-    except KeyboardInterrupt:
-        typer.echo("Đang dừng lịch nhắc việc…")
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-        if scheduler.running:
-            scheduler.shutdown(wait=False)
-    typer.echo("Đã dừng.")
+    scheduler.start()
+    return scheduler
 
 
 def _print_pending(scheduler: BaseScheduler) -> None:
@@ -164,11 +200,6 @@ def _print_pending(scheduler: BaseScheduler) -> None:
     job = scheduler.get_job(JOB_ID)
     if job is not None and job.next_run_time is not None:
         typer.echo(f"Lần chạy tiếp theo: {describe_fire(job.next_run_time)}.")
-
-
-def _interrupt(_signum: int, _frame: FrameType | None) -> None:
-    """SIGTERM (systemd, docker stop) stops the scheduler the way Ctrl-C does."""
-    raise KeyboardInterrupt
 
 
 def deploy(

@@ -30,9 +30,7 @@ def upgrade() -> None:
         sa.Column("requested_at", engine.db_types.AwareDateTime(timezone=True), nullable=False),
         sa.Column("form_file", sa.String(length=255), nullable=False),
         sa.Column("submitted_at", engine.db_types.AwareDateTime(timezone=True), nullable=True),
-        sa.Column(
-            "last_submitted_at", engine.db_types.AwareDateTime(timezone=True), nullable=True
-        ),
+        sa.Column("last_submitted_at", engine.db_types.AwareDateTime(timezone=True), nullable=True),
         sa.Column("submitted_by", sa.String(length=128), nullable=False),
         sa.ForeignKeyConstraint(["organization_id"], ["organization.id"]),
         sa.ForeignKeyConstraint(["unit_id"], ["unit.id"]),

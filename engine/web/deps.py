@@ -1,0 +1,179 @@
+"""What every route needs: the app's state, the signed-in user, the CSRF check, the actor.
+
+``Web`` is built once by ``create_app`` (settings, engine, templates, clock, configs) and
+kept on ``app.state.web``; routes reach it through ``web(request)``. Each route opens its own
+unit of work (``engine.db.session_scope``) so that a commit happens before the response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from threading import Lock
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from engine.audit import Actor
+from engine.config import CONFIG_FILES, Configs, load_configs
+from engine.models import Organization, Person, UserAccount, UserRole
+from engine.settings import Settings
+from engine.users import LoginPolicy
+from engine.web.policy import Principal
+from engine.web.sessions import COOKIE, find_session, same_token
+from engine.workdays import WorkCalendar
+
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class LoginRequiredError(Exception):
+    """No live session: pages redirect to the login form, the API answers 401."""
+
+
+class CsrfError(Exception):
+    """An unsafe request without the session's CSRF token: refused with 403."""
+
+
+@dataclass
+class ConfigCache:
+    """The parsed configs, parsed again when a config file changes on disk (the config
+    editor saves them while the app runs)."""
+
+    config_dir: Path
+    _stamp: tuple[float, ...] = ()
+    _configs: Configs | None = None
+    _lock: Lock = field(default_factory=Lock)
+
+    def get(self) -> Configs:
+        """The current configs (raises ``ConfigError`` when a file on disk is invalid)."""
+        stamp = tuple(_mtime(self.config_dir / name) for name in CONFIG_FILES)
+        with self._lock:
+            if self._configs is None or stamp != self._stamp:
+                self._configs = load_configs(self.config_dir)
+                self._stamp = stamp
+            return self._configs
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return -1.0
+
+
+@dataclass
+class Web:
+    """The app's state: built once, passed to every route."""
+
+    settings: Settings
+    engine: Engine
+    templates: Jinja2Templates
+    clock: Callable[[], datetime]
+    configs: ConfigCache
+
+    def calendar(self) -> WorkCalendar:
+        return WorkCalendar(self.configs.get().calendar)
+
+    def login_policy(self) -> LoginPolicy:
+        s = self.settings
+        return LoginPolicy(s.login_max_failures, s.login_max_failures_per_ip, s.login_lock_minutes)
+
+
+def web(request: Request) -> Web:
+    """The app's state."""
+    state: Web = request.app.state.web
+    return state
+
+
+@dataclass(frozen=True)
+class User:
+    """The signed-in account: the policy's principal plus what pages show."""
+
+    principal: Principal
+    org_code: str
+    org_name: str
+    person_name: str
+    person_email: str
+    csrf_token: str
+
+    @property
+    def role(self) -> UserRole:
+        return self.principal.role
+
+    @property
+    def username(self) -> str:
+        return self.principal.username
+
+    @property
+    def shown_name(self) -> str:
+        return self.person_name or self.username
+
+    def actor(self, source: str) -> Actor:
+        """The audit actor: the account (and the directory person behind it)."""
+        name = f"{self.username} ({self.person_name})" if self.person_name else self.username
+        return Actor(name=name[:128], source=f"web:{source}"[:255])
+
+    @property
+    def decider(self) -> str:
+        """How ``engine.task_actions`` finds this user's directory person."""
+        return self.person_email or self.person_name
+
+
+def current_user(request: Request) -> User:
+    """The user of the request's session cookie, or ``LoginRequiredError``."""
+    state = web(request)
+    token = request.cookies.get(COOKIE, "")
+    with Session(state.engine) as session:
+        found = find_session(session, token=token, now=state.clock())
+        account = session.get(UserAccount, found.user_id) if found else None
+        if found is None or account is None or not account.active:
+            raise LoginRequiredError
+        org = session.get(Organization, account.organization_id)
+        person = session.get(Person, account.person_id) if account.person_id else None
+        user = User(
+            principal=Principal(
+                user_id=found.user_id,
+                username=account.username,
+                role=UserRole(account.role),
+                organization_id=account.organization_id,
+                person_id=account.person_id,
+                unit_id=person.unit_id if person else None,
+            ),
+            org_code=org.code if org else "",
+            org_name=org.name if org else "",
+            person_name=person.name if person else "",
+            person_email=person.email if person else "",
+            csrf_token=found.csrf_token,
+        )
+    return user
+
+
+async def checked_user(request: Request, user: Annotated[User, Depends(current_user)]) -> User:
+    """``current_user``, and for an unsafe request its CSRF token (form field or header)
+    must match the session's, else ``CsrfError``."""
+    if request.method in _UNSAFE:
+        given = request.headers.get(CSRF_HEADER)
+        if given is None and _is_form(request):
+            value = (await request.form()).get(CSRF_FIELD)  # parsed once, cached by Starlette
+            given = value if isinstance(value, str) else None
+        if not same_token(user.csrf_token, given):
+            raise CsrfError
+    return user
+
+
+def _is_form(request: Request) -> bool:
+    kind = request.headers.get("content-type", "")
+    return kind.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
+
+
+def client_ip(request: Request) -> str:
+    """The client's address as the server sees it (behind a proxy, run uvicorn with
+    ``--proxy-headers`` so this is the real client)."""
+    return request.client.host if request.client else "unknown"

@@ -1,0 +1,105 @@
+"""Rendering pages: the shared context (user, menu, labels), date filters, the error page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from engine.deadlines import format_date
+from engine.errors import ConfigError
+from engine.models import UserRole
+from engine.status import LABELS, VN
+from engine.users import ROLE_LABELS
+from engine.web.deps import User, Web, web
+from engine.web.policy import Action, allowed
+from rules.facts import Dimension
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    href: str
+    label: str
+
+
+_MENU: tuple[tuple[Action, str, str], ...] = (
+    (Action.VIEW_DASHBOARD, "/dashboard", "Bảng điều hành"),
+    (Action.VIEW_TASKS, "/tasks", "Nhiệm vụ"),
+    (Action.IMPORT_PLAN, "/import", "Nhập kế hoạch"),
+    (Action.VIEW_REPORTS, "/reports", "Báo cáo kỳ"),
+    (Action.EDIT_CONFIG, "/configs", "Cấu hình"),
+)
+
+
+def menu(user: User) -> list[MenuItem]:
+    """The pages ``user`` may open, in menu order."""
+    return [
+        MenuItem(href, label) for action, href, label in _MENU if allowed(user.principal, action)
+    ]
+
+
+def home(user: User) -> str:
+    """Where a user lands after login."""
+    if user.role in {UserRole.CHAIRMAN, UserRole.VICE_CHAIRMAN}:
+        return "/dashboard"
+    if user.role == UserRole.ADMIN:
+        return "/configs"
+    return "/tasks"
+
+
+def _date(value: date | datetime | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return f"{value.astimezone(VN):%H:%M %d/%m/%Y}"
+    return format_date(value)
+
+
+def install_filters(templates: Jinja2Templates) -> None:
+    """Filters and constants every template uses."""
+    env = templates.env
+    env.filters["vn_date"] = _date
+    env.globals["STATUS_LABELS"] = {str(k): v for k, v in LABELS.items()}
+    env.globals["ROLE_LABELS"] = {str(k): v for k, v in ROLE_LABELS.items()}
+    env.globals["DIMENSIONS"] = list(Dimension)
+
+
+def dimension_labels(state: Web) -> dict[str, str]:
+    """What each dimension is called (rules.yaml), falling back to its code when the
+    configs cannot be read."""
+    try:
+        labels = state.configs.get().rules.labels
+    except ConfigError:
+        return {str(d): str(d) for d in Dimension}
+    return {str(d): labels[d] for d in Dimension}
+
+
+def render(
+    request: Request, template: str, user: User | None, *, status: int = 200, **context: Any
+) -> HTMLResponse:
+    """The page ``template`` with the shared context."""
+    state = web(request)
+    shared = {
+        "user": user,
+        "menu": menu(user) if user else [],
+        "dimension_labels": dimension_labels(state),
+        "path": request.url.path,
+    }
+    return state.templates.TemplateResponse(
+        request, template, {**shared, **context}, status_code=status
+    )
+
+
+def error_page(request: Request, message: str, status: int) -> HTMLResponse:
+    """A page saying what went wrong (the menu needs a user: try the session)."""
+    from engine.web.deps import LoginRequiredError, current_user
+
+    try:
+        user: User | None = current_user(request)
+    except LoginRequiredError:
+        user = None
+    return render(request, "error.html", user, status=status, message=message, code=status)

@@ -1,0 +1,154 @@
+"""Who may do what: the ONE place the web app (pages and API) authorizes an action.
+
+Two layers, both data:
+
+- ``MATRIX``: for each action, the roles that may do it at all;
+- scope rules on a task (``TaskScope``): every account sees only its organization; a unit
+  head sees and changes only the tasks its unit leads; an officer acts only on the tasks
+  where they are the named person, and reads those and the tasks its unit leads;
+  everyone else in the matrix works across the organization.
+
+Deciding an extension is further limited by ``engine.task_actions``: only the task's
+authority (the organization's Chairman or a Vice-Chairman, as the directory records them)
+decides, and the account of a Chairman or Vice-Chairman is linked to that person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from engine.errors import PermissionDeniedError
+from engine.models import UserRole
+
+
+class Action(StrEnum):
+    VIEW_TASKS = "view_tasks"
+    EDIT_TASK = "edit_task"  # the six dimensions
+    REPORT_PROGRESS = "report_progress"
+    COMPLETE_TASK = "complete_task"
+    REQUEST_EXTENSION = "request_extension"
+    DECIDE_EXTENSION = "decide_extension"
+    IMPORT_PLAN = "import_plan"
+    VIEW_DASHBOARD = "view_dashboard"
+    VIEW_REPORTS = "view_reports"
+    GENERATE_REPORT = "generate_report"
+    EDIT_CONFIG = "edit_config"
+
+
+ACTION_LABELS: dict[Action, str] = {
+    Action.VIEW_TASKS: "xem nhiệm vụ",
+    Action.EDIT_TASK: "sửa sáu rõ của nhiệm vụ",
+    Action.REPORT_PROGRESS: "báo cáo tiến độ",
+    Action.COMPLETE_TASK: "ghi nhận hoàn thành",
+    Action.REQUEST_EXTENSION: "đề nghị gia hạn",
+    Action.DECIDE_EXTENSION: "quyết định gia hạn",
+    Action.IMPORT_PLAN: "nhập kế hoạch",
+    Action.VIEW_DASHBOARD: "xem bảng điều hành",
+    Action.VIEW_REPORTS: "xem báo cáo kỳ",
+    Action.GENERATE_REPORT: "lập báo cáo kỳ",
+    Action.EDIT_CONFIG: "sửa cấu hình",
+}
+
+_ALL = frozenset(UserRole)
+_LEADERS = frozenset({UserRole.CHAIRMAN, UserRole.VICE_CHAIRMAN})
+_UNITS = frozenset({UserRole.UNIT_HEAD, UserRole.OFFICER})
+
+MATRIX: dict[Action, frozenset[UserRole]] = {
+    Action.VIEW_TASKS: _ALL,
+    Action.EDIT_TASK: frozenset({UserRole.STANDING_OFFICE}),
+    Action.REPORT_PROGRESS: _UNITS,
+    Action.COMPLETE_TASK: _UNITS,
+    Action.REQUEST_EXTENSION: _UNITS,
+    Action.DECIDE_EXTENSION: _LEADERS,
+    Action.IMPORT_PLAN: frozenset({UserRole.STANDING_OFFICE}),
+    Action.VIEW_DASHBOARD: _LEADERS | {UserRole.STANDING_OFFICE},
+    Action.VIEW_REPORTS: _LEADERS | {UserRole.STANDING_OFFICE},
+    Action.GENERATE_REPORT: frozenset({UserRole.STANDING_OFFICE}),
+    Action.EDIT_CONFIG: frozenset({UserRole.ADMIN}),
+}
+
+# Actions on one task; the others concern the organization as a whole.
+TASK_ACTIONS = frozenset(
+    {
+        Action.VIEW_TASKS,
+        Action.EDIT_TASK,
+        Action.REPORT_PROGRESS,
+        Action.COMPLETE_TASK,
+        Action.REQUEST_EXTENSION,
+        Action.DECIDE_EXTENSION,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in account as the policy sees it."""
+
+    user_id: int
+    username: str
+    role: UserRole
+    organization_id: int
+    person_id: int | None
+    unit_id: int | None
+
+
+@dataclass(frozen=True)
+class TaskScope:
+    """What the policy needs to know of a task."""
+
+    organization_id: int
+    lead_unit_id: int | None
+    person_id: int | None
+
+
+def allowed(principal: Principal, action: Action, task: TaskScope | None = None) -> bool:
+    """Whether ``principal`` may do ``action`` (on ``task`` for a task action)."""
+    if principal.role not in MATRIX[action]:
+        return False
+    if task is None:
+        return action not in TASK_ACTIONS or action == Action.VIEW_TASKS
+    if task.organization_id != principal.organization_id:
+        return False
+    if action == Action.VIEW_TASKS:
+        return _sees(principal, task)
+    return _changes(principal, task)
+
+
+def _sees(principal: Principal, task: TaskScope) -> bool:
+    if principal.role == UserRole.UNIT_HEAD:
+        return _in_unit(principal, task)
+    if principal.role == UserRole.OFFICER:
+        return _own(principal, task) or _in_unit(principal, task)
+    return True
+
+
+def _changes(principal: Principal, task: TaskScope) -> bool:
+    if principal.role == UserRole.UNIT_HEAD:
+        return _in_unit(principal, task)
+    if principal.role == UserRole.OFFICER:
+        return _own(principal, task)
+    return True
+
+
+def _in_unit(principal: Principal, task: TaskScope) -> bool:
+    return principal.unit_id is not None and task.lead_unit_id == principal.unit_id
+
+
+def _own(principal: Principal, task: TaskScope) -> bool:
+    return principal.person_id is not None and task.person_id == principal.person_id
+
+
+def authorize(principal: Principal, action: Action, task: TaskScope | None = None) -> None:
+    """Raise ``PermissionDeniedError`` (Vietnamese) unless ``allowed``."""
+    if not allowed(principal, action, task):
+        what = ACTION_LABELS[action]
+        where = " nhiệm vụ này" if task is not None else ""
+        raise PermissionDeniedError(
+            f"Tài khoản '{principal.username}' không có quyền {what}{where}."
+        )
+
+
+def task_actions(principal: Principal, task: TaskScope) -> frozenset[Action]:
+    """The task actions ``principal`` may do on ``task`` (which buttons a page shows)."""
+    return frozenset(a for a in TASK_ACTIONS if allowed(principal, a, task))

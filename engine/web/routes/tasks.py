@@ -1,0 +1,254 @@
+"""Task pages: the list with filters and six-dimension badges; one task with its six
+dimensions (editable by the standing office), history, progress, completion with evidence,
+and extension request and decision."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import FileResponse, RedirectResponse, Response
+
+from engine.errors import Location, NotFoundError, PermissionDeniedError, Problem, SauroError
+from engine.status import LABELS, local_date
+from engine.task_edit import TaskEdit
+from engine.web import tasks
+from engine.web.deps import User, checked_user, current_user, web
+from engine.web.pages import render
+from engine.web.policy import Action, authorize
+from engine.web.tasks import DUE_WINDOWS, SIX_STATES, TaskFilters
+from engine.web.uploads import EVIDENCE_KINDS, evidence_path, read_checked, safe_name
+
+router = APIRouter(include_in_schema=False)
+Viewer = Annotated[User, Depends(current_user)]
+Actor = Annotated[User, Depends(checked_user)]
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.strip().isdigit() else None
+
+
+def _text(value: str | None) -> str | None:
+    return value.strip() or None if value else None
+
+
+@router.get("/tasks")
+def task_list(
+    request: Request,
+    user: Viewer,
+    unit: str | None = None,
+    area: str | None = None,
+    status: str | None = None,
+    six: str | None = None,
+    due: str | None = None,
+) -> Response:
+    state = web(request)
+    filters = TaskFilters(
+        unit_id=_int(unit), area=_text(area), status=_text(status), six=_text(six), due=_text(due)
+    )
+    rows = tasks.list_tasks(state, user, filters)
+    configs = state.configs.get()
+    return render(
+        request,
+        "tasks.html",
+        user,
+        rows=rows,
+        filters=filters,
+        units=tasks.units_of(state, user),
+        areas=configs.areas.areas,
+        area_names={a.code: a.name for a in configs.areas.areas},
+        statuses=LABELS,
+        six_states=SIX_STATES,
+        due_windows=DUE_WINDOWS,
+    )
+
+
+def _page(
+    request: Request, user: User, task_id: int, *, error: str = "", status: int = 200
+) -> Response:
+    state = web(request)
+    page = tasks.task_page(state, user, task_id)
+    configs = state.configs.get()
+    return render(
+        request,
+        "task.html",
+        user,
+        status=status,
+        page=page,
+        view=page.view,
+        task=page.view.task,
+        error=error,
+        areas=configs.areas.areas,
+        area_names={a.code: a.name for a in configs.areas.areas},
+        today=local_date(state.clock()),
+        Action=Action,
+    )
+
+
+@router.get("/tasks/{task_id}")
+def task_detail(request: Request, user: Viewer, task_id: int) -> Response:
+    return _page(request, user, task_id)
+
+
+def _act(request: Request, user: User, task_id: int, action: Callable[[], object]) -> Response:
+    """Run ``action``; back to the task page, with the Vietnamese error when it failed."""
+    try:
+        action()
+    except SauroError as error:
+        code = 403 if isinstance(error, PermissionDeniedError) else 400
+        return _page(request, user, task_id, error=str(error), status=code)
+    return RedirectResponse(f"/tasks/{task_id}", status_code=303)
+
+
+def parse_day(value: str, field: str) -> date:
+    """A date from a form field (YYYY-MM-DD), or a Vietnamese error naming the field."""
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise SauroError(
+            f"Ngày '{value}' không hợp lệ",
+            [Problem(Location(field=field), "cần một ngày có thật, dạng YYYY-MM-DD")],
+        ) from None
+
+
+@router.post("/tasks/{task_id}/edit")
+def edit(
+    request: Request,
+    user: Actor,
+    task_id: int,
+    version: Annotated[int, Form()],
+    work: Annotated[str, Form()] = "",
+    area: Annotated[str, Form()] = "",
+    deadline_text: Annotated[str, Form()] = "",
+    person_id: Annotated[str, Form()] = "",
+    lead_unit_id: Annotated[str, Form()] = "",
+    coordinator_ids: Annotated[list[str] | None, Form()] = None,
+    assigner: Annotated[str, Form()] = "",
+    product: Annotated[str, Form()] = "",
+) -> Response:
+    change = TaskEdit(
+        version=version,
+        person_id=_int(person_id),
+        work=work,
+        area=_text(area),
+        deadline_text=deadline_text,
+        lead_unit_id=_int(lead_unit_id),
+        coordinator_ids=tuple(i for i in map(_int, coordinator_ids or []) if i is not None),
+        assigner=assigner,
+        product=product,
+    )
+    return _act(
+        request, user, task_id, lambda: tasks.save_edit(web(request), user, task_id, change)
+    )
+
+
+@router.post("/tasks/{task_id}/progress")
+def progress(
+    request: Request,
+    user: Actor,
+    task_id: int,
+    percent: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    value = _int(percent) if percent.strip() else None
+    if percent.strip() and value is None:
+        return _page(
+            request, user, task_id, error="Tỷ lệ hoàn thành phải là số từ 0 đến 100.", status=400
+        )
+    return _act(
+        request,
+        user,
+        task_id,
+        lambda: tasks.save_progress(web(request), user, task_id, value, note),
+    )
+
+
+@router.post("/tasks/{task_id}/complete")
+async def complete(
+    request: Request,
+    user: Actor,
+    task_id: int,
+    result: Annotated[str, Form()] = "",
+    evidence: Annotated[str, Form()] = "",
+    completed_on: Annotated[str, Form()] = "",
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    state = web(request)
+    try:
+        day = parse_day(completed_on, "completed_on")
+        data = None
+        if file is not None and file.filename:
+            data = await read_checked(
+                file, kinds=EVIDENCE_KINDS, max_bytes=state.settings.max_upload_mb * 1024 * 1024
+            )
+    except SauroError as error:
+        return _page(request, user, task_id, error=str(error), status=400)
+    stored = None
+    text = evidence.strip()
+    if data is not None and file is not None:
+        name = f"{state.clock():%Y%m%d%H%M%S}-{safe_name(file.filename or '')}"
+        stored = evidence_path(state.settings.uploads_dir, task_id, name)
+        text = "\n".join(filter(None, [text, f"Tệp minh chứng: {name}"]))
+
+    def done() -> None:
+        if stored is not None and data is not None:
+            stored.parent.mkdir(parents=True, exist_ok=True)
+            stored.write_bytes(data)
+        try:
+            tasks.save_completion(
+                state, user, task_id, result=result, evidence=text, completed_on=day
+            )
+        except BaseException:
+            if stored is not None:
+                stored.unlink(missing_ok=True)  # nothing half-written
+            raise
+
+    return _act(request, user, task_id, done)
+
+
+@router.get("/tasks/{task_id}/files/{name}")
+def evidence_file(request: Request, user: Viewer, task_id: int, name: str) -> Response:
+    state = web(request)
+    tasks.task_page(state, user, task_id)  # authorizes viewing the task
+    path = evidence_path(state.settings.uploads_dir, task_id, name)
+    if not path.is_file():
+        raise NotFoundError(f"Không có tệp minh chứng {name}.")
+    return FileResponse(path, filename=name)
+
+
+@router.post("/tasks/{task_id}/extension")
+def extension(
+    request: Request,
+    user: Actor,
+    task_id: int,
+    new_due: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    def ask() -> None:
+        tasks.save_extension_request(
+            web(request), user, task_id, new_due=parse_day(new_due, "new_due"), reason=reason
+        )
+
+    return _act(request, user, task_id, ask)
+
+
+@router.post("/extensions/{request_id}/decision")
+def decision(
+    request: Request,
+    user: Actor,
+    request_id: int,
+    task_id: Annotated[int, Form()],
+    approve: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    authorize(user.principal, Action.DECIDE_EXTENSION)
+    return _act(
+        request,
+        user,
+        task_id,
+        lambda: tasks.save_decision(
+            web(request), user, request_id, approve=approve == "yes", note=note
+        ),
+    )

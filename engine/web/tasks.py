@@ -1,0 +1,360 @@
+"""The task services behind the task pages and the task API: list with filters, one task
+with everything its page shows, and the actions, each authorized by ``engine.web.policy``
+and done by the engine's own functions (``engine.task_actions``, ``engine.task_edit``) in
+one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from engine.checking import TaskCheck, as_date, check_tasks, raw_rows
+from engine.db import session_scope
+from engine.errors import NotFoundError
+from engine.models import (
+    ExtensionRequest,
+    Person,
+    Plan,
+    Task,
+    TaskState,
+    Unit,
+    UnitKind,
+)
+from engine.status import LABELS, TaskStatus, local_date, task_status
+from engine.task_actions import (
+    TaskView,
+    complete,
+    decide_extension,
+    get_task,
+    record_progress,
+    request_extension,
+    task_view,
+)
+from engine.task_edit import TaskEdit, edit_task
+from engine.web.deps import User, Web
+from engine.web.policy import Action, TaskScope, allowed, authorize, task_actions
+from rules.facts import Dimension
+
+DUE_WINDOWS: dict[str, str] = {
+    "overdue": "Đã quá hạn",
+    "7": "Đến hạn trong 7 ngày",
+    "30": "Đến hạn trong 30 ngày",
+    "none": "Chưa có hạn",
+}
+SIX_STATES: dict[str, str] = {"clear": "Đủ 6 rõ", "unclear": "Chưa đủ 6 rõ"}
+
+
+@dataclass(frozen=True)
+class TaskFilters:
+    """The filters of the task list; None means "any"."""
+
+    unit_id: int | None = None
+    area: str | None = None
+    status: str | None = None
+    six: str | None = None  # "clear", "unclear" or a dimension that fails
+    due: str | None = None  # a key of DUE_WINDOWS
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """One line of the task list."""
+
+    id: int
+    plan: str
+    ref: str
+    work: str
+    area: str | None
+    lead_unit_id: int | None
+    lead_name: str
+    person_name: str
+    due: date | None
+    status: TaskStatus
+    check: TaskCheck | None
+
+    @property
+    def status_label(self) -> str:
+        return LABELS[self.status]
+
+    @property
+    def clear(self) -> dict[Dimension, bool]:
+        return self.check.clear if self.check else dict.fromkeys(Dimension, False)
+
+    @property
+    def all_clear(self) -> bool:
+        return all(self.clear.values())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "plan": self.plan,
+            "ref": self.ref,
+            "work": self.work,
+            "area": self.area,
+            "lead_unit": self.lead_name or None,
+            "person": self.person_name or None,
+            "due": self.due.isoformat() if self.due else None,
+            "status": str(self.status),
+            "status_label": self.status_label,
+            "clear": {str(d): ok for d, ok in self.clear.items()},
+        }
+
+
+def scope_of(task: Task) -> TaskScope:
+    """What the policy looks at on a task."""
+    return TaskScope(task.organization_id, task.lead_unit_id, task.person_id)
+
+
+def list_tasks(state: Web, user: User, filters: TaskFilters) -> list[TaskRow]:
+    """The tasks ``user`` may see, filtered; each with its status and 6-rõ verdict."""
+    authorize(user.principal, Action.VIEW_TASKS)
+    configs = state.configs.get()
+    calendar = state.calendar()
+    now = state.clock()
+    today = local_date(now)
+    with Session(state.engine) as session:
+        connection = session.connection()
+        checks = {
+            c.task_id: c
+            for c in check_tasks(connection, rules=configs.rules, org_code=user.org_code)
+        }
+        rows = raw_rows(connection, _list_query(user.principal.organization_id))
+    found: list[TaskRow] = []
+    for (task_id, plan, ref, work, area, lead_id, person_id, due, state_, done_on,
+         lead_name, person_name) in rows:  # fmt: skip
+        scope = TaskScope(user.principal.organization_id, lead_id, person_id)
+        if not allowed(user.principal, Action.VIEW_TASKS, scope):
+            continue
+        due_day = as_date(due)
+        effective = calendar.effective_due(due_day) if due_day else None
+        status = task_status(state=state_, due=effective, completed_on=as_date(done_on), now=now)
+        row = TaskRow(task_id, plan, ref, work, area, lead_id, lead_name or "",
+                      person_name or "", due_day, status, checks.get(task_id))  # fmt: skip
+        if _matches(row, filters, today):
+            found.append(row)
+    return found
+
+
+def _list_query(org_id: int) -> Any:
+    t, u = Task.__table__.c, Unit.__table__.c  # type: ignore[attr-defined]
+    p, pl = Person.__table__.c, Plan.__table__.c  # type: ignore[attr-defined]
+    return (
+        sa.select(t.id, pl["key"], t.ref, t.work, t.area, t.lead_unit_id, t.person_id, t.due_date,
+               t.state, t.completed_on, u.name, p.name)
+        .select_from(Task)
+        .join(Plan, pl.id == t.plan_id)
+        .outerjoin(Unit, u.id == t.lead_unit_id)
+        .outerjoin(Person, p.id == t.person_id)
+        .where(t.organization_id == org_id, t.state != str(TaskState.WITHDRAWN))
+        .order_by(pl["key"], t.position)
+    )  # fmt: skip
+
+
+def _matches(row: TaskRow, filters: TaskFilters, today: date) -> bool:
+    checks = (
+        filters.unit_id is None or row.lead_unit_id == filters.unit_id,
+        filters.area is None or row.area == filters.area,
+        filters.status is None or str(row.status) == filters.status,
+        _six_matches(row, filters.six),
+        _due_matches(row, filters.due, today),
+    )
+    return all(checks)
+
+
+def _six_matches(row: TaskRow, six: str | None) -> bool:
+    if six is None:
+        return True
+    if six == "clear":
+        return row.all_clear
+    if six == "unclear":
+        return not row.all_clear
+    return not row.clear.get(Dimension(six), True)
+
+
+def _due_matches(row: TaskRow, window: str | None, today: date) -> bool:
+    if window is None:
+        return True
+    if window == "none":
+        return row.due is None
+    if window == "overdue":
+        return row.status == TaskStatus.OVERDUE
+    open_ = row.status in {TaskStatus.IN_PROGRESS, TaskStatus.OVERDUE}
+    return open_ and row.due is not None and today <= row.due <= today + timedelta(days=int(window))
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    """One task as its page (and ``GET /api/tasks/{id}``) shows it."""
+
+    view: TaskView
+    check: TaskCheck | None
+    actions: frozenset[Action]
+    people: list[tuple[Person, str]]  # the organization's active people, with their unit
+    units: list[Unit]  # the organization's internal units
+    pending: ExtensionRequest | None
+
+    def to_json(self) -> dict[str, Any]:
+        data = self.view.to_json()
+        if self.check is not None:
+            data.update(self.check.verdict_json())
+        data["version"] = self.view.task.version
+        data["allowed_actions"] = sorted(str(a) for a in self.actions)
+        return data
+
+
+def task_page(state: Web, user: User, task_id: int) -> TaskPage:
+    """Everything the task page shows, when ``user`` may see the task."""
+    configs = state.configs.get()
+    with Session(state.engine) as session:
+        task = _visible_task(session, user, task_id)
+        view = task_view(
+            session=session, task_id=task_id, now=state.clock(), calendar=state.calendar()
+        )
+        checks = check_tasks(
+            session.connection(),
+            rules=configs.rules,
+            org_code=user.org_code,
+            plan_key=view.plan.key,
+        )
+        org_id = task.organization_id
+        units = {
+            u.id: u
+            for u in session.exec(
+                select(Unit).where(Unit.organization_id == org_id).order_by(col(Unit.name))
+            )
+        }
+        people = [
+            (p, units[p.unit_id].name if p.unit_id in units else "")
+            for p in session.exec(
+                select(Person)
+                .where(Person.organization_id == org_id, col(Person.active))
+                .order_by(col(Person.name))
+            )
+        ]
+        pending = next((e for e in view.extensions if e.status == "pending"), None)
+        return TaskPage(
+            view=view,
+            check=next((c for c in checks if c.task_id == task_id), None),
+            actions=task_actions(user.principal, scope_of(task)),
+            people=people,
+            units=[u for u in units.values() if u.kind == UnitKind.INTERNAL],
+            pending=pending,
+        )
+
+
+def units_of(state: Web, user: User) -> list[Unit]:
+    """The internal units of the user's organization, by name (the list's unit filter)."""
+    with Session(state.engine) as session:
+        return list(
+            session.exec(
+                select(Unit)
+                .where(
+                    Unit.organization_id == user.principal.organization_id,
+                    Unit.kind == str(UnitKind.INTERNAL),
+                )
+                .order_by(col(Unit.name))
+            )
+        )
+
+
+def _visible_task(session: Session, user: User, task_id: int) -> Task:
+    task = get_task(session, task_id)
+    if task.organization_id != user.principal.organization_id:
+        raise NotFoundError(f"Không có nhiệm vụ mã {task_id}.")
+    authorize(user.principal, Action.VIEW_TASKS, scope_of(task))
+    return task
+
+
+def _authorized(session: Session, user: User, task_id: int, action: Action) -> Task:
+    task = _visible_task(session, user, task_id)
+    authorize(user.principal, action, scope_of(task))
+    return task
+
+
+# -- the actions -------------------------------------------------------------------------------
+
+
+def save_edit(state: Web, user: User, task_id: int, edit: TaskEdit) -> None:
+    """The standing office edits the six dimensions."""
+    with session_scope(state.engine) as session:
+        _authorized(session, user, task_id, Action.EDIT_TASK)
+        edit_task(
+            session=session,
+            task_id=task_id,
+            edit=edit,
+            areas=state.configs.get().areas,
+            actor=user.actor(f"task {task_id} edit"),
+            now=state.clock(),
+        )
+
+
+def save_progress(state: Web, user: User, task_id: int, percent: int | None, note: str) -> None:
+    """A progress report on the task."""
+    with session_scope(state.engine) as session:
+        _authorized(session, user, task_id, Action.REPORT_PROGRESS)
+        record_progress(
+            session=session,
+            task_id=task_id,
+            percent=percent,
+            note=note,
+            actor=user.actor(f"task {task_id} progress"),
+            now=state.clock(),
+        )
+
+
+def save_completion(
+    state: Web, user: User, task_id: int, *, result: str, evidence: str, completed_on: date
+) -> None:
+    """The task done, with its result and evidence (a stored file's name is in
+    ``evidence``: see ``engine.web.uploads``)."""
+    with session_scope(state.engine) as session:
+        _authorized(session, user, task_id, Action.COMPLETE_TASK)
+        complete(
+            session=session,
+            task_id=task_id,
+            result=result,
+            evidence=evidence,
+            completed_on=completed_on,
+            actor=user.actor(f"task {task_id} done"),
+            now=state.clock(),
+        )
+
+
+def save_extension_request(
+    state: Web, user: User, task_id: int, *, new_due: date, reason: str
+) -> int:
+    """An extension request; returns its id."""
+    with session_scope(state.engine) as session:
+        _authorized(session, user, task_id, Action.REQUEST_EXTENSION)
+        request = request_extension(
+            session=session,
+            task_id=task_id,
+            new_due=new_due,
+            reason=reason,
+            actor=user.actor(f"task {task_id} extend"),
+            now=state.clock(),
+            calendar=state.calendar(),
+        )
+        return int(request.id or 0)
+
+
+def save_decision(state: Web, user: User, request_id: int, *, approve: bool, note: str) -> int:
+    """The task's authority approves or refuses an extension request; returns the task id."""
+    with session_scope(state.engine) as session:
+        request = session.get(ExtensionRequest, request_id)
+        if request is None or request.organization_id != user.principal.organization_id:
+            raise NotFoundError(f"Không có đề nghị gia hạn số {request_id}.")
+        _authorized(session, user, request.task_id, Action.DECIDE_EXTENSION)
+        decide_extension(
+            session=session,
+            request_id=request_id,
+            approve=approve,
+            decider=user.decider,
+            note=note,
+            actor=user.actor(f"extension {request_id} {'approve' if approve else 'refuse'}"),
+            now=state.clock(),
+        )
+        return request.task_id

@@ -1,0 +1,14 @@
+"""Fixtures for the web tests: the app over a loaded database (SQLite file and PostgreSQL)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from web_support import Site, build_site
+
+
+@pytest.fixture
+def site(db_engine: Engine, db_url: str, tmp_path: Path) -> Site:
+    return build_site(db_engine, db_url, tmp_path)

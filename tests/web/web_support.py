@@ -1,0 +1,168 @@
+"""Helpers for the web tests: a loaded database (directory + Kiến Tường's plan), accounts
+for every role, the app on a fixed clock, and logging in through the real login form."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from engine.audit import Actor
+from engine.config import Configs, load_configs
+from engine.db import session_scope
+from engine.models import ExtensionRequest, Person, Task, UserRole
+from engine.settings import Settings
+from engine.status import VN
+from engine.task_actions import request_extension
+from engine.task_edit import TaskEdit, edit_task
+from engine.users import add_user
+from engine.web.app import create_app
+
+REPO = Path(__file__).resolve().parents[2]
+CONFIG = REPO / "config"
+FIXTURES = REPO / "tests" / "fixtures"
+_ENGINE_TESTS = REPO / "tests" / "engine"
+if str(_ENGINE_TESTS) not in sys.path:
+    sys.path.insert(0, str(_ENGINE_TESTS))
+
+from sauro_support import load_kien_tuong  # noqa: E402
+
+NOW = datetime(2024, 6, 10, 9, 0, tzinfo=VN)  # before most 2024 deadlines of the plan
+PASSWORD = "mat-khau-du-dai-2024"
+ORG = "kien-tuong"
+SETUP = Actor(name="test", source="tests/web")
+
+# username -> (role, directory person): the officer and the unit head are of Phòng Tư pháp,
+# which leads tasks 2.1-2.4; the officer is the named person of task 2.1.
+ACCOUNTS: dict[str, tuple[UserRole, str | None]] = {
+    "quantri": (UserRole.ADMIN, None),
+    "thuongtruc": (UserRole.STANDING_OFFICE, "tamlm@kientuong.example.vn"),
+    "truongphong": (UserRole.UNIT_HEAD, "tungvt@kientuong.example.vn"),
+    "canbo": (UserRole.OFFICER, "linhntm@kientuong.example.vn"),
+    "chutich": (UserRole.CHAIRMAN, "chutich@kientuong.example.vn"),
+    "phochutich": (UserRole.VICE_CHAIRMAN, "ducpv@kientuong.example.vn"),
+    # for the scope rules: the head of another unit (Phòng Nội vụ)
+    "truongphong-noivu": (UserRole.UNIT_HEAD, "hattt@kientuong.example.vn"),
+}
+ROLE_ACCOUNT: dict[UserRole, str] = {role: name for name, (role, _) in list(ACCOUNTS.items())[:6]}
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@dataclass
+class Site:
+    """The app over one loaded database, with its folders."""
+
+    app: FastAPI
+    engine: Engine
+    settings: Settings
+
+    def client(self) -> TestClient:
+        return TestClient(self.app, base_url="http://testserver", follow_redirects=False)
+
+    def task_id(self, ref: str) -> int:
+        with Session(self.engine) as session:
+            task = session.exec(select(Task).where(Task.ref == ref)).one()
+            return int(task.id or 0)
+
+    def add(self, username: str) -> None:
+        role, person = ACCOUNTS[username]
+        with session_scope(self.engine) as session:
+            add_user(
+                session,
+                username=username,
+                password=PASSWORD,
+                role=role,
+                org_code=ORG,
+                person=person,
+                actor=SETUP,
+                now=NOW,
+            )
+
+    def pending_request(self, ref: str) -> int:
+        """An extension request on task ``ref``, waiting for a decision."""
+        with session_scope(self.engine) as session:
+            request = request_extension(
+                session=session,
+                task_id=self.task_id(ref),
+                new_due=NOW.date().replace(year=2025),
+                reason="Chờ hướng dẫn của Sở Tư pháp.",
+                actor=SETUP,
+                now=NOW,
+            )
+            return int(request.id or 0)
+
+    def request_status(self, request_id: int) -> str:
+        with Session(self.engine) as session:
+            request = session.get(ExtensionRequest, request_id)
+            return request.status if request else ""
+
+
+def build_site(engine: Engine, db_url: str, tmp_path: Path) -> Site:
+    """Directory and plan loaded, task 2.1 given its person, the app on the fixed clock."""
+    config_dir = tmp_path / "config"
+    shutil.copytree(CONFIG, config_dir)
+    configs = load_configs(config_dir)
+    load_kien_tuong(engine, configs, actor=SETUP, now=NOW)
+    settings = Settings(
+        database_url=db_url,
+        config_dir=config_dir,
+        uploads_dir=tmp_path / "uploads",
+        reports_dir=tmp_path / "reports",
+    )
+    site = Site(create_app(settings, engine=engine, clock=lambda: NOW), engine, settings)
+    _name_person(site, "2.1", "linhntm@kientuong.example.vn", configs)
+    return site
+
+
+def _name_person(site: Site, ref: str, email: str, configs: Configs) -> None:
+    task_id = site.task_id(ref)
+    with session_scope(site.engine) as session:
+        task = session.get(Task, task_id)
+        person = session.exec(select(Person).where(Person.email == email)).one()
+        assert task is not None
+        edit = TaskEdit(
+            version=task.version,
+            person_id=person.id,
+            work=task.work,
+            area=task.area,
+            deadline_text=task.deadline_text,
+            lead_unit_id=task.lead_unit_id,
+            coordinator_ids=(),
+            assigner=task.assigner,
+            product=task.product,
+        )
+        edit_task(
+            session=session,
+            task_id=task_id,
+            edit=edit,
+            areas=configs.areas,
+            actor=SETUP,
+            now=NOW,
+        )
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token rendered in a page's forms."""
+    match = _CSRF.search(html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
+    """Log in through the form; return the session's CSRF token."""
+    form = client.get("/login")
+    response = client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": csrf_of(form.text)},
+    )
+    assert response.status_code == 303, response.text
+    return csrf_of(client.get("/tasks").text)
