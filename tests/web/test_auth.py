@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from web_support import NOW, PASSWORD, Site, csrf_of, login
+from web_support import NOW, PASSWORD, SETUP, Site, csrf_of, login
 
 from engine.db import session_scope
 from engine.users import disable_user
-from web_support import SETUP
 
 
 def test_login_sets_an_httponly_lax_session_cookie_and_lands_by_role(site: Site) -> None:
@@ -75,7 +74,9 @@ def test_too_many_failures_from_one_address_refuse_it(site: Site) -> None:
     client = site.client()
     token = csrf_of(client.get("/login").text)
     for n in range(20):
-        client.post("/login", data={"username": f"doan-{n}", "password": "x" * 12, "csrf_token": token})
+        client.post(
+            "/login", data={"username": f"doan-{n}", "password": "x" * 12, "csrf_token": token}
+        )
     response = client.post(
         "/login", data={"username": "canbo", "password": PASSWORD, "csrf_token": token}
     )

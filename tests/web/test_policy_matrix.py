@@ -1,0 +1,218 @@
+"""Every role × every action, through the real routes: allowed where ``policy.MATRIX`` says
+so, refused with 403 and nothing written everywhere else; then the scope rules (a unit head
+sees only its unit's tasks, an officer acts only on its own)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
+from sqlmodel import Session, select
+from web_support import ROLE_ACCOUNT, Site, login
+
+from engine.models import ExtensionRequest, ProgressReport, Task, TaskState, UserRole
+from engine.web.configs import STORE_MODULE
+from engine.web.policy import MATRIX, Action
+
+
+def _task(site: Site, ref: str) -> Task:
+    with Session(site.engine) as session:
+        return session.exec(select(Task).where(Task.ref == ref)).one()
+
+
+@dataclass(frozen=True)
+class Case:
+    """How to attempt an action, and whether it took effect."""
+
+    attempt: Callable[[Site, TestClient, str], Response]
+    took_effect: Callable[[Site], bool] | None = None
+
+
+def _post(path: Callable[[Site], str], data: Callable[[Site], dict[str, Any]]) -> Any:
+    def attempt(site: Site, client: TestClient, csrf: str) -> Response:
+        return client.post(path(site), data={**data(site), "csrf_token": csrf})
+
+    return attempt
+
+
+def _get(path: Callable[[Site], str]) -> Any:
+    return lambda site, client, _csrf: client.get(path(site))
+
+
+def _t21(site: Site) -> int:
+    return site.task_id("2.1")
+
+
+def _edit_form(site: Site) -> dict[str, Any]:
+    task = _task(site, "2.1")
+    return {
+        "version": task.version,
+        "work": task.work,
+        "area": task.area or "",
+        "deadline_text": task.deadline_text,
+        "person_id": task.person_id or "",
+        "lead_unit_id": task.lead_unit_id or "",
+        "assigner": task.assigner,
+        "product": "Báo cáo kết quả rà soát văn bản",
+    }
+
+
+def _decision_attempt(site: Site, client: TestClient, csrf: str) -> Response:
+    request_id = site.pending_request("2.1")
+    return client.post(
+        f"/extensions/{request_id}/decision",
+        data={"task_id": _t21(site), "approve": "yes", "csrf_token": csrf},
+    )
+
+
+def _count(site: Site, model: Any) -> int:
+    with Session(site.engine) as session:
+        return len(session.exec(select(model)).all())
+
+
+def _approved(site: Site) -> bool:
+    with Session(site.engine) as session:
+        return any(r.status == "approved" for r in session.exec(select(ExtensionRequest)))
+
+
+CASES: dict[Action, Case] = {
+    Action.VIEW_TASKS: Case(_get(lambda s: f"/tasks/{_t21(s)}")),
+    Action.EDIT_TASK: Case(
+        _post(lambda s: f"/tasks/{_t21(s)}/edit", _edit_form),
+        lambda s: _task(s, "2.1").product == "Báo cáo kết quả rà soát văn bản",
+    ),
+    Action.REPORT_PROGRESS: Case(
+        _post(
+            lambda s: f"/tasks/{_t21(s)}/progress",
+            lambda s: {"percent": "30", "note": "Đã rà soát"},
+        ),
+        lambda s: _count(s, ProgressReport) == 1,
+    ),
+    Action.COMPLETE_TASK: Case(
+        _post(
+            lambda s: f"/tasks/{_t21(s)}/complete",
+            lambda s: {
+                "result": "Đã ban hành kế hoạch",
+                "evidence": "Kế hoạch số 12/KH-PTP ngày 05/06/2024",
+                "completed_on": "2024-06-05",
+            },
+        ),
+        lambda s: _task(s, "2.1").state == TaskState.DONE,
+    ),
+    Action.REQUEST_EXTENSION: Case(
+        _post(
+            lambda s: f"/tasks/{_t21(s)}/extension",
+            lambda s: {"new_due": "2025-01-31", "reason": "Chờ hướng dẫn của tỉnh"},
+        ),
+        lambda s: _count(s, ExtensionRequest) == 1,
+    ),
+    Action.DECIDE_EXTENSION: Case(_decision_attempt, _approved),
+    Action.IMPORT_PLAN: Case(_get(lambda s: "/import")),
+    Action.VIEW_DASHBOARD: Case(_get(lambda s: "/dashboard")),
+    Action.VIEW_REPORTS: Case(_get(lambda s: "/reports?period=2024-H1")),
+    Action.GENERATE_REPORT: Case(
+        _post(lambda s: "/reports", lambda s: {"period": "2024-H1", "number": "5"}),
+        lambda s: (
+            s.settings.reports_dir / "kien-tuong" / "bao-cao-kien-tuong-2024-H1.docx"
+        ).is_file(),
+    ),
+    Action.EDIT_CONFIG: Case(_get(lambda s: "/configs")),
+}
+
+
+def test_every_action_has_a_case() -> None:
+    assert set(CASES) == set(Action)
+
+
+def _store_missing() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(STORE_MODULE) is None
+
+
+@pytest.mark.parametrize("role", list(UserRole), ids=str)
+@pytest.mark.parametrize("action", list(Action), ids=str)
+def test_role_action(site: Site, role: UserRole, action: Action) -> None:
+    username = ROLE_ACCOUNT[role]
+    site.add(username)
+    client = site.client()
+    csrf = login(client, username)
+    case = CASES[action]
+    response = case.attempt(site, client, csrf)
+    if role not in MATRIX[action]:
+        assert response.status_code == 403, response.text
+        assert "không có quyền" in response.text
+        assert case.took_effect is None or not case.took_effect(site)
+        return
+    if action == Action.EDIT_CONFIG and _store_missing():
+        assert response.status_code == 400 and "chưa có trong bản cài đặt" in response.text
+        return
+    assert response.status_code in (200, 303), response.text
+    assert case.took_effect is None or case.took_effect(site)
+
+
+def test_unit_head_of_another_unit_sees_and_changes_nothing_of_this_unit(site: Site) -> None:
+    site.add("truongphong-noivu")
+    client = site.client()
+    csrf = login(client, "truongphong-noivu")
+    task = site.task_id("2.1")
+    assert client.get(f"/tasks/{task}").status_code == 403
+    refused = client.post(f"/tasks/{task}/progress", data={"percent": "5", "csrf_token": csrf})
+    assert refused.status_code == 403
+    assert _count(site, ProgressReport) == 0
+    refs = {row["ref"] for row in client.get("/api/tasks").json()}
+    assert "1.1" in refs and not any(ref.startswith("2.") for ref in refs)
+    assert client.get(f"/api/tasks/{task}").status_code == 403
+
+
+def test_officer_reads_the_unit_tasks_and_acts_only_on_its_own(site: Site) -> None:
+    site.add("canbo")
+    client = site.client()
+    csrf = login(client, "canbo")
+    other = site.task_id("2.2")
+    assert client.get(f"/tasks/{other}").status_code == 200
+    page = client.get(f"/tasks/{other}").text
+    assert "Báo cáo tiến độ</h2>" not in page  # read-only: no forms
+    refused = client.post(f"/tasks/{other}/progress", data={"percent": "5", "csrf_token": csrf})
+    assert refused.status_code == 403
+    refs = {row["ref"] for row in client.get("/api/tasks").json()}
+    assert refs == {"2.1", "2.2", "2.3", "2.4"}
+    own = client.get(f"/tasks/{site.task_id('2.1')}").text
+    assert "Báo cáo tiến độ</h2>" in own
+
+
+def test_a_vice_chairman_decides_through_the_api_and_is_audited_by_name(site: Site) -> None:
+    site.add("phochutich")
+    client = site.client()
+    csrf = login(client, "phochutich")
+    request_id = site.pending_request("2.1")
+    response = client.post(
+        f"/api/extensions/{request_id}/decision",
+        json={"approve": False, "note": "Đề nghị hoàn thành đúng hạn"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert response.status_code == 200, response.text
+    assert site.request_status(request_id) == "refused"
+    history = client.get(f"/api/tasks/{site.task_id('2.1')}").json()["history"]
+    assert any(
+        h["actor"] == "phochutich (Phạm Văn Đức)" and h["action"] == "refuse" for h in history
+    )
+
+
+def test_accounts_see_nothing_of_another_organization(site: Site) -> None:
+    from web_support import NOW, PASSWORD, SETUP
+
+    from engine.db import session_scope
+    from engine.users import add_user
+
+    with session_scope(site.engine) as session:
+        add_user(session, username="xuanduong", password=PASSWORD, role=UserRole.STANDING_OFFICE,
+                 org_code="xuan-duong", person=None, actor=SETUP, now=NOW)  # fmt: skip
+    client = site.client()
+    login(client, "xuanduong")
+    assert client.get(f"/tasks/{site.task_id('2.1')}").status_code == 404
+    assert client.get("/api/tasks").json() == []
