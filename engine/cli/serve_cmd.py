@@ -146,14 +146,19 @@ def _serve(
     from engine.web.app import create_app
 
     running = _start_scheduler(current.database_url, calendar, org, dry_run) if scheduler else None
-    typer.echo(f"Ứng dụng web: http://{host}:{port}/ (tài liệu API: /docs). Bấm Ctrl-C để dừng.")
-    try:
-        uvicorn.run(create_app(current), host=host, port=port, log_level="info")
-    finally:
+
+    def stop() -> None:
+        """At the web app's shutdown (uvicorn re-raises the signal after it, so a
+        ``finally`` here would never run)."""
         if running is not None and running.running:
             typer.echo("Đang dừng lịch nhắc việc…")
             running.shutdown(wait=False)
-    typer.echo("Đã dừng.")
+        typer.echo("Đã dừng.")
+
+    app = create_app(current)
+    app.router.on_shutdown.append(stop)
+    typer.echo(f"Ứng dụng web: http://{host}:{port}/ (tài liệu API: /docs). Bấm Ctrl-C để dừng.")
+    uvicorn.run(app, host=host, port=port, log_level="info")
 
 
 def _start_scheduler(

@@ -1,0 +1,99 @@
+"""The Chairman's dashboard and the reports page: figures of the current period, what has
+been escalated, pending extensions; generating and downloading the period report; the units'
+report status."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from io import BytesIO
+
+from docx import Document
+from sqlmodel import select
+from web_support import NOW, Site, login
+
+from engine.db import session_scope
+from engine.models import Organization, Unit, UnitReport
+
+
+def test_dashboard_shows_the_period_overdue_escalated_and_pending(site: Site) -> None:
+    site.add("chutich")
+    site.pending_request("2.1")
+    client = site.client()
+    login(client, "chutich")
+    page = client.get("/dashboard")
+    assert page.status_code == 200
+    assert "Bảng điều hành — 6 tháng đầu năm 2024" in page.text
+    assert "Đề nghị gia hạn chờ quyết định (1)" in page.text
+    assert "Nhiệm vụ quá hạn (" in page.text and "Phòng Tư pháp" in page.text
+    data = client.get("/api/dashboard").json()
+    assert data["period"] == "2024-H1"
+    assert data["pending_extensions"][0]["ref"] == "2.1"
+    overdue_refs = {t["ref"] for t in data["overdue"]}
+    assert "2.2" in overdue_refs  # due 31/03/2024
+    # 2.2 is far past the ladder's Vice-Chairman step (5 working days overdue)
+    assert any(e["ref"] == "2.2" and "quá hạn" in e["why"] for e in data["escalated"])
+    assert {r["name"] for r in data["by_unit"]} >= {"Phòng Tư pháp", "Phòng Nội vụ"}
+
+
+def test_standing_office_generates_and_downloads_the_period_report(site: Site) -> None:
+    site.add("thuongtruc")
+    client = site.client()
+    csrf = login(client, "thuongtruc")
+    response = client.post(
+        "/reports",
+        data={"period": "2024-H1", "number": "5", "issued_on": "2024-06-16", "csrf_token": csrf},
+    )
+    assert response.status_code == 200, response.text
+    assert "bao-cao-kien-tuong-2024-H1.docx" in response.text
+    download = client.get("/reports/files/bao-cao-kien-tuong-2024-H1.docx")
+    assert download.status_code == 200
+    text = "\n".join(p.text for p in Document(BytesIO(download.content)).paragraphs)
+    assert "BÁO CÁO" in text and "6 tháng đầu năm 2024" in text
+    annex = client.get("/reports/files/bieu-so-lieu-kien-tuong-2024-H1.xlsx")
+    assert annex.status_code == 200 and annex.content.startswith(b"PK")
+    assert client.get("/reports/files/..%2Fconfig%2Frules.yaml").status_code == 404
+
+
+def test_a_chairman_reads_reports_but_does_not_generate_them(site: Site) -> None:
+    site.add("chutich")
+    client = site.client()
+    csrf = login(client, "chutich")
+    page = client.get("/reports?period=2024-H1")
+    assert page.status_code == 200 and "Lập báo cáo" not in page.text
+    refused = client.post("/reports", data={"period": "2024-H1", "csrf_token": csrf})
+    assert refused.status_code == 403
+
+
+def test_reports_page_lists_the_units_report_status(site: Site) -> None:
+    with session_scope(site.engine) as session:
+        org = session.exec(select(Organization).where(Organization.code == "kien-tuong")).one()
+        units = {
+            u.code: u for u in session.exec(select(Unit).where(Unit.organization_id == org.id))
+        }
+        requested = NOW - timedelta(days=20)
+        for code, submitted in (("phong-tu-phap", NOW - timedelta(days=5)), ("phong-noi-vu", None)):
+            session.add(
+                UnitReport(
+                    organization_id=org.id or 0,
+                    unit_id=units[code].id or 0,
+                    period_code="2024-H1",
+                    due=date(2024, 6, 10),
+                    requested_at=requested,
+                    submitted_at=submitted,
+                )
+            )
+    site.add("thuongtruc")
+    client = site.client()
+    login(client, "thuongtruc")
+    page = client.get("/reports?period=2024-H1").text
+    assert "Phòng Tư pháp" in page and "Đúng hạn" in page
+    assert "Phòng Nội vụ" in page and "Chưa nộp" in page
+
+
+def test_an_unknown_period_code_says_which_to_use(site: Site) -> None:
+    site.add("thuongtruc")
+    client = site.client()
+    login(client, "thuongtruc")
+    page = client.get("/reports?period=2024-Q9")
+    assert page.status_code == 400
+    assert "không phải kỳ báo cáo" in page.text

@@ -1,0 +1,124 @@
+"""``sauro user add|passwd|disable`` as an administrator runs them, on a real database."""
+
+from __future__ import annotations
+
+
+import pytest
+from click.testing import Result
+from sqlmodel import Session, select
+from typer.testing import CliRunner
+from web_support import CONFIG, NOW
+
+from engine.db import make_engine
+from engine.models import AuditLog, UserAccount
+from engine.users import LoginPolicy, authenticate
+
+GOOD = "mot-mat-khau-dai"
+
+
+@pytest.fixture
+def env(db_url: str) -> dict[str, str]:
+    environment = {"SAURO_DATABASE_URL": db_url, "SAURO_CONFIG_DIR": str(CONFIG)}
+    assert sauro(environment, "init").exit_code == 0
+    return environment
+
+
+def sauro(env: dict[str, str], *args: str, stdin: str = "") -> Result:
+    from engine.cli import app
+
+    return CliRunner().invoke(app, list(args), env=env, input=stdin, catch_exceptions=False)
+
+
+def _account(env: dict[str, str], username: str) -> UserAccount | None:
+    engine = make_engine(env["SAURO_DATABASE_URL"])
+    try:
+        with Session(engine) as session:
+            return session.exec(select(UserAccount).where(UserAccount.username == username)).first()
+    finally:
+        engine.dispose()
+
+
+def _login(env: dict[str, str], username: str, password: str) -> bool:
+    engine = make_engine(env["SAURO_DATABASE_URL"])
+    try:
+        with Session(engine) as session:
+            outcome = authenticate(
+                session, username=username, password=password, ip="127.0.0.1",
+                policy=LoginPolicy(), now=NOW,
+            )  # fmt: skip
+            return outcome.account is not None
+    finally:
+        engine.dispose()
+
+
+def test_add_asks_twice_and_stores_an_argon2_hash(env: dict[str, str]) -> None:
+    result = sauro(env, "user", "add", "quantri", "--role", "admin", stdin=f"{GOOD}\n{GOOD}\n")
+    assert result.exit_code == 0, result.output
+    assert "Đã thêm tài khoản 'quantri' (Quản trị, xuan-duong)." in result.output
+    account = _account(env, "quantri")
+    assert account is not None and account.password_hash.startswith("$argon2id$")
+    assert GOOD not in account.password_hash
+    assert _login(env, "quantri", GOOD)
+
+
+def test_add_refuses_two_different_passwords(env: dict[str, str]) -> None:
+    result = sauro(env, "user", "add", "a1", "--role", "admin", stdin=f"{GOOD}\nkhac-hoan-toan\n")
+    assert result.exit_code == 2 and "không khớp" in result.output
+    assert _account(env, "a1") is None
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--role", "officer"), "cần gắn với một cán bộ"),
+        (("--role", "chairman", "--person", "tamlm@kientuong.example.vn", "--org", "kien-tuong"),
+         "không phải Chủ tịch"),
+        (("--role", "boss"), "Vai trò 'boss' không có"),
+        (("--role", "officer", "--person", "Không Có Ai", "--org", "kien-tuong"), "Không có cán bộ"),
+    ],
+    ids=["officer without person", "chairman not chairman", "unknown role", "unknown person"],
+)  # fmt: skip
+def test_add_refuses_accounts_that_do_not_fit_the_directory(
+    env: dict[str, str], args: tuple[str, ...], message: str
+) -> None:
+    result = sauro(env, "user", "add", "x1", *args, "--password-stdin", stdin=f"{GOOD}\n")
+    assert result.exit_code == 2
+    assert message in result.output
+    assert _account(env, "x1") is None
+
+
+def test_short_passwords_and_duplicates_are_refused(env: dict[str, str]) -> None:
+    short = sauro(env, "user", "add", "a2", "--role", "admin", "--password-stdin", stdin="ngan\n")
+    assert short.exit_code == 2 and "ít nhất 10 ký tự" in short.output
+    ok = sauro(env, "user", "add", "a2", "--role", "admin", "--password-stdin", stdin=f"{GOOD}\n")
+    assert ok.exit_code == 0
+    again = sauro(
+        env, "user", "add", "A2", "--role", "admin", "--password-stdin", stdin=f"{GOOD}\n"
+    )
+    assert again.exit_code == 2 and "đã có" in again.output
+
+
+def test_passwd_and_disable_are_audited_without_the_password(env: dict[str, str]) -> None:
+    args = ("--role", "chairman", "--person", "Nguyễn Văn Vũ", "--org", "kien-tuong")
+    assert (
+        sauro(env, "user", "add", "vu", *args, "--password-stdin", stdin=f"{GOOD}\n").exit_code == 0
+    )
+    new = "mat-khau-moi-123"
+    assert sauro(env, "user", "passwd", "vu", "--password-stdin", stdin=f"{new}\n").exit_code == 0
+    assert not _login(env, "vu", GOOD) and _login(env, "vu", new)
+    assert sauro(env, "user", "disable", "vu").exit_code == 0
+    assert not _login(env, "vu", new)
+    engine = make_engine(env["SAURO_DATABASE_URL"])
+    with Session(engine) as session:
+        rows = session.exec(select(AuditLog).where(AuditLog.entity == "user_account")).all()
+    engine.dispose()
+    assert [r.action for r in rows if r.field in ("", "username", "password", "active")] == [
+        "create", "update", "disable"
+    ]  # fmt: skip
+    assert all(GOOD not in (r.new_value or "") and new not in (r.new_value or "") for r in rows)
+    assert all(r.actor.startswith("cli:") for r in rows)
+
+
+def test_help_is_vietnamese(env: dict[str, str]) -> None:
+    result = sauro(env, "user", "--help")
+    assert "Tài khoản đăng nhập ứng dụng web" in result.output
