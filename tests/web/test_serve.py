@@ -30,7 +30,7 @@ def _wait_for(url: str, process: subprocess.Popen[str], seconds: float = 30) -> 
         if process.poll() is not None:
             break
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback)
+            with urllib.request.urlopen(url, timeout=2) as response:
                 return str(response.read().decode("utf-8"))
         except OSError:
             time.sleep(0.2)
