@@ -6,13 +6,16 @@ person), the work text and its CCHC area, the deadline cell (re-read by
 unit and the coordinating units (directory units), the assigner, and the expected product.
 Like the task actions it works in the caller's transaction, checks everything before the
 first write, refuses a stale form (``version``), and audits every changed field under the
-task. A new due date bumps ``deadline_version``, which re-arms the reminders.
+task. A new due date bumps ``deadline_version``, which re-arms the reminders. The person and
+the units are rewritten only when the edit changes them: the cells as the plan wrote them
+(and any mention not resolved to the directory) stay until someone picks a directory
+person or unit instead.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -61,8 +64,18 @@ def edit_task(
             f"Nhiệm vụ {task.ref or task.key} vừa được người khác sửa (phiên bản "
             f"{task.version}, biểu mẫu ở phiên bản {edit.version}): hãy tải lại trang rồi sửa."
         )
+    # A unit made the lead is no longer one of the coordinators (the usual fix of a lead
+    # cell naming several units: one leads, the others coordinate).
+    coordinators = tuple(dict.fromkeys(i for i in edit.coordinator_ids if i != edit.lead_unit_id))
+    edit = replace(edit, coordinator_ids=coordinators)
     units = _units(session, task, edit)
-    values = _values(session, task, edit, areas, units)
+    values = _values(task, edit, areas)
+    if edit.person_id != task.person_id:
+        person = _person(session, task, edit.person_id)
+        values.update(person_id=edit.person_id, person_text=person.name if person else "")
+    regroup = _regrouped(session, task, edit)
+    if regroup:
+        values.update(_responsibility(edit, units))
     deadline = parse_deadline(
         edit.deadline_text, year=_plan_year(session, task), task_text=edit.work
     )
@@ -80,7 +93,8 @@ def edit_task(
     changes = audit.apply_changes(task, values)
     if any(c.field == "due_date" for c in changes):
         changes += audit.apply_changes(task, {"deadline_version": task.deadline_version + 1})
-    changes += _replace_units(session, task, edit, units)
+    if regroup:
+        changes += _replace_units(session, task, edit, units)
     changes += _replace_milestones(session, task, [(m.due, m.text) for m in deadline.milestones])
     if changes:
         task.version += 1
@@ -121,33 +135,42 @@ def _units(session: Session, task: Task, edit: TaskEdit) -> dict[int, Unit]:
     }
     missing = wanted - found.keys()
     if missing:
-        raise _problem("lead_unit_id", f"không có đơn vị mã {sorted(missing)} trong danh mục")
-    if edit.lead_unit_id in edit.coordinator_ids:
-        raise _problem("coordinator_ids", "đơn vị chủ trì không đồng thời là đơn vị phối hợp")
+        raise _problem("đơn vị chủ trì", f"không có đơn vị mã {sorted(missing)} trong danh mục")
     return found
 
 
-def _values(
-    session: Session, task: Task, edit: TaskEdit, areas: AreasConfig, units: dict[int, Unit]
-) -> dict[str, Any]:
+def _values(task: Task, edit: TaskEdit, areas: AreasConfig) -> dict[str, Any]:
     work = clean_lines(edit.work)
     if not work:
-        raise _problem("work", "chưa ghi nội dung nhiệm vụ (rõ việc)")
+        raise _problem("nội dung nhiệm vụ", "chưa ghi nội dung nhiệm vụ (rõ việc)")
     if edit.area is not None and edit.area not in {a.code for a in areas.areas}:
-        raise _problem("area", f"lĩnh vực '{edit.area}' không có trong areas.yaml")
-    person = _person(session, task, edit.person_id)
-    lead = units.get(edit.lead_unit_id) if edit.lead_unit_id else None
-    coordinators = [units[i] for i in edit.coordinator_ids]
+        raise _problem("lĩnh vực", f"lĩnh vực '{edit.area}' không có trong areas.yaml")
     return {
         "work": work,
         "area": edit.area,
-        "person_id": person.id if person else None,
-        "person_text": person.name if person else "",
-        "lead_unit_id": lead.id if lead else None,
-        "lead_text": lead.name if lead else "",
-        "coordinators_text": "; ".join(u.name for u in coordinators),
         "assigner": _assigner(edit.assigner),
         "product": clean_lines(edit.product),
+    }
+
+
+def _regrouped(session: Session, task: Task, edit: TaskEdit) -> bool:
+    """Whether the edit changes the lead unit or the (resolved) coordinating units. When it
+    does not, the cells as written and their unresolved mentions are kept as they are."""
+    coordinators = session.exec(
+        select(TaskUnit.unit_id)
+        .where(TaskUnit.task_id == task.id, TaskUnit.role == str(UnitRole.COORDINATOR))
+        .order_by(col(TaskUnit.position))
+    )
+    current = tuple(unit_id for unit_id in coordinators if unit_id is not None)
+    return edit.lead_unit_id != task.lead_unit_id or current != edit.coordinator_ids
+
+
+def _responsibility(edit: TaskEdit, units: dict[int, Unit]) -> dict[str, Any]:
+    lead = units[edit.lead_unit_id] if edit.lead_unit_id else None
+    return {
+        "lead_unit_id": lead.id if lead else None,
+        "lead_text": lead.name if lead else "",
+        "coordinators_text": "; ".join(units[i].name for i in edit.coordinator_ids),
     }
 
 
@@ -155,7 +178,7 @@ def _assigner(text: str) -> str:
     assigner = clean(text)
     longest = int(Task.__table__.c["assigner"].type.length)  # type: ignore[attr-defined]
     if len(assigner) > longest:
-        raise _problem("assigner", f"người giao việc dài quá {longest} ký tự")
+        raise _problem("người giao việc", f"người giao việc dài quá {longest} ký tự")
     return assigner
 
 
@@ -164,7 +187,7 @@ def _person(session: Session, task: Task, person_id: int | None) -> Person | Non
         return None
     person = session.get(Person, person_id)
     if person is None or person.organization_id != task.organization_id or not person.active:
-        raise _problem("person_id", f"không có cán bộ mã {person_id} trong danh mục")
+        raise _problem("người thực hiện", f"không có cán bộ mã {person_id} trong danh mục")
     return person
 
 

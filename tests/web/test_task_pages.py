@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 from web_support import Site, login
 
-from engine.models import Person, Task, TaskState, Unit
+from engine.models import Person, Task, TaskState, TaskUnit, Unit
 
 
 def _task(site: Site, ref: str) -> Task:
@@ -24,6 +24,17 @@ def _id_of(site: Site, model: type[Person] | type[Unit], column: str, value: str
         return int(row.id or 0)
 
 
+def _coordinators(site: Site, task: Task) -> list[int]:
+    """The coordinating units the edit form pre-selects."""
+    with Session(site.engine) as session:
+        rows = session.exec(
+            select(TaskUnit.unit_id).where(
+                TaskUnit.task_id == task.id, TaskUnit.role == "coordinator"
+            )
+        )
+        return [unit_id for unit_id in rows if unit_id is not None]
+
+
 def _edit(client: TestClient, site: Site, ref: str, csrf: str, **changes: object) -> str:
     task = _task(site, ref)
     form = {
@@ -35,6 +46,7 @@ def _edit(client: TestClient, site: Site, ref: str, csrf: str, **changes: object
         "lead_unit_id": task.lead_unit_id or "",
         "assigner": task.assigner,
         "product": task.product,
+        "coordinator_ids": _coordinators(site, task),
         "csrf_token": csrf,
         **changes,
     }
@@ -55,6 +67,9 @@ def test_standing_office_fixes_a_task_until_all_six_are_clear(site: Site) -> Non
     after_deadline = client.get(f"/api/tasks/{site.task_id('1.6')}").json()
     assert after_deadline["clear"]["deadline"] and not after_deadline["clear"]["person"]
     assert after_deadline["deadline"]["due"] == "2024-09-30"
+    # the lead cell as the plan wrote it is kept until a unit is chosen
+    assert after_deadline["responsibility"]["lead_text"].startswith("Các cơ quan, đơn vị")
+    assert "responsibility.collective" in {f["code"] for f in after_deadline["findings"]}
     lead = _id_of(site, Unit, "code", "phong-noi-vu")
     person = _id_of(site, Person, "email", "tamlm@kientuong.example.vn")
     page = _edit(client, site, "1.6", csrf, lead_unit_id=str(lead), person_id=str(person))
@@ -219,3 +234,16 @@ def test_pages_are_vietnamese_and_fit_a_phone(site: Site) -> None:
     assert "Đơn vị chủ trì" in page.text and "Chưa hoàn thành quá hạn" in page.text
     assert page.headers["x-frame-options"] == "DENY"
     assert "default-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_invalid_values_are_refused_naming_the_field(site: Site) -> None:
+    site.add("thuongtruc")
+    client = site.client()
+    csrf = login(client, "thuongtruc")
+    page = _edit(client, site, "1.6", csrf, work="  ")
+    assert "nội dung nhiệm vụ: chưa ghi nội dung nhiệm vụ (rõ việc)" in page
+    page = _edit(client, site, "1.6", csrf, area="khong-co")
+    assert "lĩnh vực: lĩnh vực &#39;khong-co&#39; không có trong areas.yaml" in page
+    page = _edit(client, site, "1.6", csrf, person_id="99999")
+    assert "người thực hiện: không có cán bộ mã 99999" in page
+    assert _task(site, "1.6").version == 1
