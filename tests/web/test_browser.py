@@ -15,11 +15,13 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import uvicorn
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy import Engine
 from web_support import CONFIG, FIXTURES, NOW, PASSWORD, REPO, SETUP, Site
 
@@ -60,14 +62,17 @@ class Live:
     url: str
     site: Site
     shots: Path
+    window: str
     count: int = 0
 
-    def shot(self, page: object, name: str) -> None:
+    def shot(self, page: Page, name: str) -> None:
         self.count += 1
-        page.screenshot(path=str(self.shots / f"{self.count:02d}-{name}.png"), full_page=True)  # type: ignore[attr-defined]
+        page.screenshot(path=str(self.shots / f"{self.count:02d}-{name}.png"), full_page=True)
 
 
+@contextmanager
 def _serve(engine: Engine, settings: Settings) -> Iterator[str]:
+    """The app under uvicorn in a thread on a free loopback port, until the block ends."""
     app = create_app(settings, engine=engine, clock=lambda: NOW)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
@@ -106,112 +111,118 @@ def live(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path) 
     shots = ARTIFACTS / str(request.param)
     shutil.rmtree(shots, ignore_errors=True)
     shots.mkdir(parents=True)
-    served = _serve(engine, settings)
-    live_site = Live(next(served), site, shots)
-    live_site.window = request.param  # type: ignore[attr-defined]
-    yield live_site
-    next(served, None)
+    with _serve(engine, settings) as url_served:
+        yield Live(url_served, site, shots, str(request.param))
     engine.dispose()
 
 
 @pytest.fixture
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
+def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 
 
-def _page(browser: object, live: Live) -> object:
-    window = WINDOWS[live.window]  # type: ignore[attr-defined]
-    context = browser.new_context(  # type: ignore[attr-defined]
+def _page(browser: Browser, live: Live) -> Page:
+    window = WINDOWS[live.window]
+    context = browser.new_context(
         viewport=window, accept_downloads=True, locale="vi-VN", is_mobile=window["width"] < 500
     )
     return context.new_page()
 
 
-def _login(page: object, live: Live, username: str) -> None:
-    page.goto(f"{live.url}/login")  # type: ignore[attr-defined]
-    page.fill("input[name=username]", username)  # type: ignore[attr-defined]
-    page.fill("input[name=password]", PASSWORD)  # type: ignore[attr-defined]
-    page.click("button[type=submit]")  # type: ignore[attr-defined]
-    page.wait_for_load_state()  # type: ignore[attr-defined]
+def _login(page: Page, live: Live, username: str) -> None:
+    page.goto(f"{live.url}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
 
 
-def _logout(page: object) -> None:
-    page.click("text=Đăng xuất")  # type: ignore[attr-defined]
-    page.wait_for_url("**/login")  # type: ignore[attr-defined]
+def _logout(page: Page) -> None:
+    page.click("text=Đăng xuất")
+    page.wait_for_url("**/login")
 
 
-def _open_task(page: object, live: Live, ref: str) -> None:
-    page.goto(f"{live.url}/tasks")  # type: ignore[attr-defined]
-    page.locator("ul.tasks a", has_text=f"{ref} ").first.click()  # type: ignore[attr-defined]
-    page.wait_for_selector(f"h1:has-text('Nhiệm vụ {ref}')")  # type: ignore[attr-defined]
+def _open_task(page: Page, live: Live, ref: str) -> None:
+    page.goto(f"{live.url}/tasks")
+    page.locator("ul.tasks a", has_text=f"{ref} ").first.click()
+    page.wait_for_selector(f"h1:has-text('Nhiệm vụ {ref}')")
 
 
-def test_the_main_jobs_in_a_real_browser(browser: object, live: Live) -> None:
-    from playwright.sync_api import expect
-
+def test_the_main_jobs_in_a_real_browser(browser: Browser, live: Live) -> None:
     page = _page(browser, live)
     _login(page, live, "thuongtruc")
     live.shot(page, "tasks-empty")
+    _import_plan(page, live)
+    _fix_task(page, live)
+    _logout(page)
+    _request_extension(page, live)
+    _logout(page)
+    _approve_extension(page, live)
+    _logout(page)
+    _generate_report(page, live)
 
-    # import a plan: upload, preview with the 6-rõ findings, commit
-    page.goto(f"{live.url}/import")  # type: ignore[attr-defined]
-    page.set_input_files("input[name=file]", str(FIXTURES / "kien_tuong_3838.docx"))  # type: ignore[attr-defined]
-    page.fill("input[name=plan_number]", "3838/KH-UBND")  # type: ignore[attr-defined]
-    page.fill("input[name=plan_date]", "2023-12-28")  # type: ignore[attr-defined]
-    page.click("text=Tải lên và xem trước")  # type: ignore[attr-defined]
-    expect(page.locator("h1")).to_contain_text("Xem trước: 3838/KH-UBND")  # type: ignore[arg-type]
-    expect(page.locator("text=Cách sửa:").first).to_be_visible()  # type: ignore[attr-defined]
+
+def _import_plan(page: Page, live: Live) -> None:
+    """Upload, preview with the 6-rõ findings, commit."""
+    page.goto(f"{live.url}/import")
+    page.set_input_files("input[name=file]", str(FIXTURES / "kien_tuong_3838.docx"))
+    page.fill("input[name=plan_number]", "3838/KH-UBND")
+    page.fill("input[name=plan_date]", "2023-12-28")
+    page.click("text=Tải lên và xem trước")
+    expect(page.locator("h1")).to_contain_text("Xem trước: 3838/KH-UBND")
+    expect(page.locator("text=Cách sửa:").first).to_be_visible()
     live.shot(page, "import-preview")
-    page.click("button:has-text('Nhập kế hoạch')")  # type: ignore[attr-defined]
-    expect(page.locator("text=Đã nhập 30 nhiệm vụ")).to_be_visible()  # type: ignore[attr-defined]
+    page.click("button:has-text('Nhập kế hoạch')")
+    expect(page.locator("text=Đã nhập 30 nhiệm vụ")).to_be_visible()
     live.shot(page, "import-done")
 
-    # fix task 1.6 until all six dimensions are clear
-    _open_task(page, live, "1.6")
-    expect(page.locator(".card .badge.no").first).to_be_visible()  # type: ignore[attr-defined]
-    page.fill("input[name=deadline_text]", "Quý III/2024")  # type: ignore[attr-defined]
-    page.select_option("select[name=lead_unit_id]", label="Phòng Nội vụ")  # type: ignore[attr-defined]
-    page.select_option("select[name=person_id]", label="Lê Minh Tâm — Phòng Nội vụ")  # type: ignore[attr-defined]
-    page.click("text=Lưu sáu rõ")  # type: ignore[attr-defined]
-    page.wait_for_load_state()  # type: ignore[attr-defined]
-    expect(page.locator("section.card").first.locator(".badge.ok")).to_have_count(6)  # type: ignore[attr-defined]
-    expect(page.locator("section.card").first.locator(".badge.no")).to_have_count(0)  # type: ignore[attr-defined]
-    live.shot(page, "task-six-clear")
-    _logout(page)
 
-    # the unit head asks for an extension of task 2.1
+def _fix_task(page: Page, live: Live) -> None:
+    """Task 1.6 fails three dimensions; fixed until all six are clear."""
+    _open_task(page, live, "1.6")
+    badges = page.locator("section.card").first
+    expect(badges.locator(".badge.no")).to_have_count(3)
+    page.fill("input[name=deadline_text]", "Quý III/2024")
+    page.select_option("select[name=lead_unit_id]", label="Phòng Nội vụ")
+    page.select_option("select[name=person_id]", label="Lê Minh Tâm — Phòng Nội vụ")
+    page.click("text=Lưu sáu rõ")
+    page.wait_for_load_state()
+    expect(badges.locator(".badge.ok")).to_have_count(6)
+    expect(badges.locator(".badge.no")).to_have_count(0)
+    live.shot(page, "task-six-clear")
+
+
+def _request_extension(page: Page, live: Live) -> None:
     _login(page, live, "truongphong")
     _open_task(page, live, "2.1")
-    page.fill("input[name=new_due]", "2025-01-31")  # type: ignore[attr-defined]
-    page.fill("textarea[name=reason]", "Chờ hướng dẫn của Sở Tư pháp")  # type: ignore[attr-defined]
-    page.click("text=Gửi đề nghị gia hạn")  # type: ignore[attr-defined]
-    expect(page.locator("text=đang chờ quyết định")).to_be_visible()  # type: ignore[attr-defined]
+    page.fill("input[name=new_due]", "2025-01-31")
+    page.fill("textarea[name=reason]", "Chờ hướng dẫn của Sở Tư pháp")
+    page.click("text=Gửi đề nghị gia hạn")
+    expect(page.locator("text=đang chờ quyết định")).to_be_visible()
     live.shot(page, "extension-requested")
-    _logout(page)
 
-    # the Chairman sees it on the dashboard and approves it
+
+def _approve_extension(page: Page, live: Live) -> None:
     _login(page, live, "chutich")
-    expect(page.locator("h1")).to_contain_text("Bảng điều hành")  # type: ignore[arg-type]
+    expect(page.locator("h1")).to_contain_text("Bảng điều hành")
     live.shot(page, "dashboard")
-    page.click("a:has-text('Nhiệm vụ 2.1')")  # type: ignore[attr-defined]
-    page.fill("textarea[name=note]", "Đồng ý gia hạn")  # type: ignore[attr-defined]
-    page.click("button:has-text('Phê duyệt')")  # type: ignore[attr-defined]
-    expect(page.locator("text=được phê duyệt")).to_be_visible()  # type: ignore[attr-defined]
-    expect(page.locator("text=gia hạn từ 04/12/2024")).to_be_visible()  # type: ignore[attr-defined]
+    page.click("a:has-text('Nhiệm vụ 2.1')")
+    page.fill("textarea[name=note]", "Đồng ý gia hạn")
+    page.click("button:has-text('Phê duyệt')")
+    expect(page.locator("text=được phê duyệt")).to_be_visible()
+    expect(page.locator("text=gia hạn từ 04/12/2024")).to_be_visible()
     live.shot(page, "extension-approved")
-    _logout(page)
 
-    # the standing office generates the period report and downloads it
+
+def _generate_report(page: Page, live: Live) -> None:
     _login(page, live, "thuongtruc")
-    page.goto(f"{live.url}/reports?period=2024-H1")  # type: ignore[attr-defined]
-    page.click("text=Lập báo cáo (.docx)")  # type: ignore[attr-defined]
-    with page.expect_download() as info:  # type: ignore[attr-defined]
-        page.click("a:has-text('bao-cao-kien-tuong-2024-H1.docx')")  # type: ignore[attr-defined]
+    page.goto(f"{live.url}/reports?period=2024-H1")
+    page.click("text=Lập báo cáo (.docx)")
+    with page.expect_download() as info:
+        page.click("a:has-text('bao-cao-kien-tuong-2024-H1.docx')")
     download = info.value
     saved = live.shots / download.suggested_filename
     download.save_as(str(saved))
@@ -223,21 +234,19 @@ def test_the_main_jobs_in_a_real_browser(browser: object, live: Live) -> None:
     importlib.util.find_spec(STORE_MODULE) is None,
     reason="engine.config_store (branch config-editor) is not merged yet",
 )
-def test_config_editor_in_a_real_browser(browser: object, live: Live) -> None:
-    from playwright.sync_api import expect
-
+def test_config_editor_in_a_real_browser(browser: Browser, live: Live) -> None:
     page = _page(browser, live)
     _login(page, live, "quantri")
-    page.goto(f"{live.url}/configs/escalation.yaml")  # type: ignore[attr-defined]
-    area = page.locator("textarea[name=text]")  # type: ignore[attr-defined]
+    page.goto(f"{live.url}/configs/escalation.yaml")
+    area = page.locator("textarea[name=text]")
     good = area.input_value()
     area.fill(good.replace("offset: 3", "offset: 3 ngày", 1))
-    page.click("text=Kiểm tra và xem tác động")  # type: ignore[attr-defined]
-    expect(page.locator(".error")).to_contain_text("Dòng")  # type: ignore[attr-defined]
+    page.click("text=Kiểm tra và xem tác động")
+    expect(page.locator(".error")).to_contain_text("Dòng")
     live.shot(page, "config-error")
-    page.locator("textarea[name=text]").fill(good)  # type: ignore[attr-defined]
-    page.click("text=Kiểm tra và xem tác động")  # type: ignore[attr-defined]
-    expect(page.locator(".notice")).to_contain_text("Tác động nếu lưu")  # type: ignore[attr-defined]
-    page.click("button:has-text('Lưu')")  # type: ignore[attr-defined]
-    expect(page.locator(".notice")).to_contain_text("Đã lưu phiên bản")  # type: ignore[attr-defined]
+    page.locator("textarea[name=text]").fill(good)
+    page.click("text=Kiểm tra và xem tác động")
+    expect(page.locator(".notice")).to_contain_text("Tác động nếu lưu")
+    page.click("button:has-text('Lưu')")
+    expect(page.locator(".notice")).to_contain_text("Đã lưu phiên bản")
     live.shot(page, "config-saved")
