@@ -1,7 +1,7 @@
 """End to end in Debian's Chromium through Playwright, on a desktop and a phone-sized
 window: log in, import a plan, fix a task until all six dimensions are clear, request and
 approve an extension, generate and download a report; the config editor, save with an
-error and then correctly. Screenshots are kept in ``tests/web/artifacts/<window>/``.
+error and then correctly. Screenshots are kept in ``tests/web/artifacts/<window>/<test>/``.
 
 The app runs under uvicorn in a thread on 127.0.0.1 against a temporary SQLite file, on a
 fixed clock (10/06/2024) so the plan's 2024 deadlines are still ahead.
@@ -108,7 +108,7 @@ def live(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path) 
     site = Site(create_app(settings, engine=engine), engine, settings)
     for username in ("thuongtruc", "truongphong", "chutich", "quantri"):
         site.add(username)
-    shots = ARTIFACTS / str(request.param)
+    shots = ARTIFACTS / str(request.param) / request.node.originalname.removeprefix("test_")
     shutil.rmtree(shots, ignore_errors=True)
     shots.mkdir(parents=True)
     with _serve(engine, settings) as url_served:
