@@ -101,6 +101,18 @@ class Deadline:
     condition: str | None = None
     year_assumed: bool = False
 
+    def task_values(self) -> dict[str, Any]:
+        """The columns of a stored ``task`` this reading fills (the cell itself is
+        ``deadline_text``): what an import and an edit of the deadline both write."""
+        return {
+            "deadline_kind": str(self.kind),
+            "due_date": self.due,
+            "start_date": self.start,
+            "recurrence": self.recurrence,
+            "deadline_resolved": self.resolved,
+            "deadline_reason": self.reason,
+        }
+
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict; dates as YYYY-MM-DD."""
         return {

@@ -79,17 +79,7 @@ def edit_task(
     deadline = parse_deadline(
         edit.deadline_text, year=_plan_year(session, task), task_text=edit.work
     )
-    values.update(
-        {
-            "deadline_text": clean(edit.deadline_text),
-            "deadline_kind": str(deadline.kind),
-            "due_date": deadline.due,
-            "start_date": deadline.start,
-            "recurrence": deadline.recurrence,
-            "deadline_resolved": deadline.resolved,
-            "deadline_reason": deadline.reason,
-        }
-    )
+    values.update(deadline_text=clean(edit.deadline_text), **deadline.task_values())
     changes = audit.apply_changes(task, values)
     if any(c.field == "due_date" for c in changes):
         changes += audit.apply_changes(task, {"deadline_version": task.deadline_version + 1})

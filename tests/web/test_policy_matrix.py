@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 from sqlmodel import Session, select
-from web_support import ROLE_ACCOUNT, Site, login
+from web_support import ROLE_ACCOUNT, Site, edit_form, login
 
 from engine.models import ExtensionRequest, ProgressReport, Task, TaskState, UserRole
 from engine.web.configs import STORE_MODULE
@@ -48,17 +48,7 @@ def _t21(site: Site) -> int:
 
 
 def _edit_form(site: Site) -> dict[str, Any]:
-    task = _task(site, "2.1")
-    return {
-        "version": task.version,
-        "work": task.work,
-        "area": task.area or "",
-        "deadline_text": task.deadline_text,
-        "person_id": task.person_id or "",
-        "lead_unit_id": task.lead_unit_id or "",
-        "assigner": task.assigner,
-        "product": "Báo cáo kết quả rà soát văn bản",
-    }
+    return {**edit_form(site, "2.1"), "product": "Báo cáo kết quả rà soát văn bản"}
 
 
 def _decision_attempt(site: Site, client: TestClient, csrf: str) -> Response:

@@ -8,9 +8,9 @@ from datetime import date
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
-from web_support import Site, login
+from web_support import Site, edit_form, login
 
-from engine.models import Person, Task, TaskState, TaskUnit, Unit
+from engine.models import Person, Task, TaskState, Unit
 
 
 def _task(site: Site, ref: str) -> Task:
@@ -24,33 +24,9 @@ def _id_of(site: Site, model: type[Person] | type[Unit], column: str, value: str
         return int(row.id or 0)
 
 
-def _coordinators(site: Site, task: Task) -> list[int]:
-    """The coordinating units the edit form pre-selects."""
-    with Session(site.engine) as session:
-        rows = session.exec(
-            select(TaskUnit.unit_id).where(
-                TaskUnit.task_id == task.id, TaskUnit.role == "coordinator"
-            )
-        )
-        return [unit_id for unit_id in rows if unit_id is not None]
-
-
 def _edit(client: TestClient, site: Site, ref: str, csrf: str, **changes: object) -> str:
-    task = _task(site, ref)
-    form = {
-        "version": task.version,
-        "work": task.work,
-        "area": task.area or "",
-        "deadline_text": task.deadline_text,
-        "person_id": task.person_id or "",
-        "lead_unit_id": task.lead_unit_id or "",
-        "assigner": task.assigner,
-        "product": task.product,
-        "coordinator_ids": _coordinators(site, task),
-        "csrf_token": csrf,
-        **changes,
-    }
-    response = client.post(f"/tasks/{task.id}/edit", data=form)
+    form = {**edit_form(site, ref), "csrf_token": csrf, **changes}
+    response = client.post(f"/tasks/{site.task_id(ref)}/edit", data=form)
     if response.status_code == 303:
         return client.get(response.headers["location"]).text
     return response.text

@@ -20,7 +20,7 @@ from engine.audit import Actor
 from engine.config import Configs, load_configs
 from engine.db import session_scope
 from engine.directory_store import get_organization
-from engine.models import ExtensionRequest, Person, Task, UserAccount, UserRole
+from engine.models import ExtensionRequest, Person, Task, TaskUnit, UserAccount, UserRole
 from engine.settings import Settings
 from engine.status import VN
 from engine.task_actions import request_extension
@@ -180,3 +180,25 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
     assert response.status_code == 303, response.text
     token: str = client.get("/api/me").json()["csrf_token"]
     return token
+
+
+def edit_form(site: Site, ref: str) -> dict[str, object]:
+    """The task page's "Sửa sáu rõ" form of task ``ref`` as the page fills it in."""
+    with Session(site.engine) as session:
+        task = session.exec(select(Task).where(Task.ref == ref)).one()
+        coordinators = session.exec(
+            select(TaskUnit.unit_id).where(
+                TaskUnit.task_id == task.id, TaskUnit.role == "coordinator"
+            )
+        )
+        return {
+            "version": task.version,
+            "work": task.work,
+            "area": task.area or "",
+            "deadline_text": task.deadline_text,
+            "person_id": task.person_id or "",
+            "lead_unit_id": task.lead_unit_id or "",
+            "coordinator_ids": [unit_id for unit_id in coordinators if unit_id is not None],
+            "assigner": task.assigner,
+            "product": task.product,
+        }
