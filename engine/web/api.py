@@ -8,11 +8,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
+from engine.cli.plans import draft_json
+from engine.plan_import import ImportResult
+from engine.status import local_date
 from engine.task_edit import TaskEdit
-from engine.web import tasks
+from engine.web import imports, reports, tasks
 from engine.web.dashboard import dashboard
 from engine.web.deps import User, checked_user, current_user, web
 from engine.web.policy import MATRIX, allowed
@@ -173,3 +176,113 @@ def dashboard_data(request: Request, user: Viewer) -> dict[str, Any]:
             {"name": r.name, "done": r.counts.done, "total": r.counts.total} for r in data.by_area
         ],
     }
+
+
+# -- plan import -------------------------------------------------------------------------------
+
+
+def _preview_json(token: str, result: ImportResult) -> dict[str, Any]:
+    """The preview as ``sauro import --dry-run --json`` prints it, with the upload's token."""
+    return {
+        "token": token,
+        "plan": result.plan_key,
+        "year": result.year,
+        "basis": result.authority.basis,
+        "unknown_units": result.unknown_units,
+        "clear": sum(c.all_clear for c in result.checks),
+        "tasks": [draft_json(d, c) for d, c in zip(result.drafts, result.checks, strict=True)],
+    }
+
+
+@router.post("/imports", summary="Tải lên kế hoạch và xem trước kết quả 6 rõ")
+async def import_upload(
+    request: Request,
+    user: Actor,
+    file: Annotated[UploadFile, File()],
+    plan_number: Annotated[str, Form()] = "",
+    plan_date: Annotated[date | None, Form()] = None,
+    year: Annotated[int | None, Form()] = None,
+    register_units: Annotated[bool, Form()] = False,
+) -> dict[str, Any]:
+    state = web(request)
+    token = await imports.stage(
+        state,
+        user,
+        file,
+        plan_number=plan_number,
+        plan_date=plan_date,
+        year=year,
+        register_units=register_units,
+    )
+    try:
+        return _preview_json(token, imports.preview(state, user, token))
+    except BaseException:
+        imports.cancel_quietly(state, user, token)
+        raise
+
+
+@router.get("/imports/{token}", summary="Xem lại bản xem trước")
+def import_preview(request: Request, user: Viewer, token: str) -> dict[str, Any]:
+    return _preview_json(token, imports.preview(web(request), user, token))
+
+
+@router.post("/imports/{token}/commit", summary="Nhập kế hoạch đã tải lên (một giao dịch)")
+def import_commit(request: Request, user: Actor, token: str) -> dict[str, Any]:
+    result = imports.commit(web(request), user, token)
+    return {
+        "plan": result.plan_key,
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "withdrawn": result.withdrawn,
+        "clear": sum(c.all_clear for c in result.checks),
+    }
+
+
+@router.delete("/imports/{token}", summary="Hủy tệp đã tải lên")
+def import_cancel(request: Request, user: Actor, token: str) -> Done:
+    imports.cancel(web(request), user, token)
+    return Done()
+
+
+# -- period reports ----------------------------------------------------------------------------
+
+
+class ReportIn(_Body):
+    period: str
+    number: int = Field(default=1, ge=1, le=9999)
+    issued_on: date | None = None
+
+
+def _report_json(request: Request, user: User, code: str | None) -> dict[str, Any]:
+    state = web(request)
+    period = reports.chosen_period(state, code)
+    return {
+        "period": period.code,
+        "label": period.label,
+        "files": [f"/reports/files/{path.name}" for path in reports.generated(state, user, period)],
+        "units": [
+            {
+                "unit": u.unit,
+                "due": u.due.isoformat(),
+                "requested_at": u.requested_at.isoformat(),
+                "submitted_at": u.submitted_at.isoformat() if u.submitted_at else None,
+                "on_time": u.on_time,
+            }
+            for u in reports.unit_reports(state, user, period)
+        ],
+    }
+
+
+@router.get("/reports", summary="Báo cáo kỳ: tệp đã lập, báo cáo của các đơn vị")
+def report_status(request: Request, user: Viewer, period: str | None = None) -> dict[str, Any]:
+    return _report_json(request, user, period)
+
+
+@router.post("/reports", summary="Lập báo cáo kỳ (.docx) và biểu số liệu (.xlsx)")
+def report_generate(request: Request, user: Actor, body: ReportIn) -> dict[str, Any]:
+    state = web(request)
+    period = reports.chosen_period(state, body.period)
+    issued_on = body.issued_on or local_date(state.clock())
+    reports.generate(state, user, period, number=body.number, issued_on=issued_on)
+    return _report_json(request, user, period.code)

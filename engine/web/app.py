@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
@@ -142,7 +141,7 @@ class BodyLimit:
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length", b"")
         if length.isdigit() and int(length) > self.max_bytes:
-            await _too_large(self.max_bytes)(scope, receive, send)
+            await _too_large(scope, self.max_bytes)(scope, receive, send)
             return
         seen = 0
 
@@ -157,15 +156,21 @@ class BodyLimit:
         try:
             await self.app(scope, limited, send)
         except _TooLargeError:
-            await _too_large(self.max_bytes)(scope, receive, send)
+            await _too_large(scope, self.max_bytes)(scope, receive, send)
 
 
 class _TooLargeError(Exception):
     pass
 
 
-def _too_large(max_bytes: int) -> Any:
-    megabytes = max_bytes // (1024 * 1024)
-    return JSONResponse(
-        {"detail": f"Dữ liệu gửi lên lớn quá {megabytes} MB: không được nhận."}, status_code=413
+def _too_large(scope: Scope, max_bytes: int) -> ASGIApp:
+    message = f"Dữ liệu gửi lên lớn quá {max_bytes // (1024 * 1024)} MB: không được nhận."
+    if str(scope.get("path", "")).startswith("/api/"):
+        return JSONResponse({"detail": message}, status_code=413)
+    page = (
+        '<!doctype html><html lang="vi"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>Tệp quá lớn</title></head><body><p>{message}</p>"
+        '<p><a href="/">Về trang chính</a></p></body></html>'
     )
+    return HTMLResponse(page, status_code=413)

@@ -97,3 +97,22 @@ def test_an_unknown_period_code_says_which_to_use(site: Site) -> None:
     page = client.get("/reports?period=2024-Q9")
     assert page.status_code == 400
     assert "không phải kỳ báo cáo" in page.text
+
+
+def test_the_api_generates_and_lists_reports(site: Site) -> None:
+    site.add("thuongtruc")
+    client = site.client()
+    csrf = login(client, "thuongtruc")
+    made = client.post(
+        "/api/reports", json={"period": "2024-H1", "number": 5}, headers={"X-CSRF-Token": csrf}
+    )
+    assert made.status_code == 200, made.text
+    files = made.json()["files"]
+    assert files == [
+        "/reports/files/bao-cao-kien-tuong-2024-H1.docx",
+        "/reports/files/bieu-so-lieu-kien-tuong-2024-H1.xlsx",
+    ]
+    assert client.get(files[0]).status_code == 200
+    assert client.get("/api/reports?period=2024-H1").json()["files"] == files
+    bad = client.post("/api/reports", json={"period": "2024-Q9"}, headers={"X-CSRF-Token": csrf})
+    assert bad.status_code == 400 and "không phải kỳ báo cáo" in bad.json()["detail"]

@@ -115,3 +115,29 @@ def test_far_too_large_a_body_is_refused_before_parsing(site: Site) -> None:
     )
     assert response.status_code == 413
     assert "lớn quá" in response.text
+
+
+def test_the_api_imports_a_plan_in_two_steps(site: Site) -> None:
+    site.add("thuongtruc")
+    client = site.client()
+    csrf = login(client, "thuongtruc")
+    content = (FIXTURES / "kien_tuong_3838_pl2.xlsx").read_bytes()
+    preview = client.post(
+        "/api/imports",
+        data=PLAN_FORM,
+        files={"file": ("kh.xlsx", content, "application/octet-stream")},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert preview.status_code == 200, preview.text
+    body = preview.json()
+    assert len(body["tasks"]) == 30 and body["tasks"][0]["findings"]
+    assert "38/KH-UBND" not in _plans(site)
+    done = client.post(f"/api/imports/{body['token']}/commit", headers={"X-CSRF-Token": csrf})
+    assert done.status_code == 200 and done.json()["created"] == 30
+    assert "38/KH-UBND" in _plans(site)
+    wrong = client.post(
+        "/api/imports",
+        files={"file": ("kh.xlsx", b"not a workbook", "application/octet-stream")},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert wrong.status_code == 400 and "không phải Excel" in wrong.json()["detail"]
