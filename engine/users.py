@@ -267,7 +267,8 @@ def authenticate(
             f"Tài khoản tạm khóa do đăng nhập sai nhiều lần, đến {until:%H:%M} ngày "
             f"{until:%d/%m/%Y}.",
         )
-    if account is None or not account.active or not _verified(account.password_hash, password):
+    verified = account is not None and _verified(account.password_hash, password)
+    if account is None or not verified or not account.active:
         _failed(session, account, name=name, ip=ip, policy=policy, now=now)
         return LoginOutcome(None, BAD_LOGIN)
     if _HASHER.check_needs_rehash(account.password_hash):

@@ -14,6 +14,7 @@ from engine.deadlines import format_date
 from engine.errors import ConfigError
 from engine.models import UserRole
 from engine.status import LABELS, VN
+from engine.task_actions import STATUS_WORDS
 from engine.users import ROLE_LABELS
 from engine.web.deps import User, Web, web
 from engine.web.policy import Action, allowed
@@ -66,6 +67,7 @@ def install_filters(templates: Jinja2Templates) -> None:
     env.globals["STATUS_LABELS"] = {str(k): v for k, v in LABELS.items()}
     env.globals["ROLE_LABELS"] = {str(k): v for k, v in ROLE_LABELS.items()}
     env.globals["DIMENSIONS"] = list(Dimension)
+    env.globals["EXTENSION_WORDS"] = {str(k): v for k, v in STATUS_WORDS.items()}
 
 
 def dimension_labels(state: Web) -> dict[str, str]:

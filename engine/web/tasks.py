@@ -17,6 +17,7 @@ from engine.db import session_scope
 from engine.errors import NotFoundError
 from engine.models import (
     ExtensionRequest,
+    ExtensionStatus,
     Person,
     Plan,
     Task,
@@ -234,7 +235,7 @@ def task_page(state: Web, user: User, task_id: int) -> TaskPage:
                 .order_by(col(Person.name))
             )
         ]
-        pending = next((e for e in view.extensions if e.status == "pending"), None)
+        pending = next((e for e in view.extensions if e.status == ExtensionStatus.PENDING), None)
         return TaskPage(
             view=view,
             check=next((c for c in checks if c.task_id == task_id), None),

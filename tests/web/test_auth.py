@@ -119,3 +119,26 @@ def test_forged_or_missing_csrf_is_refused_on_every_unsafe_request(site: Site) -
         f"/api/tasks/{task}/progress", json={"percent": 10}, headers={"X-CSRF-Token": "sai"}
     )
     assert forged.status_code == 403
+
+
+def test_a_multipart_form_without_csrf_is_refused_and_nothing_stored(site: Site) -> None:
+    site.add("thuongtruc")
+    client = site.client()
+    login(client, "thuongtruc")
+    response = client.post(
+        "/import", files={"file": ("kh.csv", b"STT,Nhiem vu\n1,x\n", "text/csv")}
+    )
+    assert response.status_code == 403
+    assert not (site.settings.uploads_dir / "imports").exists()
+
+
+def test_login_never_redirects_off_the_site(site: Site) -> None:
+    site.add("canbo")
+    for target in ("//evil.example", "https://evil.example", "/\\evil.example"):
+        client = site.client()
+        token = csrf_of(client.get("/login").text)
+        response = client.post(
+            "/login",
+            data={"username": "canbo", "password": PASSWORD, "csrf_token": token, "next": target},
+        )
+        assert response.headers["location"] == "/"

@@ -51,7 +51,8 @@ def _set_login_cookie(request: Request, response: Response, token: str) -> None:
 
 def _local(target: str) -> str:
     """Only a path on this site is a place to go after login (no open redirect)."""
-    return target if target.startswith("/") and not target.startswith("//") else ""
+    safe = target.startswith("/") and not target.startswith("//") and "\\" not in target
+    return target if safe else ""
 
 
 @router.post("/login")
