@@ -467,6 +467,17 @@ _FIELDS = {
     "coordinators_text": "ô phối hợp",
     "person_text": "ô người thực hiện",
     "product": "sản phẩm",
+    "person_id": "người thực hiện (mã)",
+    "lead_unit_id": "đơn vị chủ trì (mã)",
+    "units": "các đơn vị",
+    "milestones": "các mốc thời hạn",
+    "area": "lĩnh vực",
+    "assigner": "người giao việc",
+    "deadline_kind": "loại thời hạn",
+    "deadline_resolved": "thời hạn quy ra ngày",
+    "deadline_reason": "cách đọc thời hạn",
+    "start_date": "ngày bắt đầu",
+    "recurrence": "chu kỳ",
 }
 _STATES = {"open": "đang thực hiện", "done": "đã hoàn thành", "withdrawn": "đã rút"}
 _CUT = 80
@@ -494,7 +505,7 @@ def describe(view: TaskView, configs: Configs) -> list[str]:
         "Đề nghị gia hạn:",
         *([_extension_line(e) for e in view.extensions] or ["  chưa có"]),
         "Lịch sử thay đổi:",
-        *_history_lines(view.history),
+        *history_lines(view.history),
     ]
 
 
@@ -566,8 +577,9 @@ def _extension_line(request: ExtensionRequest) -> str:
     return line
 
 
-def _history_lines(history: list[AuditLog]) -> list[str]:
-    """One line per audited act (same time, actor, record and action), its changes joined."""
+def history_lines(history: list[AuditLog]) -> list[str]:
+    """One line per audited act (same time, actor, record and action), its changes joined,
+    in Vietnamese (``sauro task show`` and the task page of the web app)."""
     lines = []
     for _, group in groupby(history, key=_act):
         rows = list(group)

@@ -67,6 +67,8 @@ class Live:
 
     def shot(self, page: Page, name: str) -> None:
         self.count += 1
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= WINDOWS[self.window]["width"], f"{name}: {width}px wide, scrolls sideways"
         page.screenshot(path=str(self.shots / f"{self.count:02d}-{name}.png"), full_page=True)
 
 
@@ -212,7 +214,7 @@ def _approve_extension(page: Page, live: Live) -> None:
     page.click("a:has-text('Nhiệm vụ 2.1')")
     page.fill("textarea[name=note]", "Đồng ý gia hạn")
     page.click("button:has-text('Phê duyệt')")
-    expect(page.locator("text=được phê duyệt")).to_be_visible()
+    expect(page.locator("text=được phê duyệt").first).to_be_visible()
     expect(page.locator("text=gia hạn từ 04/12/2024")).to_be_visible()
     live.shot(page, "extension-approved")
 
