@@ -23,7 +23,17 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy import Engine
-from web_support import CONFIG, FIXTURES, NOW, PASSWORD, REPO, SETUP, Site
+from web_support import (
+    CONFIG,
+    FIXTURES,
+    NOW,
+    PASSWORD,
+    REPO,
+    ROLE_ACCOUNT,
+    SETUP,
+    Site,
+    load_kien_tuong,
+)
 
 from engine.config import load_configs
 from engine.db import make_engine, session_scope
@@ -108,7 +118,7 @@ def live(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path) 
         reports_dir=tmp_path / "reports",
     )
     site = Site(create_app(settings, engine=engine), engine, settings)
-    for username in ("thuongtruc", "truongphong", "chutich", "quantri"):
+    for username in ROLE_ACCOUNT.values():
         site.add(username)
     shots = ARTIFACTS / str(request.param) / request.node.originalname.removeprefix("test_")
     shutil.rmtree(shots, ignore_errors=True)
@@ -230,6 +240,26 @@ def _generate_report(page: Page, live: Live) -> None:
     download.save_as(str(saved))
     assert saved.read_bytes().startswith(b"PK")
     live.shot(page, "reports")
+
+
+def test_every_page_as_every_role(browser: Browser, live: Live) -> None:
+    """Each role walks its menu and a task page: every page answers, none scrolls sideways."""
+    load_kien_tuong(
+        live.site.engine, load_configs(live.site.settings.config_dir), actor=SETUP, now=NOW
+    )
+    page = _page(browser, live)
+    for role, username in ROLE_ACCOUNT.items():
+        _login(page, live, username)
+        links = page.locator("header nav a").evaluate_all("links => links.map(a => a.href)")
+        for link in [*links, f"{live.url}/tasks/{live.site.task_id('2.1')}"]:
+            response = page.goto(link)
+            assert response is not None
+            if "/configs" in link and importlib.util.find_spec(STORE_MODULE) is None:
+                assert response.status == 400  # the editor is not installed yet
+            else:
+                assert response.status == 200, f"{role}: {link} answered {response.status}"
+            live.shot(page, f"{role}-{link.rsplit('/', 1)[-1].split('?')[0] or 'home'}")
+        _logout(page)
 
 
 @pytest.mark.skipif(
