@@ -35,9 +35,7 @@ _ENGINE_TESTS = REPO / "tests" / "engine"
 if str(_ENGINE_TESTS) not in sys.path:
     sys.path.insert(0, str(_ENGINE_TESTS))
 
-from sauro_support import load_kien_tuong  # noqa: E402  (re-exported for the tests)
-
-__all__ = ["load_kien_tuong"]
+from sauro_support import load_kien_tuong  # noqa: E402
 
 NOW = datetime(2024, 6, 10, 9, 0, tzinfo=VN)  # before most 2024 deadlines of the plan
 PASSWORD = "mat-khau-du-dai-2024"
