@@ -86,8 +86,9 @@ def _staged(state: Web, user: User, token: str) -> tuple[Path, Staged]:
     return folder, meta
 
 
-def _options(folder: Path, meta: Staged, *, dry_run: bool) -> ImportOptions:
-    return ImportOptions(
+def _run(state: Web, user: User, token: str, session: Session, *, dry_run: bool) -> ImportResult:
+    folder, meta = _staged(state, user, token)
+    options = ImportOptions(
         path=folder / meta.file_name,
         org_code=meta.org_code,
         plan_number=meta.plan_number,
@@ -96,35 +97,28 @@ def _options(folder: Path, meta: Staged, *, dry_run: bool) -> ImportOptions:
         register_units=meta.register_units,
         dry_run=dry_run,
     )
+    return import_plan(
+        session=session,
+        options=options,
+        configs=state.configs.get(),
+        actor=user.actor(f"import {meta.file_name}"),
+        now=state.clock(),
+    )
 
 
 def preview(state: Web, user: User, token: str) -> ImportResult:
     """What the import would store, with the verdict on every task; writes nothing."""
-    folder, meta = _staged(state, user, token)
     with Session(state.engine) as session:
-        result = import_plan(
-            session=session,
-            options=_options(folder, meta, dry_run=True),
-            configs=state.configs.get(),
-            actor=user.actor(f"import {meta.file_name}"),
-            now=state.clock(),
-        )
+        result = _run(state, user, token, session, dry_run=True)
         session.rollback()
     return result
 
 
 def commit(state: Web, user: User, token: str) -> ImportResult:
     """Import the staged file in one transaction, then remove it."""
-    folder, meta = _staged(state, user, token)
     with session_scope(state.engine) as session:
-        result = import_plan(
-            session=session,
-            options=_options(folder, meta, dry_run=False),
-            configs=state.configs.get(),
-            actor=user.actor(f"import {meta.file_name}"),
-            now=state.clock(),
-        )
-    discard(folder)
+        result = _run(state, user, token, session, dry_run=False)
+    discard(staged_dir(state.settings.uploads_dir, token))
     return result
 
 
