@@ -8,7 +8,8 @@ The template is rendered in a sandboxed Jinja2 environment with autoescape and
 ``StrictUndefined``, so a misspelt variable fails instead of printing nothing. Its context:
 
 - ``org_name``, ``org_upper`` (the organization without "Ủy ban nhân dân", uppercase),
-  ``place``, ``so`` (the number, two digits: "05"; blank space on a draft not yet numbered), ``dd``, ``mm``, ``yyyy`` (issue date),
+  ``place``, ``so`` (the number, two digits: "05"; blank space on a draft not yet
+  numbered), ``dd``, ``mm``, ``yyyy`` (issue date),
   ``period_label``, ``data_start``, ``data_end`` (dd/mm/yyyy), ``as_of`` (the as-of instant);
 - ``totals``: ``total``, ``done``, ``done_on_time``, ``done_late``, ``in_progress``,
   ``overdue``, ``no_deadline``;

@@ -123,21 +123,23 @@ async def run_reporting_day(
     smtp: SmtpSettings | None = None,
     clock: Clock = utc_now,
 ) -> ReportingDay:
-    """One day of the reporting calendar as of ``now`` for one organization or all."""
+    """One day of the reporting calendar as of ``now`` for one organization or all; files
+    go under ``out_dir/<org>/<period>/``."""
     configs = load_configs(config_dir)
-    calendar = WorkCalendar(configs.calendar)
-    today = local_date(now)
-    day = ReportingDay(today=today, dry_run=dry_run)
     engine = make_engine(database_url)
     try:
-        ledger = DatabaseLedger(engine)
+        run = _Run(
+            engine=engine, configs=configs, config_dir=config_dir, now=now, out_dir=out_dir,
+            send_upward=send_upward, clock=clock,
+            day=ReportingDay(today=local_date(now), dry_run=dry_run),
+        )  # fmt: skip
         for org in _organizations(engine, configs, org_code):
-            for period in active_periods(today, configs, calendar):
-                _period_day(engine, day, org, period, configs, config_dir, now, out_dir,
-                            send_upward, ledger, clock)  # fmt: skip
+            for period in active_periods(run.day.today, configs, run.calendar):
+                run.period_day(org, period)
+        day = run.day
         if not dry_run and day.messages:
             day.delivery = await deliver_with_settings(
-                day.messages, smtp or SmtpSettings(), ledger=ledger, clock=clock
+                day.messages, smtp or SmtpSettings(), ledger=run.ledger, clock=clock
             )
     finally:
         engine.dispose()
@@ -156,75 +158,103 @@ def _organizations(
     return [(org, by_code.get(org.code)) for org in orgs]
 
 
-def _period_day(
-    engine: Engine,
-    day: ReportingDay,
-    org: tuple[Organization, OrganizationConfig | None],
-    period: Period,
-    configs: Configs,
-    config_dir: Path,
-    now: datetime,
-    out_dir: Path,
-    send_upward: bool,
-    ledger: DatabaseLedger,
-    clock: Clock,
-) -> None:
-    organization, config = org
-    calendar = WorkCalendar(configs.calendar)
-    folder = out_dir / organization.code / period.code
-    first, last = forms_window(period, configs, calendar)
-    if first <= day.today <= last:
-        _ask_units(engine, day, organization, period, configs, folder / "bieu-don-vi", now)
-    start, end = assembly_window(period, calendar)
-    if start <= day.today <= end:
-        recipients = _report_recipients(engine, organization, config, send_upward)
-        keys = _report_keys(organization, period, recipients)
-        # Rebuilt only while a copy is still to go (with nobody to send to: every day of
-        # the window, the finding saying so).
-        if not keys or ledger.claimable(keys, clock()):
-            _assemble(engine, day, organization, period, configs, config_dir, now, folder,
-                      recipients)  # fmt: skip
-
-
-def _ask_units(
-    engine: Engine,
-    day: ReportingDay,
-    organization: Organization,
-    period: Period,
-    configs: Configs,
-    folder: Path,
-    now: datetime,
-) -> None:
-    areas = [(area.code, area.name) for area in configs.areas.areas]
-    with session_scope(engine) as session:
-        data = build_report_data(
-            session.connection(), org_code=organization.code, period=period, now=now, areas=areas
-        )
-        forms = request_forms(
-            session, organization=organization, period=period, data=data, folder=folder, now=now
-        )
-        if day.dry_run:
-            session.rollback()
-    messages, findings = form_messages(
-        forms, org_code=organization.code, org_name=organization.name, period=period
-    )
-    day.forms += [f"{organization.code} {period.code} {f.unit_code} ({f.tasks} nhiệm vụ)"
-                  for f in forms]  # fmt: skip
-    day.messages += messages
-    day.findings += findings
-
-
 Recipients = dict[str, list[tuple[str, str]]]  # purpose -> (name, address)
 
 
-def _report_recipients(
+class _Run:
+    """One run's constants; each method does one step for one organization and period."""
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        configs: Configs,
+        config_dir: Path,
+        now: datetime,
+        out_dir: Path,
+        send_upward: bool,
+        clock: Clock,
+        day: ReportingDay,
+    ) -> None:
+        self.engine = engine
+        self.configs = configs
+        self.config_dir = config_dir
+        self.now = now
+        self.out_dir = out_dir
+        self.send_upward = send_upward
+        self.clock = clock
+        self.day = day
+        self.calendar = WorkCalendar(configs.calendar)
+        self.ledger = DatabaseLedger(engine)
+
+    def period_day(
+        self, org: tuple[Organization, OrganizationConfig | None], period: Period
+    ) -> None:
+        organization, config = org
+        today = self.day.today
+        folder = self.out_dir / organization.code / period.code
+        first, last = forms_window(period, self.configs, self.calendar)
+        if first <= today <= last:
+            self.ask_units(organization, period, folder / "bieu-don-vi")
+        start, end = assembly_window(period, self.calendar)
+        if start <= today <= end:
+            recipients = report_recipients(
+                self.engine, organization, config, upward=self.send_upward
+            )
+            keys = _report_keys(organization, period, recipients)
+            # Rebuilt only while a copy is still to go (with nobody to send to: every day
+            # of the window, the finding saying so).
+            if not keys or self.ledger.claimable(keys, self.clock()):
+                self.assemble(organization, period, folder, recipients)
+
+    def ask_units(self, organization: Organization, period: Period, folder: Path) -> None:
+        areas = [(area.code, area.name) for area in self.configs.areas.areas]
+        with session_scope(self.engine) as session:
+            data = build_report_data(
+                session.connection(), org_code=organization.code, period=period,
+                now=self.now, areas=areas,
+            )  # fmt: skip
+            forms = request_forms(
+                session, organization=organization, period=period, data=data, folder=folder,
+                now=self.now,
+            )  # fmt: skip
+            if self.day.dry_run:
+                session.rollback()
+        messages, findings = form_messages(
+            forms, org_code=organization.code, org_name=organization.name, period=period
+        )
+        self.day.forms += [
+            f"{organization.code} {period.code} {f.unit_code} ({f.tasks} nhiệm vụ)" for f in forms
+        ]
+        self.day.messages += messages
+        self.day.findings += findings
+
+    def assemble(
+        self, organization: Organization, period: Period, folder: Path, recipients: Recipients
+    ) -> None:
+        with self.engine.connect() as connection:
+            files = write_period_report(
+                connection, configs=self.configs, config_dir=self.config_dir,
+                org_code=organization.code, period=period, now=self.now, out=folder,
+            )  # fmt: skip
+        self.day.reports.append(files)
+        self.day.messages += report_messages(files, recipients)
+        if not recipients.get("office"):
+            self.day.findings.append(
+                f"{organization.name}: cơ quan thường trực chưa có người nhận có địa chỉ thư; "
+                f"báo cáo {period.label} chỉ được ghi ra {files.document}."
+            )
+
+
+def report_recipients(
     engine: Engine,
     organization: Organization,
     config: OrganizationConfig | None,
-    send_upward: bool,
+    *,
+    upward: bool,
 ) -> Recipients:
-    """The standing office's people with an address ("office") and, with ``send_upward``,
-    the ``report_to`` recipients ("upward")."""
+    """Who gets the period report: the standing office's people with an address
+    ("office") and, with ``upward``, the organization's ``report_to`` ("upward")."""
     with Session(engine) as session:
         people = session.exec(
             select(Person).where(col(Person.organization_id) == organization.id, col(Person.active))
@@ -237,9 +267,18 @@ def _report_recipients(
         ).first()
     office = [(p.name, p.email) for p in people if p.unit_id == office_unit and "@" in p.email]
     found: Recipients = {"office": office}
-    if send_upward and config is not None:
+    if upward and config is not None:
         found["upward"] = [(r.name, r.email) for r in config.report_to]
     return found
+
+
+def report_messages(files: ReportFiles, recipients: Recipients) -> list[OutgoingMessage]:
+    """The report's messages to every recipient, by purpose."""
+    return [
+        message
+        for purpose, people in recipients.items()
+        for message in report_message(files, to=people, purpose=purpose)
+    ]
 
 
 def _report_keys(organization: Organization, period: Period, recipients: Recipients) -> list[str]:
@@ -249,29 +288,3 @@ def _report_keys(organization: Organization, period: Period, recipients: Recipie
         for purpose, people in recipients.items()
         for _, address in people
     ]
-
-
-def _assemble(
-    engine: Engine,
-    day: ReportingDay,
-    organization: Organization,
-    period: Period,
-    configs: Configs,
-    config_dir: Path,
-    now: datetime,
-    folder: Path,
-    recipients: Recipients,
-) -> None:
-    with engine.connect() as connection:
-        files = write_period_report(
-            connection, configs=configs, config_dir=config_dir, org_code=organization.code,
-            period=period, now=now, out=folder, number=None,
-        )  # fmt: skip
-    day.reports.append(files)
-    for purpose, people in recipients.items():
-        day.messages += report_message(files, to=people, purpose=purpose)
-    if not recipients.get("office"):
-        day.findings.append(
-            f"{organization.name}: cơ quan thường trực chưa có người nhận có địa chỉ thư; "
-            f"báo cáo {period.label} chỉ được ghi ra {files.document}."
-        )
