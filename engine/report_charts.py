@@ -126,16 +126,16 @@ def draw(chart: Chart, path: Path) -> Path:
     for position, bar in zip(positions, chart.bars, strict=True):
         axes.text(bar.total, position, f"  {bar.done}/{bar.total}", va="center", fontsize=7)
     _style(axes, chart, labels, positions)
-    figure.legend(loc="lower center", ncol=3, fontsize=6.5, frameon=False, prop={"family": FONT})
-    figure.tight_layout(rect=(0, 0.1, 1, 1))
+    figure.legend(loc="lower center", ncol=3, frameon=False, prop={"family": FONT, "size": 6})
+    figure.tight_layout(rect=(0, 0.12, 1, 1))
     path.parent.mkdir(parents=True, exist_ok=True)
     series = json.dumps(chart.series(), ensure_ascii=False)
-    figure.savefig(path, format="png", metadata={SERIES_KEY: series})
+    figure.savefig(path, format="png", metadata={SERIES_KEY: series}, bbox_inches="tight")
     return path
 
 
 def _style(axes: Axes, chart: Chart, labels: Sequence[str], positions: list[int]) -> None:
-    axes.set_title(chart.title, fontsize=8.5, fontfamily=FONT, fontweight="bold")
+    axes.set_title(_wrap(chart.title, 60), fontsize=8.5, fontfamily=FONT, fontweight="bold")
     axes.set_yticks(positions, labels, fontsize=7, fontfamily=FONT)
     axes.invert_yaxis()
     axes.set_xlabel("Số nhiệm vụ", fontsize=7, fontfamily=FONT)
@@ -150,11 +150,11 @@ def _style(axes: Axes, chart: Chart, labels: Sequence[str], positions: list[int]
         axes.spines[side].set_visible(False)
 
 
-def _wrap(label: str) -> str:
-    """Break a long unit or area name over lines of about ``_LABEL_CHARS`` characters."""
+def _wrap(label: str, width: int = _LABEL_CHARS) -> str:
+    """Break a long name or title over lines of about ``width`` characters."""
     lines: list[str] = []
     for word in label.split():
-        if lines and len(lines[-1]) + 1 + len(word) <= _LABEL_CHARS:
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
             lines[-1] += " " + word
         else:
             lines.append(word)

@@ -87,7 +87,10 @@ def report(
         typer.echo(f"Báo cáo {chosen.label}: {files.document}")
         typer.echo(f"Biểu số liệu: {files.annex}")
         typer.echo(f"Biểu đồ: {files.charts.areas}, {files.charts.units}")
-        typer.echo(f"PDF: {files.pdf}" if files.pdf else "PDF: chưa cài LibreOffice, bỏ qua.")
+        if files.pdf:
+            typer.echo(f"PDF: {files.pdf}")
+        elif pdf:
+            typer.echo("PDF: máy chưa cài LibreOffice (soffice), bỏ qua.")
         if send:
             _send(engine, files, configs, org_code)
     finally:
