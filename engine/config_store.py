@@ -386,8 +386,12 @@ def _append(
         original = _read(path, name)
         if original is not None:
             number = 1
-            session.add(_row(name, 1, original, RevisionAction.ORIGINAL, actor, now, ORIGINAL_NOTE))
-    row = _row(name, number + 1, text, action, actor, now, note)
+            first = _row(
+                name, 1, text=original, action=RevisionAction.ORIGINAL, actor=actor, now=now,
+                note=ORIGINAL_NOTE,
+            )  # fmt: skip
+            session.add(first)
+    row = _row(name, number + 1, text=text, action=action, actor=actor, now=now, note=note)
     session.add(row)
     session.flush()
     _write_atomically(path, text)
@@ -395,7 +399,7 @@ def _append(
 
 
 def _row(
-    name: str, number: int, text: str, action: str, actor: Actor, now: datetime, note: str
+    name: str, number: int, *, text: str, action: str, actor: Actor, now: datetime, note: str
 ) -> ConfigFileRevision:
     return ConfigFileRevision(
         name=name,
