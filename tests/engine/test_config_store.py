@@ -37,6 +37,7 @@ from engine.status import VN
 ACTOR = Actor(name="Quản trị viên", source="test_config_store")
 NOW = datetime(2026, 2, 6, 7, 0, tzinfo=VN)
 AT = "2026-02-06T07:00"
+SUBJECT = "templates/digest.subject.txt"
 
 # As of Friday 06/02/2026 07:00 in Xuân Dương (ladder of config/escalation.yaml):
 #   1: before-7 (person, head); 2: before-1 (person, head); 5: due-day (person, head);
@@ -240,23 +241,23 @@ def test_an_invalid_save_writes_nothing(db_engine: Engine, config_dir: Path) -> 
 
 
 def test_history_is_newest_first_and_rollback_appends(db_engine: Engine, config_dir: Path) -> None:
-    original = load_current(config_dir=config_dir, name="templates/digest.subject.txt")
+    original = load_current(config_dir=config_dir, name=SUBJECT)
     texts = [original.replace("[Sáu Rõ]", tag) for tag in ("[Nhắc việc]", "[UBND]")]
     with session_scope(db_engine) as session:
         for hour, text in enumerate(texts):
-            save_config(session, config_dir=config_dir, name="templates/digest.subject.txt",
-                        text=text, actor=ACTOR, now=NOW + timedelta(hours=hour))  # fmt: skip
+            save_config(session, config_dir=config_dir, name=SUBJECT, text=text, actor=ACTOR,
+                        now=NOW + timedelta(hours=hour))  # fmt: skip
     with Session(db_engine) as session:
-        first = history(session, name="templates/digest.subject.txt")[-1]
+        first = history(session, name=SUBJECT)[-1]
 
     with session_scope(db_engine) as session:
-        restored = rollback(session, config_dir=config_dir, name="templates/digest.subject.txt",
-                            revision_id=first.id, actor=ACTOR, now=NOW + timedelta(hours=5))  # fmt: skip
+        restored = rollback(session, config_dir=config_dir, name=SUBJECT, revision_id=first.id,
+                            actor=ACTOR, now=NOW + timedelta(hours=5))  # fmt: skip
 
-    assert load_current(config_dir=config_dir, name="templates/digest.subject.txt") == original
+    assert load_current(config_dir=config_dir, name=SUBJECT) == original
     assert (restored.number, restored.note) == (4, "Khôi phục phiên bản 1")
     with Session(db_engine) as session:
-        revisions = history(session, name="templates/digest.subject.txt")
+        revisions = history(session, name=SUBJECT)
     assert [r.number for r in revisions] == [4, 3, 2, 1]
     assert [r.text for r in revisions] == [original, texts[1], texts[0], original]
     assert revisions[0].saved_at > revisions[1].saved_at > revisions[2].saved_at
@@ -277,10 +278,10 @@ def test_rollback_is_validated_and_checks_the_file(db_engine: Engine, config_dir
     (config_dir / "templates" / "bao-cao.html").unlink()
     before = (config_dir / "escalation.yaml").read_bytes()
 
-    with pytest.raises(ConfigError, match="Không khôi phục được phiên bản 2") as caught:
-        with session_scope(db_engine) as session:
-            rollback(session, config_dir=config_dir, name="escalation.yaml", revision_id=old.id,
-                     actor=ACTOR, now=NOW)  # fmt: skip
+    refused = pytest.raises(ConfigError, match="Không khôi phục được phiên bản 2")
+    with refused as caught, session_scope(db_engine) as session:
+        rollback(session, config_dir=config_dir, name="escalation.yaml", revision_id=old.id,
+                 actor=ACTOR, now=NOW)  # fmt: skip
     with pytest.raises(NotFoundError), session_scope(db_engine) as session:
         rollback(session, config_dir=config_dir, name="escalation.yaml", revision_id=rules.id,
                  actor=ACTOR, now=NOW)  # fmt: skip
@@ -375,10 +376,10 @@ def test_without_the_chairman_steps_fewer_escalations(commune: str, config_dir: 
 def test_preview_writes_nothing(commune: str, config_dir: Path) -> None:
     before_rows = snapshot(commune)
     before_files = _folder_digest(config_dir)
-    candidate = _edited("templates/digest.subject.txt", "[Sáu Rõ]", "[Nhắc việc]")
+    candidate = _edited(SUBJECT, "[Sáu Rõ]", "[Nhắc việc]")
 
-    impact = preview_impact(database_url=commune, config_dir=config_dir,
-                            name="templates/digest.subject.txt", text=candidate, now=NOW)  # fmt: skip
+    impact = preview_impact(database_url=commune, config_dir=config_dir, name=SUBJECT,
+                            text=candidate, now=NOW)  # fmt: skip
 
     assert impact.after == impact.before == CURRENT
     assert snapshot(commune) == before_rows  # no verdict, no ledger row, no revision
@@ -405,3 +406,97 @@ def test_preview_at_a_later_day_counts_that_day(commune: str, config_dir: Path) 
     assert impact.today == date(2026, 2, 9)
     assert impact.before == impact.after
     assert impact.before != CURRENT
+
+
+# --- the command line ------------------------------------------------------------------
+
+
+@pytest.fixture
+def editor(sauro: Sauro, config_dir: Path) -> Sauro:
+    """``sauro`` on a migrated database and a config folder it may save into."""
+    return Sauro(sauro.url, config_dir, sauro.runner)
+
+
+def test_config_list_show_and_check(editor: Sauro, tmp_path: Path) -> None:
+    good = tmp_path / "escalation.yaml"
+    good.write_text(load_current(config_dir=CONFIG, name="escalation.yaml"), encoding="utf-8")
+    text, line = _edit("escalation.yaml", "    offset: 3\n", "    offset: 3 ngày\n", "3 ngày")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text, encoding="utf-8")
+
+    listed = editor.ok("config", "list")
+    shown = editor.ok("config", "show", "templates/digest.subject.txt")
+    checked = editor.ok("config", "check", "escalation.yaml", good)
+    refused = editor("config", "check", "escalation.yaml", bad)
+
+    assert listed.stdout.splitlines() == list(EDITABLE)
+    assert shown.stdout == load_current(config_dir=CONFIG, name=SUBJECT)
+    assert checked.stdout == f"{good} hợp lệ để lưu làm escalation.yaml.\n"
+    assert refused.exit_code == 2
+    assert refused.stderr.startswith(f"Lỗi: {bad} không hợp lệ để lưu làm escalation.yaml")
+    assert f"escalation.yaml, dòng {line}, steps[1].offset: phải là số ngày làm việc" in (
+        refused.stderr
+    )
+
+
+def test_config_save_history_and_rollback(editor: Sauro, config_dir: Path, tmp_path: Path) -> None:
+    original = (config_dir / "rules.yaml").read_bytes()
+    new = tmp_path / "rules.yaml"
+    new.write_text(_edited("rules.yaml", "  work_min_words: 4", "  work_min_words: 6"), "utf-8")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(_edited("rules.yaml", "  work_min_words: 4", "  work_min_words: sáu"), "utf-8")
+
+    saved = editor.ok("config", "save", "rules.yaml", new, "--note", "Chặt hơn")
+    refused = editor("config", "save", "rules.yaml", bad)
+    after_save = (config_dir / "rules.yaml").read_bytes()
+    restored = editor.ok("config", "rollback", "rules.yaml", "1")
+    listed = editor.ok("config", "history", "rules.yaml")
+    missing = editor("config", "rollback", "rules.yaml", "9")
+
+    assert saved.stdout == "Đã lưu rules.yaml: phiên bản 2.\n"
+    assert refused.exit_code == 2 and "dòng" in refused.stderr
+    assert after_save == new.read_bytes()
+    assert restored.stdout == "Đã khôi phục rules.yaml về nội dung phiên bản 1: phiên bản 3.\n"
+    assert (config_dir / "rules.yaml").read_bytes() == original
+    lines = listed.stdout.splitlines()
+    assert [line.split(" · ")[0] for line in lines] == ["phiên bản 3", "phiên bản 2", "phiên bản 1"]
+    assert lines[0].endswith("Khôi phục phiên bản 1")
+    assert lines[1].endswith("Chặt hơn") and lines[2].endswith(ORIGINAL_NOTE)
+    assert missing.exit_code == 2 and "không có phiên bản 9" in missing.stderr
+
+
+def test_config_preview(commune: str, editor: Sauro, config_dir: Path, tmp_path: Path) -> None:
+    candidate = tmp_path / "escalation.yaml"
+    ladder = load_current(config_dir=config_dir, name="escalation.yaml")
+    candidate.write_text(_without_steps(ladder, "overdue-chairman"), encoding="utf-8")
+    before = snapshot(commune)
+
+    shown = editor.ok("config", "preview", "escalation.yaml", candidate, "--at", AT)
+    as_json = editor.ok("config", "preview", "escalation.yaml", candidate, "--at", AT, "--json")
+
+    assert shown.stdout.splitlines() == [
+        "Ngày 06/02/2026. Nếu lưu bây giờ, hôm nay sẽ gửi 6 lượt nhắc việc và 3 lượt báo cáo "
+        "vượt cấp (hiện tại: 6 và 4).",
+        "- Hiện tại: 12 lượt nhắc theo quy tắc, gom thành 9 thư chưa gửi.",
+        "- Sau khi lưu: 11 lượt nhắc theo quy tắc, gom thành 9 thư chưa gửi.",
+    ]
+    report = json.loads(as_json.stdout)
+    assert report["before"] == CURRENT.to_json()
+    assert report["after"]["escalations"] == 3
+    assert snapshot(commune) == before
+
+
+def test_config_errors_name_the_place(editor: Sauro, tmp_path: Path) -> None:
+    unknown = editor("config", "show", "directory.yaml")
+    no_file = editor("config", "check", "rules.yaml", tmp_path / "khong-co.yaml")
+    latin1 = tmp_path / "latin1.yaml"
+    latin1.write_bytes("version: 1 # Hà Nam".encode("latin-1"))
+    undecodable = editor("config", "check", "rules.yaml", latin1)
+    helped = editor.ok("config", "--help")
+
+    assert unknown.exit_code == 2 and "không có trong danh sách được sửa" in unknown.stderr
+    assert no_file.exit_code == 2 and f"{tmp_path / 'khong-co.yaml'}: không tìm thấy tệp" in (
+        no_file.stderr
+    )
+    assert undecodable.exit_code == 2 and "bảng mã UTF-8" in undecodable.stderr
+    assert "Sửa tệp cấu hình và mẫu thư" in helped.stdout
