@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text as sql
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from engine.audit import Actor
 from engine.config import CONFIG_FILES
@@ -74,6 +74,7 @@ TEMPLATE_FILES: tuple[str, ...] = (
 EDITABLE: tuple[str, ...] = (*YAML_FILES, *(f"{TEMPLATES}/{file}" for file in TEMPLATE_FILES))
 
 ORIGINAL_NOTE = "bản ban đầu"
+HAND_EDIT_NOTE = "sửa trực tiếp trên tệp, ngoài Sáu Rõ"
 
 # What counts as a reminder, and as an escalation (see ``ImpactCounts``).
 REMINDER_KINDS = frozenset({StepKind.BEFORE_DUE, StepKind.DUE_DAY})
@@ -85,6 +86,7 @@ class RevisionAction:
     """What a ``config_revision`` row records (its ``action`` column)."""
 
     ORIGINAL = "original"
+    HAND_EDIT = "hand_edit"
     SAVE = "save"
     ROLLBACK = "rollback"
 
@@ -302,7 +304,9 @@ def save_config(
 
     ``ConfigError`` listing every problem when it is invalid (nothing written). The first
     save of a file without history first records the file as it was (revision 1,
-    "bản ban đầu"), so that it can be restored. The file is replaced after the revision row
+    "bản ban đầu"), so that it can be restored; likewise a file edited by hand since its
+    last revision is recorded as it is ("sửa trực tiếp trên tệp") before being replaced.
+    The file is replaced after the revision row
     is flushed, so commit the session right after (a failed commit leaves the file ahead of
     its history). Saves of one file are serialized until commit: numbers never collide.
     """
@@ -378,19 +382,21 @@ def _append(
     now: datetime,
     note: str,
 ) -> ConfigRevision:
-    """Record the original (first time only) and the new revision, then write the file."""
+    """Record the file as it is on disk when the history does not hold it yet (the
+    original, or a hand edit since the last save), then the new revision; write the file."""
     path = _path(config_dir, name)
     _lock_history(session, name)
-    number = _latest_number(session, name)
-    if number == 0:
-        original = _read(path, name)
-        if original is not None:
-            number = 1
-            first = _row(
-                name, 1, text=original, action=RevisionAction.ORIGINAL, actor=actor, now=now,
-                note=ORIGINAL_NOTE,
-            )  # fmt: skip
-            session.add(first)
+    latest = _latest(session, name)
+    number = latest.number if latest else 0
+    on_disk = _read(path, name)
+    if on_disk is not None and (latest is None or latest.text != on_disk):
+        number += 1
+        found, kept = (
+            (RevisionAction.HAND_EDIT, HAND_EDIT_NOTE)
+            if latest
+            else (RevisionAction.ORIGINAL, ORIGINAL_NOTE)
+        )
+        session.add(_row(name, number, text=on_disk, action=found, actor=actor, now=now, note=kept))
     row = _row(name, number + 1, text=text, action=action, actor=actor, now=now, note=note)
     session.add(row)
     session.flush()
@@ -413,9 +419,14 @@ def _row(
     )
 
 
-def _latest_number(session: Session, name: str) -> int:
-    query = select(func.max(ConfigFileRevision.number)).where(ConfigFileRevision.name == name)
-    return session.exec(query).one() or 0
+def _latest(session: Session, name: str) -> ConfigFileRevision | None:
+    query = (
+        select(ConfigFileRevision)
+        .where(ConfigFileRevision.name == name)
+        .order_by(col(ConfigFileRevision.number).desc())
+        .limit(1)
+    )
+    return session.exec(query).first()
 
 
 def _lock_history(session: Session, name: str) -> None:

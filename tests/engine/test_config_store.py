@@ -20,6 +20,7 @@ from sqlmodel import Session
 from engine.audit import Actor
 from engine.config_store import (
     EDITABLE,
+    HAND_EDIT_NOTE,
     ORIGINAL_NOTE,
     ImpactCounts,
     history,
@@ -261,6 +262,30 @@ def test_history_is_newest_first_and_rollback_appends(db_engine: Engine, config_
     assert [r.number for r in revisions] == [4, 3, 2, 1]
     assert [r.text for r in revisions] == [original, texts[1], texts[0], original]
     assert revisions[0].saved_at > revisions[1].saved_at > revisions[2].saved_at
+
+
+def test_a_hand_edit_is_recorded_before_the_next_save(db_engine: Engine, config_dir: Path) -> None:
+    saved = _edited("areas.yaml", "Cải cách thể chế hành chính", "Cải cách thể chế (hành chính)")
+    by_hand = saved.replace("Cải cách TTHC", "CCTTHC")
+    final = by_hand.replace("Lĩnh vực", "Lĩnh vực CCHC")
+    with session_scope(db_engine) as session:
+        save_config(session, config_dir=config_dir, name="areas.yaml", text=saved, actor=ACTOR,
+                    now=NOW)  # fmt: skip
+    (config_dir / "areas.yaml").write_text(by_hand, encoding="utf-8")
+
+    with session_scope(db_engine) as session:
+        last = save_config(session, config_dir=config_dir, name="areas.yaml", text=final,
+                           actor=ACTOR, now=NOW)  # fmt: skip
+        again = save_config(session, config_dir=config_dir, name="areas.yaml", text=final,
+                            actor=ACTOR, now=NOW)  # fmt: skip
+
+    with Session(db_engine) as session:
+        revisions = history(session, name="areas.yaml")
+    assert [(r.number, r.note) for r in revisions] == [
+        (5, ""), (4, ""), (3, HAND_EDIT_NOTE), (2, ""), (1, ORIGINAL_NOTE),
+    ]  # fmt: skip
+    assert revisions[2].text == by_hand
+    assert (last.number, again.number) == (4, 5)
 
 
 def test_rollback_is_validated_and_checks_the_file(db_engine: Engine, config_dir: Path) -> None:
