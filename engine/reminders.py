@@ -133,21 +133,14 @@ async def run_cycle(
     first retry of a temporary failure within the run (then doubled; see
     ``notifications.delivery.deliver``).
     """
-    configs = load_configs(config_dir)
-    templates = TemplateSet.load(config_dir / "templates")
     engine = make_engine(database_url)
     try:
-        return await _run(
-            engine,
-            configs=configs,
-            templates=templates,
-            org_code=org_code,
-            now=now,
-            dry_run=dry_run,
-            smtp=smtp,
-            clock=clock,
-            backoff=backoff,
+        cycle = _plan_cycle(
+            engine, config_dir=config_dir, org_code=org_code, now=now, dry_run=dry_run, clock=clock
         )
+        if dry_run:
+            return cycle.report
+        return await _deliver(engine, cycle, smtp or SmtpSettings(), clock=clock, backoff=backoff)
     finally:
         engine.dispose()
 
@@ -163,18 +156,10 @@ def preview_cycle(
     """What ``run_cycle(..., dry_run=True)`` reports, as a plain function (no event loop
     needed): the cycle planned as of ``now`` with the configs of ``config_dir``, sending
     nothing and writing nothing."""
-    configs = load_configs(config_dir)
-    templates = TemplateSet.load(config_dir / "templates")
     engine = make_engine(database_url)
     try:
         return _plan_cycle(
-            engine,
-            configs=configs,
-            templates=templates,
-            org_code=org_code,
-            now=now,
-            dry_run=True,
-            clock=clock,
+            engine, config_dir=config_dir, org_code=org_code, now=now, dry_run=True, clock=clock
         ).report
     finally:
         engine.dispose()
@@ -194,13 +179,14 @@ class _PlannedCycle:
 def _plan_cycle(
     engine: Engine,
     *,
-    configs: Configs,
-    templates: TemplateSet,
+    config_dir: Path,
     org_code: str | None,
     now: datetime,
     dry_run: bool,
     clock: Clock,
 ) -> _PlannedCycle:
+    configs = load_configs(config_dir)
+    templates = TemplateSet.load(config_dir / "templates")
     today = local_date(now)
     calendar = WorkCalendar(configs.calendar)
     report = CycleReport(today=today, dry_run=dry_run)
@@ -228,31 +214,12 @@ def _plan_cycle(
     return _PlannedCycle(report, ledger, directory, findings, superseded)
 
 
-async def _run(
-    engine: Engine,
-    *,
-    configs: Configs,
-    templates: TemplateSet,
-    org_code: str | None,
-    now: datetime,
-    dry_run: bool,
-    smtp: SmtpSettings | None,
-    clock: Clock,
-    backoff: float,
+async def _deliver(
+    engine: Engine, cycle: _PlannedCycle, smtp: SmtpSettings, *, clock: Clock, backoff: float
 ) -> CycleReport:
-    cycle = _plan_cycle(
-        engine,
-        configs=configs,
-        templates=templates,
-        org_code=org_code,
-        now=now,
-        dry_run=dry_run,
-        clock=clock,
-    )
+    """Deliver a planned cycle's messages, then the notices to the standing office."""
     report = cycle.report
-    if dry_run:
-        return report
-    outbox = _Outbox(smtp or SmtpSettings(), cycle.ledger, clock, backoff)
+    outbox = _Outbox(smtp, cycle.ledger, clock, backoff)
     try:
         report.delivery = await outbox.deliver(report.messages)
         notices = outbox.unsent(_notices(report, cycle.findings, cycle.directory, report.today))
