@@ -1,9 +1,11 @@
 """The daily reminder and escalation cycle: verdicts, plan, digests, ledger, delivery.
 
 One run, as of ``now``:
-1. refresh each open task's 6-rõ verdict (failing dimensions, and since when);
+1. refresh each open task's 6-rõ verdict (failing dimensions, and since when), and mark
+   submitted the unit reports given through the task actions (``engine.unit_reports``);
 2. read the tasks the ladder can fire on today (due within the reminder horizon, overdue,
-   or unclear) with one indexed query, and plan the messages (``rules.ladder.plan``);
+   or unclear) with one indexed query, and the unit reports missing on their deadline, and
+   plan the messages (``rules.ladder.plan``);
 3. resolve each recipient role to directory people and group the messages into one digest
    per address (``notifications.digest``), dropping what the ledger says was already sent
    to that address;
@@ -36,6 +38,7 @@ from engine.directory import DirectoryConfig
 from engine.held_messages import held, hold, release
 from engine.models import Organization, Person, PersonRole, Task, TaskState, Unit
 from engine.status import local_date
+from engine.unit_reports import refresh_submissions, report_snapshots
 from engine.workdays import WorkCalendar
 from notifications.delivery import Clock, DeliveryReport, OutcomeStatus, deliver, utc_now
 from notifications.digest import (
@@ -192,6 +195,7 @@ def _plan_cycle(
     report = CycleReport(today=today, dry_run=dry_run)
     with engine.connect() as connection, connection.begin() as transaction:
         refresh_verdicts(connection, configs=configs, org_code=org_code, today=today)
+        refresh_submissions(connection, org_code=org_code, now=now)
         planned, task_people = plan_day(
             connection, configs=configs, calendar=calendar, today=today, org_code=org_code
         )
@@ -354,13 +358,15 @@ def plan_day(
     today: date,
     org_code: str | None,
 ) -> tuple[list[PlannedMessage], dict[int, int]]:
-    """Read the tasks the ladder can fire on today and plan their messages; also each
-    task's person id. The garbage collector is paused meanwhile: planning builds hundreds of
-    thousands of small acyclic objects (see ``collector_paused``)."""
+    """Read the tasks the ladder can fire on today and the unit reports missing on their
+    deadline, and plan their messages; also each task's person id. The garbage collector is
+    paused meanwhile: planning builds hundreds of thousands of small acyclic objects (see
+    ``collector_paused``)."""
     horizon = horizon_for(configs, calendar, today)
     with collector_paused():
         snapshots, task_people = load_snapshots(connection, org_code=org_code, horizon=horizon)
-        planned = plan(snapshots, (), today=today, ladder=configs.ladder, calendar=calendar)
+        reports = report_snapshots(connection, org_code=org_code, today=today)
+        planned = plan(snapshots, reports, today=today, ladder=configs.ladder, calendar=calendar)
     return planned, task_people
 
 

@@ -123,9 +123,22 @@ def _serve_forever(
         EVENT_JOB_MISSED,
     )
 
-    from flows.schedule import GRACE_HOURS, JOB_ID, build_scheduler, describe_fire
+    from flows.schedule import (
+        GRACE_HOURS,
+        JOB_ID,
+        REPORTING_JOB_REF,
+        build_scheduler,
+        describe_fire,
+    )
 
-    scheduler = build_scheduler(database_url, calendar, job_kwargs={"org": org, "dry_run": dry_run})
+    kwargs = {"org": org, "dry_run": dry_run}
+    scheduler = build_scheduler(
+        database_url,
+        calendar,
+        job_kwargs=kwargs,
+        reporting_job=REPORTING_JOB_REF,
+        reporting_kwargs=kwargs,
+    )
 
     def report(event: Any) -> None:
         when = describe_fire(event.scheduled_run_time.astimezone(calendar.timezone))
@@ -141,7 +154,8 @@ def _serve_forever(
     scheduler.add_listener(report, EVENT_JOB_EXECUTED | EVENT_JOB_MISSED | EVENT_JOB_ERROR)
     mode = " (chạy thử: không gửi thư)" if dry_run else ""
     typer.echo(
-        f"Lịch nhắc việc{mode}: 07:00 mỗi ngày làm việc, giờ {calendar.timezone}. "
+        f"Lịch nhắc việc{mode}: 07:00 mỗi ngày làm việc (lịch báo cáo: 07:30), giờ "
+        f"{calendar.timezone}. "
         f"Lưu lịch trong {common.shown_url(database_url)}, công việc '{JOB_ID}'. "
         "Bấm Ctrl-C để dừng."
     )
@@ -208,4 +222,5 @@ def deploy(
         f"Đã đăng ký '{done.full_name}' trên {done.api_url}: cron '{done.cron}' "
         f"giờ {done.timezone}, work pool '{done.pool}' (mã {done.deployment_id})."
     )
+    typer.echo(f"Đã đăng ký '{done.reporting_name}': cron '{done.reporting_cron}'.")
     typer.echo(f"Chạy worker trên máy có cài Sáu Rõ: prefect worker start --pool {done.pool}")

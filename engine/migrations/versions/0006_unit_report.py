@@ -26,14 +26,13 @@ def upgrade() -> None:
         sa.Column("unit_id", sa.Integer(), nullable=False),
         sa.Column("period_code", sa.String(length=16), nullable=False),
         sa.Column("due", sa.Date(), nullable=False),
-        sa.Column("tasks", sa.Integer(), nullable=False),
+        sa.Column("task_ids", sa.JSON(), nullable=False),
         sa.Column("requested_at", engine.db_types.AwareDateTime(timezone=True), nullable=False),
         sa.Column("form_file", sa.String(length=255), nullable=False),
         sa.Column("submitted_at", engine.db_types.AwareDateTime(timezone=True), nullable=True),
-        sa.Column(
-            "last_submitted_at", engine.db_types.AwareDateTime(timezone=True), nullable=True
-        ),
+        sa.Column("last_submitted_at", engine.db_types.AwareDateTime(timezone=True), nullable=True),
         sa.Column("submitted_by", sa.String(length=128), nullable=False),
+        sa.Column("submitted_via", sa.String(length=16), nullable=False),
         sa.ForeignKeyConstraint(["organization_id"], ["organization.id"]),
         sa.ForeignKeyConstraint(["unit_id"], ["unit.id"]),
         sa.PrimaryKeyConstraint("id"),
