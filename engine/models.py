@@ -364,3 +364,29 @@ class UnitReport(SQLModel, table=True):
     )
     submitted_by: str = Field(default="", max_length=128)
     submitted_via: str = Field(default="", max_length=16)  # "form" or "task_actions"
+
+
+class ConfigFileRevision(SQLModel, table=True):
+    """One saved version of an administrator-edited config file (``rules.yaml``,
+    ``templates/digest.html``…), numbered 1, 2, 3… per file. Append-only: a rollback saves
+    the old text again as a new revision.
+
+    This table is also the audit of config changes (who, when, through what, why): configs
+    are global, while every ``audit_log`` row belongs to one organization. ``action`` is
+    ``original`` (the file as it was on disk before its first save), ``hand_edit`` (the
+    file as edited by hand since its last revision, recorded before a save replaces it),
+    ``save`` or ``rollback``.
+    """
+
+    __tablename__ = "config_revision"
+    __table_args__ = (UniqueConstraint("name", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=128)
+    number: int
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    action: str = Field(max_length=16)
+    saved_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+    saved_by: str = Field(max_length=128)
+    source: str = Field(default="", max_length=255)
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
