@@ -72,8 +72,7 @@ def config_show(name: NameArg) -> None:
 
 @config_app.command("check")
 def config_check(name: NameArg, file: FileArg) -> None:
-    """Kiểm tra TỆP như nội dung mới của TÊN (cùng các tệp cấu hình hiện tại); báo mọi lỗi
-    kèm dòng, không ghi gì."""
+    """Kiểm tra TỆP làm nội dung mới của TÊN; báo mọi lỗi kèm dòng, không ghi gì."""
     current = common.settings()
     text = _read_candidate(file)
     problems = validate_text(config_dir=current.config_dir, name=name, text=text)
@@ -96,8 +95,7 @@ def config_preview(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")] = False,
 ) -> None:
-    """Xem trước: nếu lưu TỆP làm TÊN thì lượt nhắc việc hôm nay thay đổi thế nào (không
-    gửi, không ghi gì)."""
+    """Xem trước số lượt nhắc việc hôm nay nếu lưu TỆP làm TÊN (không gửi, không ghi gì)."""
     current = common.settings()
     common.database(current).dispose()  # checks the schema, with a Vietnamese error
     impact = preview_impact(
