@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -159,6 +159,12 @@ def _iso_day(text: str) -> date:
 def as_date(value: date | str | None) -> date | None:
     """A date from the driver: PostgreSQL gives ``date``, SQLite its ISO text."""
     return _iso_day(value) if isinstance(value, str) else value
+
+
+def as_instant(value: datetime | str) -> datetime:
+    """An aware instant from the driver: PostgreSQL gives it aware, SQLite naive UTC text."""
+    found = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return found if found.tzinfo is not None else found.replace(tzinfo=UTC)
 
 
 def _verdict(

@@ -81,6 +81,13 @@ class PersonConfig(_Model):
     email: Email
 
 
+class RecipientConfig(_Model):
+    """Where the period report goes upward ("Nơi nhận" with an address)."""
+
+    name: Text
+    email: Email
+
+
 class LeaderConfig(PersonConfig):
     """The Chairman or a Vice Chairman; ``units`` are the unit codes they are in charge of."""
 
@@ -117,6 +124,8 @@ class OrganizationConfig(_Model):
     vice_chairmen: tuple[LeaderConfig, ...] = ()
     standing_office: Slug  # unit code of the cơ quan thường trực CCHC
     units: tuple[UnitConfig, ...]
+    # Who receives the period report by e-mail with ``sauro report --send`` (the upper level).
+    report_to: tuple[RecipientConfig, ...] = ()
 
     def unit(self, code: str) -> UnitConfig:
         """The unit with this code, or ``DirectoryError``."""

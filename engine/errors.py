@@ -21,6 +21,12 @@ class Location:
     entry: str | None = None
     field: str | None = None
 
+    @property
+    def line(self) -> int | None:
+        """The line in a text file: config files and templates keep it in ``row``, which
+        is printed as "dòng N" as well."""
+        return self.row
+
     def __str__(self) -> str:
         parts: list[str] = []
         if self.file:

@@ -32,9 +32,14 @@ def held(connection: Connection, *, org_code: str | None) -> list[OutgoingMessag
 
 
 def hold(connection: Connection, messages: Sequence[OutgoingMessage], *, now: datetime) -> None:
-    """Keep ``messages`` for the next run (replacing a held copy of the same message)."""
+    """Keep ``messages`` for the next run (replacing a held copy of the same message).
+    Only the cycle's digests are held; a message with attachments (a form, a report) is
+    rebuilt by the run that retries it, so it is refused here rather than kept without
+    its files."""
     if not messages:
         return
+    if any(m.attachments for m in messages):
+        raise ValueError("messages with attachments are rebuilt, not held")
     release(connection, (m.message_id for m in messages))
     rows = [
         {

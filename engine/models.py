@@ -333,9 +333,12 @@ class HeldMessage(SQLModel, table=True):
 class UnitReport(SQLModel, table=True):
     """One unit's report to the standing office for one reporting period.
 
-    Created when the period's form is sent to the unit (``requested_at``); ``submitted_at``
-    is the first time a filled form was recorded (the on-time indicator compares it with
-    ``due``), ``last_submitted_at`` the latest. Until it is submitted, the ladder's
+    Created when the period's form is sent to the unit (``requested_at``; ``task_ids`` are
+    the task rows of that form). ``submitted_at`` is the first time the unit reported: a
+    filled form recorded (``submitted_via`` "form"), or every task of the form given a
+    progress report or completion through the task actions since the request
+    ("task_actions"); the on-time indicator compares it with ``due``.
+    ``last_submitted_at`` is the latest form recorded. Until it is submitted, the ladder's
     ``missing_report`` steps remind the unit head and then escalate.
     """
 
@@ -350,7 +353,7 @@ class UnitReport(SQLModel, table=True):
     unit_id: int = Field(foreign_key="unit.id")
     period_code: str = Field(max_length=16)
     due: date  # the unit's deadline for this period (reporting.yaml)
-    tasks: int = 0  # task rows on the form when it was sent
+    task_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     requested_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
     form_file: str = Field(default="", max_length=255)
     submitted_at: datetime | None = Field(
@@ -360,6 +363,33 @@ class UnitReport(SQLModel, table=True):
         default=None, sa_column=Column(AwareDateTime(), nullable=True)
     )
     submitted_by: str = Field(default="", max_length=128)
+    submitted_via: str = Field(default="", max_length=16)  # "form" or "task_actions"
+
+
+class ConfigFileRevision(SQLModel, table=True):
+    """One saved version of an administrator-edited config file (``rules.yaml``,
+    ``templates/digest.html``…), numbered 1, 2, 3… per file. Append-only: a rollback saves
+    the old text again as a new revision.
+
+    This table is also the audit of config changes (who, when, through what, why): configs
+    are global, while every ``audit_log`` row belongs to one organization. ``action`` is
+    ``original`` (the file as it was on disk before its first save), ``hand_edit`` (the
+    file as edited by hand since its last revision, recorded before a save replaces it),
+    ``save`` or ``rollback``.
+    """
+
+    __tablename__ = "config_revision"
+    __table_args__ = (UniqueConstraint("name", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=128)
+    number: int
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    action: str = Field(max_length=16)
+    saved_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+    saved_by: str = Field(max_length=128)
+    source: str = Field(default="", max_length=255)
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
 
 class UserRole(StrEnum):

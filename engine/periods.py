@@ -120,6 +120,8 @@ class ReportingConfig(_Strict):
     periods: list[PeriodKind] = Field(default_factory=lambda: list(DEFAULT_KINDS), min_length=1)
     cutoff_day: int = Field(default=DEFAULT_CUTOFF_DAY, ge=1, le=31)
     deadlines: Deadlines = Field(default_factory=Deadlines)
+    # Working days before the units' deadline on which their forms are sent.
+    forms_before_unit_report: int = Field(default=5, ge=0, le=MAX_OFFSET)
 
 
 def parse_reporting(text: str, source: str) -> ReportingConfig:

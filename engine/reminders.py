@@ -1,9 +1,11 @@
 """The daily reminder and escalation cycle: verdicts, plan, digests, ledger, delivery.
 
 One run, as of ``now``:
-1. refresh each open task's 6-rõ verdict (failing dimensions, and since when);
+1. refresh each open task's 6-rõ verdict (failing dimensions, and since when), and mark
+   submitted the unit reports given through the task actions (``engine.unit_reports``);
 2. read the tasks the ladder can fire on today (due within the reminder horizon, overdue,
-   or unclear) with one indexed query, and plan the messages (``rules.ladder.plan``);
+   or unclear) with one indexed query, and the unit reports missing on their deadline, and
+   plan the messages (``rules.ladder.plan``);
 3. resolve each recipient role to directory people and group the messages into one digest
    per address (``notifications.digest``), dropping what the ledger says was already sent
    to that address;
@@ -18,7 +20,7 @@ Every message carries the rule step id and the config version that produced it.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -36,6 +38,7 @@ from engine.directory import DirectoryConfig
 from engine.held_messages import held, hold, release
 from engine.models import Organization, Person, PersonRole, Task, TaskState, Unit
 from engine.status import local_date
+from engine.unit_reports import refresh_submissions, report_snapshots
 from engine.workdays import WorkCalendar
 from notifications.delivery import Clock, DeliveryReport, OutcomeStatus, deliver, utc_now
 from notifications.digest import (
@@ -65,6 +68,8 @@ class CycleReport:
     already_sent: int = 0
     findings: list[str] = field(default_factory=list)
     delivery: DeliveryReport | None = None
+    # (step id, role) -> planned messages: what each rule step asked for, before digests
+    planned_by_step: Counter[tuple[str, Role]] = field(default_factory=Counter)
 
     @property
     def sent(self) -> int:
@@ -131,42 +136,66 @@ async def run_cycle(
     first retry of a temporary failure within the run (then doubled; see
     ``notifications.delivery.deliver``).
     """
-    configs = load_configs(config_dir)
-    templates = TemplateSet.load(config_dir / "templates")
     engine = make_engine(database_url)
     try:
-        return await _run(
-            engine,
-            configs=configs,
-            templates=templates,
-            org_code=org_code,
-            now=now,
-            dry_run=dry_run,
-            smtp=smtp,
-            clock=clock,
-            backoff=backoff,
+        cycle = _plan_cycle(
+            engine, config_dir=config_dir, org_code=org_code, now=now, dry_run=dry_run, clock=clock
         )
+        if dry_run:
+            return cycle.report
+        return await _deliver(engine, cycle, smtp or SmtpSettings(), clock=clock, backoff=backoff)
     finally:
         engine.dispose()
 
 
-async def _run(
+def preview_cycle(
+    *,
+    database_url: str,
+    config_dir: Path,
+    org_code: str | None,
+    now: datetime,
+    clock: Clock = utc_now,
+) -> CycleReport:
+    """What ``run_cycle(..., dry_run=True)`` reports, as a plain function (no event loop
+    needed): the cycle planned as of ``now`` with the configs of ``config_dir``, sending
+    nothing and writing nothing."""
+    engine = make_engine(database_url)
+    try:
+        return _plan_cycle(
+            engine, config_dir=config_dir, org_code=org_code, now=now, dry_run=True, clock=clock
+        ).report
+    finally:
+        engine.dispose()
+
+
+@dataclass
+class _PlannedCycle:
+    """A cycle planned up to its outgoing messages; what delivery needs next."""
+
+    report: CycleReport
+    ledger: DatabaseLedger
+    directory: _DirectoryView
+    findings: list[AddressFinding]
+    superseded: list[str]  # held messages to drop once delivery is done
+
+
+def _plan_cycle(
     engine: Engine,
     *,
-    configs: Configs,
-    templates: TemplateSet,
+    config_dir: Path,
     org_code: str | None,
     now: datetime,
     dry_run: bool,
-    smtp: SmtpSettings | None,
     clock: Clock,
-    backoff: float,
-) -> CycleReport:
+) -> _PlannedCycle:
+    configs = load_configs(config_dir)
+    templates = TemplateSet.load(config_dir / "templates")
     today = local_date(now)
     calendar = WorkCalendar(configs.calendar)
     report = CycleReport(today=today, dry_run=dry_run)
     with engine.connect() as connection, connection.begin() as transaction:
         refresh_verdicts(connection, configs=configs, org_code=org_code, today=today)
+        refresh_submissions(connection, org_code=org_code, now=now)
         planned, task_people = plan_day(
             connection, configs=configs, calendar=calendar, today=today, org_code=org_code
         )
@@ -174,6 +203,7 @@ async def _run(
         if dry_run:  # the verdicts were needed to plan; a dry run keeps none of them
             transaction.rollback()
     report.planned = len(planned)
+    report.planned_by_step = Counter((m.step_id, m.role) for m in planned)
     ledger = DatabaseLedger(engine)
     digester = _Digester(planned, directory, configs, today)
     recipients = {recipient_key(m): directory.resolve(m) for m in planned}
@@ -185,18 +215,24 @@ async def _run(
     taken = {key for message in resend for key in message.ledger_keys}
     for digest, keys in digester.unsent(digests, ledger, report, clock(), taken=taken):
         report.messages.append(_outgoing(digest, keys, templates))
-    if dry_run:
-        return report
-    outbox = _Outbox(smtp or SmtpSettings(), ledger, clock, backoff)
+    return _PlannedCycle(report, ledger, directory, findings, superseded)
+
+
+async def _deliver(
+    engine: Engine, cycle: _PlannedCycle, smtp: SmtpSettings, *, clock: Clock, backoff: float
+) -> CycleReport:
+    """Deliver a planned cycle's messages, then the notices to the standing office."""
+    report = cycle.report
+    outbox = _Outbox(smtp, cycle.ledger, clock, backoff)
     try:
         report.delivery = await outbox.deliver(report.messages)
-        notices = outbox.unsent(_notices(report, findings, directory, today))
+        notices = outbox.unsent(_notices(report, cycle.findings, cycle.directory, report.today))
         if notices:
             report.delivery.outcomes.extend((await outbox.deliver(notices)).outcomes)
             report.messages.extend(notices)
     finally:
         await outbox.close()
-    _keep_deferred(engine, report.delivery, superseded, clock())
+    _keep_deferred(engine, report.delivery, cycle.superseded, clock())
     return report
 
 
@@ -322,13 +358,15 @@ def plan_day(
     today: date,
     org_code: str | None,
 ) -> tuple[list[PlannedMessage], dict[int, int]]:
-    """Read the tasks the ladder can fire on today and plan their messages; also each
-    task's person id. The garbage collector is paused meanwhile: planning builds hundreds of
-    thousands of small acyclic objects (see ``collector_paused``)."""
+    """Read the tasks the ladder can fire on today and the unit reports missing on their
+    deadline, and plan their messages; also each task's person id. The garbage collector is
+    paused meanwhile: planning builds hundreds of thousands of small acyclic objects (see
+    ``collector_paused``)."""
     horizon = horizon_for(configs, calendar, today)
     with collector_paused():
         snapshots, task_people = load_snapshots(connection, org_code=org_code, horizon=horizon)
-        planned = plan(snapshots, (), today=today, ladder=configs.ladder, calendar=calendar)
+        reports = report_snapshots(connection, org_code=org_code, today=today)
+        planned = plan(snapshots, reports, today=today, ladder=configs.ladder, calendar=calendar)
     return planned, task_people
 
 

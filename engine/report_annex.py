@@ -1,6 +1,7 @@
 """The annex tables (biểu số liệu) of the CCHC period report as an ``.xlsx`` workbook
-(domain.md §6): tasks per area and status with totals, per lead unit, the overdue list and
-the extensions. Every cell is a value copied from ``ReportData``; nothing is counted here.
+(domain.md §6): tasks per area and status with totals, per lead unit, the overdue list,
+the extensions and the units' own reports. Every cell is a value copied from
+``ReportData``; nothing is counted here.
 
 Each sheet prints on A4 landscape, fitted to the page width, in Times New Roman, with its
 column-header row repeated on every page.
@@ -25,6 +26,7 @@ SHEET_AREAS = "Biểu 1 - Theo lĩnh vực"
 SHEET_UNITS = "Biểu 2 - Theo đơn vị"
 SHEET_OVERDUE = "Biểu 3 - Quá hạn"
 SHEET_EXTENSIONS = "Biểu 4 - Gia hạn"
+SHEET_UNIT_REPORTS = "Biểu 5 - Báo cáo đơn vị"
 
 FONT = "Times New Roman"
 HEADER_ROW = 5  # rows 1-3: organization, title, period; row 5: the column headers
@@ -110,7 +112,7 @@ def _sheet(
 
 
 def write_annex(data: ReportData, path: Path) -> Path:
-    """Write the four annex tables of ``data`` to ``path`` and return it."""
+    """Write the five annex tables of ``data`` to ``path`` and return it."""
     book = Workbook()
     default = book.active
     if default is not None:
@@ -186,6 +188,19 @@ def write_annex(data: ReportData, path: Path) -> Path:
             for i, ext in enumerate(data.extensions, start=1)
         ],
         empty="Trong kỳ không có đề nghị gia hạn.",
+    )
+    _sheet(
+        book,
+        SHEET_UNIT_REPORTS,
+        heading="BIỂU 5. TÌNH HÌNH BÁO CÁO CỦA CÁC ĐƠN VỊ",
+        data=data,
+        headers=("STT", "Đơn vị", "Hạn gửi", "Ngày gửi", "Tình trạng"),
+        widths=(6, 45, 14, 14, 20),
+        rows=[
+            [i, r.unit, r.due, r.submitted_on, r.status_label]
+            for i, r in enumerate(data.unit_reports, start=1)
+        ],
+        empty="Trong kỳ chưa đề nghị đơn vị nào gửi báo cáo qua hệ thống.",
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)

@@ -20,13 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, select
 from sqlmodel import col
 
-from engine.checking import as_date, raw_rows
+from engine.checking import as_date, as_instant, raw_rows
 from engine.errors import NotFoundError
 from engine.models import (
     ExtensionRequest,
@@ -36,6 +36,7 @@ from engine.models import (
     Task,
     TaskState,
     Unit,
+    UnitReport,
 )
 from engine.periods import Period, overlaps
 from engine.status import LABELS, VN, TaskStatus, local_date, task_status
@@ -194,12 +195,36 @@ class Rate:
 
 
 @dataclass(frozen=True, slots=True)
+class UnitReportRow:
+    """One unit asked for its report of the period: its deadline and, when it reported by
+    the as-of instant, the Viet Nam day it first did."""
+
+    unit: str
+    due: date
+    submitted_on: date | None
+
+    @property
+    def on_time(self) -> bool:
+        return self.submitted_on is not None and self.submitted_on <= self.due
+
+    @property
+    def status_label(self) -> str:
+        if self.submitted_on is None:
+            return "Chưa gửi"
+        if self.on_time:
+            return "Đúng hạn"
+        return f"Muộn ({(self.submitted_on - self.due).days} ngày)"
+
+
+@dataclass(frozen=True, slots=True)
 class Indicators:
     """PAR indicators. ``completion``: tasks due in the period that are done / tasks due in
-    the period. ``on_time``: tasks in scope done on time / tasks in scope done."""
+    the period. ``on_time``: tasks in scope done on time / tasks in scope done.
+    ``unit_reports``: units that reported by their deadline / units asked."""
 
     completion: Rate
     on_time: Rate
+    unit_reports: Rate = Rate(0, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +247,7 @@ class ReportData:
     extensions: tuple[Extension, ...]
     compliance: Compliance
     indicators: Indicators
+    unit_reports: tuple[UnitReportRow, ...] = ()
 
 
 def as_of_instant(period: Period, now: datetime) -> datetime:
@@ -255,6 +281,7 @@ def build_report_data(
     totals = StatusCounts.tally(t.status for t in scoped)
     done_due = sum(1 for t in due_in if _is_done(t.status))
     unclear = [(t.ref, t.unclear) for t in scoped if t.unclear]
+    reports = _unit_reports(connection, org_id, period, as_of)
     return ReportData(
         org_code=org_code,
         org_name=org[1],
@@ -276,7 +303,9 @@ def build_report_data(
         indicators=Indicators(
             completion=Rate(done_due, len(due_in)),
             on_time=Rate(totals.done_on_time, totals.done),
+            unit_reports=Rate(sum(1 for r in reports if r.on_time), len(reports)),
         ),
+        unit_reports=reports,
     )
 
 
@@ -392,12 +421,6 @@ def _overdue(tasks: Sequence[ReportTask], today: date) -> tuple[OverdueTask, ...
     return tuple(sorted(late, key=lambda o: (-o.days_late, o.due)))
 
 
-def _instant(value: datetime | str) -> datetime:
-    """An instant from the driver: PostgreSQL gives it aware, SQLite naive UTC text."""
-    found = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return found if found.tzinfo is not None else found.replace(tzinfo=UTC)
-
-
 def _extensions(connection: Connection, org_id: int, period: Period) -> tuple[Extension, ...]:
     """The organization's extension requests made within the period, oldest first."""
     query = (
@@ -418,10 +441,36 @@ def _extensions(connection: Connection, org_id: int, period: Period) -> tuple[Ex
     for ref, work, requested_raw, old_raw, new_raw, status, decided_by in raw_rows(
         connection, query
     ):
-        requested_on = _instant(requested_raw).astimezone(VN).date()
+        requested_on = as_instant(requested_raw).astimezone(VN).date()
         old_due, new_due = as_date(old_raw), as_date(new_raw)
         if period.contains(requested_on) and old_due is not None and new_due is not None:
             found.append(
                 Extension(ref, work, requested_on, old_due, new_due, status, decided_by or "")
             )
     return tuple(found)
+
+
+def _unit_reports(
+    connection: Connection, org_id: int, period: Period, as_of: datetime
+) -> tuple[UnitReportRow, ...]:
+    """The units asked for their report of ``period``, by name; a report first submitted
+    after the as-of instant counts as not submitted."""
+    query = (
+        select(col(Unit.name), col(UnitReport.due), col(UnitReport.submitted_at))
+        .join(Unit, col(Unit.id) == col(UnitReport.unit_id))
+        .where(
+            col(UnitReport.organization_id) == org_id,
+            col(UnitReport.period_code) == period.code,
+        )
+        .order_by(col(Unit.name))
+    )
+    rows: list[UnitReportRow] = []
+    for name, due_raw, submitted_raw in raw_rows(connection, query):
+        submitted = as_instant(submitted_raw) if submitted_raw is not None else None
+        reported = submitted is not None and submitted <= as_of
+        due = as_date(due_raw)
+        if due is not None:
+            rows.append(
+                UnitReportRow(name, due, local_date(submitted) if reported and submitted else None)
+            )
+    return tuple(rows)

@@ -8,7 +8,8 @@ The template is rendered in a sandboxed Jinja2 environment with autoescape and
 ``StrictUndefined``, so a misspelt variable fails instead of printing nothing. Its context:
 
 - ``org_name``, ``org_upper`` (the organization without "Ủy ban nhân dân", uppercase),
-  ``place``, ``so`` (the number, two digits: "05"), ``dd``, ``mm``, ``yyyy`` (issue date),
+  ``place``, ``so`` (the number, two digits: "05"; blank space on a draft not yet
+  numbered), ``dd``, ``mm``, ``yyyy`` (issue date),
   ``period_label``, ``data_start``, ``data_end`` (dd/mm/yyyy), ``as_of`` (the as-of instant);
 - ``totals``: ``total``, ``done``, ``done_on_time``, ``done_late``, ``in_progress``,
   ``overdue``, ``no_deadline``;
@@ -23,6 +24,11 @@ The template is rendered in a sandboxed Jinja2 environment with autoescape and
 - ``compliance``: ``clear``, ``unclear``, ``text`` (rate), ``failing`` (``ref``, ``missing``);
 - ``assess``: ``chi_dao``, ``uu_diem``, ``han_che``, ``nguyen_nhan``, ``phuong_huong``,
   ``kien_nghi``, each a list of paragraphs (the text written by the standing office);
+- ``unit_reports``: rows of ``unit``, ``due``, ``status`` (the units asked for their
+  report of the period); ``unit_report_counts``: ``asked``, ``on_time``, ``late``,
+  ``missing``; ``unit_report_rate``: like ``completion``;
+- ``chart_areas``, ``chart_units``: the charts of ``engine.report_charts`` as images (an
+  empty text when rendered without charts);
 - ``recipients`` (the "Nơi nhận" lines, without "Lưu: VT"), ``signer``.
 """
 
@@ -37,12 +43,14 @@ from typing import Any
 from zipfile import BadZipFile
 
 from docx.opc.exceptions import PackageNotFoundError
-from docxtpl import DocxTemplate
+from docx.shared import Mm
+from docxtpl import DocxTemplate, InlineImage
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
 from engine.errors import ConfigError, Location, Problem
 from engine.models import ExtensionStatus
+from engine.report_charts import ChartFiles
 from engine.report_data import Rate, ReportData, StatusCounts
 from engine.status import VN
 
@@ -57,6 +65,9 @@ ASSESSMENT_KEYS: tuple[str, ...] = (
 )
 MISSING_ASSESSMENT = "(Cơ quan thường trực bổ sung nội dung.)"
 NOT_COMPUTABLE = "không xác định (không có nhiệm vụ để tính)"
+# A draft not yet registered by the văn thư: the number is written in by hand, so the line
+# keeps room for it ("Số:        /BC-UBND").
+UNNUMBERED = "\u00a0" * 8
 
 DIMENSION_NAMES: dict[str, str] = {
     "person": "người",
@@ -151,17 +162,29 @@ def _missing(unclear: str) -> str:
     return ", ".join(name for name in names if name)
 
 
+def _report_counts(data: ReportData) -> dict[str, str]:
+    rows = data.unit_reports
+    on_time = sum(1 for r in rows if r.on_time)
+    missing = sum(1 for r in rows if r.submitted_on is None)
+    return {
+        "asked": number_text(len(rows)),
+        "on_time": number_text(on_time),
+        "late": number_text(len(rows) - on_time - missing),
+        "missing": number_text(missing),
+    }
+
+
 def report_context(
     data: ReportData,
     *,
-    number: int,
+    number: int | None,
     issued_on: date,
     signer: str,
     recipients: Sequence[str],
     assessments: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The template context of ``render_report`` (see the module docstring)."""
-    if number < 1:
+    if number is not None and number < 1:
         raise ValueError("the document number must be positive")
     statuses = [e.status for e in data.extensions]
     compliance = data.compliance
@@ -170,7 +193,7 @@ def report_context(
         "org_name": data.org_name,
         "org_upper": org_upper(data.org_name),
         "place": data.org_place,
-        "so": f"{number:02d}",
+        "so": f"{number:02d}" if number is not None else UNNUMBERED,
         "dd": f"{issued_on.day:02d}",
         "mm": f"{issued_on.month:02d}",
         "yyyy": f"{issued_on.year}",
@@ -233,6 +256,14 @@ def report_context(
                 for ref, unclear in compliance.unclear_refs
             ],
         },
+        "unit_reports": [
+            {"unit": r.unit, "due": day_text(r.due), "status": r.status_label.lower()}
+            for r in data.unit_reports
+        ],
+        "unit_report_counts": _report_counts(data),
+        "unit_report_rate": _rate(data.indicators.unit_reports),
+        "chart_areas": "",
+        "chart_units": "",
         "assess": _assessments(assessments),
         "recipients": list(recipients),
         "signer": signer,
@@ -280,15 +311,17 @@ def render_report(
     *,
     template: Path,
     out: Path,
-    number: int,
+    number: int | None,
     issued_on: date,
     signer: str,
     recipients: Sequence[str],
     assessments: Mapping[str, str] | None = None,
+    charts: ChartFiles | None = None,
 ) -> Path:
     """Write the period report of ``data`` to ``out`` (``.docx``) from ``template`` and
-    return ``out``. Raises ``ConfigError`` when the template is missing, is not a Word file
-    or has a bad tag, naming the file and the paragraph."""
+    return ``out``, with ``charts`` (PNG files) as images 16 cm wide. Raises
+    ``ConfigError`` when the template is missing, is not a Word file or has a bad tag,
+    naming the file and the paragraph."""
     context = report_context(
         data,
         number=number,
@@ -305,6 +338,9 @@ def render_report(
     try:
         document = DocxTemplate(str(template))
         values = {key: _namespaces(value) for key, value in context.items()}
+        if charts is not None:
+            values["chart_areas"] = InlineImage(document, str(charts.areas), width=Mm(160))
+            values["chart_units"] = InlineImage(document, str(charts.units), width=Mm(160))
         document.render(values, jinja_env=_environment(), autoescape=True)
     except TemplateError as error:
         raise _template_error(template, error) from error

@@ -14,9 +14,11 @@ class Settings(BaseSettings):
     ``SAURO_DATABASE_URL`` — any SQLAlchemy URL; default a SQLite file ``sauro.db`` in the
     working directory. PostgreSQL: ``postgresql+psycopg://user@host:5432/dbname``.
     ``SAURO_CONFIG_DIR`` — the folder of YAML configs; default ``./config``.
+    ``SAURO_REPORTS_DIR`` — where the scheduled reporting writes unit forms and period
+    reports (``<org>/<period>/``); default ``./bao-cao``.
 
     The web app (``sauro serve``): ``SAURO_UPLOADS_DIR`` holds uploaded plans awaiting
-    commit and completion evidence; ``SAURO_REPORTS_DIR`` the period reports it generates;
+    commit and completion evidence (reports go to ``SAURO_REPORTS_DIR``);
     ``SAURO_COOKIE_SECURE`` marks the session cookie Secure (set it behind HTTPS);
     ``SAURO_SESSION_HOURS`` is how long a login lasts; ``SAURO_MAX_UPLOAD_MB`` caps an upload;
     ``SAURO_LOGIN_MAX_FAILURES`` failed logins lock a username for ``SAURO_LOGIN_LOCK_MINUTES``,

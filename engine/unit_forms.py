@@ -53,6 +53,7 @@ from engine.report_data import ReportData, ReportTask
 from engine.status import local_date
 from engine.task_actions import complete, record_progress
 from engine.text import clean, clean_lines
+from engine.unit_reports import mark_submitted
 from engine.workdays import WorkCalendar
 
 FORM_MARKER = "sauro-unit-form"
@@ -396,14 +397,14 @@ def apply_unit_form(
     *,
     actor: Actor,
     now: datetime,
-    reporting: ReportingConfig | None = None,
-    calendar: WorkCalendar | None = None,
+    reporting: ReportingConfig,
+    calendar: WorkCalendar,
 ) -> SubmitSummary:
-    """Validate the whole submission, then record it in the caller's transaction. With
-    ``reporting`` and ``calendar`` the form's period code is checked too. Raises one
+    """Validate the whole submission, then record it in the caller's transaction, and mark
+    the unit's report for the period submitted (``engine.unit_reports``). Raises one
     ``ImportFileError`` listing every problem, before any write."""
     checker = _Checker(session, submission, now)
-    org, unit = checker.target(reporting, calendar)
+    org, unit, period = checker.target(reporting, calendar)
     planned: list[_Planned] = []
     blank = 0
     if org is not None and unit is not None:
@@ -416,7 +417,7 @@ def apply_unit_form(
                 planned.append(plan)
         checker.duplicates()
     problems = checker.problems.problems
-    if problems or org is None or unit is None:
+    if problems or org is None or unit is None or period is None:
         raise ImportFileError(
             f"Biểu báo cáo {submission.file} có {len(problems)} lỗi; chưa ghi nhận nội dung nào:",
             problems,
@@ -425,7 +426,11 @@ def apply_unit_form(
     for plan in planned:
         counts[_apply(session, plan, actor, now)] += 1
     general = _record_general(session, submission, (org, unit), actor, now)
-    session.flush()
+    mark_submitted(
+        session, organization_id=require_id(org), unit_id=require_id(unit), period=period,
+        task_ids=submission.task_ids, who=actor.name, now=now,
+        changed=counts["completed"] + counts["progress"] + general > 0,
+    )  # fmt: skip
     return SubmitSummary(
         counts["completed"], counts["progress"], counts["unchanged"], blank, general
     )
@@ -465,27 +470,27 @@ class _Checker:
         self.problems.add(_where(self.submission.file, row, column, sheet), message)
 
     def target(
-        self, reporting: ReportingConfig | None, calendar: WorkCalendar | None
-    ) -> tuple[Organization | None, Unit | None]:
-        """The form's organization and unit, when the directory has them."""
+        self, reporting: ReportingConfig, calendar: WorkCalendar
+    ) -> tuple[Organization | None, Unit | None, Period | None]:
+        """The form's organization, unit and period, when they exist."""
         sub = self.submission
-        if reporting is not None and calendar is not None:
-            try:
-                parse_period(sub.period_code, reporting, calendar)
-            except SauroError as error:
-                self.add(None, None, f"kỳ báo cáo sai: {error.message}")
+        period: Period | None = None
+        try:
+            period = parse_period(sub.period_code, reporting, calendar)
+        except SauroError as error:
+            self.add(None, None, f"kỳ báo cáo sai: {error.message}")
         org = self.session.exec(
             select(Organization).where(Organization.code == sub.org_code)
         ).first()
         if org is None:
             self.add(None, None, f"không có cơ quan mã '{sub.org_code}' trong danh mục")
-            return None, None
+            return None, None, period
         unit = self.session.exec(
             select(Unit).where(Unit.organization_id == org.id, Unit.code == sub.unit_code)
         ).first()
         if unit is None:
             self.add(None, None, f"{org.name} không có đơn vị mã '{sub.unit_code}'")
-        return org, unit
+        return org, unit, period
 
     def task(self, row: FormRow, org: Organization, unit: Unit) -> Task | None:
         """The row's task, when it is one of the form's and still the unit's."""

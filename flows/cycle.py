@@ -14,6 +14,7 @@ from typing import Any, TypeAlias
 
 from engine.errors import Location, Problem, SauroError
 from engine.reminders import CycleReport, run_cycle
+from engine.reporting_cycle import ReportingDay, run_reporting_day
 from engine.workdays import CALENDAR_FILE, WorkCalendar, format_day, load_calendar, weekday_name
 
 DAY_OFF = "ngày nghỉ"
@@ -48,6 +49,7 @@ class DayOff:
 
 
 Outcome: TypeAlias = CycleReport | DayOff
+ReportingOutcome: TypeAlias = ReportingDay | DayOff
 
 
 def day_off(calendar: WorkCalendar, now: datetime) -> DayOff | None:
@@ -76,6 +78,31 @@ async def working_day_cycle(
         config_dir=config_dir,
         org_code=org_code,
         now=now,
+        dry_run=dry_run,
+    )
+
+
+async def working_day_reporting(
+    *,
+    database_url: str,
+    config_dir: Path,
+    org_code: str | None,
+    now: datetime,
+    out_dir: Path,
+    send_upward: bool = False,
+    dry_run: bool = False,
+) -> ReportingOutcome:
+    """Run one day of the reporting calendar at ``now``, unless it falls on a day off."""
+    off = day_off(WorkCalendar(load_calendar(config_dir / CALENDAR_FILE)), now)
+    if off is not None:
+        return off
+    return await run_reporting_day(
+        database_url=database_url,
+        config_dir=config_dir,
+        org_code=org_code,
+        now=now,
+        out_dir=out_dir,
+        send_upward=send_upward,
         dry_run=dry_run,
     )
 

@@ -1,4 +1,5 @@
-"""Distributed scheduling (``sauro deploy``): register ``daily_cycle`` on a Prefect server.
+"""Distributed scheduling (``sauro deploy``): register ``daily_cycle`` (07:00) and
+``reporting_cycle`` (07:30) on a Prefect server.
 
 The deployment runs the flow by module path (``flows.reminders.daily_cycle``): nothing is
 uploaded, and a worker runs it wherever this package is installed, reading
@@ -29,10 +30,14 @@ from prefect.workers.process import ProcessWorker
 
 from engine.errors import SauroError
 from flows.reminders import FLOW_NAME, daily_cycle
+from flows.reporting import FLOW_NAME as REPORTING_FLOW_NAME
+from flows.reporting import reporting_cycle
 
 DEPLOYMENT_NAME = "hang-ngay-07-00"
 DEFAULT_POOL = "sau-ro"
 CRON = "0 7 * * 1-6"
+REPORTING_DEPLOYMENT_NAME = "hang-ngay-07-30"
+REPORTING_CRON = "30 7 * * 1-6"
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 
 
@@ -47,6 +52,8 @@ class Deployed:
     pool_created: bool
     cron: str
     timezone: str
+    reporting_name: str = ""
+    reporting_cron: str = REPORTING_CRON
 
 
 def api_address(url: str) -> str:
@@ -75,6 +82,24 @@ async def build_deployment(
     )
 
 
+async def build_reporting_deployment(
+    *, pool: str, timezone: str = DEFAULT_TIMEZONE, org: str | None = None
+) -> RunnerDeployment:
+    """The deployment of ``reporting_cycle``: Monday–Saturday 07:30 in ``timezone``."""
+    return await reporting_cycle.ato_deployment(
+        name=REPORTING_DEPLOYMENT_NAME,
+        schedules=[Cron(REPORTING_CRON, timezone=timezone)],
+        parameters={"org": org} if org else {},
+        description=(
+            "Lịch báo cáo CCHC lúc 07:30 từ Thứ Hai đến Thứ Bảy: gửi biểu cho đơn vị trước "
+            "hạn, tổng hợp và gửi báo cáo kỳ; ngày không phải ngày làm việc thì bỏ qua."
+        ),
+        tags=["sau-ro"],
+        work_pool_name=pool,
+        entrypoint_type=EntrypointType.MODULE_PATH,
+    )
+
+
 async def deploy(
     api_url: str,
     *,
@@ -91,6 +116,8 @@ async def deploy(
                 pool_created = await _ensure_pool(client, pool)
             deployment = await build_deployment(pool=pool, timezone=timezone, org=org)
             deployment_id = await deployment.aapply(work_pool_name=pool)
+            reporting = await build_reporting_deployment(pool=pool, timezone=timezone, org=org)
+            await reporting.aapply(work_pool_name=pool)
         except (httpx.HTTPError, PrefectException) as error:
             raise SauroError(
                 f"Máy chủ Prefect {api_url} từ chối đăng ký lịch chạy: {error}"
@@ -103,6 +130,7 @@ async def deploy(
         pool_created=pool_created,
         cron=CRON,
         timezone=timezone,
+        reporting_name=f"{REPORTING_FLOW_NAME}/{REPORTING_DEPLOYMENT_NAME}",
     )
 
 

@@ -38,11 +38,15 @@ from engine.settings import Settings
 from engine.workdays import CalendarConfig, WorkCalendar, format_day
 
 if TYPE_CHECKING:
-    from flows.cycle import Outcome
+    from flows.cycle import Outcome, ReportingOutcome
 
 JOB_ID = "sau-ro-daily-cycle"
 JOB_REF = "flows.schedule:run_daily_cycle"
 JOB_NAME = "Chu trình nhắc việc hằng ngày"
+REPORTING_JOB_ID = "sau-ro-reporting-cycle"
+REPORTING_JOB_REF = "flows.schedule:run_reporting_cycle"
+REPORTING_JOB_NAME = "Lịch báo cáo định kỳ"
+REPORTING_MINUTE = 30  # after the reminder cycle, on the same working days
 JOBS_TABLE = "apscheduler_jobs"
 GRACE_HOURS = 6
 FIRE_HOUR = 7
@@ -126,9 +130,12 @@ def build_scheduler(
     background: bool = False,
     hour: int = FIRE_HOUR,
     minute: int = FIRE_MINUTE,
+    reporting_job: str | Callable[..., object] | None = None,
+    reporting_kwargs: Mapping[str, object] | None = None,
 ) -> BaseScheduler:
     """A scheduler (blocking, or background for tests and embedding) holding the daily job
-    in ``apscheduler_jobs`` of ``database_url``; not started."""
+    in ``apscheduler_jobs`` of ``database_url`` and, with ``reporting_job``, the reporting
+    calendar's job half an hour later; not started."""
     store = SQLAlchemyJobStore(engine=make_engine(database_url), tablename=JOBS_TABLE)
     scheduler_class = BackgroundScheduler if background else BlockingScheduler
     scheduler = scheduler_class(
@@ -137,22 +144,42 @@ def build_scheduler(
         executors={"default": ThreadPoolExecutor(max_workers=1)},
         timezone=calendar.timezone,
     )
+    _add_job(scheduler, store, calendar, job, job_id=JOB_ID, name=JOB_NAME, hour=hour,
+             minute=minute, kwargs=job_kwargs)  # fmt: skip
+    if reporting_job is not None:
+        _add_job(scheduler, store, calendar, reporting_job, job_id=REPORTING_JOB_ID,
+                 name=REPORTING_JOB_NAME, hour=hour, minute=minute + REPORTING_MINUTE,
+                 kwargs=reporting_kwargs)  # fmt: skip
+    return scheduler
+
+
+def _add_job(
+    scheduler: BaseScheduler,
+    store: SQLAlchemyJobStore,
+    calendar: WorkCalendar,
+    job: str | Callable[..., object],
+    *,
+    job_id: str,
+    name: str,
+    hour: int,
+    minute: int,
+    kwargs: Mapping[str, object] | None,
+) -> None:
     # replace_existing would also replace the stored next run time with a future one, and
     # a run missed during downtime would never be caught up: hand the missed time back.
-    missed = _missed_run_time(store, JOB_ID, datetime.now(UTC))
+    missed = _missed_run_time(store, job_id, datetime.now(UTC))
     scheduler.add_job(
         job,
-        trigger=WorkingDayTrigger(calendar, hour=hour, minute=minute),
-        id=JOB_ID,
-        name=JOB_NAME,
-        kwargs=dict(job_kwargs or {}),
+        trigger=WorkingDayTrigger(calendar, hour=hour + minute // 60, minute=minute % 60),
+        id=job_id,
+        name=name,
+        kwargs=dict(kwargs or {}),
         replace_existing=True,
         coalesce=True,
         misfire_grace_time=GRACE_HOURS * 3600,
         max_instances=1,
         **({"next_run_time": missed} if missed else {}),
     )
-    return scheduler
 
 
 def _missed_run_time(store: SQLAlchemyJobStore, job_id: str, now: datetime) -> datetime | None:
@@ -184,6 +211,26 @@ def run_daily_cycle(org: str | None = None, dry_run: bool = False) -> Outcome:
             config_dir=settings.config_dir,
             org_code=org,
             now=datetime.now(UTC),
+            dry_run=dry_run,
+        )
+    )
+
+
+def run_reporting_cycle(
+    org: str | None = None, send: bool = False, dry_run: bool = False
+) -> ReportingOutcome:
+    """The embedded scheduler's reporting job (see ``flows.cycle.working_day_reporting``)."""
+    from flows.cycle import working_day_reporting
+
+    settings = Settings()
+    return asyncio.run(
+        working_day_reporting(
+            database_url=settings.database_url,
+            config_dir=settings.config_dir,
+            org_code=org,
+            now=datetime.now(UTC),
+            out_dir=settings.reports_dir,
+            send_upward=send,
             dry_run=dry_run,
         )
     )

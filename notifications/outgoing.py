@@ -18,6 +18,7 @@ encoder keeps every space inside the encoded words, and is three times faster.
 
 from __future__ import annotations
 
+import base64
 import email
 import hashlib
 from collections.abc import Iterable, Mapping
@@ -53,12 +54,28 @@ def message_id_for(ledger_keys: Iterable[str]) -> str:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message (a unit's report form, the period report)."""
+
+    filename: str
+    content: bytes
+    mimetype: str = "application/octet-stream"
+
+    def __post_init__(self) -> None:
+        if not self.filename or "/" in self.filename or "\n" in self.filename:
+            raise ValueError(f"an attachment needs a plain file name, got {self.filename!r}")
+        if self.mimetype.count("/") != 1:
+            raise ValueError(f"not a MIME type: {self.mimetype!r}")
+
+
+@dataclass(frozen=True)
 class OutgoingMessage:
     """One e-mail to send, and the ledger keys that are delivered when it is.
 
     ``to`` holds plain addresses ("a@x.vn") or named ones ("Nguyễn Văn A <a@x.vn>");
     ``headers`` adds extra headers (``Reply-To``, ``X-Sauro-Rule``…), not the ones the
-    conversion sets. ``message_id`` is derived from ``ledger_keys`` and cannot be passed.
+    conversion sets. ``attachments`` go after the body (multipart/mixed). ``message_id``
+    is derived from ``ledger_keys`` and cannot be passed.
     """
 
     to: tuple[str, ...]
@@ -67,11 +84,13 @@ class OutgoingMessage:
     ledger_keys: tuple[str, ...]
     html: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    attachments: tuple[Attachment, ...] = ()
     message_id: str = field(init=False)
 
     def __post_init__(self) -> None:
         # Accept lists from callers but keep the message immutable.
         object.__setattr__(self, "to", tuple(self.to))
+        object.__setattr__(self, "attachments", tuple(self.attachments))
         object.__setattr__(self, "ledger_keys", tuple(dict.fromkeys(self.ledger_keys)))
         if not self.to:
             raise ValueError("an outgoing message needs at least one recipient")
@@ -121,6 +140,17 @@ def to_email(message: OutgoingMessage, sender: str, *, now: datetime | None = No
 
 
 def _body(message: OutgoingMessage) -> _Mime:
+    body = _alternatives(message)
+    if not message.attachments:
+        return body
+    parts = [body, *(_attachment_part(a) for a in message.attachments)]
+    for part in parts:
+        del part["MIME-Version"]
+    boundary = f"=_sauro_mixed_{message.message_id}"
+    return cast(_Mime, MIMEMultipart("mixed", boundary=boundary, _subparts=parts))
+
+
+def _alternatives(message: OutgoingMessage) -> _Mime:
     text = _text_part(message.text, "plain")
     if message.html is None:
         return text
@@ -130,6 +160,19 @@ def _body(message: OutgoingMessage) -> _Mime:
         del part["MIME-Version"]  # once, at the top
     mime = MIMEMultipart("alternative", boundary=boundary, _subparts=parts)
     return cast(_Mime, mime)
+
+
+def _attachment_part(attachment: Attachment) -> _Mime:
+    maintype, subtype = attachment.mimetype.split("/")
+    part = MIMENonMultipart(maintype, subtype)
+    part.set_payload(base64.encodebytes(attachment.content).decode("ascii"))
+    part["Content-Transfer-Encoding"] = "base64"
+    name = attachment.filename
+    if name.isascii():
+        part.add_header("Content-Disposition", "attachment", filename=name)
+    else:  # RFC 2231
+        part.add_header("Content-Disposition", "attachment", filename=("utf-8", "", name))
+    return cast(_Mime, part)
 
 
 def _text_part(text: str, subtype: str) -> _Mime:

@@ -291,6 +291,12 @@ def _repeat_header(row: object) -> None:
     tr_pr.append(header)
 
 
+def _chart(document: object, variable: str, caption: str) -> None:
+    """A chart image (a docxtpl InlineImage) centred on its own line, its caption below."""
+    _para(document, "{{ " + variable + " }}", align=CENTER, indent=False, after=0, keep_next=True)
+    _para(document, caption, size=12, italic=True, align=CENTER, indent=False)
+
+
 def _body(document: object) -> None:
     _body_results(document)
     _body_lists(document)
@@ -326,6 +332,8 @@ def _body_results(document: object) -> None:
     _para(document, "Kết quả theo lĩnh vực:", keep_next=True)
     _area_table(document)
     _para(document, "", indent=False, after=0)
+    _chart(document, "chart_areas", "Biểu đồ 1. Kết quả thực hiện nhiệm vụ theo lĩnh vực")
+    _chart(document, "chart_units", "Biểu đồ 2. Kết quả thực hiện nhiệm vụ theo đơn vị chủ trì")
 
     _heading(document, "2. Kết quả thực hiện theo từng lĩnh vực")
     _para(document, "{%p for a in areas %}", indent=False)
@@ -380,6 +388,22 @@ def _body_lists(document: object) -> None:
     _para(document, "{%p endfor %}", indent=False)
     _para(document, "{%p else %}", indent=False)
     _para(document, "Nhiệm vụ chưa bảo đảm “6 rõ”: không có.")
+    _para(document, "{%p endif %}", indent=False)
+
+    _heading(document, "6. Việc báo cáo của các cơ quan, đơn vị")
+    _para(document, "{%p if unit_reports %}", indent=False)
+    _para(
+        document,
+        "Số đơn vị phải báo cáo: {{ unit_report_counts.asked }}; đã báo cáo đúng hạn: "
+        "{{ unit_report_counts.on_time }}; báo cáo muộn: {{ unit_report_counts.late }}; chưa "
+        "báo cáo: {{ unit_report_counts.missing }}; tỷ lệ đơn vị báo cáo đúng hạn: "
+        "{{ unit_report_rate.text }}.",
+    )
+    _para(document, "{%p for u in unit_reports %}", indent=False)
+    _para(document, "- {{ u.unit }} (hạn {{ u.due }}): {{ u.status }}.")
+    _para(document, "{%p endfor %}", indent=False)
+    _para(document, "{%p else %}", indent=False)
+    _para(document, "Trong kỳ chưa đề nghị đơn vị nào gửi báo cáo qua hệ thống.")
     _para(document, "{%p endif %}", indent=False)
 
 

@@ -33,6 +33,7 @@ app = typer.Typer(
 # --- command registration (one line per command module) ---
 from engine.cli import calendar_cmd as _calendar_cmd  # noqa: E402
 from engine.cli import check as _check_cmd  # noqa: E402
+from engine.cli import config_cmd as _config_cmd  # noqa: E402
 from engine.cli import db as _db_cmd  # noqa: E402
 from engine.cli import deadline as _deadline_cmd  # noqa: E402
 from engine.cli import plans as _plans_cmd  # noqa: E402
@@ -49,9 +50,11 @@ app.add_typer(_db_cmd.db_app, name="db")
 app.command("import")(_plans_cmd.import_command)
 app.command("check")(_check_cmd.check_command)
 app.add_typer(_rules_cmd.rules_app, name="rules")
+app.add_typer(_config_cmd.config_app, name="config")
 _rules_cmd.rules_app.command("preview")(_remind_cmd.preview)
 app.command("remind")(_remind_cmd.remind)
 app.command("report")(_report_cmd.report)
+app.add_typer(_report_cmd.reporting_app, name="reporting")
 app.command("deadline")(_deadline_cmd.deadline)
 app.command("calendar")(_calendar_cmd.calendar)
 app.command("serve")(_serve_cmd.serve)

@@ -1,25 +1,32 @@
-"""``sauro report``: the period report (NĐ 30 ``.docx``) and its annex (``.xlsx``)."""
+"""``sauro report``: the period report (NĐ 30 ``.docx``, charts, PDF) and its annex
+(``.xlsx``), optionally mailed; ``sauro reporting run``: one day of the reporting calendar."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlmodel import Session, col, select
+from sqlalchemy import Engine
+from sqlmodel import Session
 
 from engine.cli import common
+from engine.config import Configs
 from engine.directory_store import get_organization
-from engine.models import Organization, Person, PersonRole
+from engine.period_report import ReportFiles, write_period_report
 from engine.periods import parse_period
-from engine.report_annex import write_annex
-from engine.report_data import build_report_data
-from engine.report_document import render_report
-from engine.status import local_date
+from engine.reporting_cycle import report_messages, report_recipients, run_reporting_day
 from engine.workdays import WorkCalendar
+from notifications.delivery import deliver_with_settings
+from notifications.ledger import DatabaseLedger
+from notifications.smtp_settings import SmtpSettings
 
-TEMPLATE = Path("report") / "bao_cao_cchc.docx"
+reporting_app = typer.Typer(
+    help="Lịch báo cáo định kỳ: gửi biểu cho đơn vị, tổng hợp và gửi báo cáo kỳ.",
+    no_args_is_help=True,
+)
 
 
 def report(
@@ -32,7 +39,14 @@ def report(
     out: Annotated[
         Path, typer.Option("--out", help="Thư mục ghi báo cáo (mặc định: ./bao-cao).")
     ] = Path("bao-cao"),
-    number: Annotated[int, typer.Option("--number", help="Số văn bản, ví dụ 5 → 05/BC-UBND.")] = 1,
+    number: Annotated[
+        int | None,
+        typer.Option(
+            "--number",
+            min=1,
+            help="Số văn bản, ví dụ 5 → 05/BC-UBND; bỏ trống để văn thư ghi số khi đăng ký.",
+        ),
+    ] = None,
     issued_on: Annotated[
         str | None,
         typer.Option("--date", help="Ngày ký, YYYY-MM-DD (mặc định: hôm nay, giờ Việt Nam)."),
@@ -43,56 +57,62 @@ def report(
             "--recipient", help="Nơi nhận (lặp lại cho từng nơi); mặc định theo cấp trên."
         ),
     ] = None,
+    send: Annotated[
+        bool,
+        typer.Option(
+            "--send",
+            help="Gửi báo cáo qua thư điện tử cho cơ quan thường trực và nơi nhận cấu hình "
+            "(report_to trong directory.yaml); mỗi địa chỉ nhận một lần.",
+        ),
+    ] = False,
+    pdf: Annotated[
+        bool, typer.Option("--pdf/--no-pdf", help="Chuyển sang PDF khi có LibreOffice.")
+    ] = True,
 ) -> None:
-    """Lập báo cáo kỳ theo thể thức Nghị định 30/2020 (.docx) và biểu số liệu (.xlsx)."""
+    """Lập báo cáo kỳ theo thể thức Nghị định 30/2020 (.docx, biểu đồ, PDF) và biểu số liệu
+    (.xlsx)."""
     current = common.settings()
     configs = common.configs(current)
     org_code = common.default_org(configs, org)
-    calendar = WorkCalendar(configs.calendar)
-    chosen = parse_period(period, configs.reporting, calendar)
+    chosen = parse_period(period, configs.reporting, WorkCalendar(configs.calendar))
     now = common.now()
     engine = common.database(current)
     try:
-        with Session(engine) as session:
-            organization = get_organization(session, org_code)
-            signer = _chairman(session, organization)
-            data = build_report_data(
-                session.connection(),
-                org_code=org_code,
-                period=chosen,
-                now=now,
-                areas=[(area.code, area.name) for area in configs.areas.areas],
-            )
+        with engine.connect() as connection:
+            files = write_period_report(
+                connection, configs=configs, config_dir=current.config_dir,
+                org_code=org_code, period=chosen, now=now, out=out, number=number,
+                issued_on=_day(issued_on), recipients=recipients, pdf=pdf,
+            )  # fmt: skip
+        typer.echo(f"Báo cáo {chosen.label}: {files.document}")
+        typer.echo(f"Biểu số liệu: {files.annex}")
+        typer.echo(f"Biểu đồ: {files.charts.areas}, {files.charts.units}")
+        if files.pdf:
+            typer.echo(f"PDF: {files.pdf}")
+        elif pdf:
+            typer.echo("PDF: máy chưa cài LibreOffice (soffice), bỏ qua.")
+        if send:
+            _send(engine, files, configs, org_code)
     finally:
         engine.dispose()
-    out.mkdir(parents=True, exist_ok=True)
-    document = render_report(
-        data,
-        template=current.config_dir / TEMPLATE,
-        out=out / f"bao-cao-{org_code}-{chosen.code}.docx",
-        number=number,
-        issued_on=_day(issued_on) or local_date(now),
-        signer=signer,
-        recipients=recipients or _default_recipients(organization),
+
+
+def _send(engine: Engine, files: ReportFiles, configs: Configs, org_code: str) -> None:
+    with Session(engine) as session:
+        organization = get_organization(session, org_code)
+    config = next((o for o in configs.directory.organizations if o.code == org_code), None)
+    recipients = report_recipients(engine, organization, config, upward=True)
+    messages = report_messages(files, recipients)
+    if not messages:
+        typer.echo(
+            "Chưa gửi: không có địa chỉ nhận báo cáo (người của cơ quan thường trực, "
+            "report_to trong directory.yaml)."
+        )
+        return
+    delivery = asyncio.run(
+        deliver_with_settings(messages, SmtpSettings(), ledger=DatabaseLedger(engine))
     )
-    annex = write_annex(data, out / f"bieu-so-lieu-{org_code}-{chosen.code}.xlsx")
-    typer.echo(f"Báo cáo {chosen.label}: {document}")
-    typer.echo(f"Biểu số liệu: {annex}")
-
-
-def _chairman(session: Session, organization: Organization) -> str:
-    """The Chairman who signs ("TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH")."""
-    query = select(Person.name).where(
-        Person.organization_id == organization.id,
-        Person.role == PersonRole.CHAIRMAN,
-        col(Person.active),
-    )
-    return session.exec(query).first() or ""
-
-
-def _default_recipients(organization: Organization) -> list[str]:
-    upper = [organization.parent_name] if organization.parent_name else []
-    return [*upper, "Sở Nội vụ", "Chủ tịch, các Phó Chủ tịch UBND", "Các cơ quan, đơn vị"]
+    typer.echo(delivery.summary())
 
 
 def _day(text: str | None) -> date | None:
@@ -102,3 +122,40 @@ def _day(text: str | None) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         raise typer.BadParameter(f"'{text}' không phải ngày dạng YYYY-MM-DD") from None
+
+
+@reporting_app.command("run")
+def run(
+    org: Annotated[
+        str | None, typer.Option("--org", help="Chỉ một cơ quan (mặc định: mọi cơ quan).")
+    ] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            help="Chạy như thể đang ở thời điểm này, YYYY-MM-DDTHH:MM (giờ Việt Nam nếu không "
+            "ghi múi giờ); mặc định: bây giờ.",
+        ),
+    ] = None,
+    out: Annotated[
+        Path, typer.Option("--out", help="Thư mục ghi biểu và báo cáo (mặc định: ./bao-cao).")
+    ] = Path("bao-cao"),
+    send: Annotated[
+        bool, typer.Option("--send", help="Gửi cả báo cáo kỳ lên nơi nhận (report_to).")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Lập biểu, báo cáo và danh sách thư; không gửi.")
+    ] = False,
+) -> None:
+    """Một ngày của lịch báo cáo: gửi biểu cho đơn vị trong những ngày trước hạn, tổng hợp và
+    gửi báo cáo kỳ từ ngày tổng hợp (mỗi thư chỉ gửi một lần)."""
+    current = common.settings()
+    common.configs(current)
+    common.database(current).dispose()
+    day = asyncio.run(
+        run_reporting_day(
+            database_url=current.database_url, config_dir=current.config_dir, org_code=org,
+            now=common.instant(at), out_dir=out, send_upward=send, dry_run=dry_run,
+        )
+    )  # fmt: skip
+    typer.echo(day.summary())

@@ -171,10 +171,22 @@ def _start_scheduler(
         EVENT_JOB_MISSED,
     )
 
-    from flows.schedule import GRACE_HOURS, JOB_ID, build_scheduler, describe_fire
+    from flows.schedule import (
+        GRACE_HOURS,
+        JOB_ID,
+        REPORTING_JOB_REF,
+        build_scheduler,
+        describe_fire,
+    )
 
+    kwargs = {"org": org, "dry_run": dry_run}
     scheduler = build_scheduler(
-        database_url, calendar, job_kwargs={"org": org, "dry_run": dry_run}, background=True
+        database_url,
+        calendar,
+        job_kwargs=kwargs,
+        reporting_job=REPORTING_JOB_REF,
+        reporting_kwargs=kwargs,
+        background=True,
     )
 
     def report(event: Any) -> None:
@@ -191,7 +203,8 @@ def _start_scheduler(
     scheduler.add_listener(report, EVENT_JOB_EXECUTED | EVENT_JOB_MISSED | EVENT_JOB_ERROR)
     mode = " (chạy thử: không gửi thư)" if dry_run else ""
     typer.echo(
-        f"Lịch nhắc việc{mode}: 07:00 mỗi ngày làm việc, giờ {calendar.timezone}. "
+        f"Lịch nhắc việc{mode}: 07:00 mỗi ngày làm việc (lịch báo cáo: 07:30), giờ "
+        f"{calendar.timezone}. "
         f"Lưu lịch trong {common.shown_url(database_url)}, công việc '{JOB_ID}'."
     )
     _print_next(calendar, 3)
@@ -244,4 +257,5 @@ def deploy(
         f"Đã đăng ký '{done.full_name}' trên {done.api_url}: cron '{done.cron}' "
         f"giờ {done.timezone}, work pool '{done.pool}' (mã {done.deployment_id})."
     )
+    typer.echo(f"Đã đăng ký '{done.reporting_name}': cron '{done.reporting_cron}'.")
     typer.echo(f"Chạy worker trên máy có cài Sáu Rõ: prefect worker start --pool {done.pool}")

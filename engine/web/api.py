@@ -260,7 +260,10 @@ def _report_json(request: Request, user: User, code: str | None) -> dict[str, An
     return {
         "period": period.code,
         "label": period.label,
-        "files": [f"/reports/files/{path.name}" for path in reports.generated(state, user, period)],
+        "files": [
+            f"/reports/{period.code}/files/{path.name}"
+            for path in reports.generated(state, user, period)
+        ],
         "units": [
             {
                 "unit": u.unit,

@@ -1,9 +1,11 @@
-"""The reports page's services: generate a period report (the NĐ 30 ``.docx`` and its annex
-``.xlsx``) and the status of the units' reports for a period (``unit_report``).
+"""The reports page's services: generate a period report (the NĐ 30 ``.docx``, its PDF when
+LibreOffice is installed, the annex ``.xlsx``) and the status of the units' reports for a
+period (``unit_report``).
 
-``generate`` is the ONE place the web app calls the report engine; it makes the same calls
-as ``sauro report`` (``build_report_data``, ``render_report``, ``write_annex``), so it can be
-re-pointed at a single engine function when there is one.
+``generate`` is the ONE place the web app calls the report engine:
+``engine.period_report.write_period_report``, as ``sauro report`` and the reporting flow do,
+into the same folder (``SAURO_REPORTS_DIR/<org>/<period>/``), so a report the scheduled
+reporting wrote is listed and downloadable here too.
 """
 
 from __future__ import annotations
@@ -14,14 +16,10 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from engine.cli.report_cmd import TEMPLATE, _chairman, _default_recipients
-from engine.directory_store import get_organization
 from engine.errors import NotFoundError
 from engine.models import Unit, UnitReport
+from engine.period_report import report_stem, write_period_report
 from engine.periods import Period, current_period, parse_period, period_codes
-from engine.report_annex import write_annex
-from engine.report_data import build_report_data
-from engine.report_document import render_report
 from engine.status import local_date
 from engine.web.deps import User, Web
 from engine.web.policy import Action, authorize
@@ -54,57 +52,46 @@ def chosen_period(state: Web, code: str | None) -> Period:
     return current_period(local_date(state.clock()), configs.reporting, calendar)
 
 
-def folder(state: Web, user: User) -> Path:
-    """Where the organization's generated reports are kept."""
-    return state.settings.reports_dir / safe_name(user.org_code)
+def folder(state: Web, user: User, period: Period) -> Path:
+    """Where the organization's reports of ``period`` are kept."""
+    return state.settings.reports_dir / safe_name(user.org_code) / safe_name(period.code)
+
+
+def _names(user: User, period: Period) -> list[str]:
+    stem = report_stem(user.org_code, period.code)
+    return [f"bao-cao-{stem}.docx", f"bao-cao-{stem}.pdf", f"bieu-so-lieu-{stem}.xlsx"]
 
 
 def generate(state: Web, user: User, period: Period, *, number: int, issued_on: date) -> list[Path]:
-    """Write the period report and its annex; return both files."""
+    """Write the period report, its PDF and its annex; return the files."""
     authorize(user.principal, Action.GENERATE_REPORT)
-    configs = state.configs.get()
-    now = state.clock()
     with Session(state.engine) as session:
-        organization = get_organization(session, user.org_code)
-        signer = _chairman(session, organization)
-        data = build_report_data(
+        written = write_period_report(
             session.connection(),
+            configs=state.configs.get(),
+            config_dir=state.settings.config_dir,
             org_code=user.org_code,
             period=period,
-            now=now,
-            areas=[(area.code, area.name) for area in configs.areas.areas],
+            now=state.clock(),
+            out=folder(state, user, period),
+            number=number,
+            issued_on=issued_on,
         )
-    out = folder(state, user)
-    out.mkdir(parents=True, exist_ok=True)
-    document = render_report(
-        data,
-        template=state.settings.config_dir / TEMPLATE,
-        out=out / f"bao-cao-{user.org_code}-{period.code}.docx",
-        number=number,
-        issued_on=issued_on,
-        signer=signer,
-        recipients=_default_recipients(organization),
-    )
-    annex = write_annex(data, out / f"bieu-so-lieu-{user.org_code}-{period.code}.xlsx")
-    return [document, annex]
+    return written.files
 
 
 def generated(state: Web, user: User, period: Period) -> list[Path]:
     """The files already generated for ``period``."""
     authorize(user.principal, Action.VIEW_REPORTS)
-    out = folder(state, user)
-    names = (
-        f"bao-cao-{user.org_code}-{period.code}.docx",
-        f"bieu-so-lieu-{user.org_code}-{period.code}.xlsx",
-    )
-    return [out / name for name in names if (out / name).is_file()]
+    out = folder(state, user, period)
+    return [out / name for name in _names(user, period) if (out / name).is_file()]
 
 
-def report_file(state: Web, user: User, name: str) -> Path:
-    """One generated file of the user's organization, by name."""
+def report_file(state: Web, user: User, period: Period, name: str) -> Path:
+    """One generated file of the user's organization for ``period``, by name."""
     authorize(user.principal, Action.VIEW_REPORTS)
-    path = folder(state, user) / safe_name(name)
-    if safe_name(name) != name or not path.is_file():
+    path = folder(state, user, period) / name
+    if name not in _names(user, period) or not path.is_file():
         raise NotFoundError(f"Không có tệp báo cáo {name}.")
     return path
 

@@ -26,6 +26,7 @@ from engine.report_annex import (
     SHEET_AREAS,
     SHEET_EXTENSIONS,
     SHEET_OVERDUE,
+    SHEET_UNIT_REPORTS,
     SHEET_UNITS,
     write_annex,
 )
@@ -308,7 +309,9 @@ def check_numbers(data: ReportData, document: Document) -> None:
 
 def check_annex(data: ReportData, path: Path) -> None:
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == [SHEET_AREAS, SHEET_UNITS, SHEET_OVERDUE, SHEET_EXTENSIONS]
+    assert book.sheetnames == [
+        SHEET_AREAS, SHEET_UNITS, SHEET_OVERDUE, SHEET_EXTENSIONS, SHEET_UNIT_REPORTS,
+    ]  # fmt: skip
     for sheet in book.worksheets:
         assert sheet.page_setup.orientation == "landscape"
         assert int(sheet.page_setup.paperSize) == int(sheet.PAPERSIZE_A4)

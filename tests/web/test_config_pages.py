@@ -1,15 +1,13 @@
-"""The config editor pages over ``engine.config_store`` (branch config-editor): validation
-errors at the line, the impact preview before saving, history and rollback, and template
-injection in an admin-edited message template contained. Skipped until that module is
-merged; every other role is refused the editor in ``test_policy_matrix``."""
+"""The config editor pages over ``engine.config_store``: validation errors at the line, the
+impact preview before saving, history and rollback, and template injection in an
+admin-edited message template contained. Every other role is refused the editor in
+``test_policy_matrix``."""
 
 from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
 from web_support import Site, login
-
-pytest.importorskip("engine.config_store", reason="engine.config_store is not merged yet")
 
 INJECTIONS = [
     "{{ ''.__class__.__mro__[1].__subclasses__() }}",
@@ -77,5 +75,8 @@ def test_template_injection_is_contained(site: Site, payload: str) -> None:
         data={"text": good + "\n" + payload + "\n", "action": "save", "csrf_token": csrf},
     )
     assert response.status_code == 400, response.text
-    assert "uid=" not in response.text and "subclasses" not in response.text.split("<textarea")[0]
+    line = len((good + "\n").splitlines()) + 1
+    problems = response.text.split('<ul class="problems">')[1].split("</ul>")[0]
+    assert f"Dòng {line}" in problems and "không an toàn" in problems
+    assert "uid=" not in response.text and "&lt;class" not in response.text  # never evaluated
     assert path.read_text("utf-8") == good

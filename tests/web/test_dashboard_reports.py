@@ -45,13 +45,13 @@ def test_standing_office_generates_and_downloads_the_period_report(site: Site) -
     )
     assert response.status_code == 200, response.text
     assert "bao-cao-kien-tuong-2024-H1.docx" in response.text
-    download = client.get("/reports/files/bao-cao-kien-tuong-2024-H1.docx")
+    download = client.get("/reports/2024-H1/files/bao-cao-kien-tuong-2024-H1.docx")
     assert download.status_code == 200
     text = "\n".join(p.text for p in Document(BytesIO(download.content)).paragraphs)
     assert "BÁO CÁO" in text and "6 tháng đầu năm 2024" in text
-    annex = client.get("/reports/files/bieu-so-lieu-kien-tuong-2024-H1.xlsx")
+    annex = client.get("/reports/2024-H1/files/bieu-so-lieu-kien-tuong-2024-H1.xlsx")
     assert annex.status_code == 200 and annex.content.startswith(b"PK")
-    assert client.get("/reports/files/..%2Fconfig%2Frules.yaml").status_code == 404
+    assert client.get("/reports/2024-H1/files/..%2Fconfig%2Frules.yaml").status_code == 404
 
 
 def test_a_chairman_reads_reports_but_does_not_generate_them(site: Site) -> None:
@@ -108,10 +108,8 @@ def test_the_api_generates_and_lists_reports(site: Site) -> None:
     )
     assert made.status_code == 200, made.text
     files = made.json()["files"]
-    assert files == [
-        "/reports/files/bao-cao-kien-tuong-2024-H1.docx",
-        "/reports/files/bieu-so-lieu-kien-tuong-2024-H1.xlsx",
-    ]
+    assert files[0] == "/reports/2024-H1/files/bao-cao-kien-tuong-2024-H1.docx"
+    assert files[-1] == "/reports/2024-H1/files/bieu-so-lieu-kien-tuong-2024-H1.xlsx"
     assert client.get(files[0]).status_code == 200
     assert client.get("/api/reports?period=2024-H1").json()["files"] == files
     bad = client.post("/api/reports", json={"period": "2024-Q9"}, headers={"X-CSRF-Token": csrf})

@@ -1,5 +1,6 @@
 """The config editor: list, edit with validation at the line, impact preview, save, version
-history and rollback; administrators only (``engine.web.policy``)."""
+history and rollback; administrators only (``engine.web.policy``). Everything is done by
+``engine.config_store``, as ``sauro config`` does it."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 
+from engine import config_store
 from engine.db import session_scope
 from engine.errors import ConfigError
-from engine.web.configs import editable_name, line_problems, store
+from engine.web.configs import editable_name, line_problems
 from engine.web.deps import User, checked_user, current_user, web
 from engine.web.pages import render
+from engine.web.policy import Action, authorize
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[User, Depends(current_user)]
@@ -21,31 +25,22 @@ Actor = Annotated[User, Depends(checked_user)]
 
 @router.get("/configs")
 def config_list(request: Request, user: Viewer) -> Response:
-    module = store(user)
-    return render(request, "configs.html", user, names=list(module.EDITABLE))
-
-
-def _history(request: Request, module: Any, name: str) -> list[Any]:
-    with session_scope(web(request).engine) as session:
-        return list(module.history(session, name=name))
+    authorize(user.principal, Action.EDIT_CONFIG)
+    return render(request, "configs.html", user, names=list(config_store.EDITABLE))
 
 
 def _editor(
-    request: Request,
-    user: User,
-    module: Any,
-    name: str,
-    *,
-    text: str | None = None,
-    status: int = 200,
+    request: Request, user: User, name: str, *, text: str | None = None, status: int = 200,
     **context: Any,
-) -> Response:
+) -> Response:  # fmt: skip
     state = web(request)
     current = (
         text
         if text is not None
-        else module.load_current(config_dir=state.settings.config_dir, name=name)
+        else config_store.load_current(config_dir=state.settings.config_dir, name=name)
     )
+    with Session(state.engine) as session:
+        revisions = config_store.history(session, name=name)
     return render(
         request,
         "config_edit.html",
@@ -53,35 +48,44 @@ def _editor(
         status=status,
         name=name,
         text=current,
-        revisions=_history(request, module, name),
+        revisions=revisions,
         **context,
     )
 
 
 @router.get("/configs/{name:path}")
 def config_page(request: Request, user: Viewer, name: str, saved: str = "") -> Response:
-    module = store(user)
-    return _editor(request, user, module, editable_name(module, name), saved=saved)
+    return _editor(request, user, editable_name(user, name), saved=saved)
 
 
 @router.post("/configs/{name:path}/rollback")
 def config_rollback(
     request: Request, user: Actor, name: str, revision_id: Annotated[int, Form()]
 ) -> Response:
-    module = store(user)
-    name = editable_name(module, name)
+    name = editable_name(user, name)
     state = web(request)
-    with session_scope(state.engine) as session:
-        revision = module.rollback(
-            session,
-            config_dir=state.settings.config_dir,
-            name=name,
-            revision_id=revision_id,
-            actor=user.actor(f"config {name} rollback"),
-            now=state.clock(),
-        )
-        number = revision.number
-    return RedirectResponse(f"/configs/{name}?saved={number}", status_code=303)
+    try:
+        with session_scope(state.engine) as session:
+            revision = config_store.rollback(
+                session,
+                config_dir=state.settings.config_dir,
+                name=name,
+                revision_id=revision_id,
+                actor=user.actor(f"config {name} rollback"),
+                now=state.clock(),
+            )
+    except ConfigError as error:
+        return _refused(request, user, name, None, error)
+    return RedirectResponse(f"/configs/{name}?saved={revision.number}", status_code=303)
+
+
+def _refused(
+    request: Request, user: User, name: str, text: str | None, error: ConfigError
+) -> Response:
+    return _editor(
+        request, user, name, text=text, status=400,
+        problems=line_problems(error.problems), error=error.message,
+    )  # fmt: skip
 
 
 @router.post("/configs/{name:path}")
@@ -94,39 +98,32 @@ def config_submit(
     note: Annotated[str, Form()] = "",
 ) -> Response:
     """``action=preview`` validates and shows the impact; ``action=save`` saves."""
-    module = store(user)
-    name = editable_name(module, name)
+    name = editable_name(user, name)
     state = web(request)
-    text = text.replace("\r\n", "\n")
-    problems = module.validate_text(config_dir=state.settings.config_dir, name=name, text=text)
+    config_dir = state.settings.config_dir
+    problems = config_store.validate_text(config_dir=config_dir, name=name, text=text)
     if problems:
-        return _editor(
-            request, user, module, name, text=text, status=400, problems=line_problems(problems)
-        )
-    if action != "save":
-        impact = module.preview_impact(
-            database_url=state.settings.database_url,
-            config_dir=state.settings.config_dir,
-            name=name,
-            text=text,
-            now=state.clock(),
-        )
-        return _editor(request, user, module, name, text=text, impact=impact, note=note)
+        return _editor(request, user, name, text=text, status=400, problems=line_problems(problems))
     try:
+        if action != "save":
+            impact = config_store.preview_impact(
+                database_url=state.settings.database_url,
+                config_dir=config_dir,
+                name=name,
+                text=text,
+                now=state.clock(),
+            )
+            return _editor(request, user, name, text=text, impact=impact, note=note)
         with session_scope(state.engine) as session:
-            revision = module.save_config(
+            revision = config_store.save_config(
                 session,
-                config_dir=state.settings.config_dir,
+                config_dir=config_dir,
                 name=name,
                 text=text,
                 actor=user.actor(f"config {name} save"),
                 now=state.clock(),
                 note=note,
             )
-            number = revision.number
     except ConfigError as error:
-        return _editor(
-            request, user, module, name, text=text, status=400,
-            problems=line_problems(error.problems), error=error.message,
-        )  # fmt: skip
-    return RedirectResponse(f"/configs/{name}?saved={number}", status_code=303)
+        return _refused(request, user, name, text, error)
+    return RedirectResponse(f"/configs/{name}?saved={revision.number}", status_code=303)

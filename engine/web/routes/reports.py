@@ -71,7 +71,10 @@ def generate(
     return _page(request, user, period)
 
 
-@router.get("/reports/files/{name}")
-def download(request: Request, user: Annotated[User, Depends(current_user)], name: str) -> Response:
-    path = reports.report_file(web(request), user, name)
+@router.get("/reports/{period}/files/{name}")
+def download(
+    request: Request, user: Annotated[User, Depends(current_user)], period: str, name: str
+) -> Response:
+    state = web(request)
+    path = reports.report_file(state, user, reports.chosen_period(state, period), name)
     return FileResponse(path, filename=path.name)
