@@ -26,6 +26,7 @@ from engine.report_charts import ChartFiles, write_charts
 from engine.report_data import ReportData, build_report_data
 from engine.report_document import render_report
 from engine.status import local_date
+from engine.verdicts import refresh_verdicts
 from notifications.outgoing import Attachment, OutgoingMessage
 
 TEMPLATE = Path("report") / "bao_cao_cchc.docx"
@@ -71,13 +72,16 @@ def write_period_report(
     """Build the report of ``org_code`` for ``period`` as of ``now`` into the folder
     ``out``: ``bao-cao-<org>-<period>.docx`` (from ``config_dir/report/bao_cao_cchc.docx``),
     its charts, ``bieu-so-lieu-<org>-<period>.xlsx`` and, with ``pdf`` and LibreOffice
-    installed, the ``.pdf``. Without ``number`` the document is a draft whose number the
+    installed, the ``.pdf``. The stored 6-rõ verdicts are refreshed on ``connection``
+    first (the caller commits). Without ``number`` the document is a draft whose number the
     văn thư writes in. ``issued_on`` defaults to the Viet Nam date of ``now``;
     ``recipients`` (the "Nơi nhận" lines) to the upper level, Sở Nội vụ, the Chairman and
     Vice-Chairmen and the units."""
     with Session(bind=connection) as session:
         organization = get_organization(session, org_code)
         signer = _chairman(session, organization)
+    # The 6-rõ figures come from the stored verdicts: bring them up to date first.
+    refresh_verdicts(connection, rules=configs.rules, org_code=org_code, today=local_date(now))
     data = build_report_data(
         connection,
         org_code=org_code,

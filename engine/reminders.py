@@ -27,11 +27,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, and_, bindparam, or_, select, update
+from sqlalchemy import Connection, Engine, Select, and_, or_, select
 from sqlmodel import Session, col
 
 from engine.bulk import collector_paused
-from engine.checking import as_date, check_tasks, raw_rows
+from engine.checking import as_date, raw_rows
 from engine.config import Configs, load_configs
 from engine.db import make_engine
 from engine.directory import DirectoryConfig
@@ -39,6 +39,7 @@ from engine.held_messages import held, hold, release
 from engine.models import Organization, Person, PersonRole, Task, TaskState, Unit
 from engine.status import local_date
 from engine.unit_reports import refresh_submissions, report_snapshots
+from engine.verdicts import refresh_verdicts
 from engine.workdays import WorkCalendar
 from notifications.delivery import Clock, DeliveryReport, OutcomeStatus, deliver, utc_now
 from notifications.digest import (
@@ -194,7 +195,7 @@ def _plan_cycle(
     calendar = WorkCalendar(configs.calendar)
     report = CycleReport(today=today, dry_run=dry_run)
     with engine.connect() as connection, connection.begin() as transaction:
-        refresh_verdicts(connection, configs=configs, org_code=org_code, today=today)
+        refresh_verdicts(connection, rules=configs.rules, org_code=org_code, today=today)
         refresh_submissions(connection, org_code=org_code, now=now)
         planned, task_people = plan_day(
             connection, configs=configs, calendar=calendar, today=today, org_code=org_code
@@ -301,50 +302,6 @@ class _Outbox:
 
     async def close(self) -> None:
         await self.transport.aclose()
-
-
-# -- 1. verdicts ------------------------------------------------------------------------
-
-
-def refresh_verdicts(
-    connection: Connection, *, configs: Configs, org_code: str | None, today: date
-) -> int:
-    """Store each open task's failing dimensions; a task newly failing starts counting
-    today, a task fixed stops. Returns the number of tasks whose verdict changed."""
-    checks = check_tasks(connection, rules=configs.rules, org_code=org_code)
-    stored = _stored_verdicts(connection, [c.task_id for c in checks if c.task_id is not None])
-    changes: list[dict[str, Any]] = []
-    for check in checks:
-        if check.task_id is None:
-            continue
-        unclear = ",".join(str(d) for d in Dimension if not check.clear[d])
-        old_unclear, old_since = stored.get(check.task_id, ("", None))
-        if unclear == old_unclear and (old_since is not None) == bool(unclear):
-            continue
-        since = (old_since or today) if unclear else None
-        changes.append({"task_id": check.task_id, "unclear": unclear, "since": since})
-    if changes:
-        t = Task.__table__.c  # type: ignore[attr-defined]
-        statement = (
-            update(Task)
-            .where(t.id == bindparam("task_id"))
-            .values(unclear=bindparam("unclear"), unclear_since=bindparam("since"))
-        )
-        connection.execute(statement, changes)
-    return len(changes)
-
-
-def _stored_verdicts(
-    connection: Connection, ids: Sequence[int]
-) -> dict[int, tuple[str, date | None]]:
-    t = Task.__table__.c  # type: ignore[attr-defined]
-    found: dict[int, tuple[str, date | None]] = {}
-    for start in range(0, len(ids), 5000):
-        chunk = ids[start : start + 5000]
-        query = select(t.id, t.unclear, t.unclear_since).where(t.id.in_(chunk))
-        for task_id, unclear, since in raw_rows(connection, query):
-            found[task_id] = (unclear, as_date(since))
-    return found
 
 
 # -- 2. snapshots -----------------------------------------------------------------------

@@ -232,7 +232,7 @@ class _Run:
     def assemble(
         self, organization: Organization, period: Period, folder: Path, recipients: Recipients
     ) -> None:
-        with self.engine.connect() as connection:
+        with self.engine.begin() as connection:
             files = write_period_report(
                 connection, configs=self.configs, config_dir=self.config_dir,
                 org_code=organization.code, period=period, now=self.now, out=folder,

@@ -78,7 +78,7 @@ def report(
     now = common.now()
     engine = common.database(current)
     try:
-        with engine.connect() as connection:
+        with engine.begin() as connection:
             files = write_period_report(
                 connection, configs=configs, config_dir=current.config_dir,
                 org_code=org_code, period=chosen, now=now, out=out, number=number,

@@ -13,6 +13,7 @@ from engine.models import ExtensionRequest, ExtensionStatus, Task, TaskState
 from engine.periods import Period, current_period
 from engine.report_data import ReportData, build_report_data
 from engine.status import local_date
+from engine.verdicts import refresh_verdicts
 from engine.web.deps import User, Web
 from engine.web.policy import Action, authorize
 from engine.workdays import WorkCalendar
@@ -67,6 +68,8 @@ def dashboard(state: Web, user: User) -> Dashboard:
     now = state.clock()
     today = local_date(now)
     period = current_period(today, configs.reporting, calendar)
+    with state.engine.begin() as connection:  # the stored 6-rõ verdicts, brought up to date
+        refresh_verdicts(connection, rules=configs.rules, org_code=user.org_code, today=today)
     with Session(state.engine) as session:
         data = build_report_data(
             session.connection(),

@@ -65,9 +65,9 @@ def _names(user: User, period: Period) -> list[str]:
 def generate(state: Web, user: User, period: Period, *, number: int, issued_on: date) -> list[Path]:
     """Write the period report, its PDF and its annex; return the files."""
     authorize(user.principal, Action.GENERATE_REPORT)
-    with Session(state.engine) as session:
+    with state.engine.begin() as connection:
         written = write_period_report(
-            session.connection(),
+            connection,
             configs=state.configs.get(),
             config_dir=state.settings.config_dir,
             org_code=user.org_code,

@@ -36,6 +36,7 @@ from engine.task_actions import (
     task_view,
 )
 from engine.task_edit import TaskEdit, edit_task
+from engine.verdicts import refresh_verdicts
 from engine.web.deps import User, Web
 from engine.web.policy import Action, TaskScope, allowed, authorize, task_actions
 from rules.facts import Dimension
@@ -280,16 +281,23 @@ def _authorized(session: Session, user: User, task_id: int, action: Action) -> T
 
 def save_edit(state: Web, user: User, task_id: int, edit: TaskEdit) -> None:
     """The standing office edits the six dimensions."""
+    configs = state.configs.get()
+    now = state.clock()
     with session_scope(state.engine) as session:
         _authorized(session, user, task_id, Action.EDIT_TASK)
         edit_task(
             session=session,
             task_id=task_id,
             edit=edit,
-            areas=state.configs.get().areas,
+            areas=configs.areas,
             actor=user.actor(f"task {task_id} edit"),
-            now=state.clock(),
+            now=now,
         )
+        session.flush()
+        refresh_verdicts(
+            session.connection(), rules=configs.rules, org_code=user.org_code,
+            today=local_date(now),
+        )  # fmt: skip
 
 
 def save_progress(state: Web, user: User, task_id: int, percent: int | None, note: str) -> None:
