@@ -15,7 +15,7 @@ from engine.cli.plans import draft_json
 from engine.plan_import import ImportResult
 from engine.status import local_date
 from engine.task_edit import TaskEdit
-from engine.web import imports, reports, tasks
+from engine.web import imports, reports, tasks, unit_reports
 from engine.web.dashboard import dashboard
 from engine.web.deps import User, checked_user, current_user, web
 from engine.web.policy import MATRIX, allowed
@@ -289,3 +289,38 @@ def report_generate(request: Request, user: Actor, body: ReportIn) -> dict[str, 
     issued_on = body.issued_on or local_date(state.clock())
     reports.generate(state, user, period, number=body.number, issued_on=issued_on)
     return _report_json(request, user, period.code)
+
+
+@router.get("/unit-reports", summary="Biểu báo cáo của các đơn vị mà tài khoản nộp được")
+def unit_report_forms(request: Request, user: Viewer, period: str | None = None) -> dict[str, Any]:
+    state = web(request)
+    chosen = reports.chosen_period(state, period)
+    return {
+        "period": chosen.code,
+        "unit_deadline": chosen.unit_deadline.isoformat(),
+        "forms": [
+            {
+                "unit": f.code,
+                "name": f.name,
+                "tasks": f.tasks,
+                "submitted": f.submitted,
+                "form": f"/unit-reports/{chosen.code}/{f.code}/form",
+            }
+            for f in unit_reports.forms(state, user, chosen)
+        ],
+    }
+
+
+@router.post("/unit-reports", summary="Nộp biểu báo cáo của đơn vị đã điền (.xlsx)")
+async def unit_report_submit(
+    request: Request, user: Actor, file: Annotated[UploadFile, File()]
+) -> dict[str, Any]:
+    unit, summary = await unit_reports.submit(web(request), user, file)
+    return {
+        "unit": unit,
+        "completed": summary.completed,
+        "progress": summary.progress,
+        "unchanged": summary.unchanged,
+        "blank": summary.blank,
+        "general": summary.general,
+    }

@@ -18,7 +18,7 @@ from engine.errors import NotFoundError, PermissionDeniedError, SauroError
 from engine.settings import Settings
 from engine.web import api, pages
 from engine.web.deps import ConfigCache, CsrfError, LoginRequiredError, Web
-from engine.web.routes import auth, configs, dashboard, imports, reports, tasks
+from engine.web.routes import auth, configs, dashboard, imports, reports, tasks, unit_reports
 
 HERE = Path(__file__).parent
 CSRF_MESSAGE = (
@@ -67,6 +67,7 @@ def create_app(
         imports.router,
         dashboard.router,
         reports.router,
+        unit_reports.router,
         configs.router,
         api.router,
     ):
@@ -89,6 +90,21 @@ def _handlers(app: FastAPI) -> None:
         return _error_response(request, CSRF_MESSAGE, 403)
 
     async def sauro(request: Request, error: Exception) -> Response:
+        if _is_api(request) and isinstance(error, SauroError) and error.problems:
+            # Each problem with where it is (file, row, column, field, line) for API clients.
+            problems = [
+                {
+                    "where": str(p.location),
+                    "file": p.location.file,
+                    "row": p.location.row,
+                    "column": p.location.column,
+                    "field": p.location.field,
+                    "message": p.message,
+                }
+                for p in error.problems
+            ]
+            body = {"detail": str(error), "problems": problems}
+            return JSONResponse(body, status_code=_status(error))
         return _error_response(request, str(error), _status(error))
 
     app.add_exception_handler(LoginRequiredError, login_required)

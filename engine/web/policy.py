@@ -3,8 +3,9 @@
 Two layers, both data:
 
 - ``MATRIX``: for each action, the roles that may do it at all;
-- scope rules on a task (``TaskScope``): every account sees only its organization; a unit
-  head sees and changes only the tasks its unit leads; an officer acts only on the tasks
+- scope rules on a task (``TaskScope``) or a unit (``allowed_unit``): every account sees
+  only its organization; a unit head sees and changes only the tasks its unit leads, and
+  reports only for its unit; an officer acts only on the tasks
   where they are the named person, and reads those and the tasks its unit leads;
   everyone else in the matrix works across the organization.
 
@@ -34,6 +35,7 @@ class Action(StrEnum):
     VIEW_REPORTS = "view_reports"
     GENERATE_REPORT = "generate_report"
     EDIT_CONFIG = "edit_config"
+    SUBMIT_UNIT_REPORT = "submit_unit_report"  # download and return a unit's period form
 
 
 ACTION_LABELS: dict[Action, str] = {
@@ -48,6 +50,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.VIEW_REPORTS: "xem báo cáo kỳ",
     Action.GENERATE_REPORT: "lập báo cáo kỳ",
     Action.EDIT_CONFIG: "sửa cấu hình",
+    Action.SUBMIT_UNIT_REPORT: "nộp báo cáo của đơn vị",
 }
 
 _ALL = frozenset(UserRole)
@@ -66,6 +69,7 @@ MATRIX: dict[Action, frozenset[UserRole]] = {
     Action.VIEW_REPORTS: _LEADERS | {UserRole.STANDING_OFFICE},
     Action.GENERATE_REPORT: frozenset({UserRole.STANDING_OFFICE}),
     Action.EDIT_CONFIG: frozenset({UserRole.ADMIN}),
+    Action.SUBMIT_UNIT_REPORT: frozenset({UserRole.UNIT_HEAD, UserRole.STANDING_OFFICE}),
 }
 
 # Actions on one task; the others concern the organization as a whole.
@@ -146,6 +150,25 @@ def authorize(principal: Principal, action: Action, task: TaskScope | None = Non
         where = " nhiệm vụ này" if task is not None else ""
         raise PermissionDeniedError(
             f"Tài khoản '{principal.username}' không có quyền {what}{where}."
+        )
+
+
+def allowed_unit(principal: Principal, action: Action, unit_id: int | None) -> bool:
+    """Whether ``principal`` may do ``action`` for the unit ``unit_id`` of its own
+    organization (the caller has checked the organization): a unit head for its unit only."""
+    if principal.role not in MATRIX[action]:
+        return False
+    if principal.role == UserRole.UNIT_HEAD:
+        return unit_id is not None and unit_id == principal.unit_id
+    return True
+
+
+def authorize_unit(principal: Principal, action: Action, unit_id: int | None) -> None:
+    """Raise ``PermissionDeniedError`` (Vietnamese) unless ``allowed_unit``."""
+    if not allowed_unit(principal, action, unit_id):
+        raise PermissionDeniedError(
+            f"Tài khoản '{principal.username}' không có quyền {ACTION_LABELS[action]} "
+            "cho đơn vị này."
         )
 
 

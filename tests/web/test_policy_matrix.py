@@ -110,6 +110,7 @@ CASES: dict[Action, Case] = {
         ).is_file(),
     ),
     Action.EDIT_CONFIG: Case(_get(lambda s: "/configs")),
+    Action.SUBMIT_UNIT_REPORT: Case(_get(lambda s: "/unit-reports?period=2024-H1")),
 }
 
 

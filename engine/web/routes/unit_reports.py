@@ -1,0 +1,80 @@
+"""The unit report page: download the period's form of a unit, upload it filled."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi.responses import FileResponse, Response
+
+from engine.errors import PermissionDeniedError, SauroError
+from engine.status import local_date
+from engine.unit_forms import SubmitSummary
+from engine.web import reports, unit_reports
+from engine.web.deps import User, checked_user, current_user, web
+from engine.web.pages import render
+from engine.web.policy import Action, authorize
+
+router = APIRouter(include_in_schema=False)
+
+
+def _page(
+    request: Request,
+    user: User,
+    code: str | None,
+    *,
+    error: str = "",
+    done: tuple[str, SubmitSummary] | None = None,
+    status: int = 200,
+) -> Response:
+    state = web(request)
+    authorize(user.principal, Action.SUBMIT_UNIT_REPORT)
+    try:
+        period = reports.chosen_period(state, code)
+    except SauroError as problem:
+        error, status = str(problem), 400
+        period = reports.chosen_period(state, None)
+    return render(
+        request,
+        "unit_reports.html",
+        user,
+        status=status,
+        error=error,
+        done=done,
+        period=period,
+        codes=reports.periods_around(state, local_date(state.clock())),
+        forms=unit_reports.forms(state, user, period),
+        max_mb=state.settings.max_upload_mb,
+    )
+
+
+@router.get("/unit-reports")
+def page(
+    request: Request, user: Annotated[User, Depends(current_user)], period: str | None = None
+) -> Response:
+    return _page(request, user, period)
+
+
+@router.get("/unit-reports/{period}/{unit}/form")
+def form(
+    request: Request, user: Annotated[User, Depends(current_user)], period: str, unit: str
+) -> Response:
+    state = web(request)
+    path = unit_reports.form_file(state, user, reports.chosen_period(state, period), unit)
+    return FileResponse(path, filename=path.name)
+
+
+@router.post("/unit-reports")
+async def submit(
+    request: Request,
+    user: Annotated[User, Depends(checked_user)],
+    file: Annotated[UploadFile, File()],
+    period: str | None = None,
+) -> Response:
+    try:
+        done = await unit_reports.submit(web(request), user, file)
+    except PermissionDeniedError:
+        raise  # a form of another unit: the 403 page, not a form error
+    except SauroError as error:
+        return _page(request, user, period, error=str(error), status=400)
+    return _page(request, user, period, done=done)
