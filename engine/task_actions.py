@@ -51,19 +51,12 @@ from engine.models import (
     require_id,
 )
 from engine.status import LABELS, VN, TaskStatus, local_date, task_status
+from engine.task_history import STATUS_WORDS, HistoryNames, history_names
 from engine.text import clean, clean_lines, fold
 from engine.workdays import WorkCalendar
 
 AUTHORITY_ROLES = frozenset({PersonRole.CHAIRMAN, PersonRole.VICE_CHAIRMAN})
 _NAME_MAX = 128  # ProgressReport.actor, ExtensionRequest.requested_by / decided_by
-
-# How messages and ``sauro task show`` word the status of an extension request.
-STATUS_WORDS: dict[str, str] = {
-    ExtensionStatus.PENDING: "chờ quyết định",
-    ExtensionStatus.APPROVED: "được phê duyệt",
-    ExtensionStatus.REFUSED: "bị từ chối",
-    ExtensionStatus.CANCELLED: "được hủy",
-}
 
 
 # -- finding tasks, requests and people --------------------------------------------------------
@@ -609,6 +602,7 @@ class TaskView:
     extensions: list[ExtensionRequest]
     history: list[AuditLog]
     now: datetime
+    names: HistoryNames  # the history's ids by name
 
     @property
     def status_label(self) -> str:
@@ -737,6 +731,7 @@ def task_view(
         extensions=extensions,
         history=_history(session, task_id, progress, extensions),
         now=now,
+        names=history_names(session, task.organization_id),
     )
 
 

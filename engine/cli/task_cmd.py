@@ -12,8 +12,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
-from itertools import groupby
+from datetime import date
 from typing import Annotated
 
 import typer
@@ -26,10 +25,9 @@ from engine.config import Configs
 from engine.db import session_scope
 from engine.deadlines import format_date
 from engine.errors import Location, NotFoundError, Problem, SauroError
-from engine.models import AuditLog, ExtensionRequest, Task
+from engine.models import ExtensionRequest, Task
 from engine.status import LABELS, VN, local_date
 from engine.task_actions import (
-    STATUS_WORDS,
     TaskView,
     complete,
     decide_extension,
@@ -43,6 +41,7 @@ from engine.task_actions import (
     task_authority,
     task_view,
 )
+from engine.task_history import STATUS_WORDS, cut, history_lines, when_text
 from engine.text import clean
 from engine.workdays import WorkCalendar, format_day
 from rules.facts import Dimension
@@ -432,56 +431,6 @@ def _task_name(task: Task) -> str:
 
 # -- the task as text --------------------------------------------------------------------------
 
-_ENTITIES = {
-    "task": "nhiệm vụ",
-    "progress_report": "báo cáo tiến độ",
-    "extension_request": "đề nghị gia hạn",
-}
-_ACTIONS = {
-    "create": "tạo",
-    "update": "cập nhật",
-    "withdraw": "rút khỏi kế hoạch",
-    "complete": "hoàn thành",
-    "extend": "gia hạn",
-    "approve": "phê duyệt",
-    "refuse": "từ chối",
-    "cancel": "hủy",
-}
-_FIELDS = {
-    "state": "trạng thái",
-    "status": "tình trạng",
-    "completed_on": "ngày hoàn thành",
-    "result": "kết quả",
-    "evidence": "minh chứng",
-    "due_date": "hạn",
-    "original_due": "hạn theo kế hoạch",
-    "deadline_version": "lần điều chỉnh hạn",
-    "percent": "tỷ lệ hoàn thành",
-    "note": "ghi chú",
-    "reason": "lý do",
-    "decided_by": "người quyết định",
-    "decision_note": "ý kiến",
-    "work": "nội dung",
-    "deadline_text": "ô thời hạn",
-    "lead_text": "ô chủ trì",
-    "coordinators_text": "ô phối hợp",
-    "person_text": "ô người thực hiện",
-    "product": "sản phẩm",
-    "person_id": "người thực hiện (mã)",
-    "lead_unit_id": "đơn vị chủ trì (mã)",
-    "units": "các đơn vị",
-    "milestones": "các mốc thời hạn",
-    "area": "lĩnh vực",
-    "assigner": "người giao việc",
-    "deadline_kind": "loại thời hạn",
-    "deadline_resolved": "thời hạn quy ra ngày",
-    "deadline_reason": "cách đọc thời hạn",
-    "start_date": "ngày bắt đầu",
-    "recurrence": "chu kỳ",
-}
-_STATES = {"open": "đang thực hiện", "done": "đã hoàn thành", "withdrawn": "đã rút"}
-_CUT = 80
-
 
 def describe(view: TaskView, configs: Configs) -> list[str]:
     """The task as lines of Vietnamese text: header, six dimensions, progress, extensions
@@ -505,7 +454,7 @@ def describe(view: TaskView, configs: Configs) -> list[str]:
         "Đề nghị gia hạn:",
         *([_extension_line(e) for e in view.extensions] or ["  chưa có"]),
         "Lịch sử thay đổi:",
-        *history_lines(view.history),
+        *(f"  {line}" for line in history_lines(view.history, view.names)),
     ]
 
 
@@ -545,11 +494,11 @@ def _authority(view: TaskView) -> str:
 
 
 def _result(task: Task) -> str:
-    parts = [f"sản phẩm: {_cut(clean(task.product)) or 'chưa rõ'}"]
+    parts = [f"sản phẩm: {cut(clean(task.product)) or 'chưa rõ'}"]
     if task.result:
-        parts.append(f"kết quả: {_cut(clean(task.result))}")
+        parts.append(f"kết quả: {cut(clean(task.result))}")
     if task.evidence:
-        parts.append(f"minh chứng: {_cut(clean(task.evidence))}")
+        parts.append(f"minh chứng: {cut(clean(task.evidence))}")
     if task.completed_on:
         parts.append(f"ngày hoàn thành: {format_date(task.completed_on)}")
     return "; ".join(parts)
@@ -559,66 +508,19 @@ def _progress_lines(view: TaskView) -> list[str]:
     lines = []
     for report in view.progress:
         percent = f"{report.percent}%" if report.percent is not None else "—"
-        note = f" — {_cut(clean(report.note))}" if report.note else ""
-        lines.append(f"  {_when(report.at)} {percent}{note} ({report.actor})")
+        note = f" — {cut(clean(report.note))}" if report.note else ""
+        lines.append(f"  {when_text(report.at)} {percent}{note} ({report.actor})")
     return lines
 
 
 def _extension_line(request: ExtensionRequest) -> str:
     line = (
-        f"  số {request.id}, {_when(request.requested_at)}, {request.requested_by}: "
+        f"  số {request.id}, {when_text(request.requested_at)}, {request.requested_by}: "
         f"{format_date(request.old_due)} → {format_date(request.new_due)}; "
-        f"lý do: {_cut(clean(request.reason))}; {STATUS_WORDS.get(request.status, request.status)}"
+        f"lý do: {cut(clean(request.reason))}; {STATUS_WORDS.get(request.status, request.status)}"
     )
     if request.decided_at:
-        line += f" {_when(request.decided_at)} ({request.decided_by})"
+        line += f" {when_text(request.decided_at)} ({request.decided_by})"
     if request.decision_note:
-        line += f": {_cut(clean(request.decision_note))}"
+        line += f": {cut(clean(request.decision_note))}"
     return line
-
-
-def history_lines(history: list[AuditLog]) -> list[str]:
-    """One line per audited act (same time, actor, record and action), its changes joined,
-    in Vietnamese (``sauro task show`` and the task page of the web app)."""
-    lines = []
-    for _, group in groupby(history, key=_act):
-        rows = list(group)
-        first = rows[0]
-        what = _ENTITIES.get(first.entity, first.entity)
-        number = f" số {first.entity_id}" if first.entity != "task" else ""
-        action = _ACTIONS.get(first.action, first.action)
-        changes = "; ".join(_change(row) for row in rows if row.field)
-        line = f"  {_when(first.at)} {first.actor} — {what}{number}: {action}"
-        lines.append(line + (f" ({changes})" if changes else ""))
-    return lines
-
-
-def _act(row: AuditLog) -> tuple[datetime, str, str, int, str]:
-    return (row.at, row.actor, row.entity, row.entity_id, row.action)
-
-
-def _change(row: AuditLog) -> str:
-    field = _FIELDS.get(row.field, row.field)
-    return f"{field}: {_value(row.field, row.old_value)} → {_value(row.field, row.new_value)}"
-
-
-def _value(field: str, text: str | None) -> str:
-    if text is None or text == "":
-        return "—"
-    if field == "state":
-        return _STATES.get(text, text)
-    if field == "status":
-        return STATUS_WORDS.get(text, text)
-    try:
-        return format_date(date.fromisoformat(text)) if len(text) == 10 else _cut(clean(text))
-    except ValueError:
-        return _cut(clean(text))
-
-
-def _when(at: datetime) -> str:
-    local = at.astimezone(VN)
-    return f"{format_date(local.date())} {local:%H:%M}"
-
-
-def _cut(text: str) -> str:
-    return text if len(text) <= _CUT else text[: _CUT - 1] + "…"

@@ -10,12 +10,11 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from engine.cli.task_cmd import history_lines
 from engine.deadlines import format_date
 from engine.errors import ConfigError
 from engine.models import UserRole
 from engine.status import LABELS, VN
-from engine.task_actions import STATUS_WORDS
+from engine.task_history import STATUS_WORDS, history_lines
 from engine.users import ROLE_LABELS
 from engine.web.deps import User, Web, web
 from engine.web.policy import Action, allowed
@@ -69,7 +68,7 @@ def install_filters(templates: Jinja2Templates) -> None:
     env.globals["STATUS_LABELS"] = {str(k): v for k, v in LABELS.items()}
     env.globals["ROLE_LABELS"] = {str(k): v for k, v in ROLE_LABELS.items()}
     env.globals["DIMENSIONS"] = list(Dimension)
-    env.filters["history_lines"] = lambda rows: [line.strip() for line in history_lines(rows)]
+    env.globals["history_lines"] = history_lines
     env.globals["EXTENSION_WORDS"] = {str(k): v for k, v in STATUS_WORDS.items()}
 
 

@@ -1,0 +1,69 @@
+"""The task history as people read it: ids by name, unit mentions and milestones from
+their JSON, states, statuses and dates in words (table-driven over audit rows)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from engine.models import AuditLog
+from engine.task_history import HistoryNames, history_lines
+
+AT = datetime(2024, 6, 10, 2, 0, tzinfo=UTC)  # 09:00 in Viet Nam
+NAMES = HistoryNames(people={7: "Lê Minh Tâm"}, units={3: "Phòng Nội vụ"})
+UNITS_OLD = [{"role": "lead", "text": "Các cơ quan, đơn vị", "unit": None, "collective": True}]
+UNITS_NEW = [
+    {"role": "lead", "text": "Phòng Nội vụ", "unit_id": 3},
+    {"role": "coordinator", "text": "Phòng Tư pháp", "unit_id": 4},
+    {"role": "coordinator", "text": "Văn phòng", "unit_id": 5},
+]
+
+
+def _row(field: str, old: str | None, new: str | None, action: str = "update") -> AuditLog:
+    return AuditLog(organization_id=1, entity="task", entity_id=1, action=action, field=field,
+                    old_value=old, new_value=new, actor="thuongtruc", at=AT)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("field", "old", "new", "shown"),
+    [
+        ("person_id", None, "7", "người thực hiện: — → Lê Minh Tâm"),
+        ("lead_unit_id", "9", "3", "đơn vị chủ trì: mã 9 → Phòng Nội vụ"),
+        ("state", "open", "done", "trạng thái: đang thực hiện → đã hoàn thành"),
+        ("status", "pending", "approved", "tình trạng: chờ quyết định → được phê duyệt"),
+        ("due_date", "2024-03-31", "2024-06-30", "hạn: 31/03/2024 → 30/06/2024"),
+        (
+            "units",
+            json.dumps(UNITS_OLD, ensure_ascii=False),
+            json.dumps(UNITS_NEW, ensure_ascii=False),
+            "các đơn vị: chủ trì: Các cơ quan, đơn vị → chủ trì: Phòng Nội vụ; "
+            "phối hợp: Phòng Tư pháp, Văn phòng",
+        ),
+        (
+            "milestones",
+            "[]",
+            json.dumps([{"due": "2024-06-30", "text": "Quý II/2024"}], ensure_ascii=False),
+            "các mốc thời hạn: — → 30/06/2024 (Quý II/2024)",
+        ),
+        ("units", "không phải JSON", None, "các đơn vị: không phải JSON → —"),
+    ],
+)
+def test_a_change_reads_in_words(field: str, old: str | None, new: str | None, shown: str) -> None:
+    (line,) = history_lines([_row(field, old, new)], NAMES)
+
+    assert line == f"10/06/2024 09:00 thuongtruc — nhiệm vụ: cập nhật ({shown})"
+
+
+def test_one_act_is_one_line() -> None:
+    rows = [_row("person_id", None, "7"), _row("lead_unit_id", None, "3"),
+            _row("", None, None, action="complete")]  # fmt: skip
+
+    lines = history_lines(rows, NAMES)
+
+    assert lines == [
+        "10/06/2024 09:00 thuongtruc — nhiệm vụ: cập nhật (người thực hiện: — → Lê Minh Tâm; "
+        "đơn vị chủ trì: — → Phòng Nội vụ)",
+        "10/06/2024 09:00 thuongtruc — nhiệm vụ: hoàn thành",
+    ]
