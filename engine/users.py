@@ -195,6 +195,37 @@ def disable_user(session: Session, *, username: str, actor: Actor, now: datetime
     return account
 
 
+def enable_user(session: Session, *, username: str, actor: Actor, now: datetime) -> UserAccount:
+    """Let a disabled ``username`` log in again (with its password, unlocked)."""
+    account = get_user(session, username)
+    changes = audit.apply_changes(account, {"active": True, "failed_logins": 0})
+    account.locked_until = None
+    account.updated_at = now
+    _audit(session, account, action="enable", changes=changes, actor=actor, now=now)
+    return account
+
+
+def change_own_password(
+    session: Session, *, user_id: int, current: str, new: str, actor: Actor, now: datetime
+) -> UserAccount:
+    """The account's own password change: ``current`` must be its password, ``new`` long
+    enough and different. Ends the account's sessions (log in again with the new one)."""
+    account = session.get(UserAccount, user_id)
+    if account is None or not account.active:
+        raise NotFoundError("Tài khoản không còn hoạt động.")
+    if not _verified(account.password_hash, current):
+        raise SauroError(
+            "Mật khẩu hiện tại không đúng.",
+            [Problem(Location(field="current"), "nhập lại mật khẩu đang dùng")],
+        )
+    if new == current:
+        raise SauroError(
+            "Mật khẩu mới trùng mật khẩu cũ.",
+            [Problem(Location(field="new"), "chọn một mật khẩu khác")],
+        )
+    return set_password(session, username=account.username, password=new, actor=actor, now=now)
+
+
 def _audit(
     session: Session,
     account: UserAccount,

@@ -10,10 +10,17 @@ import typer
 from engine.cli import common
 from engine.db import session_scope
 from engine.errors import SauroError
-from engine.users import ROLE_LABELS, add_user, disable_user, parse_role, set_password
+from engine.users import (
+    ROLE_LABELS,
+    add_user,
+    disable_user,
+    enable_user,
+    parse_role,
+    set_password,
+)
 
 user_app = typer.Typer(
-    help="Tài khoản đăng nhập ứng dụng web: thêm, đổi mật khẩu, khóa.", no_args_is_help=True
+    help="Tài khoản đăng nhập ứng dụng web: thêm, đổi mật khẩu, khóa, mở lại.", no_args_is_help=True
 )
 
 UsernameArg = Annotated[str, typer.Argument(metavar="TÊN", help="Tên đăng nhập.")]
@@ -111,3 +118,18 @@ def disable(username: UsernameArg) -> None:
     finally:
         engine.dispose()
     typer.echo(f"Đã khóa tài khoản '{username}'.")
+
+
+@user_app.command("enable")
+def enable(username: UsernameArg) -> None:
+    """Mở lại tài khoản đã khóa (đăng nhập bằng mật khẩu cũ)."""
+    current = common.settings()
+    engine = common.database(current)
+    try:
+        with session_scope(engine) as session:
+            enable_user(
+                session, username=username, actor=common.actor("cli:user enable"), now=common.now()
+            )
+    finally:
+        engine.dispose()
+    typer.echo(f"Đã mở lại tài khoản '{username}'.")

@@ -18,7 +18,16 @@ from engine.errors import NotFoundError, PermissionDeniedError, SauroError
 from engine.settings import Settings
 from engine.web import api, pages
 from engine.web.deps import ConfigCache, CsrfError, LoginRequiredError, Web
-from engine.web.routes import auth, configs, dashboard, imports, reports, tasks, unit_reports
+from engine.web.routes import (
+    accounts,
+    auth,
+    configs,
+    dashboard,
+    imports,
+    reports,
+    tasks,
+    unit_reports,
+)
 
 HERE = Path(__file__).parent
 CSRF_MESSAGE = (
@@ -69,6 +78,7 @@ def create_app(
         reports.router,
         unit_reports.router,
         configs.router,
+        accounts.router,
         api.router,
     ):
         app.include_router(router)

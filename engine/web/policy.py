@@ -36,6 +36,7 @@ class Action(StrEnum):
     GENERATE_REPORT = "generate_report"
     EDIT_CONFIG = "edit_config"
     SUBMIT_UNIT_REPORT = "submit_unit_report"  # download and return a unit's period form
+    MANAGE_USERS = "manage_users"  # the organization's accounts
 
 
 ACTION_LABELS: dict[Action, str] = {
@@ -51,6 +52,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.GENERATE_REPORT: "lập báo cáo kỳ",
     Action.EDIT_CONFIG: "sửa cấu hình",
     Action.SUBMIT_UNIT_REPORT: "nộp báo cáo của đơn vị",
+    Action.MANAGE_USERS: "quản lý tài khoản",
 }
 
 _ALL = frozenset(UserRole)
@@ -70,6 +72,7 @@ MATRIX: dict[Action, frozenset[UserRole]] = {
     Action.GENERATE_REPORT: frozenset({UserRole.STANDING_OFFICE}),
     Action.EDIT_CONFIG: frozenset({UserRole.ADMIN}),
     Action.SUBMIT_UNIT_REPORT: frozenset({UserRole.UNIT_HEAD, UserRole.STANDING_OFFICE}),
+    Action.MANAGE_USERS: frozenset({UserRole.ADMIN}),
 }
 
 # Actions on one task; the others concern the organization as a whole.

@@ -111,6 +111,7 @@ CASES: dict[Action, Case] = {
     ),
     Action.EDIT_CONFIG: Case(_get(lambda s: "/configs")),
     Action.SUBMIT_UNIT_REPORT: Case(_get(lambda s: "/unit-reports?period=2024-H1")),
+    Action.MANAGE_USERS: Case(_get(lambda s: "/accounts")),
 }
 
 

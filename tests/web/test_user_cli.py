@@ -97,7 +97,7 @@ def test_short_passwords_and_duplicates_are_refused(env: dict[str, str]) -> None
     assert again.exit_code == 2 and "đã có" in again.output
 
 
-def test_passwd_and_disable_are_audited_without_the_password(env: dict[str, str]) -> None:
+def test_passwd_disable_and_enable_are_audited_without_the_password(env: dict[str, str]) -> None:
     args = ("--role", "chairman", "--person", "Nguyễn Văn Vũ", "--org", "kien-tuong")
     assert (
         sauro(env, "user", "add", "vu", *args, "--password-stdin", stdin=f"{GOOD}\n").exit_code == 0
@@ -107,12 +107,14 @@ def test_passwd_and_disable_are_audited_without_the_password(env: dict[str, str]
     assert not _login(env, "vu", GOOD) and _login(env, "vu", new)
     assert sauro(env, "user", "disable", "vu").exit_code == 0
     assert not _login(env, "vu", new)
+    assert sauro(env, "user", "enable", "vu").exit_code == 0
+    assert _login(env, "vu", new)
     engine = make_engine(env["SAURO_DATABASE_URL"])
     with Session(engine) as session:
         rows = session.exec(select(AuditLog).where(AuditLog.entity == "user_account")).all()
     engine.dispose()
     assert [r.action for r in rows if r.field in ("", "username", "password", "active")] == [
-        "create", "update", "disable"
+        "create", "update", "disable", "enable"
     ]  # fmt: skip
     assert all(GOOD not in (r.new_value or "") and new not in (r.new_value or "") for r in rows)
     assert all(r.actor.startswith("cli:") for r in rows)

@@ -31,9 +31,12 @@ def index(user: Annotated[User, Depends(current_user)]) -> Response:
 
 
 @router.get("/login")
-def login_form(request: Request, next: str = "") -> Response:
+def login_form(request: Request, next: str = "", changed: str = "") -> Response:
     token = request.cookies.get(LOGIN_CSRF_COOKIE) or new_token()
-    response = render(request, "login.html", None, csrf_token=token, next=_local(next))
+    notice = "Đã đổi mật khẩu: đăng nhập lại bằng mật khẩu mới." if changed else ""
+    response = render(
+        request, "login.html", None, csrf_token=token, next=_local(next), notice=notice
+    )
     _set_login_cookie(request, response, token)
     return response
 

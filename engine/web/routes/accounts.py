@@ -1,0 +1,120 @@
+"""The accounts page (administrator) and the own-password page (every account)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from engine.errors import PermissionDeniedError, SauroError
+from engine.models import UserRole
+from engine.users import PASSWORD_MIN, ROLE_LABELS
+from engine.web import accounts
+from engine.web.deps import User, checked_user, current_user, web
+from engine.web.pages import render
+from engine.web.policy import Action, authorize
+
+router = APIRouter(include_in_schema=False)
+Viewer = Annotated[User, Depends(current_user)]
+Actor = Annotated[User, Depends(checked_user)]
+
+
+def _page(
+    request: Request, user: User, *, error: str = "", done: str = "", status: int = 200
+) -> Response:
+    state = web(request)
+    authorize(user.principal, Action.MANAGE_USERS)
+    return render(
+        request,
+        "accounts.html",
+        user,
+        status=status,
+        error=error,
+        done=done,
+        accounts=accounts.accounts(state, user),
+        people=accounts.people(state, user),
+        roles=[(str(role), ROLE_LABELS[role]) for role in UserRole],
+        password_min=PASSWORD_MIN,
+    )
+
+
+def _acted(request: Request, user: User, act: Callable[[], None], done: str) -> Response:
+    """Run ``act`` and show the page with its outcome (a refusal is the 403 page)."""
+    try:
+        act()
+    except PermissionDeniedError:
+        raise
+    except SauroError as error:
+        return _page(request, user, error=str(error), status=400)
+    return _page(request, user, done=done)
+
+
+@router.get("/accounts")
+def accounts_page(request: Request, user: Viewer) -> Response:
+    return _page(request, user)
+
+
+@router.post("/accounts")
+def add(
+    request: Request,
+    user: Actor,
+    username: Annotated[str, Form()],
+    role: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    person: Annotated[str, Form()] = "",
+) -> Response:
+    state = web(request)
+    return _acted(
+        request, user,
+        lambda: accounts.add(state, user, username=username, role=role, person=person,
+                             password=password),
+        f"Đã tạo tài khoản '{username.strip().lower()}'.",
+    )  # fmt: skip
+
+
+@router.post("/accounts/{username}/active")
+def set_active(
+    request: Request, user: Actor, username: str, active: Annotated[str, Form()]
+) -> Response:
+    state = web(request)
+    on = active == "yes"
+    return _acted(
+        request, user,
+        lambda: accounts.set_active(state, user, username, active=on),
+        f"Đã {'mở lại' if on else 'khóa'} tài khoản '{username}'.",
+    )  # fmt: skip
+
+
+@router.post("/accounts/{username}/password")
+def reset_password(
+    request: Request, user: Actor, username: str, password: Annotated[str, Form()]
+) -> Response:
+    state = web(request)
+    return _acted(
+        request, user,
+        lambda: accounts.reset_password(state, user, username, password),
+        f"Đã đặt mật khẩu mới cho '{username}'; các phiên đăng nhập của tài khoản đã kết thúc.",
+    )  # fmt: skip
+
+
+@router.get("/password")
+def password_form(request: Request, user: Viewer) -> Response:
+    return render(request, "password.html", user, error="", password_min=PASSWORD_MIN)
+
+
+@router.post("/password")
+def change_password(
+    request: Request,
+    user: Actor,
+    current: Annotated[str, Form()],
+    new: Annotated[str, Form()],
+    again: Annotated[str, Form()],
+) -> Response:
+    try:
+        accounts.change_password(web(request), user, current=current, new=new, again=again)
+    except SauroError as error:
+        return render(request, "password.html", user, status=400, error=str(error),
+                      password_min=PASSWORD_MIN)  # fmt: skip
+    return RedirectResponse("/login?changed=1", status_code=303)
