@@ -273,3 +273,30 @@ def test_config_editor_in_a_real_browser(browser: Browser, live: Live) -> None:
     page.click("button:has-text('Lưu')")
     expect(page.locator(".notice")).to_contain_text("Đã lưu phiên bản")
     live.shot(page, "config-saved")
+
+
+def test_a_unit_head_returns_its_form_in_a_real_browser(browser: Browser, live: Live) -> None:
+    """Download the unit's form, fill it as the unit would (openpyxl), upload it."""
+    from form_support import fill
+
+    from engine.unit_forms import COL_DATE, COL_EVIDENCE, COL_RESULT, COL_STATUS, DONE
+
+    load_kien_tuong(
+        live.site.engine, load_configs(live.site.settings.config_dir), actor=SETUP, now=NOW
+    )
+    page = _page(browser, live)
+    _login(page, live, "truongphong")
+    page.click("header nav a:has-text('Báo cáo đơn vị')")
+    expect(page.locator("td", has_text="Phòng Tư pháp")).to_be_visible()
+    live.shot(page, "unit-reports")
+    with page.expect_download() as info:
+        page.click("a:has-text('Tải biểu')")
+    form = live.shots / info.value.suggested_filename
+    info.value.save_as(str(form))
+    done = {COL_STATUS: DONE, COL_RESULT: "Đã ban hành kế hoạch", COL_DATE: "05/06/2024",
+            COL_EVIDENCE: "Kế hoạch số 12/KH-PTP"}  # fmt: skip
+    page.set_input_files("input[name=file]", str(fill(form, {"2.1": done})))
+    page.click("button:has-text('Nộp biểu')")
+    expect(page.locator(".notice")).to_contain_text("1 nhiệm vụ hoàn thành")
+    expect(page.locator("td", has_text="Đã nộp")).to_be_visible()
+    live.shot(page, "unit-report-submitted")
