@@ -665,3 +665,41 @@ def _write_parts(session: Session, parts: dict[int, _Parts]) -> None:
         connection.execute(sa.insert(tu), unit_rows)
     if milestone_rows:
         connection.execute(sa.insert(m), milestone_rows)
+
+
+# -- the import as JSON (``sauro import --json``, the web app's API) ----------------------
+
+
+def draft_json(draft: TaskDraft, check: TaskCheck) -> dict[str, Any]:
+    """One task as read: the six dimensions, the deadline reading and the 6-rõ verdict."""
+    row = draft.row
+    return {
+        "ref": row.ref,
+        "key": draft.key,
+        "source": {"table": row.table, "row": row.row},
+        "group": row.group,
+        "work": row.work,
+        "area": draft.area,
+        "person": {
+            "text": row.person,
+            "name": draft.person[0] if draft.person else None,
+            "unit": draft.person[1] if draft.person else None,
+        },
+        "deadline": draft.deadline.to_json(),
+        "responsibility": {
+            "lead_text": row.lead,
+            "lead": [_mention(m) for m in draft.lead],
+            "coordinators_text": row.coordinators,
+            "coordinators": [_mention(m) for m in draft.coordinators],
+        },
+        "authority": {"assigner": draft.authority.assigner, "basis": draft.authority.basis},
+        "result": {"product": row.product},
+        "budget": row.budget,
+        "note": row.note,
+        "raw": row.raw,
+        **check.verdict_json(),
+    }
+
+
+def _mention(mention: UnitMention) -> dict[str, Any]:
+    return {"text": mention.text, "unit": mention.unit_code, "collective": mention.collective}

@@ -5,17 +5,15 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from engine.checking import TaskCheck
 from engine.cli import common
 from engine.cli.check import print_check_table
 from engine.db import session_scope
 from engine.errors import Location, Problem, SauroError
-from engine.plan_import import ImportOptions, ImportResult, TaskDraft, import_plan
-from rules.facts import UnitMention
+from engine.plan_import import ImportOptions, ImportResult, draft_json, import_plan
 from rules.schema import RulesConfig
 
 
@@ -96,41 +94,6 @@ def _date(text: str | None) -> date | None:
             f"Ngày ban hành kế hoạch '{text}' không hợp lệ",
             [Problem(Location(field="--plan-date"), "cần một ngày có thật, dạng YYYY-MM-DD")],
         ) from None
-
-
-def draft_json(draft: TaskDraft, check: TaskCheck) -> dict[str, Any]:
-    """One task as read: the six dimensions, the deadline reading and the 6-rõ verdict."""
-    row = draft.row
-    return {
-        "ref": row.ref,
-        "key": draft.key,
-        "source": {"table": row.table, "row": row.row},
-        "group": row.group,
-        "work": row.work,
-        "area": draft.area,
-        "person": {
-            "text": row.person,
-            "name": draft.person[0] if draft.person else None,
-            "unit": draft.person[1] if draft.person else None,
-        },
-        "deadline": draft.deadline.to_json(),
-        "responsibility": {
-            "lead_text": row.lead,
-            "lead": [_mention(m) for m in draft.lead],
-            "coordinators_text": row.coordinators,
-            "coordinators": [_mention(m) for m in draft.coordinators],
-        },
-        "authority": {"assigner": draft.authority.assigner, "basis": draft.authority.basis},
-        "result": {"product": row.product},
-        "budget": row.budget,
-        "note": row.note,
-        "raw": row.raw,
-        **check.verdict_json(),
-    }
-
-
-def _mention(mention: UnitMention) -> dict[str, Any]:
-    return {"text": mention.text, "unit": mention.unit_code, "collective": mention.collective}
 
 
 def _print_summary(result: ImportResult, file: Path, rules: RulesConfig) -> None:

@@ -11,8 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
-from engine.cli.plans import draft_json
-from engine.plan_import import ImportResult
+from engine.plan_import import ImportResult, draft_json
 from engine.status import local_date
 from engine.task_edit import TaskEdit
 from engine.web import imports, reports, tasks, unit_reports
