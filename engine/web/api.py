@@ -158,6 +158,16 @@ def dashboard_data(request: Request, user: Viewer) -> dict[str, Any]:
             {"ref": t.ref, "unit": t.unit, "due": t.due.isoformat(), "days_late": t.days_late}
             for t in data.overdue
         ],
+        "compliance": {
+            "clear": data.compliance.clear,
+            "unclear": data.compliance.unclear,
+            "unclear_refs": [ref for ref, _ in data.compliance.unclear_refs],
+        },
+        "indicators": {
+            "completion": data.indicators.completion.percent,
+            "on_time": data.indicators.on_time.percent,
+            "unit_reports": data.indicators.unit_reports.percent,
+        },
         "escalated": [{"task_id": e.task_id, "ref": e.ref, "why": e.why} for e in board.escalated],
         "pending_extensions": [
             {

@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from engine.deadlines import format_date
 from engine.errors import ConfigError
 from engine.models import UserRole
+from engine.report_document import rate_text
 from engine.status import LABELS, VN
 from engine.task_history import STATUS_WORDS, history_lines
 from engine.users import ROLE_LABELS
@@ -66,6 +67,7 @@ def install_filters(templates: Jinja2Templates) -> None:
     """Filters and constants every template uses."""
     env = templates.env
     env.filters["vn_date"] = _date
+    env.filters["rate_text"] = rate_text
     env.globals["STATUS_LABELS"] = {str(k): v for k, v in LABELS.items()}
     env.globals["ROLE_LABELS"] = {str(k): v for k, v in ROLE_LABELS.items()}
     env.globals["DIMENSIONS"] = list(Dimension)

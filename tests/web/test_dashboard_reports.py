@@ -11,6 +11,8 @@ from docx import Document
 from sqlmodel import select
 from web_support import NOW, Site, login
 
+from engine.checking import check_tasks
+from engine.config import load_configs
 from engine.db import session_scope
 from engine.models import Organization, Unit, UnitReport
 
@@ -33,6 +35,24 @@ def test_dashboard_shows_the_period_overdue_escalated_and_pending(site: Site) ->
     # 2.2 is far past the ladder's Vice-Chairman step (5 working days overdue)
     assert any(e["ref"] == "2.2" and "quá hạn" in e["why"] for e in data["escalated"])
     assert {r["name"] for r in data["by_unit"]} >= {"Phòng Tư pháp", "Phòng Nội vụ"}
+
+
+def test_dashboard_counts_the_tasks_failing_6_ro_as_they_are_now(site: Site) -> None:
+    """No reminder cycle has run: the dashboard checks the tasks itself."""
+    site.add("chutich")
+    client = site.client()
+    login(client, "chutich")
+    with site.engine.connect() as connection:
+        checks = check_tasks(connection, rules=load_configs(site.settings.config_dir).rules,
+                             org_code="kien-tuong")  # fmt: skip
+    failing = {c.ref for c in checks if not all(c.clear.values())}
+
+    data = client.get("/api/dashboard").json()
+    page = client.get("/dashboard").text
+
+    unclear = data["compliance"]["unclear_refs"]
+    assert unclear and set(unclear) <= failing
+    assert f"Chưa đủ 6 rõ: {len(unclear)}" in page
 
 
 def test_standing_office_generates_and_downloads_the_period_report(site: Site) -> None:
