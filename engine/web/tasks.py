@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from engine.check_xlsx import write_check_xlsx
 from engine.checking import TaskCheck, as_date, check_tasks, raw_rows
 from engine.db import session_scope
 from engine.errors import NotFoundError
@@ -138,6 +140,13 @@ def list_tasks(state: Web, user: User, filters: TaskFilters) -> list[TaskRow]:
         if _matches(row, filters, today):
             found.append(row)
     return found
+
+
+def write_check_workbook(state: Web, user: User, filters: TaskFilters, path: Path) -> None:
+    """The 6-rõ check of the tasks ``user`` may see (filtered) as ``sauro check --xlsx``
+    writes it: the task × dimension grid and the findings with their fixes."""
+    checks = [row.check for row in list_tasks(state, user, filters) if row.check is not None]
+    write_check_xlsx(path, checks, state.configs.get().rules)
 
 
 def _list_query(org_id: int) -> Any:

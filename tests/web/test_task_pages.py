@@ -5,8 +5,10 @@ officer completes a task with an evidence file; the list's filters; the API's sc
 from __future__ import annotations
 
 from datetime import date
+from io import BytesIO
 
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlmodel import Session, select
 from web_support import Site, edit_form, login
 
@@ -223,3 +225,17 @@ def test_invalid_values_are_refused_naming_the_field(site: Site) -> None:
     page = _edit(client, site, "1.6", csrf, person_id="99999")
     assert "người thực hiện: không có cán bộ mã 99999" in page
     assert _task(site, "1.6").version == 1
+
+
+def test_the_6_ro_check_downloads_as_a_workbook_of_the_listed_tasks(site: Site) -> None:
+    site.add("truongphong")
+    client = site.client()
+    login(client, "truongphong")
+
+    response = client.get("/tasks/kiem-tra-6-ro.xlsx")
+
+    assert response.status_code == 200, response.text
+    book = load_workbook(BytesIO(response.content))
+    grid = book.worksheets[0]
+    refs = {grid.cell(row, 2).value for row in range(2, grid.max_row + 1)} - {None}
+    assert refs == {"2.1", "2.2", "2.3", "2.4"}  # the unit head's unit only

@@ -4,12 +4,16 @@ and extension request and decision."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
+from starlette.background import BackgroundTask
 
 from engine.errors import Location, NotFoundError, PermissionDeniedError, Problem, SauroError
 from engine.status import LABELS, local_date
@@ -45,9 +49,7 @@ def task_list(
     due: str | None = None,
 ) -> Response:
     state = web(request)
-    filters = TaskFilters(
-        unit_id=_int(unit), area=_text(area), status=_text(status), six=_text(six), due=_text(due)
-    )
+    filters = _filters(unit, area, status, six, due)
     rows = tasks.list_tasks(state, user, filters)
     configs = state.configs.get()
     return render(
@@ -62,7 +64,34 @@ def task_list(
         statuses=LABELS,
         six_states=SIX_STATES,
         due_windows=DUE_WINDOWS,
+        query=request.url.query,
     )
+
+
+def _filters(
+    unit: str | None, area: str | None, status: str | None, six: str | None, due: str | None
+) -> TaskFilters:
+    return TaskFilters(
+        unit_id=_int(unit), area=_text(area), status=_text(status), six=_text(six), due=_text(due)
+    )
+
+
+@router.get("/tasks/kiem-tra-6-ro.xlsx")
+def check_workbook(
+    request: Request,
+    user: Viewer,
+    unit: str | None = None,
+    area: str | None = None,
+    status: str | None = None,
+    six: str | None = None,
+    due: str | None = None,
+) -> Response:
+    """The 6-rõ check of the listed tasks as a printable workbook (as ``sauro check --xlsx``)."""
+    folder = Path(tempfile.mkdtemp(prefix="sauro-check-"))
+    path = folder / "kiem-tra-6-ro.xlsx"
+    tasks.write_check_workbook(web(request), user, _filters(unit, area, status, six, due), path)
+    cleanup = BackgroundTask(shutil.rmtree, folder, ignore_errors=True)
+    return FileResponse(path, filename=path.name, background=cleanup)
 
 
 def _page(
