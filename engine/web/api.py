@@ -261,6 +261,7 @@ class ReportIn(_Body):
     period: str
     number: int = Field(default=1, ge=1, le=9999)
     issued_on: date | None = None
+    send: bool = False  # mail it to the standing office and report_to, once per address
 
 
 def _report_json(request: Request, user: User, code: str | None) -> dict[str, Any]:
@@ -296,8 +297,10 @@ def report_generate(request: Request, user: Actor, body: ReportIn) -> dict[str, 
     state = web(request)
     period = reports.chosen_period(state, body.period)
     issued_on = body.issued_on or local_date(state.clock())
-    reports.generate(state, user, period, number=body.number, issued_on=issued_on)
-    return _report_json(request, user, period.code)
+    _, sent = reports.generate(
+        state, user, period, number=body.number, issued_on=issued_on, send=body.send
+    )
+    return {**_report_json(request, user, period.code), "sent": sent}
 
 
 @router.get("/unit-reports", summary="Biểu báo cáo của các đơn vị mà tài khoản nộp được")

@@ -28,6 +28,7 @@ from engine.web.routes import (
     tasks,
     unit_reports,
 )
+from notifications.smtp_settings import SmtpSettings
 
 HERE = Path(__file__).parent
 CSRF_MESSAGE = (
@@ -49,10 +50,12 @@ def create_app(
     *,
     engine: Engine | None = None,
     clock: Callable[[], datetime] = _now,
+    smtp: SmtpSettings | None = None,
 ) -> FastAPI:
     """The web app over ``settings`` (database, configs, uploads). ``engine`` reuses an
     existing engine (else one is made and disposed of at shutdown); ``clock`` gives "now"
-    (tests fix it)."""
+    (tests fix it); ``smtp`` is how reports are mailed (default: ``SAURO_SMTP_*``, read
+    here once)."""
     owned = engine is None
     db = engine if engine is not None else make_engine(settings.database_url)
     app = FastAPI(
@@ -68,6 +71,7 @@ def create_app(
         templates=templates,
         clock=clock,
         configs=ConfigCache(settings.config_dir),
+        smtp=smtp or SmtpSettings(),
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for router in (

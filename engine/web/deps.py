@@ -27,6 +27,7 @@ from engine.users import LoginPolicy
 from engine.web.policy import Principal
 from engine.web.sessions import COOKIE, find_session, same_token
 from engine.workdays import WorkCalendar
+from notifications.smtp_settings import SmtpSettings
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
@@ -77,6 +78,7 @@ class Web:
     templates: Jinja2Templates
     clock: Callable[[], datetime]
     configs: ConfigCache
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)  # mail of the reports page
 
     def calendar(self) -> WorkCalendar:
         return WorkCalendar(self.configs.get().calendar)

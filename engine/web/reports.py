@@ -10,20 +10,25 @@ reporting wrote is listed and downloadable here too.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 from sqlmodel import Session, col, select
 
+from engine.directory_store import get_organization
 from engine.errors import NotFoundError
 from engine.models import Unit, UnitReport
-from engine.period_report import report_stem, write_period_report
+from engine.period_report import ReportFiles, report_stem, write_period_report
 from engine.periods import Period, current_period, parse_period, period_codes
+from engine.reporting_cycle import report_messages, report_recipients
 from engine.status import local_date
 from engine.web.deps import User, Web
 from engine.web.policy import Action, authorize
 from engine.web.uploads import safe_name
+from notifications.delivery import deliver_with_settings
+from notifications.ledger import DatabaseLedger
 
 
 @dataclass(frozen=True)
@@ -62,8 +67,12 @@ def _names(user: User, period: Period) -> list[str]:
     return [f"bao-cao-{stem}.docx", f"bao-cao-{stem}.pdf", f"bieu-so-lieu-{stem}.xlsx"]
 
 
-def generate(state: Web, user: User, period: Period, *, number: int, issued_on: date) -> list[Path]:
-    """Write the period report, its PDF and its annex; return the files."""
+def generate(
+    state: Web, user: User, period: Period, *, number: int, issued_on: date, send: bool = False
+) -> tuple[list[Path], str]:
+    """Write the period report, its PDF and its annex; with ``send``, mail them to the
+    standing office and the organization's ``report_to`` (once per address, whatever
+    re-runs). Returns the files and what became of the mail ("" without ``send``)."""
     authorize(user.principal, Action.GENERATE_REPORT)
     with state.engine.begin() as connection:
         written = write_period_report(
@@ -77,7 +86,26 @@ def generate(state: Web, user: User, period: Period, *, number: int, issued_on: 
             number=number,
             issued_on=issued_on,
         )
-    return written.files
+    return written.files, _send(state, user, written) if send else ""
+
+
+def _send(state: Web, user: User, files: ReportFiles) -> str:
+    with Session(state.engine) as session:
+        organization = get_organization(session, user.org_code)
+    config = next(
+        (o for o in state.configs.get().directory.organizations if o.code == user.org_code), None
+    )
+    messages = report_messages(files, report_recipients(state.engine, organization, config,
+                                                        upward=True))  # fmt: skip
+    if not messages:
+        return (
+            "Chưa gửi: không có địa chỉ nhận (người của cơ quan thường trực, report_to trong "
+            "directory.yaml)."
+        )
+    delivery = asyncio.run(
+        deliver_with_settings(messages, state.smtp, ledger=DatabaseLedger(state.engine))
+    )
+    return delivery.summary()
 
 
 def generated(state: Web, user: User, period: Period) -> list[Path]:

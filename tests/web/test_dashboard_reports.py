@@ -134,3 +134,34 @@ def test_the_api_generates_and_lists_reports(site: Site) -> None:
     assert client.get("/api/reports?period=2024-H1").json()["files"] == files
     bad = client.post("/api/reports", json={"period": "2024-Q9"}, headers={"X-CSRF-Token": csrf})
     assert bad.status_code == 400 and "không phải kỳ báo cáo" in bad.json()["detail"]
+
+
+def test_the_standing_office_sends_the_report_once(site: Site) -> None:
+    from fastapi.testclient import TestClient
+    from reminder_support import mail_server, smtp_settings
+
+    from engine.web.app import create_app
+
+    server = mail_server()
+    server.start()
+    try:
+        app = create_app(site.settings, engine=site.engine, clock=lambda: NOW,
+                         smtp=smtp_settings(server))  # fmt: skip
+        site.add("thuongtruc")
+        client = TestClient(app, base_url="http://testserver", follow_redirects=False)
+        csrf = login(client, "thuongtruc")
+        form = {"csrf_token": csrf, "period": "2024-H1", "number": "5", "send": "on"}
+
+        first = client.post("/reports", data=form)
+        again = client.post("/reports", data=form)
+    finally:
+        server.stop()
+
+    assert first.status_code == 200 and "Đã gửi" in first.text
+    received = [r.message for r in server.handler.received]
+    addresses = {m["To"].addresses[0].addr_spec for m in received}
+    assert "cchc@sonoivu.longan.example.vn" in addresses  # report_to of directory.yaml
+    assert len(received) == len(addresses)  # once per address, the second run sent nothing
+    assert "0 thư" in again.text or "bỏ qua" in again.text
+    names = {part.get_filename() for m in received for part in m.iter_attachments()}
+    assert "bao-cao-kien-tuong-2024-H1.docx" in names

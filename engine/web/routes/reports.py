@@ -20,7 +20,13 @@ router = APIRouter(include_in_schema=False)
 
 
 def _page(
-    request: Request, user: User, code: str | None, *, error: str = "", status: int = 200
+    request: Request,
+    user: User,
+    code: str | None,
+    *,
+    error: str = "",
+    sent: str = "",
+    status: int = 200,
 ) -> Response:
     state = web(request)
     authorize(user.principal, Action.VIEW_REPORTS)
@@ -36,6 +42,7 @@ def _page(
         user,
         status=status,
         error=error,
+        sent=sent,
         period=period,
         codes=reports.periods_around(state, today),
         files=reports.generated(state, user, period),
@@ -59,16 +66,19 @@ def generate(
     period: Annotated[str, Form()],
     number: Annotated[int, Form(ge=1, le=9999)] = 1,
     issued_on: Annotated[str, Form()] = "",
+    send: Annotated[str, Form()] = "",
 ) -> Response:
     state = web(request)
     authorize(user.principal, Action.GENERATE_REPORT)
     try:
         chosen = reports.chosen_period(state, period)
         day = parse_day(issued_on, "issued_on") if issued_on else local_date(state.clock())
-        reports.generate(state, user, chosen, number=number, issued_on=day)
+        _, sent = reports.generate(
+            state, user, chosen, number=number, issued_on=day, send=send == "on"
+        )
     except SauroError as error:
         return _page(request, user, period, error=str(error), status=400)
-    return _page(request, user, period)
+    return _page(request, user, period, sent=sent)
 
 
 @router.get("/reports/{period}/files/{name}")
