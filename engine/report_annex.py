@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
@@ -40,6 +40,37 @@ _WRAP = Alignment(wrap_text=True, vertical="center")
 _CENTER = Alignment(wrap_text=True, vertical="center", horizontal="center")
 
 Cell = str | int | date | None
+
+_HEADER = "sauro-header"
+_STYLES: dict[str, tuple[bool, Alignment, str]] = {
+    # name: (bold, alignment, number format)
+    "sauro-text": (False, _WRAP, "General"),
+    "sauro-number": (False, _CENTER, "General"),
+    "sauro-date": (False, _CENTER, DATE_FORMAT),
+    "sauro-total-text": (True, _WRAP, "General"),
+    "sauro-total-number": (True, _CENTER, "General"),
+    "sauro-total-date": (True, _CENTER, DATE_FORMAT),
+}
+
+
+def _named_styles(book: Workbook) -> None:
+    """Register the annex's cell styles in ``book`` (once per workbook)."""
+    header = NamedStyle(
+        name=_HEADER, font=Font(name=FONT, size=12, bold=True), alignment=_CENTER, border=_BOX
+    )
+    book.add_named_style(header)
+    for name, (bold, alignment, number_format) in _STYLES.items():
+        book.add_named_style(
+            NamedStyle(
+                name=name, font=Font(name=FONT, size=12, bold=bold), alignment=alignment,
+                border=_BOX, number_format=number_format,
+            )
+        )  # fmt: skip
+
+
+def _style_of(value: Cell, *, total: bool) -> str:
+    kind = "text" if isinstance(value, str) else "date" if isinstance(value, date) else "number"
+    return f"sauro-{'total-' if total else ''}{kind}"
 
 
 def _counts(counts: StatusCounts) -> list[Cell]:
@@ -74,10 +105,7 @@ def _sheet(
         )
         sheet.cell(row=index, column=1).alignment = Alignment(horizontal="center")
     for column, text in enumerate(headers, start=1):
-        cell = sheet.cell(row=HEADER_ROW, column=column, value=text)
-        cell.font = Font(name=FONT, size=12, bold=True)
-        cell.alignment = _CENTER
-        cell.border = _BOX
+        sheet.cell(row=HEADER_ROW, column=column, value=text).style = _HEADER
     body = [list(row) for row in rows]
     if not body and empty:
         body = [[None, empty, *([None] * (len(headers) - 2))]]
@@ -87,11 +115,8 @@ def _sheet(
         is_total = total is not None and offset == len(body)
         for column, value in enumerate(values, start=1):
             cell = sheet.cell(row=HEADER_ROW + offset, column=column, value=value)
-            cell.font = Font(name=FONT, size=12, bold=is_total)
-            cell.border = _BOX
-            cell.alignment = _WRAP if isinstance(value, str) else _CENTER
-            if isinstance(value, date):
-                cell.number_format = DATE_FORMAT
+            # Named styles: one registered style per look, not a style object per cell.
+            cell.style = _style_of(value, total=is_total)
     for column, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
     sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
@@ -117,6 +142,7 @@ def write_annex(data: ReportData, path: Path) -> Path:
     default = book.active
     if default is not None:
         book.remove(default)
+    _named_styles(book)
     count_widths = [12.0] * len(COUNT_HEADERS)
     _sheet(
         book,

@@ -126,8 +126,8 @@ def draw(chart: Chart, path: Path) -> Path:
     for position, bar in zip(positions, chart.bars, strict=True):
         axes.text(bar.total, position, f"  {bar.done}/{bar.total}", va="center", fontsize=7)
     _style(axes, chart, labels, positions)
-    figure.legend(loc="lower center", ncol=3, frameon=False, prop={"family": FONT, "size": 6})
-    figure.tight_layout(rect=(0, 0.12, 1, 1))
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, frameon=False,
+                prop={"family": FONT, "size": 6})  # fmt: skip
     path.parent.mkdir(parents=True, exist_ok=True)
     series = json.dumps(chart.series(), ensure_ascii=False)
     figure.savefig(path, format="png", metadata={SERIES_KEY: series}, bbox_inches="tight")

@@ -320,6 +320,12 @@ def check_annex(data: ReportData, path: Path) -> None:
             for cell in row:
                 if cell.value is not None:
                     assert cell.font.name == FONT
+                if isinstance(cell.value, datetime):  # a date cell reads back as datetime
+                    assert cell.number_format == "DD/MM/YYYY"
+    for name in (SHEET_AREAS, SHEET_UNITS):  # the total row in bold
+        last = book[name].max_row
+        assert book[name].cell(last, 2).value == "Tổng cộng"
+        assert all(c.font.b for c in book[name][last] if c.value is not None)
     statuses = [data.totals.total, *(data.totals.of(s) for s in REPORTED)]
 
     def body(name: str) -> list[tuple[object, ...]]:
