@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from engine.config import Configs
@@ -56,7 +56,7 @@ def report_stem(org_code: str, period_code: str) -> str:
 
 
 def write_period_report(
-    connection: Connection,
+    engine: Engine,
     *,
     configs: Configs,
     config_dir: Path,
@@ -72,23 +72,26 @@ def write_period_report(
     """Build the report of ``org_code`` for ``period`` as of ``now`` into the folder
     ``out``: ``bao-cao-<org>-<period>.docx`` (from ``config_dir/report/bao_cao_cchc.docx``),
     its charts, ``bieu-so-lieu-<org>-<period>.xlsx`` and, with ``pdf`` and LibreOffice
-    installed, the ``.pdf``. The stored 6-rõ verdicts are refreshed on ``connection``
-    first (the caller commits). Without ``number`` the document is a draft whose number the
-    văn thư writes in. ``issued_on`` defaults to the Viet Nam date of ``now``;
+    installed, the ``.pdf``. The stored 6-rõ verdicts are refreshed first, in a
+    transaction of their own (short: the files are written with no transaction open, so a
+    report never holds SQLite's write lock). Without ``number`` the document is a draft
+    whose number the văn thư writes in. ``issued_on`` defaults to the Viet Nam date of ``now``;
     ``recipients`` (the "Nơi nhận" lines) to the upper level, Sở Nội vụ, the Chairman and
     Vice-Chairmen and the units."""
-    with Session(bind=connection) as session:
-        organization = get_organization(session, org_code)
-        signer = _chairman(session, organization)
     # The 6-rõ figures come from the stored verdicts: bring them up to date first.
-    refresh_verdicts(connection, rules=configs.rules, org_code=org_code, today=local_date(now))
-    data = build_report_data(
-        connection,
-        org_code=org_code,
-        period=period,
-        now=now,
-        areas=[(area.code, area.name) for area in configs.areas.areas],
-    )
+    with engine.begin() as connection:
+        refresh_verdicts(connection, rules=configs.rules, org_code=org_code, today=local_date(now))
+    with engine.connect() as connection:
+        with Session(bind=connection) as session:
+            organization = get_organization(session, org_code)
+            signer = _chairman(session, organization)
+        data = build_report_data(
+            connection,
+            org_code=org_code,
+            period=period,
+            now=now,
+            areas=[(area.code, area.name) for area in configs.areas.areas],
+        )
     stem = report_stem(org_code, period.code)
     out.mkdir(parents=True, exist_ok=True)
     charts = write_charts(data, out / "bieu-do", stem=stem)

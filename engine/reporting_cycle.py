@@ -232,11 +232,10 @@ class _Run:
     def assemble(
         self, organization: Organization, period: Period, folder: Path, recipients: Recipients
     ) -> None:
-        with self.engine.begin() as connection:
-            files = write_period_report(
-                connection, configs=self.configs, config_dir=self.config_dir,
-                org_code=organization.code, period=period, now=self.now, out=folder,
-            )  # fmt: skip
+        files = write_period_report(
+            self.engine, configs=self.configs, config_dir=self.config_dir,
+            org_code=organization.code, period=period, now=self.now, out=folder,
+        )  # fmt: skip
         self.day.reports.append(files)
         self.day.messages += report_messages(files, recipients)
         if not recipients.get("office"):

@@ -78,12 +78,11 @@ def report(
     now = common.now()
     engine = common.database(current)
     try:
-        with engine.begin() as connection:
-            files = write_period_report(
-                connection, configs=configs, config_dir=current.config_dir,
-                org_code=org_code, period=chosen, now=now, out=out, number=number,
-                issued_on=_day(issued_on), recipients=recipients, pdf=pdf,
-            )  # fmt: skip
+        files = write_period_report(
+            engine, configs=configs, config_dir=current.config_dir,
+            org_code=org_code, period=chosen, now=now, out=out, number=number,
+            issued_on=_day(issued_on), recipients=recipients, pdf=pdf,
+        )  # fmt: skip
         typer.echo(f"Báo cáo {chosen.label}: {files.document}")
         typer.echo(f"Biểu số liệu: {files.annex}")
         typer.echo(f"Biểu đồ: {files.charts.areas}, {files.charts.units}")

@@ -74,18 +74,17 @@ def generate(
     standing office and the organization's ``report_to`` (once per address, whatever
     re-runs). Returns the files and what became of the mail ("" without ``send``)."""
     authorize(user.principal, Action.GENERATE_REPORT)
-    with state.engine.begin() as connection:
-        written = write_period_report(
-            connection,
-            configs=state.configs.get(),
-            config_dir=state.settings.config_dir,
-            org_code=user.org_code,
-            period=period,
-            now=state.clock(),
-            out=folder(state, user, period),
-            number=number,
-            issued_on=issued_on,
-        )
+    written = write_period_report(
+        state.engine,
+        configs=state.configs.get(),
+        config_dir=state.settings.config_dir,
+        org_code=user.org_code,
+        period=period,
+        now=state.clock(),
+        out=folder(state, user, period),
+        number=number,
+        issued_on=issued_on,
+    )
     return written.files, _send(state, user, written) if send else ""
 
 

@@ -128,17 +128,16 @@ def figures(context: Context, codes: Sequence[str]) -> int:
 def one_report(context: Context, code: str, out: Path) -> float:
     """Write one organization's report without PDF into ``out/code``; its time in s."""
     start = time.perf_counter()
-    with context.engine.connect() as connection:
-        write_period_report(
-            connection,
-            configs=context.configs,
-            config_dir=CONFIG_DIR,
-            org_code=code,
-            period=context.period,
-            now=NOW,
-            out=out / code,
-            pdf=False,
-        )
+    write_period_report(
+        context.engine,
+        configs=context.configs,
+        config_dir=CONFIG_DIR,
+        org_code=code,
+        period=context.period,
+        now=NOW,
+        out=out / code,
+        pdf=False,
+    )
     return time.perf_counter() - start
 
 

@@ -31,12 +31,11 @@ A4_POINTS = (595.3, 841.9)
 
 def report(db_engine: Engine, out: Path, period: str, *, pdf: bool) -> ReportFiles:
     load_kien_tuong(db_engine, CONFIGS, actor=Actor("test"), now=NOW)
-    with db_engine.connect() as connection:
-        return write_period_report(
-            connection, configs=CONFIGS, config_dir=CONFIG, org_code="kien-tuong",
-            period=parse_period(period, CONFIGS.reporting, CALENDAR), now=NOW, out=out,
-            number=5, issued_on=date(2024, 6, 16), pdf=pdf,
-        )  # fmt: skip
+    return write_period_report(
+        db_engine, configs=CONFIGS, config_dir=CONFIG, org_code="kien-tuong",
+        period=parse_period(period, CONFIGS.reporting, CALENDAR), now=NOW, out=out,
+        number=5, issued_on=date(2024, 6, 16), pdf=pdf,
+    )  # fmt: skip
 
 
 @pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) is not installed")
