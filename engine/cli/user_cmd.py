@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -10,6 +11,7 @@ import typer
 from engine.cli import common
 from engine.db import session_scope
 from engine.errors import SauroError
+from engine.models import UserAccount
 from engine.users import (
     ROLE_LABELS,
     add_user,
@@ -108,28 +110,24 @@ def passwd(username: UsernameArg, password_stdin: StdinOpt = False) -> None:
 @user_app.command("disable")
 def disable(username: UsernameArg) -> None:
     """Khóa tài khoản: không đăng nhập được nữa, mọi phiên đang mở kết thúc."""
-    current = common.settings()
-    engine = common.database(current)
-    try:
-        with session_scope(engine) as session:
-            disable_user(
-                session, username=username, actor=common.actor("cli:user disable"), now=common.now()
-            )
-    finally:
-        engine.dispose()
+    _set_active(username, disable_user, "disable")
     typer.echo(f"Đã khóa tài khoản '{username}'.")
 
 
 @user_app.command("enable")
 def enable(username: UsernameArg) -> None:
     """Mở lại tài khoản đã khóa (đăng nhập bằng mật khẩu cũ)."""
+    _set_active(username, enable_user, "enable")
+    typer.echo(f"Đã mở lại tài khoản '{username}'.")
+
+
+def _set_active(username: str, change: Callable[..., UserAccount], verb: str) -> None:
     current = common.settings()
     engine = common.database(current)
     try:
         with session_scope(engine) as session:
-            enable_user(
-                session, username=username, actor=common.actor("cli:user enable"), now=common.now()
+            change(
+                session, username=username, actor=common.actor(f"cli:user {verb}"), now=common.now()
             )
     finally:
         engine.dispose()
-    typer.echo(f"Đã mở lại tài khoản '{username}'.")

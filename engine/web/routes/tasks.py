@@ -38,18 +38,25 @@ def _text(value: str | None) -> str | None:
     return value.strip() or None if value else None
 
 
-@router.get("/tasks")
-def task_list(
-    request: Request,
-    user: Viewer,
+def task_filters(
     unit: str | None = None,
     area: str | None = None,
     status: str | None = None,
     six: str | None = None,
     due: str | None = None,
-) -> Response:
+) -> TaskFilters:
+    """The task list's filters from the query string (empty values mean "all")."""
+    return TaskFilters(
+        unit_id=_int(unit), area=_text(area), status=_text(status), six=_text(six), due=_text(due)
+    )
+
+
+Filters = Annotated[TaskFilters, Depends(task_filters)]
+
+
+@router.get("/tasks")
+def task_list(request: Request, user: Viewer, filters: Filters) -> Response:
     state = web(request)
-    filters = _filters(unit, area, status, six, due)
     rows = tasks.list_tasks(state, user, filters)
     configs = state.configs.get()
     return render(
@@ -68,28 +75,12 @@ def task_list(
     )
 
 
-def _filters(
-    unit: str | None, area: str | None, status: str | None, six: str | None, due: str | None
-) -> TaskFilters:
-    return TaskFilters(
-        unit_id=_int(unit), area=_text(area), status=_text(status), six=_text(six), due=_text(due)
-    )
-
-
 @router.get("/tasks/kiem-tra-6-ro.xlsx")
-def check_workbook(
-    request: Request,
-    user: Viewer,
-    unit: str | None = None,
-    area: str | None = None,
-    status: str | None = None,
-    six: str | None = None,
-    due: str | None = None,
-) -> Response:
+def check_workbook(request: Request, user: Viewer, filters: Filters) -> Response:
     """The 6-rõ check of the listed tasks as a printable workbook (as ``sauro check --xlsx``)."""
     folder = Path(tempfile.mkdtemp(prefix="sauro-check-"))
     path = folder / "kiem-tra-6-ro.xlsx"
-    tasks.write_check_workbook(web(request), user, _filters(unit, area, status, six, due), path)
+    tasks.write_check_workbook(web(request), user, filters, path)
     cleanup = BackgroundTask(shutil.rmtree, folder, ignore_errors=True)
     return FileResponse(path, filename=path.name, background=cleanup)
 
