@@ -16,7 +16,7 @@ from engine.status import local_date
 from engine.task_edit import TaskEdit
 from engine.web import imports, reports, tasks, unit_reports
 from engine.web.dashboard import dashboard
-from engine.web.deps import User, checked_user, current_user, web
+from engine.web.deps import BodyId, RowId, User, checked_user, current_user, web
 from engine.web.policy import MATRIX, allowed
 from engine.web.tasks import TaskFilters
 
@@ -33,13 +33,13 @@ class EditIn(_Body):
     """The six dimensions of a task (every field is written: send the current values of
     those you do not change, as ``GET /api/tasks/{id}`` gives them)."""
 
-    version: int
-    person_id: int | None = None
+    version: BodyId
+    person_id: BodyId | None = None
     work: str
     area: str | None = None
     deadline_text: str = ""
-    lead_unit_id: int | None = None
-    coordinator_ids: list[int] = Field(default_factory=list)
+    lead_unit_id: BodyId | None = None
+    coordinator_ids: list[BodyId] = Field(default_factory=list)
     assigner: str = ""
     product: str = ""
 
@@ -97,25 +97,25 @@ def task_list(
 
 
 @router.get("/tasks/{task_id}", summary="Một nhiệm vụ: sáu rõ, tiến độ, gia hạn, lịch sử")
-def task_detail(request: Request, user: Viewer, task_id: int) -> dict[str, Any]:
+def task_detail(request: Request, user: Viewer, task_id: RowId) -> dict[str, Any]:
     return tasks.task_page(web(request), user, task_id).to_json()
 
 
 @router.patch("/tasks/{task_id}", summary="Sửa sáu rõ (cơ quan thường trực)")
-def task_edit(request: Request, user: Actor, task_id: int, body: EditIn) -> Done:
+def task_edit(request: Request, user: Actor, task_id: RowId, body: EditIn) -> Done:
     change = TaskEdit(**{**body.model_dump(), "coordinator_ids": tuple(body.coordinator_ids)})
     tasks.save_edit(web(request), user, task_id, change)
     return Done(id=task_id)
 
 
 @router.post("/tasks/{task_id}/progress", summary="Báo cáo tiến độ")
-def task_progress(request: Request, user: Actor, task_id: int, body: ProgressIn) -> Done:
+def task_progress(request: Request, user: Actor, task_id: RowId, body: ProgressIn) -> Done:
     tasks.save_progress(web(request), user, task_id, body.percent, body.note)
     return Done(id=task_id)
 
 
 @router.post("/tasks/{task_id}/completion", summary="Ghi nhận hoàn thành")
-def task_completion(request: Request, user: Actor, task_id: int, body: CompletionIn) -> Done:
+def task_completion(request: Request, user: Actor, task_id: RowId, body: CompletionIn) -> Done:
     tasks.save_completion(
         web(request),
         user,
@@ -128,7 +128,7 @@ def task_completion(request: Request, user: Actor, task_id: int, body: Completio
 
 
 @router.post("/tasks/{task_id}/extensions", summary="Đề nghị gia hạn")
-def task_extension(request: Request, user: Actor, task_id: int, body: ExtensionIn) -> Done:
+def task_extension(request: Request, user: Actor, task_id: RowId, body: ExtensionIn) -> Done:
     request_id = tasks.save_extension_request(
         web(request), user, task_id, new_due=body.new_due, reason=body.reason
     )
@@ -136,7 +136,7 @@ def task_extension(request: Request, user: Actor, task_id: int, body: ExtensionI
 
 
 @router.post("/extensions/{request_id}/decision", summary="Phê duyệt hoặc từ chối gia hạn")
-def extension_decision(request: Request, user: Actor, request_id: int, body: DecisionIn) -> Done:
+def extension_decision(request: Request, user: Actor, request_id: RowId, body: DecisionIn) -> Done:
     tasks.save_decision(web(request), user, request_id, approve=body.approve, note=body.note)
     return Done(id=request_id)
 

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -121,6 +123,16 @@ def _handlers(app: FastAPI) -> None:
             return JSONResponse(body, status_code=_status(error))
         return _error_response(request, str(error), _status(error))
 
+    async def invalid(request: Request, error: Exception) -> Response:
+        if _is_api(request):
+            return await request_validation_exception_handler(request, error)  # type: ignore[arg-type]
+        fields = ", ".join(
+            str(e.get("loc", ["?"])[-1]) for e in getattr(error, "errors", lambda: [])()
+        )
+        message = f"Dữ liệu gửi lên không hợp lệ ({fields or 'địa chỉ trang'})."
+        return pages.error_page(request, message, 422)
+
+    app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(LoginRequiredError, login_required)
     app.add_exception_handler(CsrfError, csrf)
     app.add_exception_handler(SauroError, sauro)

@@ -15,7 +15,9 @@ from threading import Lock
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi import Path as UrlPath
 from fastapi.templating import Jinja2Templates
+from pydantic import Field as PydanticField
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -67,6 +69,13 @@ def _mtime(path: Path) -> float:
         return path.stat().st_mtime
     except OSError:
         return -1.0
+
+
+# Row ids are 32-bit integers on both databases: a larger id in a URL or a body is refused
+# (422) before it reaches the database, where it would be an overflow, not "not found".
+MAX_ROW_ID = 2**31 - 1
+RowId = Annotated[int, UrlPath(ge=1, le=MAX_ROW_ID)]
+BodyId = Annotated[int, PydanticField(ge=1, le=MAX_ROW_ID)]
 
 
 @dataclass

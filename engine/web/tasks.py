@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from engine.check_xlsx import write_check_xlsx
 from engine.checking import TaskCheck, as_date, check_tasks, raw_rows
 from engine.db import session_scope
-from engine.errors import NotFoundError
+from engine.errors import Location, NotFoundError, Problem, SauroError
 from engine.models import (
     ExtensionRequest,
     ExtensionStatus,
@@ -61,6 +61,20 @@ class TaskFilters:
     status: str | None = None
     six: str | None = None  # "clear", "unclear" or a dimension that fails
     due: str | None = None  # a key of DUE_WINDOWS
+
+    def __post_init__(self) -> None:
+        """Refuse (``SauroError``, 400) a filter value the list does not know."""
+        known = {
+            "six": (self.six, [*SIX_STATES, *(str(d) for d in Dimension)]),
+            "due": (self.due, list(DUE_WINDOWS)),
+            "status": (self.status, [str(s) for s in TaskStatus]),
+        }
+        for name, (value, choices) in known.items():
+            if value is not None and value not in choices:
+                raise SauroError(
+                    f"Bộ lọc {name}='{value}' không hợp lệ",
+                    [Problem(Location(field=name), f"dùng một trong: {', '.join(choices)}")],
+                )
 
 
 @dataclass(frozen=True)

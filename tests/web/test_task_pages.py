@@ -239,3 +239,37 @@ def test_the_6_ro_check_downloads_as_a_workbook_of_the_listed_tasks(site: Site) 
     grid = book.worksheets[0]
     refs = {grid.cell(row, 2).value for row in range(2, grid.max_row + 1)} - {None}
     assert refs == {"2.1", "2.2", "2.3", "2.4"}  # the unit head's unit only
+
+
+def test_an_unknown_filter_value_is_refused_not_a_server_error(site: Site) -> None:
+    """Found by schemathesis against /openapi.json: a 6-rõ filter of no dimension was a 500."""
+    site.add("thuongtruc")
+    client = site.client()
+    login(client, "thuongtruc")
+
+    for query in ({"six": "ð"}, {"due": "mai"}, {"status": "xong"}):
+        api = client.get("/api/tasks", params=query)
+        page = client.get("/tasks", params=query)
+        assert api.status_code == 400, (query, api.text)
+        assert page.status_code == 400 and "không hợp lệ" in page.text
+        assert api.json()["problems"][0]["field"] in query
+    assert client.get("/api/tasks", params={"six": "person", "due": "30"}).status_code == 200
+
+
+def test_an_id_out_of_range_is_refused_before_the_database(site: Site) -> None:
+    """Found by schemathesis: an id past 32 bits overflowed SQLite (a 500)."""
+    site.add("thuongtruc")
+    client = site.client()
+    csrf = login(client, "thuongtruc")
+    huge = 2**70
+
+    assert client.get(f"/api/tasks/{huge}").status_code == 422
+    page = client.get(f"/tasks/{huge}")
+    assert page.status_code == 422 and "Dữ liệu gửi lên không hợp lệ (task_id)" in page.text
+    decision = client.post(f"/api/extensions/{huge}/decision", json={"approve": True},
+                           headers={"X-CSRF-Token": csrf})  # fmt: skip
+    assert decision.status_code == 422
+    task = site.task_id("2.1")
+    edit = client.patch(f"/api/tasks/{task}", json={"version": 1, "work": "x", "person_id": huge},
+                        headers={"X-CSRF-Token": csrf})  # fmt: skip
+    assert edit.status_code == 422

@@ -14,7 +14,7 @@ from engine import config_store
 from engine.db import session_scope
 from engine.errors import ConfigError
 from engine.web.configs import editable_name, line_problems
-from engine.web.deps import User, checked_user, current_user, web
+from engine.web.deps import MAX_ROW_ID, User, checked_user, current_user, web
 from engine.web.pages import render
 from engine.web.policy import Action, authorize
 
@@ -60,7 +60,7 @@ def config_page(request: Request, user: Viewer, name: str, saved: str = "") -> R
 
 @router.post("/configs/{name:path}/rollback")
 def config_rollback(
-    request: Request, user: Actor, name: str, revision_id: Annotated[int, Form()]
+    request: Request, user: Actor, name: str, revision_id: Annotated[int, Form(ge=1, le=MAX_ROW_ID)]
 ) -> Response:
     name = editable_name(user, name)
     state = web(request)

@@ -19,7 +19,7 @@ from engine.errors import Location, NotFoundError, PermissionDeniedError, Proble
 from engine.status import LABELS, local_date
 from engine.task_edit import TaskEdit
 from engine.web import tasks
-from engine.web.deps import User, checked_user, current_user, web
+from engine.web.deps import MAX_ROW_ID, RowId, User, checked_user, current_user, web
 from engine.web.pages import render
 from engine.web.policy import Action, authorize
 from engine.web.tasks import DUE_WINDOWS, SIX_STATES, TaskFilters
@@ -31,7 +31,9 @@ Actor = Annotated[User, Depends(checked_user)]
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.strip().isdigit() else None
+    """A row id from a form or query value; None when it is none (or out of range)."""
+    number = int(value) if value and value.strip().isdigit() else None
+    return number if number is not None and 1 <= number <= MAX_ROW_ID else None
 
 
 def _text(value: str | None) -> str | None:
@@ -108,7 +110,7 @@ def _page(
 
 
 @router.get("/tasks/{task_id}")
-def task_detail(request: Request, user: Viewer, task_id: int) -> Response:
+def task_detail(request: Request, user: Viewer, task_id: RowId) -> Response:
     return _page(request, user, task_id)
 
 
@@ -137,7 +139,7 @@ def parse_day(value: str, field: str) -> date:
 def edit(
     request: Request,
     user: Actor,
-    task_id: int,
+    task_id: RowId,
     version: Annotated[int, Form()],
     work: Annotated[str, Form()] = "",
     area: Annotated[str, Form()] = "",
@@ -168,7 +170,7 @@ def edit(
 def progress(
     request: Request,
     user: Actor,
-    task_id: int,
+    task_id: RowId,
     percent: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
 ) -> Response:
@@ -189,7 +191,7 @@ def progress(
 async def complete(
     request: Request,
     user: Actor,
-    task_id: int,
+    task_id: RowId,
     result: Annotated[str, Form()] = "",
     evidence: Annotated[str, Form()] = "",
     completed_on: Annotated[str, Form()] = "",
@@ -229,7 +231,7 @@ async def complete(
 
 
 @router.get("/tasks/{task_id}/files/{name}")
-def evidence_file(request: Request, user: Viewer, task_id: int, name: str) -> Response:
+def evidence_file(request: Request, user: Viewer, task_id: RowId, name: str) -> Response:
     state = web(request)
     tasks.task_page(state, user, task_id)  # authorizes viewing the task
     path = evidence_path(state.settings.uploads_dir, task_id, name)
@@ -242,7 +244,7 @@ def evidence_file(request: Request, user: Viewer, task_id: int, name: str) -> Re
 def extension(
     request: Request,
     user: Actor,
-    task_id: int,
+    task_id: RowId,
     new_due: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
 ) -> Response:
@@ -258,7 +260,7 @@ def extension(
 def decision(
     request: Request,
     user: Actor,
-    request_id: int,
+    request_id: RowId,
     task_id: Annotated[int, Form()],
     approve: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
