@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from engine.directory_store import get_organization
-from engine.errors import NotFoundError
+from engine.errors import NotFoundError, SauroError
 from engine.models import Unit, UnitReport
 from engine.period_report import ReportFiles, report_stem, write_period_report
 from engine.periods import Period, current_period, parse_period, period_codes
@@ -55,6 +55,15 @@ def chosen_period(state: Web, code: str | None) -> Period:
     if code:
         return parse_period(code, configs.reporting, calendar)
     return current_period(local_date(state.clock()), configs.reporting, calendar)
+
+
+def period_or_current(state: Web, code: str | None) -> tuple[Period, str]:
+    """The period ``code`` names and "", or, for a code that names none, the current period
+    and the Vietnamese reason (a page shows it and answers 400)."""
+    try:
+        return chosen_period(state, code), ""
+    except SauroError as problem:
+        return chosen_period(state, None), str(problem)
 
 
 def folder(state: Web, user: User, period: Period) -> Path:

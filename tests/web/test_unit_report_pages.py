@@ -146,3 +146,14 @@ def test_the_standing_office_returns_a_units_form_through_the_api(
     assert all(isinstance(p["row"], int) for p in problems)
     assert taken.status_code == 200 and taken.json()["completed"] == 1
     assert _submitted(site, "phong-tu-phap")
+
+
+def test_an_unknown_period_shows_the_current_one_with_the_reason(site: Site) -> None:
+    site.add("truongphong")
+    client = site.client()
+    login(client, "truongphong")
+
+    page = client.get("/unit-reports", params={"period": "2024-Q5"})
+
+    assert page.status_code == 400
+    assert "không phải kỳ báo cáo" in page.text and "6 tháng đầu năm 2024" in page.text

@@ -31,11 +31,9 @@ def _page(
     state = web(request)
     authorize(user.principal, Action.VIEW_REPORTS)
     today = local_date(state.clock())
-    try:
-        period = reports.chosen_period(state, code)
-    except SauroError as problem:
-        error, status = str(problem), 400
-        period = reports.chosen_period(state, None)
+    period, refused = reports.period_or_current(state, code)
+    if refused:
+        error, status = refused, 400
     return render(
         request,
         "reports.html",

@@ -29,11 +29,9 @@ def _page(
 ) -> Response:
     state = web(request)
     authorize(user.principal, Action.SUBMIT_UNIT_REPORT)
-    try:
-        period = reports.chosen_period(state, code)
-    except SauroError as problem:
-        error, status = str(problem), 400
-        period = reports.chosen_period(state, None)
+    period, refused = reports.period_or_current(state, code)
+    if refused:
+        error, status = refused, 400
     return render(
         request,
         "unit_reports.html",
