@@ -31,6 +31,7 @@ from engine.models import (
     PersonRole,
     UserAccount,
     UserRole,
+    UserSession,
     require_id,
 )
 from engine.status import VN
@@ -156,6 +157,11 @@ def _linked_person(session: Session, org_id: int, role: UserRole, who: str | Non
     return person
 
 
+def end_sessions(session: Session, *, user_id: int) -> None:
+    """End every session of an account (disabled, or its password changed)."""
+    session.execute(sa.delete(UserSession).where(col(UserSession.user_id) == user_id))
+
+
 def get_user(session: Session, username: str) -> UserAccount:
     """The account ``username``, or a Vietnamese error."""
     account = session.exec(
@@ -170,8 +176,6 @@ def set_password(
     session: Session, *, username: str, password: str, actor: Actor, now: datetime
 ) -> UserAccount:
     """Replace the password of ``username``; unlocks the account and ends its sessions."""
-    from engine.web.sessions import end_sessions  # the session table is the web app's
-
     account = get_user(session, username)
     account.password_hash = hash_password(password)
     account.failed_logins = 0
@@ -185,8 +189,6 @@ def set_password(
 
 def disable_user(session: Session, *, username: str, actor: Actor, now: datetime) -> UserAccount:
     """Disable ``username``: it can no longer log in, and its open sessions end."""
-    from engine.web.sessions import end_sessions
-
     account = get_user(session, username)
     changes = audit.apply_changes(account, {"active": False})
     account.updated_at = now

@@ -80,11 +80,6 @@ def close_session(session: Session, *, token: str) -> None:
     session.execute(sa.delete(UserSession).where(col(UserSession.token_hash) == _digest(token)))
 
 
-def end_sessions(session: Session, *, user_id: int) -> None:
-    """End every session of an account (disabled, or its password changed)."""
-    session.execute(sa.delete(UserSession).where(col(UserSession.user_id) == user_id))
-
-
 def same_token(expected: str, given: str | None) -> bool:
     """Constant-time comparison of a CSRF token with what the request sent."""
     return bool(given) and secrets.compare_digest(expected.encode(), (given or "").encode())
