@@ -1,6 +1,6 @@
 """Orchestration: the daily reminder cycle, run on working days at 07:00 (Asia/Ho_Chi_Minh).
 
-Everything here is a thin wrapper over ``engine.reminders.run_cycle``; the logic lives in the
+Everything here is a thin wrapper over ``engine.reminders.cycle.run_cycle``; the logic lives in the
 engine. Two ways to schedule the cycle, and neither needs the other:
 
 Embedded (``sauro serve``, ``flows.schedule``)

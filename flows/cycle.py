@@ -12,10 +12,16 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeAlias
 
+from engine.calendar.workdays import (
+    CALENDAR_FILE,
+    WorkCalendar,
+    format_day,
+    load_calendar,
+    weekday_name,
+)
 from engine.errors import Location, Problem, SauroError
-from engine.reminders import CycleReport, run_cycle
-from engine.reporting_cycle import ReportingDay, run_reporting_day
-from engine.workdays import CALENDAR_FILE, WorkCalendar, format_day, load_calendar, weekday_name
+from engine.reminders.cycle import CycleReport, run_cycle
+from engine.reports.cycle import ReportingDay, run_reporting_day
 
 DAY_OFF = "ngày nghỉ"
 

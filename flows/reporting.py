@@ -12,7 +12,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
-from engine.settings import Settings
+from engine.configs.settings import Settings
 from flows.cycle import parse_instant, working_day_reporting
 
 FLOW_NAME = "sau-ro-reporting-cycle"

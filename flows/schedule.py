@@ -33,9 +33,9 @@ from apscheduler.triggers.base import BaseTrigger  # type: ignore[import-untyped
 from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
 from sqlalchemy import inspect, select
 
-from engine.db import make_engine
-from engine.settings import Settings
-from engine.workdays import CalendarConfig, WorkCalendar, format_day
+from engine.calendar.workdays import CalendarConfig, WorkCalendar, format_day
+from engine.configs.settings import Settings
+from engine.store.db import make_engine
 
 if TYPE_CHECKING:
     from flows.cycle import Outcome, ReportingOutcome

@@ -33,8 +33,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from notifications.ledger import DeliveryStatus, Ledger
 from notifications.outgoing import OutgoingMessage
-from notifications.smtp_settings import SmtpSettings, make_transport
-from notifications.transport import SendResult, SendStatus, Transport
+from notifications.smtp_settings import SmtpSettings
+from notifications.transport import SendResult, SendStatus, Transport, make_transport
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -35,7 +35,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, Engine, and_, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from engine.models import Delivery
+from engine.store.models import Delivery
 from notifications.transport import SendStatus
 
 DEFAULT_LEASE = timedelta(minutes=10)

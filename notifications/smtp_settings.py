@@ -18,13 +18,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Self
+from typing import Self
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-if TYPE_CHECKING:
-    from notifications.transport import Transport
 
 DEFAULT_SENDER = "Sáu Rõ <sauro@localhost>"
 
@@ -79,12 +76,3 @@ class SmtpSettings(BaseSettings):
     def sender(self) -> str:
         """The From address (a local placeholder when mail only goes to files)."""
         return self.smtp_sender or DEFAULT_SENDER
-
-
-def make_transport(settings: SmtpSettings) -> Transport:
-    """The transport the settings ask for: SMTP when a host is set, ``.eml`` files if not."""
-    from notifications.transport import EmlTransport, SmtpTransport
-
-    if settings.uses_smtp:
-        return SmtpTransport(settings)
-    return EmlTransport(settings.outbox_dir, sender=settings.sender)

@@ -389,3 +389,10 @@ class MemoryTransport:
             except (ValueError, MessageError) as error:
                 return SendResult.permanent(f"thư không hợp lệ: {error}")
         return result
+
+
+def make_transport(settings: SmtpSettings) -> Transport:
+    """The transport the settings ask for: SMTP when a host is set, ``.eml`` files if not."""
+    if settings.uses_smtp:
+        return SmtpTransport(settings)
+    return EmlTransport(settings.outbox_dir, sender=settings.sender)

@@ -1,6 +1,6 @@
 """What the rules see of a task: plain immutable facts, no database, no clock.
 
-The engine builds these from stored tasks (``engine.checking``); the rules in
+The engine builds these from stored tasks (``engine.plans.check``); the rules in
 ``rules.six_clear`` judge them. Keeping the boundary this narrow lets the same rules run
 over an import preview, a stored plan or a whole province.
 """

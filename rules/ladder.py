@@ -56,7 +56,8 @@ _PERSON = Dimension.PERSON.value
 
 
 class Calendar(Protocol):
-    """Working days (weekends, holidays, swapped days); ``engine.workdays.WorkCalendar``."""
+    """Working days (weekends, holidays, swapped days):
+    ``engine.calendar.workdays.WorkCalendar``."""
 
     def is_working_day(self, day: date) -> bool:
         """Is ``day`` a working day?"""

@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
 
-import engine.models  # noqa: F401  (registers the tables)
-from engine.db import make_engine, upgrade
+import engine.store.models  # noqa: F401  (registers the tables)
+from engine.store.db import make_engine, upgrade
 
 PG_SERVER = os.environ.get(
     "SAURO_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -3,7 +3,7 @@ report in the format of NĐ 30/2020/NĐ-CP, Phụ lục I (domain.md §7).
 
 Run ``python config/report/build_template.py`` to regenerate it. An administrator may then
 edit the ``.docx`` in Word (the đề cương changes every year); the Jinja2 tags it contains
-are listed in ``engine/report_document.py``.
+are listed in ``engine/reports/document.py``.
 
 Layout: A4 portrait, margins top/bottom 20 mm, left 30 mm, right 15 mm; Times New Roman;
 body 14 pt justified, first-line indent 1.27 cm, 6 pt after; the two-column header (issuing

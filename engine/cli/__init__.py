@@ -1,17 +1,140 @@
-"""The ``sauro`` command line: one Typer app, one module per group of commands."""
+"""The ``sauro`` command line: one Typer app, one module per group of commands.
+
+Command modules are imported when their command runs, not when ``sauro`` starts:
+``COMMANDS`` names each command's module and the line ``sauro --help`` lists it with, so
+``sauro --help`` and ``sauro deadline …`` never load the report, database or scheduling
+libraries (matplotlib, openpyxl, python-docx, alembic, Prefect) that other commands need.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from dataclasses import dataclass
+from typing import Any, cast
 
 import typer
-from typer.core import TyperGroup
+import typer.main
+from typer import _click as click  # Typer 0.29 vendors Click: TyperGroup holds these classes
+from typer.core import TyperCommand, TyperGroup
 
 from engine.errors import SauroError
 
 
+@dataclass(frozen=True)
+class CommandEntry:
+    """Where a command lives (``module:attribute``: a function or a Typer group) and the
+    line ``sauro --help`` lists it with (the first paragraph of the command's own help)."""
+
+    target: str
+    summary: str
+
+
+# In the order ``sauro --help`` lists them.
+COMMANDS: dict[str, CommandEntry] = {
+    "init": CommandEntry(
+        "engine.cli.db:init",
+        "Tạo hoặc nâng cấp cơ sở dữ liệu rồi nạp danh mục đơn vị, cán bộ từ cấu hình.",
+    ),
+    "import": CommandEntry(
+        "engine.cli.plans:import_command",
+        "Nhập bảng phân công nhiệm vụ của kế hoạch vào cơ sở dữ liệu (một giao dịch).",
+    ),
+    "check": CommandEntry(
+        "engine.cli.check:check_command",
+        "Kiểm tra 6 rõ: rõ người, rõ việc, rõ thời gian, rõ trách nhiệm, rõ thẩm quyền, "
+        "rõ kết quả.",
+    ),
+    "remind": CommandEntry(
+        "engine.cli.remind_cmd:remind",
+        "Chạy một lượt nhắc việc và báo cáo: lập kế hoạch, gửi, để lại, không gửi được.",
+    ),
+    "report": CommandEntry(
+        "engine.cli.report_cmd:report",
+        "Lập báo cáo kỳ theo thể thức Nghị định 30/2020 (.docx, biểu đồ, PDF) và biểu số liệu "
+        "(.xlsx).",
+    ),
+    "deadline": CommandEntry(
+        "engine.cli.deadline:deadline",
+        'Đọc ô thời hạn (cột "Thời gian thực hiện"): hạn hoàn thành, các mốc và lý do.',
+    ),
+    "calendar": CommandEntry(
+        "engine.cli.calendar_cmd:calendar",
+        "Lịch làm việc của một năm: các ngày nghỉ rơi vào ngày thường và các ngày làm bù.",
+    ),
+    "serve": CommandEntry(
+        "engine.cli.serve_cmd:serve",
+        "Ứng dụng web và lịch nhắc việc: 07:00 mỗi ngày làm việc (giờ Việt Nam).",
+    ),
+    "deploy": CommandEntry(
+        "engine.cli.serve_cmd:deploy",
+        "Đăng ký chu trình nhắc việc lên máy chủ Prefect: 07:00 Thứ Hai – Thứ Bảy.",
+    ),
+    "db": CommandEntry("engine.cli.db:db_app", "Cơ sở dữ liệu: tạo mới, nâng cấp lược đồ."),
+    "rules": CommandEntry(
+        "engine.cli.rules_cmd:rules_app", "Quy tắc và cấu hình: kiểm tra tính hợp lệ."
+    ),
+    "config": CommandEntry(
+        "engine.cli.config_cmd:config_app",
+        "Sửa tệp cấu hình và mẫu thư: kiểm tra, xem trước tác động, lưu có lịch sử, khôi "
+        "phục phiên bản cũ.",
+    ),
+    "reporting": CommandEntry(
+        "engine.cli.report_cmd:reporting_app",
+        "Lịch báo cáo định kỳ: gửi biểu cho đơn vị, tổng hợp và gửi báo cáo kỳ.",
+    ),
+    "task": CommandEntry(
+        "engine.cli.task_cmd:task_app",
+        "Xem nhiệm vụ; báo cáo tiến độ, ghi nhận hoàn thành, đề nghị và quyết định gia hạn.",
+    ),
+    "unit-report": CommandEntry(
+        "engine.cli.unit_report_cmd:unit_report_app",
+        "Biểu báo cáo của đơn vị: xuất biểu theo kỳ, nhận biểu đơn vị đã điền.",
+    ),
+    "user": CommandEntry(
+        "engine.cli.user_cmd:user_app",
+        "Tài khoản đăng nhập ứng dụng web: thêm, đổi mật khẩu, khóa, mở lại.",
+    ),
+}
+
+
+def load_command(name: str) -> click.Command:
+    """The real click command of ``name``: its module imported, its Typer object built as
+    ``app.command`` or ``app.add_typer`` would have built it."""
+    module, attribute = COMMANDS[name].target.split(":")
+    target = getattr(importlib.import_module(module), attribute)
+    parent = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    if isinstance(target, typer.Typer):
+        parent.add_typer(target, name=name)
+        group = cast(TyperGroup, typer.main.get_command(parent))  # a sub-Typer: a group
+        command: click.Command = group.commands[name]
+        return command
+    parent.command(name)(target)
+    return typer.main.get_command(parent)
+
+
+class _Listed(TyperCommand):
+    """A command as ``sauro --help`` lists it, before its module is imported."""
+
+    def __init__(self, name: str, summary: str) -> None:
+        super().__init__(name, help=summary, short_help=summary)
+
+
 class SauroGroup(TyperGroup):
-    """Turns every SauroError into its Vietnamese message on stderr and exit code 2."""
+    """The ``sauro`` group: loads a command's module when it is run, and turns every
+    SauroError into its Vietnamese message on stderr and exit code 2."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, entry in COMMANDS.items():
+            self.commands.setdefault(name, _Listed(name, entry.summary))
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if name is not None and isinstance(command, _Listed):
+            command = self.commands[name] = load_command(name)
+        return name, command, rest
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
@@ -30,38 +153,11 @@ app = typer.Typer(
     add_completion=False,
 )
 
-# --- command registration (one line per command module) ---
-from engine.cli import calendar_cmd as _calendar_cmd  # noqa: E402
-from engine.cli import check as _check_cmd  # noqa: E402
-from engine.cli import config_cmd as _config_cmd  # noqa: E402
-from engine.cli import db as _db_cmd  # noqa: E402
-from engine.cli import deadline as _deadline_cmd  # noqa: E402
-from engine.cli import plans as _plans_cmd  # noqa: E402
-from engine.cli import remind_cmd as _remind_cmd  # noqa: E402
-from engine.cli import report_cmd as _report_cmd  # noqa: E402
-from engine.cli import rules_cmd as _rules_cmd  # noqa: E402
-from engine.cli import serve_cmd as _serve_cmd  # noqa: E402
-from engine.cli import task_cmd as _task_cmd  # noqa: E402
-from engine.cli import unit_report_cmd as _unit_report_cmd  # noqa: E402
-from engine.cli import user_cmd as _user_cmd  # noqa: E402
 
-app.command("init")(_db_cmd.init)
-app.add_typer(_db_cmd.db_app, name="db")
-app.command("import")(_plans_cmd.import_command)
-app.command("check")(_check_cmd.check_command)
-app.add_typer(_rules_cmd.rules_app, name="rules")
-app.add_typer(_config_cmd.config_app, name="config")
-_rules_cmd.rules_app.command("preview")(_remind_cmd.preview)
-app.command("remind")(_remind_cmd.remind)
-app.command("report")(_report_cmd.report)
-app.add_typer(_report_cmd.reporting_app, name="reporting")
-app.command("deadline")(_deadline_cmd.deadline)
-app.command("calendar")(_calendar_cmd.calendar)
-app.command("serve")(_serve_cmd.serve)
-app.command("deploy")(_serve_cmd.deploy)
-app.add_typer(_task_cmd.task_app, name="task")
-app.add_typer(_unit_report_cmd.unit_report_app, name="unit-report")
-app.add_typer(_user_cmd.user_app, name="user")
+@app.callback()
+def _sauro() -> None:
+    # Makes ``app`` a group although no command is registered on it (see ``SauroGroup``).
+    pass
 
 
 def main() -> None:

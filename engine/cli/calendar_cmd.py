@@ -12,8 +12,7 @@ from typing import Annotated
 
 import typer
 
-from engine.cli import common
-from engine.workdays import (
+from engine.calendar.workdays import (
     CALENDAR_FILE,
     WorkCalendar,
     format_day,
@@ -21,6 +20,7 @@ from engine.workdays import (
     weekday_name,
     weekend_days,
 )
+from engine.cli import common
 
 YearOpt = Annotated[
     int | None,

@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from engine.check_xlsx import write_check_xlsx
-from engine.checking import TaskCheck, check_tasks
 from engine.cli import common
+from engine.plans.check import TaskCheck, check_tasks
+from engine.plans.check_workbook import write_check_xlsx
 from engine.text import clean
 from rules.facts import Dimension
 from rules.schema import RulesConfig

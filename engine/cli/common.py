@@ -5,16 +5,15 @@ from __future__ import annotations
 import getpass
 from datetime import UTC, datetime
 
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from engine.audit import Actor
-from engine.config import Configs, load_configs
-from engine.db import alembic_config, current_revision, make_engine
+from engine.calendar.status import VN
+from engine.configs.files import Configs, load_configs
+from engine.configs.settings import Settings
 from engine.errors import Location, Problem, SauroError
-from engine.settings import Settings
-from engine.status import VN
+from engine.store.audit import Actor
+from engine.store.db import alembic_config, current_revision, make_engine
 
 
 def settings() -> Settings:
@@ -48,6 +47,8 @@ def unreachable(url: str, error: SQLAlchemyError) -> SauroError:
 
 
 def _require_schema(engine: Engine, url: str) -> None:
+    from alembic.script import ScriptDirectory  # only commands that open the database
+
     try:
         revision = current_revision(engine)
     except SQLAlchemyError as error:

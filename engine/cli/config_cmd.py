@@ -1,5 +1,5 @@
 """``sauro config …``: the config editor at the terminal: show, check, preview the impact,
-save with history, roll back (``engine.config_store``)."""
+save with history, roll back (``engine.configs.editor``)."""
 
 from __future__ import annotations
 
@@ -10,20 +10,20 @@ from typing import Annotated
 
 import typer
 
+from engine.calendar.status import VN
 from engine.cli import common
-from engine.config_store import (
+from engine.configs.editor import (
     EDITABLE,
     ConfigRevision,
     history,
     load_current,
-    preview_impact,
     rollback,
     save_config,
     validate_text,
 )
-from engine.db import session_scope
 from engine.errors import ConfigError, Location, NotFoundError, Problem, SauroError
-from engine.status import VN
+from engine.reminders.impact import preview_impact
+from engine.store.db import session_scope
 
 config_app = typer.Typer(
     help="Sửa tệp cấu hình và mẫu thư: kiểm tra, xem trước tác động, lưu có lịch sử, khôi "

@@ -8,8 +8,8 @@ import typer
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.cli import common
-from engine.db import current_revision, make_engine, session_scope, upgrade
-from engine.directory_store import sync_directory
+from engine.directory.store import sync_directory
+from engine.store.db import current_revision, make_engine, session_scope, upgrade
 
 _NOUNS = {"organization": "đơn vị hành chính", "unit": "cơ quan, đơn vị", "person": "cán bộ"}
 

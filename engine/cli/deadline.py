@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from engine.deadlines import (
+from engine.calendar.deadlines import (
     KIND_LABELS,
     Deadline,
     format_date,

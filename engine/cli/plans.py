@@ -11,9 +11,9 @@ import typer
 
 from engine.cli import common
 from engine.cli.check import print_check_table
-from engine.db import session_scope
 from engine.errors import Location, Problem, SauroError
-from engine.plan_import import ImportOptions, ImportResult, draft_json, import_plan
+from engine.plans.importer import ImportOptions, ImportResult, draft_json, import_plan
+from engine.store.db import session_scope
 from rules.schema import RulesConfig
 
 

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from engine.cli import common
-from engine.reminders import CycleReport, run_cycle
+from engine.reminders.cycle import CycleReport, run_cycle
 
 OrgOpt = Annotated[
     str | None,

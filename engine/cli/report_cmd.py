@@ -12,13 +12,13 @@ import typer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from engine.calendar.periods import parse_period
+from engine.calendar.workdays import WorkCalendar
 from engine.cli import common
-from engine.config import Configs
-from engine.directory_store import get_organization
-from engine.period_report import ReportFiles, write_period_report
-from engine.periods import parse_period
-from engine.reporting_cycle import report_messages, report_recipients, run_reporting_day
-from engine.workdays import WorkCalendar
+from engine.configs.files import Configs
+from engine.directory.store import get_organization
+from engine.reports.assembly import ReportFiles, write_period_report
+from engine.reports.cycle import report_messages, report_recipients, run_reporting_day
 from notifications.delivery import deliver_with_settings
 from notifications.ledger import DatabaseLedger
 from notifications.smtp_settings import SmtpSettings

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from engine.calendar.workdays import WorkCalendar
 from engine.cli import common
+from engine.configs.settings import Settings
 from engine.errors import SauroError
-from engine.settings import Settings
-from engine.workdays import WorkCalendar
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.base import BaseScheduler  # type: ignore[import-untyped]
@@ -113,7 +113,7 @@ def _print_next(calendar: WorkCalendar, count: int) -> None:
 def _run_once(
     database_url: str, config_dir: Path, org: str | None, dry_run: bool, at: str | None
 ) -> None:
-    from engine.reminders import CycleReport
+    from engine.reminders.cycle import CycleReport
     from flows.cycle import parse_instant, working_day_cycle
 
     now = parse_instant(at, "--at") if at else common.now()

@@ -18,20 +18,21 @@ from typing import Annotated
 import typer
 from sqlmodel import Session
 
-from engine.areas import AreaResolver
-from engine.audit import Actor
+from engine.calendar.deadlines import format_date
+from engine.calendar.status import LABELS, VN, local_date
+from engine.calendar.workdays import WorkCalendar, format_day
 from engine.cli import common
-from engine.config import Configs
-from engine.db import session_scope
-from engine.deadlines import format_date
+from engine.configs.files import Configs
+from engine.directory.store import find_person
 from engine.errors import Location, NotFoundError, Problem, SauroError
-from engine.models import ExtensionRequest, Task
-from engine.status import LABELS, VN, local_date
-from engine.task_actions import (
+from engine.importing.areas import AreaResolver
+from engine.store.audit import Actor
+from engine.store.db import session_scope
+from engine.store.models import ExtensionRequest, Task
+from engine.tasks.actions import (
     TaskView,
     complete,
     decide_extension,
-    find_person,
     find_task_id,
     get_task,
     pending_request_id,
@@ -41,9 +42,8 @@ from engine.task_actions import (
     task_authority,
     task_view,
 )
-from engine.task_history import STATUS_WORDS, cut, history_lines, when_text
+from engine.tasks.history import STATUS_WORDS, cut, history_lines, when_text
 from engine.text import clean
-from engine.workdays import WorkCalendar, format_day
 from rules.facts import Dimension
 
 task_app = typer.Typer(

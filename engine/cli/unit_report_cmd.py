@@ -9,18 +9,17 @@ from typing import Annotated
 import typer
 from sqlmodel import Session, col, select
 
-from engine.audit import Actor
+from engine.calendar.deadlines import format_date
+from engine.calendar.periods import parse_period
+from engine.calendar.workdays import WorkCalendar
 from engine.cli import common
-from engine.db import session_scope
-from engine.deadlines import format_date
-from engine.directory_store import get_organization
+from engine.directory.store import find_person, get_organization
 from engine.errors import NotFoundError
-from engine.models import Organization, Unit
-from engine.periods import parse_period
-from engine.report_data import build_report_data
-from engine.task_actions import find_person
-from engine.unit_forms import apply_unit_form, read_unit_form, unit_tasks, write_unit_form
-from engine.workdays import WorkCalendar
+from engine.reports.data import build_report_data
+from engine.reports.unit_forms import apply_unit_form, read_unit_form, unit_tasks, write_unit_form
+from engine.store.audit import Actor
+from engine.store.db import session_scope
+from engine.store.models import Organization, Unit
 
 unit_report_app = typer.Typer(
     help="Biểu báo cáo của đơn vị: xuất biểu theo kỳ, nhận biểu đơn vị đã điền.",

@@ -9,10 +9,7 @@ from typing import Annotated
 import typer
 
 from engine.cli import common
-from engine.db import session_scope
-from engine.errors import SauroError
-from engine.models import UserAccount
-from engine.users import (
+from engine.directory.accounts import (
     ROLE_LABELS,
     add_user,
     disable_user,
@@ -20,6 +17,9 @@ from engine.users import (
     parse_role,
     set_password,
 )
+from engine.errors import SauroError
+from engine.store.db import session_scope
+from engine.store.models import UserAccount
 
 user_app = typer.Typer(
     help="Tài khoản đăng nhập ứng dụng web: thêm, đổi mật khẩu, khóa, mở lại.", no_args_is_help=True

@@ -24,8 +24,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from engine.areas import AreaResolver, strip_numbering
 from engine.errors import ImportFileError, Location, ProblemList
+from engine.importing.areas import AreaResolver, strip_numbering
 from engine.importing.columns import (
     FieldName,
     LayoutRow,

@@ -26,16 +26,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
-
-from docx import Document
-from docx.opc.exceptions import PackageNotFoundError
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import ImportFileError, Location, Problem
 from engine.text import clean_lines
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 CSV_DELIMITERS = (",", ";", "\t")
 _BOM = b"\xef\xbb\xbf"
@@ -155,7 +152,12 @@ def _number(value: Decimal) -> str:
 # -- Word --------------------------------------------------------------------------------
 
 
+# python-docx and openpyxl are imported by the reader of their format: the configs that
+# import this module's types load on every command, these libraries only for a file.
 def _read_docx(path: Path) -> list[RawTable]:
+    from docx import Document
+    from docx.opc.exceptions import PackageNotFoundError
+
     try:
         document = Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile) as error:
@@ -198,6 +200,9 @@ def _docx_cell_text(tc: Any) -> str:
 
 
 def _read_xlsx(path: Path) -> list[RawTable]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         # Not read_only: merged ranges are only known to a fully loaded worksheet.
         workbook = load_workbook(path, data_only=True)

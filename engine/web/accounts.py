@@ -1,6 +1,6 @@
 """Accounts on the web: the administrator lists, adds, disables and re-enables the
 accounts of the organization and sets a new password; every account changes its own
-password. All through ``engine.users`` (Argon2 hashes, audited, sessions ended when a
+password. All through ``engine.directory.accounts`` (Argon2 hashes, audited, sessions ended when a
 password changes or an account is disabled)."""
 
 from __future__ import annotations
@@ -9,10 +9,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from engine.db import session_scope
-from engine.errors import PermissionDeniedError, SauroError
-from engine.models import Person, Unit, UserAccount, UserRole
-from engine.users import (
+from engine.directory.accounts import (
     ROLE_LABELS,
     add_user,
     change_own_password,
@@ -21,6 +18,9 @@ from engine.users import (
     get_user,
     set_password,
 )
+from engine.errors import PermissionDeniedError, SauroError
+from engine.store.db import session_scope
+from engine.store.models import Person, Unit, UserAccount, UserRole
 from engine.web.deps import User, Web
 from engine.web.policy import Action, authorize
 

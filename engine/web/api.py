@@ -11,9 +11,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
-from engine.plan_import import ImportResult, draft_json
-from engine.status import local_date
-from engine.task_edit import TaskEdit
+from engine.calendar.status import local_date
+from engine.plans.importer import ImportResult, draft_json
+from engine.tasks.edits import TaskEdit
 from engine.web import imports, reports, tasks, unit_reports
 from engine.web.dashboard import dashboard
 from engine.web.deps import BodyId, RowId, User, checked_user, current_user, web

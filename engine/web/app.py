@@ -15,9 +15,9 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from engine.db import make_engine
+from engine.configs.settings import Settings
 from engine.errors import NotFoundError, PermissionDeniedError, SauroError
-from engine.settings import Settings
+from engine.store.db import make_engine
 from engine.web import api, pages
 from engine.web.deps import ConfigCache, CsrfError, LoginRequiredError, Web
 from engine.web.routes import (

@@ -1,11 +1,11 @@
-"""The config editor's helpers over ``engine.config_store``: which names are editable, and
+"""The config editor's helpers over ``engine.configs.editor``: which names are editable, and
 validation problems with the line each is on."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.config_store import EDITABLE
+from engine.configs.editor import EDITABLE
 from engine.errors import NotFoundError, Problem
 from engine.web.deps import User
 from engine.web.policy import Action, authorize

@@ -1,4 +1,4 @@
-"""The Chairman's dashboard: the current period's figures (``engine.report_data``), the
+"""The Chairman's dashboard: the current period's figures (``engine.reports.data``), the
 overdue list, what has reached the leaders on the escalation ladder, and the extension
 requests waiting for a decision."""
 
@@ -9,14 +9,14 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from engine.models import ExtensionRequest, ExtensionStatus, Task, TaskState
-from engine.periods import Period, current_period
-from engine.report_data import ReportData, build_report_data
-from engine.status import local_date
-from engine.verdicts import refresh_verdicts
+from engine.calendar.periods import Period, current_period
+from engine.calendar.status import local_date
+from engine.calendar.workdays import WorkCalendar
+from engine.plans.verdicts import refresh_verdicts
+from engine.reports.data import ReportData, build_report_data
+from engine.store.models import ExtensionRequest, ExtensionStatus, Task, TaskState
 from engine.web.deps import User, Web
 from engine.web.policy import Action, authorize
-from engine.workdays import WorkCalendar
 from rules.escalation import Ladder, Role, StepKind
 
 _LEADERS = frozenset({Role.CHAIRMAN, Role.VICE_CHAIRMAN})

@@ -2,7 +2,7 @@
 
 ``Web`` is built once by ``create_app`` (settings, engine, templates, clock, configs) and
 kept on ``app.state.web``; routes reach it through ``web(request)``. Each route opens its own
-unit of work (``engine.db.session_scope``) so that a commit happens before the response.
+unit of work (``engine.store.db.session_scope``) so that a commit happens before the response.
 """
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ from pydantic import Field as PydanticField
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from engine.audit import Actor
-from engine.config import CONFIG_FILES, Configs, load_configs
-from engine.models import Organization, Person, UserAccount, UserRole
-from engine.settings import Settings
-from engine.users import LoginPolicy
+from engine.calendar.workdays import WorkCalendar
+from engine.configs.files import CONFIG_FILES, Configs, load_configs
+from engine.configs.settings import Settings
+from engine.directory.accounts import LoginPolicy
+from engine.store.audit import Actor
+from engine.store.models import Organization, Person, UserAccount, UserRole
 from engine.web.policy import Principal
 from engine.web.sessions import COOKIE, find_session, same_token
-from engine.workdays import WorkCalendar
 from notifications.smtp_settings import SmtpSettings
 
 CSRF_FIELD = "csrf_token"
@@ -133,7 +133,7 @@ class User:
 
     @property
     def decider(self) -> str:
-        """How ``engine.task_actions`` finds this user's directory person."""
+        """How ``engine.tasks.actions`` finds this user's directory person."""
         return self.person_email or self.person_name
 
 

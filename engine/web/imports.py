@@ -2,7 +2,7 @@
 
 The uploaded file waits under the uploads folder with its options (``meta.json``) behind a
 random token, readable only by the account that uploaded it. The preview is
-``engine.plan_import.import_plan`` with ``dry_run`` (exactly what ``sauro import --dry-run``
+``engine.plans.importer.import_plan`` with ``dry_run`` (exactly what ``sauro import --dry-run``
 shows); the commit runs the same function for real in one transaction, then removes the
 file.
 """
@@ -17,9 +17,9 @@ from pathlib import Path
 from fastapi import UploadFile
 from sqlmodel import Session
 
-from engine.db import session_scope
 from engine.errors import UploadError
-from engine.plan_import import ImportOptions, ImportResult, import_plan
+from engine.plans.importer import ImportOptions, ImportResult, import_plan
+from engine.store.db import session_scope
 from engine.web.deps import User, Web
 from engine.web.policy import Action, authorize
 from engine.web.sessions import new_token

@@ -10,13 +10,13 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from engine.deadlines import format_date
+from engine.calendar.deadlines import format_date
+from engine.calendar.status import LABELS, VN
+from engine.directory.accounts import ROLE_LABELS
 from engine.errors import ConfigError
-from engine.models import UserRole
-from engine.report_document import rate_text
-from engine.status import LABELS, VN
-from engine.task_history import STATUS_WORDS, history_lines
-from engine.users import ROLE_LABELS
+from engine.reports.document import rate_text
+from engine.store.models import UserRole
+from engine.tasks.history import STATUS_WORDS, history_lines
 from engine.web.deps import User, Web, web
 from engine.web.policy import Action, allowed
 from rules.facts import Dimension

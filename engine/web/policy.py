@@ -9,7 +9,7 @@ Two layers, both data:
   where they are the named person, and reads those and the tasks its unit leads;
   everyone else in the matrix works across the organization.
 
-Deciding an extension is further limited by ``engine.task_actions``: only the task's
+Deciding an extension is further limited by ``engine.tasks.actions``: only the task's
 authority (the organization's Chairman or a Vice-Chairman, as the directory records them)
 decides, and the account of a Chairman or Vice-Chairman is linked to that person.
 """
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from engine.errors import PermissionDeniedError
-from engine.models import UserRole
+from engine.store.models import UserRole
 
 
 class Action(StrEnum):

@@ -3,7 +3,7 @@ LibreOffice is installed, the annex ``.xlsx``) and the status of the units' repo
 period (``unit_report``).
 
 ``generate`` is the ONE place the web app calls the report engine:
-``engine.period_report.write_period_report``, as ``sauro report`` and the reporting flow do,
+``engine.reports.assembly.write_period_report``, as ``sauro report`` and the reporting flow do,
 into the same folder (``SAURO_REPORTS_DIR/<org>/<period>/``), so a report the scheduled
 reporting wrote is listed and downloadable here too.
 """
@@ -17,13 +17,13 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from engine.directory_store import get_organization
+from engine.calendar.periods import Period, current_period, parse_period, period_codes
+from engine.calendar.status import local_date
+from engine.directory.store import get_organization
 from engine.errors import NotFoundError, SauroError
-from engine.models import Unit, UnitReport
-from engine.period_report import ReportFiles, report_stem, write_period_report
-from engine.periods import Period, current_period, parse_period, period_codes
-from engine.reporting_cycle import report_messages, report_recipients
-from engine.status import local_date
+from engine.reports.assembly import ReportFiles, report_stem, write_period_report
+from engine.reports.cycle import report_messages, report_recipients
+from engine.store.models import Unit, UnitReport
 from engine.web.deps import User, Web
 from engine.web.policy import Action, authorize
 from engine.web.uploads import safe_name

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from engine.models import UserAccount, UserSession, require_id
+from engine.store.models import UserAccount, UserSession, require_id
 
 COOKIE = "sauro_session"
 LOGIN_CSRF_COOKIE = "sauro_login_csrf"

@@ -1,6 +1,6 @@
 """The task services behind the task pages and the task API: list with filters, one task
 with everything its page shows, and the actions, each authorized by ``engine.web.policy``
-and done by the engine's own functions (``engine.task_actions``, ``engine.task_edit``) in
+and done by the engine's own functions (``engine.tasks.actions``, ``engine.tasks.edits``) in
 one transaction."""
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from engine.check_xlsx import write_check_xlsx
-from engine.checking import TaskCheck, as_date, check_tasks, raw_rows
-from engine.db import session_scope
+from engine.calendar.status import LABELS, TaskStatus, local_date, task_status
 from engine.errors import Location, NotFoundError, Problem, SauroError
-from engine.models import (
+from engine.plans.check import TaskCheck, as_date, check_tasks, raw_rows
+from engine.plans.check_workbook import write_check_xlsx
+from engine.plans.verdicts import refresh_verdicts
+from engine.store.db import session_scope
+from engine.store.models import (
     ExtensionRequest,
     ExtensionStatus,
     Person,
@@ -27,8 +29,7 @@ from engine.models import (
     Unit,
     UnitKind,
 )
-from engine.status import LABELS, TaskStatus, local_date, task_status
-from engine.task_actions import (
+from engine.tasks.actions import (
     TaskView,
     complete,
     decide_extension,
@@ -37,8 +38,7 @@ from engine.task_actions import (
     request_extension,
     task_view,
 )
-from engine.task_edit import TaskEdit, edit_task
-from engine.verdicts import refresh_verdicts
+from engine.tasks.edits import TaskEdit, edit_task
 from engine.web.deps import User, Web
 from engine.web.policy import Action, TaskScope, allowed, authorize, task_actions
 from rules.facts import Dimension

@@ -1,9 +1,9 @@
 """Unit reports on the web: a unit head downloads the period's form of its unit and uploads
 it filled; the standing office does the same for any unit (a form that came back by mail).
 
-The form is the one ``sauro unit-report export`` writes (``engine.unit_forms``), kept under
+The form is the one ``sauro unit-report export`` writes (``engine.reports.unit_forms``), kept under
 ``SAURO_REPORTS_DIR/<org>/<period>/bieu-don-vi/`` like the scheduled reporting's; a
-returned form goes through ``engine.unit_forms.apply_unit_form`` (every problem listed with
+returned form goes through ``engine.reports.unit_forms.apply_unit_form`` (every problem listed with
 row and column, nothing half-applied, the unit's report marked submitted).
 """
 
@@ -17,19 +17,19 @@ from typing import NoReturn
 from fastapi import UploadFile
 from sqlmodel import Session, col, select
 
-from engine.db import session_scope
+from engine.calendar.periods import Period
 from engine.errors import NotFoundError, PermissionDeniedError
-from engine.form_requests import form_path
-from engine.models import Unit, UnitKind, UnitReport
-from engine.periods import Period
-from engine.report_data import ReportData, build_report_data
-from engine.unit_forms import (
+from engine.reports.data import ReportData, build_report_data
+from engine.reports.form_requests import form_path
+from engine.reports.unit_forms import (
     SubmitSummary,
     apply_unit_form,
     read_unit_form,
     unit_tasks,
     write_unit_form,
 )
+from engine.store.db import session_scope
+from engine.store.models import Unit, UnitKind, UnitReport
 from engine.web.deps import User, Web
 from engine.web.policy import Action, allowed_unit, authorize, authorize_unit
 from engine.web.reports import folder

@@ -21,9 +21,9 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, text
 
-import engine.models as m
-from engine.checking import check_tasks
-from engine.db import make_engine, upgrade
+import engine.store.models as m
+from engine.plans.check import check_tasks
+from engine.store.db import make_engine, upgrade
 from rules.schema import parse_rules
 
 REPO = Path(__file__).resolve().parents[2]

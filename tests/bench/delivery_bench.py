@@ -31,7 +31,7 @@ from typing import Any
 
 import aiosmtplib
 
-from engine.db import make_engine, upgrade
+from engine.store.db import make_engine, upgrade
 from notifications.delivery import deliver
 from notifications.ledger import DatabaseLedger, Ledger, MemoryLedger
 from notifications.outgoing import OutgoingMessage, email_bytes, envelope_sender

@@ -7,7 +7,7 @@ horizon, overdue, or unclear) and plans the messages. Timed in the same run, on 
 rows:
 
   raw SQL   the same indexed SELECT through the bare DBAPI cursor (fetchall)
-  planning  ``engine.reminders.plan_day``: the same read, snapshots, ``rules.ladder.plan``
+  planning  ``engine.reminders.cycle.plan_day``: the same read, snapshots, ``rules.ladder.plan``
 
     make bench
     .venv/bin/python tests/bench/reminder_bench.py --tasks 200000   # smaller
@@ -25,13 +25,13 @@ from typing import Any
 
 from sqlalchemy import Engine, insert
 
-import engine.models as m
-from engine.checking import raw_rows
-from engine.config import load_configs
-from engine.db import make_engine, upgrade
-from engine.reminders import horizon_for, plan_day, snapshot_query
-from engine.status import VN
-from engine.workdays import WorkCalendar
+import engine.store.models as m
+from engine.calendar.status import VN
+from engine.calendar.workdays import WorkCalendar
+from engine.configs.files import load_configs
+from engine.plans.check import raw_rows
+from engine.reminders.cycle import horizon_for, plan_day, snapshot_query
+from engine.store.db import make_engine, upgrade
 
 REPO = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 6, 15, 7, 0, tzinfo=VN)

@@ -7,8 +7,8 @@ builder's clock, 23/11/2026, when the January and June tasks not done are overdu
 the same run, on the same rows:
 
   baseline     the report's task rows of every organization through the bare DBAPI cursor
-  figures      ``engine.report_data.build_report_data`` for every organization
-  sequential   ``engine.period_report.write_period_report`` without PDF, one after another
+  figures      ``engine.reports.data.build_report_data`` for every organization
+  sequential   ``engine.reports.assembly.write_period_report`` without PDF, one after another
   parallel     the same with N worker processes, each with its own engine
   PDF          LibreOffice conversions of a sample of the documents (one each)
 
@@ -40,14 +40,14 @@ from sqlalchemy import Engine, create_engine, text, update
 from sqlalchemy.engine import make_url
 from sqlmodel import col
 
-import engine.models as m
-from engine.config import Configs, load_configs
-from engine.db import make_engine, upgrade
-from engine.pdf import soffice, to_pdf
-from engine.period_report import report_stem, write_period_report
-from engine.periods import Period, parse_period
-from engine.report_data import build_report_data
-from engine.workdays import WorkCalendar
+import engine.store.models as m
+from engine.calendar.periods import Period, parse_period
+from engine.calendar.workdays import WorkCalendar
+from engine.configs.files import Configs, load_configs
+from engine.reports.assembly import report_stem, write_period_report
+from engine.reports.data import build_report_data
+from engine.reports.pdf import soffice, to_pdf
+from engine.store.db import make_engine, upgrade
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # the clock of check_bench.build
 COMPLETED_ON = date(2026, 6, 20)  # late for the January tasks, on time for the others

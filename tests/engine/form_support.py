@@ -8,7 +8,7 @@ from typing import Any
 
 from openpyxl import load_workbook
 
-from engine.unit_forms import COLUMNS, MAIN_SHEET, META_SHEET
+from engine.reports.unit_forms import COLUMNS, MAIN_SHEET, META_SHEET
 
 
 def fill(

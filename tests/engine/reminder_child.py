@@ -2,7 +2,7 @@
 
     python reminder_child.py <database url> <config dir> <instant> <smtp port>
 
-runs ``engine.reminders.run_cycle`` for Xuân Dương as of <instant> (ISO 8601 with its
+runs ``engine.reminders.cycle.run_cycle`` for Xuân Dương as of <instant> (ISO 8601 with its
 offset), delivering over plain SMTP to 127.0.0.1:<port> one message at a time (so the
 message in flight is one message), then prints the report's summary.
 """
@@ -14,7 +14,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from engine.reminders import run_cycle
+from engine.reminders.cycle import run_cycle
 from notifications.smtp_settings import SmtpSecurity, SmtpSettings
 
 

@@ -24,13 +24,13 @@ from typing import Any
 from sauro_support import CONFIG, REPO, write_csv
 from sqlalchemy import text
 
-from engine.audit import Actor
-from engine.config import load_configs
-from engine.db import make_engine, session_scope
-from engine.directory_store import sync_directory
-from engine.plan_import import ImportOptions, import_plan
-from engine.reminders import CycleReport, run_cycle
-from engine.status import VN
+from engine.calendar.status import VN
+from engine.configs.files import load_configs
+from engine.directory.store import sync_directory
+from engine.plans.importer import ImportOptions, import_plan
+from engine.reminders.cycle import CycleReport, run_cycle
+from engine.store.audit import Actor
+from engine.store.db import make_engine, session_scope
 from notifications.digest import SECTION_TITLES, Section
 from notifications.smtp_settings import SmtpSecurity, SmtpSettings
 

@@ -17,13 +17,13 @@ from sqlalchemy import Engine, select
 from sqlmodel import SQLModel
 from typer.testing import CliRunner, Result
 
-import engine.models  # noqa: F401  (registers the tables)
-from engine.audit import Actor
+import engine.store.models  # noqa: F401  (registers the tables)
 from engine.cli import app
-from engine.config import Configs
-from engine.db import make_engine, session_scope
-from engine.directory_store import sync_directory
-from engine.plan_import import ImportOptions, import_plan
+from engine.configs.files import Configs
+from engine.directory.store import sync_directory
+from engine.plans.importer import ImportOptions, import_plan
+from engine.store.audit import Actor
+from engine.store.db import make_engine, session_scope
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / "config"

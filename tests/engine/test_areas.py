@@ -9,7 +9,8 @@ from types import ModuleType
 
 import pytest
 
-from engine.areas import (
+from engine.errors import ConfigError, Location
+from engine.importing.areas import (
     AreaResolver,
     AreasConfig,
     area_key,
@@ -17,7 +18,6 @@ from engine.areas import (
     parse_areas,
     strip_numbering,
 )
-from engine.errors import ConfigError, Location
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures"

@@ -23,9 +23,9 @@ from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
 from engine.cli import common
-from engine.config import load_configs
-from engine.db import make_engine
-from engine.models import AuditLog, Organization, Person, PersonRole, Task, Unit
+from engine.configs.files import load_configs
+from engine.store.db import make_engine
+from engine.store.models import AuditLog, Organization, Person, PersonRole, Task, Unit
 
 DIMENSIONS = ("person", "work", "deadline", "responsibility", "authority", "result")
 

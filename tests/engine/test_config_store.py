@@ -17,23 +17,22 @@ from sauro_support import CONFIG, Sauro, snapshot
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
-from engine.audit import Actor
-from engine.config_store import (
+from engine.calendar.status import VN
+from engine.configs.editor import (
     EDITABLE,
     HAND_EDIT_NOTE,
     ORIGINAL_NOTE,
-    ImpactCounts,
     history,
     load_current,
-    preview_impact,
     rollback,
     save_config,
     validate_text,
 )
-from engine.db import session_scope
 from engine.errors import ConfigError, NotFoundError
-from engine.models import ConfigFileRevision
-from engine.status import VN
+from engine.reminders.impact import ImpactCounts, preview_impact
+from engine.store.audit import Actor
+from engine.store.db import session_scope
+from engine.store.models import ConfigFileRevision
 
 ACTOR = Actor(name="Quản trị viên", source="test_config_store")
 NOW = datetime(2026, 2, 6, 7, 0, tzinfo=VN)

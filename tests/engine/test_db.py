@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import Engine, inspect
 from sqlmodel import Session, select
 
-from engine.db import current_revision, session_scope
-from engine.models import Organization, Plan
+from engine.store.db import current_revision, session_scope
+from engine.store.models import Organization, Plan
 
 
 def test_migrations_create_every_table(db_engine: Engine) -> None:

@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from engine.deadlines import (
+from engine.calendar.deadlines import (
     Deadline,
     DeadlineKind,
     first_due,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.directory import (
+from engine.directory.schema import (
     DirectoryConfig,
     PersonResolver,
     UnitName,

@@ -11,13 +11,13 @@ import pytest
 from docx import Document
 from openpyxl import Workbook
 
-from engine.areas import AreaResolver
-from engine.config import Configs, load_configs
-from engine.deadlines import parse_deadline
+from engine.calendar.deadlines import parse_deadline
+from engine.configs.files import Configs, load_configs
+from engine.directory.unit_cells import split_units
+from engine.importing.areas import AreaResolver
 from engine.importing.columns import find_task_table
 from engine.importing.rows import ParsedRow, parse_rows
 from engine.importing.tables import read_tables
-from engine.unit_cells import split_units
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
 

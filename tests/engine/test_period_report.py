@@ -14,13 +14,13 @@ from pypdf import PdfReader
 from sauro_support import CONFIG, load_kien_tuong
 from sqlalchemy import Engine
 
-from engine.audit import Actor
-from engine.config import load_configs
-from engine.pdf import soffice
-from engine.period_report import ReportFiles, report_message, write_period_report
-from engine.periods import parse_period
-from engine.report_charts import read_series
-from engine.workdays import WorkCalendar
+from engine.calendar.periods import parse_period
+from engine.calendar.workdays import WorkCalendar
+from engine.configs.files import load_configs
+from engine.reports.assembly import ReportFiles, report_message, write_period_report
+from engine.reports.charts import read_series
+from engine.reports.pdf import soffice
+from engine.store.audit import Actor
 from notifications.outgoing import email_bytes
 
 CONFIGS = load_configs(CONFIG)

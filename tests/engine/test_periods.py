@@ -1,5 +1,5 @@
-"""The reporting calendar (engine/periods.py, config/reporting.yaml): CCHC periods and their
-NĐ 09/2019 cut-offs across year boundaries, deadlines as days and as working-day offsets
+"""The reporting calendar (engine/calendar/periods.py, config/reporting.yaml): CCHC periods and
+their NĐ 09/2019 cut-offs across year boundaries, deadlines as days and as working-day offsets
 moved off weekends and holidays, period codes, the periods a day or a task falls in, and
 the config's validation."""
 
@@ -13,9 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.config import CONFIG_FILES, check_configs, load_configs
-from engine.errors import ConfigError, SauroError
-from engine.periods import (
+from engine.calendar.periods import (
     DEFAULT_KINDS,
     Deadline,
     Deadlines,
@@ -34,7 +32,9 @@ from engine.periods import (
     periods_containing,
     periods_for_year,
 )
-from engine.workdays import WorkCalendar, load_calendar
+from engine.calendar.workdays import WorkCalendar, load_calendar
+from engine.configs.files import CONFIG_FILES, check_configs, load_configs
+from engine.errors import ConfigError, SauroError
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / "config"

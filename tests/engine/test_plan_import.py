@@ -1,4 +1,4 @@
-"""``engine.plan_import`` on a real database: the seed-002 Phụ lục 2 from .docx, .xlsx and
+"""``engine.plans.importer`` on a real database: the seed-002 Phụ lục 2 from .docx, .xlsx and
 .csv, directory resolution, milestones, re-imports (update, withdraw, restore), dry runs,
 unknown units, and one transaction per import."""
 
@@ -14,13 +14,13 @@ from sauro_support import CONFIG, FIXTURES, GOOD_FILES, SEED, snapshot, write_cs
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from engine.audit import Actor
-from engine.config import Configs, load_configs
-from engine.db import session_scope
-from engine.directory_store import sync_directory
+from engine.configs.files import Configs, load_configs
+from engine.directory.store import sync_directory
 from engine.errors import ImportFileError, NotFoundError
-from engine.models import AuditLog, Milestone, Plan, Task, TaskState, TaskUnit, Unit, UnitRole
-from engine.plan_import import ImportOptions, ImportResult, import_plan
+from engine.plans.importer import ImportOptions, ImportResult, import_plan
+from engine.store.audit import Actor
+from engine.store.db import session_scope
+from engine.store.models import AuditLog, Milestone, Plan, Task, TaskState, TaskUnit, Unit, UnitRole
 
 NOW = datetime(2024, 1, 8, 2, 0, tzinfo=UTC)
 ACTOR = Actor(name="test", source="test_plan_import")

@@ -1,4 +1,4 @@
-"""The daily reminder cycle (``engine.reminders.run_cycle``) end to end: a real SMTP server
+"""The daily reminder cycle (``engine.reminders.cycle.run_cycle``) end to end: a real SMTP server
 (aiosmtpd on 127.0.0.1), real databases (a SQLite file and PostgreSQL), a plan imported
 from CSV for the commune of Xuân Dương, and the directory of ``config/directory.yaml``.
 
@@ -50,12 +50,12 @@ from reminder_support import (
 from sauro_support import CONFIG, snapshot
 from smtp_support import ScriptedHandler, SmtpTestServer
 
-from engine.audit import Actor
-from engine.db import make_engine, session_scope
-from engine.reminders import run_cycle
-from engine.status import VN
-from engine.task_actions import decide_extension, find_task_id, request_extension
-from engine.workdays import WorkCalendar, load_calendar
+from engine.calendar.status import VN
+from engine.calendar.workdays import WorkCalendar, load_calendar
+from engine.reminders.cycle import run_cycle
+from engine.store.audit import Actor
+from engine.store.db import make_engine, session_scope
+from engine.tasks.actions import decide_extension, find_task_id, request_extension
 from notifications.smtp_settings import SmtpSettings
 
 Servers = Callable[..., SmtpTestServer]

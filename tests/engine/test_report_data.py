@@ -1,4 +1,4 @@
-"""``engine.report_data`` on a real database (SQLite file and PostgreSQL): the seed-002
+"""``engine.reports.data`` on a real database (SQLite file and PostgreSQL): the seed-002
 Phụ lục 2 of Kiến Tường with some tasks completed and extended, reported for 2024-Q2 and
 2024. Every figure is checked against an independent SQL count over the same rows."""
 
@@ -12,20 +12,20 @@ import pytest
 from sauro_support import CONFIG, load_kien_tuong
 from sqlalchemy import Connection, Engine, text
 
-from engine.audit import Actor
-from engine.config import Configs, load_configs
-from engine.db import session_scope
+from engine.calendar.periods import Period, make_period, parse_period, parse_reporting
+from engine.calendar.status import VN, TaskStatus
+from engine.calendar.workdays import WorkCalendar, load_calendar
+from engine.configs.files import Configs, load_configs
 from engine.errors import NotFoundError
-from engine.periods import Period, make_period, parse_period, parse_reporting
-from engine.report_data import ReportData, build_report_data
-from engine.status import VN, TaskStatus
-from engine.task_actions import (
+from engine.reports.data import ReportData, build_report_data
+from engine.store.audit import Actor
+from engine.store.db import session_scope
+from engine.tasks.actions import (
     complete,
     decide_extension,
     find_task_id,
     request_extension,
 )
-from engine.workdays import WorkCalendar, load_calendar
 
 CREATED = datetime(2024, 1, 8, 2, 0, tzinfo=UTC)
 ACTOR = Actor(name="test", source="test_report_data")

@@ -21,8 +21,9 @@ from sauro_support import CONFIG
 from sqlalchemy import Engine
 from test_report_data import areas, build, configs, db  # noqa: F401  (fixtures)
 
+from engine.calendar.status import VN
 from engine.errors import ConfigError
-from engine.report_annex import (
+from engine.reports.annex import (
     SHEET_AREAS,
     SHEET_EXTENSIONS,
     SHEET_OVERDUE,
@@ -30,7 +31,7 @@ from engine.report_annex import (
     SHEET_UNITS,
     write_annex,
 )
-from engine.report_data import (
+from engine.reports.data import (
     REPORTED,
     AreaRow,
     Compliance,
@@ -42,8 +43,7 @@ from engine.report_data import (
     StatusCounts,
     UnitRow,
 )
-from engine.report_document import number_text, percent_text, render_report
-from engine.status import VN
+from engine.reports.document import number_text, percent_text, render_report
 
 TEMPLATE = CONFIG / "report" / "bao_cao_cchc.docx"
 FONT = "Times New Roman"

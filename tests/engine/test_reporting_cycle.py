@@ -28,18 +28,18 @@ from smtp_support import SmtpTestServer
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from engine.audit import Actor
-from engine.config import load_configs
-from engine.db import make_engine, session_scope
-from engine.models import Organization, Person, PersonRole, Unit, UnitReport
-from engine.reminders import run_cycle
-from engine.report_annex import SHEET_UNIT_REPORTS
-from engine.report_charts import read_series
-from engine.reporting_cycle import ReportingDay, active_periods, run_reporting_day
-from engine.status import VN
-from engine.task_actions import record_progress
-from engine.unit_forms import COL_DATE, COL_EVIDENCE, COL_RESULT, COL_STATUS, DONE
-from engine.workdays import WorkCalendar
+from engine.calendar.status import VN
+from engine.calendar.workdays import WorkCalendar
+from engine.configs.files import load_configs
+from engine.reminders.cycle import run_cycle
+from engine.reports.annex import SHEET_UNIT_REPORTS
+from engine.reports.charts import read_series
+from engine.reports.cycle import ReportingDay, active_periods, run_reporting_day
+from engine.reports.unit_forms import COL_DATE, COL_EVIDENCE, COL_RESULT, COL_STATUS, DONE
+from engine.store.audit import Actor
+from engine.store.db import make_engine, session_scope
+from engine.store.models import Organization, Person, PersonRole, Unit, UnitReport
+from engine.tasks.actions import record_progress
 
 Servers = Callable[..., SmtpTestServer]
 ORG = "kien-tuong"

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from engine.areas import AreaResolver, load_areas
 from engine.errors import ConfigError, ImportFileError, Location
+from engine.importing.areas import AreaResolver, load_areas
 from engine.importing.columns import (
     FIELD_NAMES,
     TableLayout,

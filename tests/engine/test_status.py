@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from engine.status import TaskStatus, local_date, task_status
+from engine.calendar.status import TaskStatus, local_date, task_status
 
 DUE = date(2024, 6, 30)
 # 30/06/2024 23:30 in Viet Nam is 16:30 UTC; 01/07/2024 00:00 in Viet Nam is 30/06 17:00 UTC.

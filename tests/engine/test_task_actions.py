@@ -1,4 +1,4 @@
-"""``engine.task_actions`` on a real database (SQLite file and PostgreSQL): progress,
+"""``engine.tasks.actions`` on a real database (SQLite file and PostgreSQL): progress,
 completion with result and evidence, extension requests before the deadline, decisions by
 the task's authority only, the deadline version, the task view, and an audit row for every
 change (who, when, field, old → new). Each test builds its own organization, people, plan and
@@ -19,10 +19,10 @@ from sauro_support import CONFIG, FIXTURES, SEED, snapshot
 from sqlalchemy import Connection, Engine, inspect, text
 from sqlmodel import Session, col, select
 
-from engine.audit import Actor
-from engine.config import load_configs
-from engine.db import alembic_config, current_revision, make_engine, session_scope, upgrade
-from engine.directory_store import sync_directory
+from engine.calendar.status import VN, TaskStatus
+from engine.calendar.workdays import WorkCalendar, load_calendar
+from engine.configs.files import load_configs
+from engine.directory.store import find_person, sync_directory
 from engine.errors import (
     DirectoryError,
     NotFoundError,
@@ -30,7 +30,10 @@ from engine.errors import (
     SauroError,
     TaskActionError,
 )
-from engine.models import (
+from engine.plans.importer import ImportOptions, import_plan
+from engine.store.audit import Actor
+from engine.store.db import alembic_config, current_revision, make_engine, session_scope, upgrade
+from engine.store.models import (
     AuditLog,
     ExtensionRequest,
     ExtensionStatus,
@@ -46,12 +49,9 @@ from engine.models import (
     Unit,
     require_id,
 )
-from engine.plan_import import ImportOptions, import_plan
-from engine.status import VN, TaskStatus
-from engine.task_actions import (
+from engine.tasks.actions import (
     complete,
     decide_extension,
-    find_person,
     find_task_id,
     pending_request_id,
     record_progress,
@@ -60,7 +60,6 @@ from engine.task_actions import (
     task_view,
 )
 from engine.text import fold
-from engine.workdays import WorkCalendar, load_calendar
 
 CREATED = datetime(2024, 1, 8, 2, 0, tzinfo=UTC)
 DUE = date(2024, 12, 31)  # a Tuesday, a working day

@@ -11,8 +11,8 @@ from sauro_support import FIXTURES, KIEN_TUONG, PLAN_OPTIONS, Sauro, snapshot
 from sqlmodel import Session, col, select
 
 from engine.cli import common
-from engine.db import make_engine
-from engine.models import AuditLog, ExtensionRequest, Task
+from engine.store.db import make_engine
+from engine.store.models import AuditLog, ExtensionRequest, Task
 
 BEFORE = "2024-12-20T09:00"  # task 1.4 is due 31/12/2024 (Quý IV/2024)
 CHAIRMAN = "Nguyễn Văn Vũ"

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from engine.models import AuditLog
-from engine.task_history import HistoryNames, history_lines
+from engine.store.models import AuditLog
+from engine.tasks.history import HistoryNames, history_lines
 
 AT = datetime(2024, 6, 10, 2, 0, tzinfo=UTC)  # 09:00 in Viet Nam
 NAMES = HistoryNames(people={7: "Lê Minh Tâm"}, units={3: "Phòng Nội vụ"})

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.directory import UnitName, UnitResolver, parse_directory
+from engine.directory.schema import UnitName, UnitResolver, parse_directory
+from engine.directory.unit_cells import _fold_map, split_units
 from engine.text import fold
-from engine.unit_cells import _fold_map, split_units
 from rules.facts import UnitMention
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "directory.yaml"

@@ -17,16 +17,13 @@ from sauro_support import CONFIG, FIXTURES, PLAN_OPTIONS, Sauro, load_kien_tuong
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from engine.audit import Actor
-from engine.config import Configs, load_configs
-from engine.db import session_scope
+from engine.calendar.periods import Period, parse_period
+from engine.calendar.status import VN
+from engine.calendar.workdays import WorkCalendar
+from engine.configs.files import Configs, load_configs
 from engine.errors import ImportFileError
-from engine.models import AuditLog, ProgressReport, Task, TaskState
-from engine.periods import Period, parse_period
-from engine.report_data import build_report_data
-from engine.status import VN
-from engine.task_actions import complete, find_task_id
-from engine.unit_forms import (
+from engine.reports.data import build_report_data
+from engine.reports.unit_forms import (
     COL_DATE,
     COL_EVIDENCE,
     COL_REF,
@@ -38,7 +35,10 @@ from engine.unit_forms import (
     read_unit_form,
     write_unit_form,
 )
-from engine.workdays import WorkCalendar
+from engine.store.audit import Actor
+from engine.store.db import session_scope
+from engine.store.models import AuditLog, ProgressReport, Task, TaskState
+from engine.tasks.actions import complete, find_task_id
 
 CREATED = datetime(2024, 1, 8, 2, 0, tzinfo=UTC)
 ACTOR = Actor(name="test", source="test_unit_forms")

@@ -1,4 +1,4 @@
-"""The working-day calendar (engine/workdays.py, config/calendar.yaml): holidays, swapped
+"""The working-day calendar (engine/calendar/workdays.py, config/calendar.yaml): holidays, swapped
 days, Civil Code counting, deadlines, and the config's validation."""
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import ConfigError, Location
-from engine.workdays import (
+from engine.calendar.workdays import (
     CalendarConfig,
     WorkCalendar,
     format_day,
@@ -19,6 +18,7 @@ from engine.workdays import (
     parse_calendar,
     weekday_name,
 )
+from engine.errors import ConfigError, Location
 
 REPO = Path(__file__).resolve().parents[2]
 CALENDAR_PATH = REPO / "config" / "calendar.yaml"

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine.workdays import WorkCalendar, load_calendar, parse_calendar
+from engine.calendar.workdays import WorkCalendar, load_calendar, parse_calendar
 from flows.schedule import WorkingDayTrigger, describe_fire, next_fire_times
 
 REPO = Path(__file__).resolve().parents[2]

@@ -19,8 +19,8 @@ from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
 from freezegun import freeze_time
 from sqlalchemy import text
 
-from engine.db import make_engine
-from engine.workdays import WorkCalendar, load_calendar
+from engine.calendar.workdays import WorkCalendar, load_calendar
+from engine.store.db import make_engine
 from flows.schedule import JOB_ID, JOBS_TABLE, build_scheduler
 
 REPO = Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from engine.db import make_engine
+from engine.store.db import make_engine
 from notifications.delivery import deliver
 from notifications.ledger import DatabaseLedger
 from notifications.outgoing import OutgoingMessage

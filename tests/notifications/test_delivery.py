@@ -19,7 +19,7 @@ from delivery_child import make_messages
 from smtp_support import ServerFactory, SilentServer
 from sqlalchemy import Engine
 
-from engine.db import make_engine
+from engine.store.db import make_engine
 from notifications.delivery import (
     DeliveryReport,
     OutcomeStatus,

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from engine.workdays import WorkCalendar, parse_calendar
+from engine.calendar.workdays import WorkCalendar, parse_calendar
 from notifications.digest import (
     AddressProblem,
     DigestPlan,

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete
 
-from engine.db import make_engine
-from engine.models import Delivery
+from engine.store.db import make_engine
+from engine.store.models import Delivery
 from notifications.ledger import DatabaseLedger, DeliveryStatus, Ledger, MemoryLedger
 from notifications.transport import SendStatus
 

@@ -16,7 +16,7 @@ from delivery_child import make_messages
 from smtp_support import ServerFactory, SilentServer
 
 from notifications.outgoing import OutgoingMessage, email_bytes, message_id_for, to_email
-from notifications.smtp_settings import SmtpSecurity, SmtpSettings, make_transport
+from notifications.smtp_settings import SmtpSecurity, SmtpSettings
 from notifications.transport import (
     EmlTransport,
     MemoryTransport,
@@ -24,6 +24,7 @@ from notifications.transport import (
     SendStatus,
     SmtpTransport,
     Transport,
+    make_transport,
 )
 
 SUBJECT = "[Sáu Rõ] Nhắc việc: Phó Chủ tịch UBND xã Xuân Dương — hạn 15/12/2026"

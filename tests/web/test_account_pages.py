@@ -9,7 +9,7 @@ from html import unescape
 from sqlmodel import Session, select
 from web_support import PASSWORD, Site, csrf_of, login
 
-from engine.models import AuditLog, UserAccount
+from engine.store.models import AuditLog, UserAccount
 
 NEW_PASSWORD = "mat-khau-moi-2024-xyz"
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from web_support import NOW, PASSWORD, SETUP, Site, csrf_of, login
 
-from engine.db import session_scope
-from engine.users import disable_user
+from engine.directory.accounts import disable_user
+from engine.store.db import session_scope
 
 
 def test_login_sets_an_httponly_lax_session_cookie_and_lands_by_role(site: Site) -> None:

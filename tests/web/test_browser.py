@@ -34,10 +34,10 @@ from web_support import (
     load_kien_tuong,
 )
 
-from engine.config import load_configs
-from engine.db import make_engine, session_scope
-from engine.directory_store import sync_directory
-from engine.settings import Settings
+from engine.configs.files import load_configs
+from engine.configs.settings import Settings
+from engine.directory.store import sync_directory
+from engine.store.db import make_engine, session_scope
 from engine.web.app import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -279,7 +279,7 @@ def test_a_unit_head_returns_its_form_in_a_real_browser(browser: Browser, live: 
     """Download the unit's form, fill it as the unit would (openpyxl), upload it."""
     from form_support import fill
 
-    from engine.unit_forms import COL_DATE, COL_EVIDENCE, COL_RESULT, COL_STATUS, DONE
+    from engine.reports.unit_forms import COL_DATE, COL_EVIDENCE, COL_RESULT, COL_STATUS, DONE
 
     load_kien_tuong(
         live.site.engine, load_configs(live.site.settings.config_dir), actor=SETUP, now=NOW

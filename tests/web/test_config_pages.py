@@ -1,4 +1,4 @@
-"""The config editor pages over ``engine.config_store``: validation errors at the line, the
+"""The config editor pages over ``engine.configs.editor``: validation errors at the line, the
 impact preview before saving, history and rollback, and template injection in an
 admin-edited message template contained. Every other role is refused the editor in
 ``test_policy_matrix``."""

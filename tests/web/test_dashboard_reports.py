@@ -11,10 +11,10 @@ from docx import Document
 from sqlmodel import select
 from web_support import NOW, Site, login
 
-from engine.checking import check_tasks
-from engine.config import load_configs
-from engine.db import session_scope
-from engine.models import Organization, Unit, UnitReport
+from engine.configs.files import load_configs
+from engine.plans.check import check_tasks
+from engine.store.db import session_scope
+from engine.store.models import Organization, Unit, UnitReport
 
 
 def test_dashboard_shows_the_period_overdue_escalated_and_pending(site: Site) -> None:

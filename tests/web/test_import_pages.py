@@ -9,7 +9,7 @@ from httpx import Response
 from sqlmodel import Session, select
 from web_support import FIXTURES, Site, login
 
-from engine.models import Plan, Task
+from engine.store.models import Plan, Task
 
 PLAN_FORM = {"plan_number": "38/KH-UBND", "plan_date": "2024-01-15"}
 

@@ -14,7 +14,7 @@ from httpx import Response
 from sqlmodel import Session, select
 from web_support import ROLE_ACCOUNT, Site, edit_form, login
 
-from engine.models import ExtensionRequest, ProgressReport, Task, TaskState, UserRole
+from engine.store.models import ExtensionRequest, ProgressReport, Task, TaskState, UserRole
 from engine.web.policy import MATRIX, Action
 
 
@@ -188,8 +188,8 @@ def test_a_vice_chairman_decides_through_the_api_and_is_audited_by_name(site: Si
 def test_accounts_see_nothing_of_another_organization(site: Site) -> None:
     from web_support import NOW, PASSWORD, SETUP
 
-    from engine.db import session_scope
-    from engine.users import add_user
+    from engine.directory.accounts import add_user
+    from engine.store.db import session_scope
 
     with session_scope(site.engine) as session:
         add_user(session, username="xuanduong", password=PASSWORD, role=UserRole.STANDING_OFFICE,

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from sqlmodel import Session, select
 from web_support import Site, edit_form, login
 
-from engine.models import Person, Task, TaskState, Unit
+from engine.store.models import Person, Task, TaskState, Unit
 
 
 def _task(site: Site, ref: str) -> Task:

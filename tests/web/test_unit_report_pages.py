@@ -13,8 +13,8 @@ from sauro_support import snapshot
 from sqlmodel import Session, col, select
 from web_support import FIXTURES, Site, login
 
-from engine.models import Task, TaskState, Unit, UnitReport
-from engine.unit_forms import COL_DATE, COL_EVIDENCE, COL_RESULT, COL_STATUS, DONE
+from engine.reports.unit_forms import COL_DATE, COL_EVIDENCE, COL_RESULT, COL_STATUS, DONE
+from engine.store.models import Task, TaskState, Unit, UnitReport
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DONE_ROW = {

@@ -8,9 +8,9 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 from web_support import CONFIG, NOW
 
-from engine.db import make_engine
-from engine.models import AuditLog, UserAccount
-from engine.users import LoginPolicy, authenticate
+from engine.directory.accounts import LoginPolicy, authenticate
+from engine.store.db import make_engine
+from engine.store.models import AuditLog, UserAccount
 
 GOOD = "mot-mat-khau-dai"
 

@@ -16,16 +16,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from engine.audit import Actor
-from engine.config import Configs, load_configs
-from engine.db import session_scope
-from engine.directory_store import get_organization
-from engine.models import ExtensionRequest, Person, Task, TaskUnit, UserAccount, UserRole
-from engine.settings import Settings
-from engine.status import VN
-from engine.task_actions import request_extension
-from engine.task_edit import TaskEdit, edit_task
-from engine.users import hash_password
+from engine.calendar.status import VN
+from engine.configs.files import Configs, load_configs
+from engine.configs.settings import Settings
+from engine.directory.accounts import hash_password
+from engine.directory.store import get_organization
+from engine.store.audit import Actor
+from engine.store.db import session_scope
+from engine.store.models import ExtensionRequest, Person, Task, TaskUnit, UserAccount, UserRole
+from engine.tasks.actions import request_extension
+from engine.tasks.edits import TaskEdit, edit_task
 from engine.web.app import create_app
 
 REPO = Path(__file__).resolve().parents[2]

@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from engine.directory.accounts import PASSWORD_MIN, ROLE_LABELS
 from engine.errors import PermissionDeniedError, SauroError
-from engine.models import UserRole
-from engine.users import PASSWORD_MIN, ROLE_LABELS
+from engine.store.models import UserRole
 from engine.web import accounts
 from engine.web.deps import User, checked_user, current_user, web
 from engine.web.pages import render

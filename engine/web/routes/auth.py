@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from engine.db import session_scope
-from engine.users import authenticate
+from engine.directory.accounts import authenticate
+from engine.store.db import session_scope
 from engine.web.deps import CsrfError, User, checked_user, client_ip, current_user, web
 from engine.web.pages import home, render
 from engine.web.sessions import (

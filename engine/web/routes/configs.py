@@ -1,6 +1,6 @@
 """The config editor: list, edit with validation at the line, impact preview, save, version
 history and rollback; administrators only (``engine.web.policy``). Everything is done by
-``engine.config_store``, as ``sauro config`` does it."""
+``engine.configs.editor``, as ``sauro config`` does it."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from engine import config_store
-from engine.db import session_scope
+from engine.configs import editor
 from engine.errors import ConfigError
+from engine.reminders.impact import preview_impact
+from engine.store.db import session_scope
 from engine.web.configs import editable_name, line_problems
 from engine.web.deps import MAX_ROW_ID, User, checked_user, current_user, web
 from engine.web.pages import render
@@ -26,7 +27,7 @@ Actor = Annotated[User, Depends(checked_user)]
 @router.get("/configs")
 def config_list(request: Request, user: Viewer) -> Response:
     authorize(user.principal, Action.EDIT_CONFIG)
-    return render(request, "configs.html", user, names=list(config_store.EDITABLE))
+    return render(request, "configs.html", user, names=list(editor.EDITABLE))
 
 
 def _editor(
@@ -37,10 +38,10 @@ def _editor(
     current = (
         text
         if text is not None
-        else config_store.load_current(config_dir=state.settings.config_dir, name=name)
+        else editor.load_current(config_dir=state.settings.config_dir, name=name)
     )
     with Session(state.engine) as session:
-        revisions = config_store.history(session, name=name)
+        revisions = editor.history(session, name=name)
     return render(
         request,
         "config_edit.html",
@@ -66,7 +67,7 @@ def config_rollback(
     state = web(request)
     try:
         with session_scope(state.engine) as session:
-            revision = config_store.rollback(
+            revision = editor.rollback(
                 session,
                 config_dir=state.settings.config_dir,
                 name=name,
@@ -101,12 +102,12 @@ def config_submit(
     name = editable_name(user, name)
     state = web(request)
     config_dir = state.settings.config_dir
-    problems = config_store.validate_text(config_dir=config_dir, name=name, text=text)
+    problems = editor.validate_text(config_dir=config_dir, name=name, text=text)
     if problems:
         return _editor(request, user, name, text=text, status=400, problems=line_problems(problems))
     try:
         if action != "save":
-            impact = config_store.preview_impact(
+            impact = preview_impact(
                 database_url=state.settings.database_url,
                 config_dir=config_dir,
                 name=name,
@@ -115,7 +116,7 @@ def config_submit(
             )
             return _editor(request, user, name, text=text, impact=impact, note=note)
         with session_scope(state.engine) as session:
-            revision = config_store.save_config(
+            revision = editor.save_config(
                 session,
                 config_dir=config_dir,
                 name=name,

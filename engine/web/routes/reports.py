@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, Response
 
+from engine.calendar.status import local_date
 from engine.errors import SauroError
-from engine.status import local_date
 from engine.web import reports
 from engine.web.deps import User, checked_user, current_user, web
 from engine.web.pages import render

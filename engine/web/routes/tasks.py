@@ -15,9 +15,9 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.background import BackgroundTask
 
+from engine.calendar.status import LABELS, local_date
 from engine.errors import Location, NotFoundError, PermissionDeniedError, Problem, SauroError
-from engine.status import LABELS, local_date
-from engine.task_edit import TaskEdit
+from engine.tasks.edits import TaskEdit
 from engine.web import tasks
 from engine.web.deps import MAX_ROW_ID, RowId, User, checked_user, current_user, web
 from engine.web.pages import render

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import FileResponse, Response
 
+from engine.calendar.status import local_date
 from engine.errors import PermissionDeniedError, SauroError
-from engine.status import local_date
-from engine.unit_forms import SubmitSummary
+from engine.reports.unit_forms import SubmitSummary
 from engine.web import reports, unit_reports
 from engine.web.deps import User, checked_user, current_user, web
 from engine.web.pages import render

@@ -1,0 +1,35 @@
+"""The tasks of a plan file as read, before they are stored: what the importer builds and
+the 6-rõ check judges (``engine.plans.check.facts_from_draft``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from engine.calendar.deadlines import Deadline
+from engine.importing.rows import ParsedRow
+from rules.facts import UnitMention
+
+
+@dataclass(frozen=True)
+class Authority:
+    """Rõ thẩm quyền of every task of a plan: who assigned it, on what basis, when."""
+
+    assigner: str
+    basis: str
+    plan_date: date | None
+
+
+@dataclass(frozen=True)
+class TaskDraft:
+    """One task as read from the file, before it is stored."""
+
+    key: str
+    position: int
+    row: ParsedRow
+    area: str | None
+    deadline: Deadline
+    lead: tuple[UnitMention, ...]
+    coordinators: tuple[UnitMention, ...]
+    person: tuple[str, str | None] | None  # (name, unit code) when resolved
+    authority: Authority

@@ -1,0 +1,619 @@
+"""The daily reminder and escalation cycle: verdicts, plan, digests, ledger, delivery.
+
+One run, as of ``now``:
+1. refresh each open task's 6-rõ verdict (failing dimensions, and since when), and mark
+   submitted the unit reports given through the task actions (``engine.reports.unit_reports``);
+2. read the tasks the ladder can fire on today (due within the reminder horizon, overdue,
+   or unclear) with one indexed query, and the unit reports missing on their deadline, and
+   plan the messages (``rules.ladder.plan``);
+3. resolve each recipient role to directory people and group the messages into one digest
+   per address (``notifications.digest``), dropping what the ledger says was already sent
+   to that address;
+4. render (sandboxed templates in ``config/templates``) and deliver through SMTP or, with
+   no SMTP configured, ``.eml`` files (``notifications.delivery``), each message claimed in
+   the ledger first so that re-runs, crashes and outages never send anything twice;
+5. tell the standing office what could not be delivered: permanent failures and people
+   without a usable address.
+
+Every message carries the rule step id and the config version that produced it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Select, and_, or_, select
+from sqlmodel import Session, col
+
+from engine.calendar.status import local_date
+from engine.calendar.workdays import WorkCalendar
+from engine.configs.files import Configs, load_configs
+from engine.directory.schema import DirectoryConfig
+from engine.plans.check import as_date, raw_rows
+from engine.plans.verdicts import refresh_verdicts
+from engine.reminders.held_messages import held, hold, release
+from engine.reports.unit_reports import refresh_submissions, report_snapshots
+from engine.store.bulk import collector_paused
+from engine.store.db import make_engine
+from engine.store.models import Organization, Person, PersonRole, Task, TaskState, Unit
+from notifications.delivery import Clock, DeliveryReport, OutcomeStatus, deliver, utc_now
+from notifications.digest import (
+    AddressFinding,
+    Digest,
+    ResolvedRecipient,
+    build_digests,
+    recipient_key,
+)
+from notifications.ledger import DatabaseLedger
+from notifications.outgoing import OutgoingMessage
+from notifications.render import TemplateSet
+from notifications.smtp_settings import SmtpSettings
+from notifications.transport import make_transport
+from rules.escalation import Role, StepKind
+from rules.facts import Dimension
+from rules.ladder import PlannedMessage, TaskSnapshot, plan
+
+
+@dataclass
+class CycleReport:
+    """What one cycle planned and what became of it."""
+
+    today: date
+    dry_run: bool
+    planned: int = 0
+    messages: list[OutgoingMessage] = field(default_factory=list)
+    already_sent: int = 0
+    findings: list[str] = field(default_factory=list)
+    delivery: DeliveryReport | None = None
+    # (step id, role) -> planned messages: what each rule step asked for, before digests
+    planned_by_step: Counter[tuple[str, Role]] = field(default_factory=Counter)
+
+    @property
+    def sent(self) -> int:
+        return len(self.delivery.sent) if self.delivery else 0
+
+    @property
+    def deferred(self) -> int:
+        return len(self.delivery.deferred) if self.delivery else 0
+
+    @property
+    def failed(self) -> int:
+        return len(self.delivery.failed) if self.delivery else 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "today": self.today.isoformat(),
+            "dry_run": self.dry_run,
+            "planned": self.planned,
+            "messages": len(self.messages),
+            "sent": self.sent,
+            "deferred": self.deferred,
+            "failed": self.failed,
+            "already_sent": self.already_sent,
+            "findings": self.findings,
+            "outbox": [
+                {"to": list(m.to), "subject": m.subject, "ledger_keys": list(m.ledger_keys)}
+                for m in self.messages
+            ],
+        }
+
+    def summary(self) -> str:
+        """A Vietnamese summary for the terminal and the flow log."""
+        head = f"Ngày {self.today:%d/%m/%Y}: {self.planned} lượt nhắc theo quy tắc, "
+        head += f"gom thành {len(self.messages)} thư"
+        if self.dry_run:
+            lines = [head + " (chạy thử: không gửi).", *(f"- {m.subject}" for m in self.messages)]
+        else:
+            lines = [
+                head + f"; đã gửi {self.sent}, để lại cho lượt sau {self.deferred}, "
+                f"không gửi được {self.failed}, đã gửi từ trước {self.already_sent}."
+            ]
+            if self.delivery and (self.delivery.deferred or self.delivery.failed):
+                lines.extend(self.delivery.summary().splitlines()[1:])
+        lines.extend(f"! {finding}" for finding in self.findings)
+        return "\n".join(lines)
+
+
+async def run_cycle(
+    *,
+    database_url: str,
+    config_dir: Path,
+    org_code: str | None,
+    now: datetime,
+    dry_run: bool = False,
+    smtp: SmtpSettings | None = None,
+    clock: Clock = utc_now,
+    backoff: float = 1.0,
+) -> CycleReport:
+    """One reminder cycle as of ``now`` for one organization (or all, with None).
+
+    ``now`` decides what the ladder plans. ``clock`` is the delivery ledger's clock (claims,
+    their lease, sent times): the real time, whatever ``now`` says, since a lease measures
+    how long a crashed run has been gone. ``backoff`` is the wait in seconds before the
+    first retry of a temporary failure within the run (then doubled; see
+    ``notifications.delivery.deliver``).
+    """
+    engine = make_engine(database_url)
+    try:
+        cycle = _plan_cycle(
+            engine, config_dir=config_dir, org_code=org_code, now=now, dry_run=dry_run, clock=clock
+        )
+        if dry_run:
+            return cycle.report
+        return await _deliver(engine, cycle, smtp or SmtpSettings(), clock=clock, backoff=backoff)
+    finally:
+        engine.dispose()
+
+
+def preview_cycle(
+    *,
+    database_url: str,
+    config_dir: Path,
+    org_code: str | None,
+    now: datetime,
+    clock: Clock = utc_now,
+) -> CycleReport:
+    """What ``run_cycle(..., dry_run=True)`` reports, as a plain function (no event loop
+    needed): the cycle planned as of ``now`` with the configs of ``config_dir``, sending
+    nothing and writing nothing."""
+    engine = make_engine(database_url)
+    try:
+        return _plan_cycle(
+            engine, config_dir=config_dir, org_code=org_code, now=now, dry_run=True, clock=clock
+        ).report
+    finally:
+        engine.dispose()
+
+
+@dataclass
+class _PlannedCycle:
+    """A cycle planned up to its outgoing messages; what delivery needs next."""
+
+    report: CycleReport
+    ledger: DatabaseLedger
+    directory: _DirectoryView
+    findings: list[AddressFinding]
+    superseded: list[str]  # held messages to drop once delivery is done
+
+
+def _plan_cycle(
+    engine: Engine,
+    *,
+    config_dir: Path,
+    org_code: str | None,
+    now: datetime,
+    dry_run: bool,
+    clock: Clock,
+) -> _PlannedCycle:
+    configs = load_configs(config_dir)
+    templates = TemplateSet.load(config_dir / "templates")
+    today = local_date(now)
+    calendar = WorkCalendar(configs.calendar)
+    report = CycleReport(today=today, dry_run=dry_run)
+    with engine.connect() as connection, connection.begin() as transaction:
+        refresh_verdicts(connection, rules=configs.rules, org_code=org_code, today=today)
+        refresh_submissions(connection, org_code=org_code, now=now)
+        planned, task_people = plan_day(
+            connection, configs=configs, calendar=calendar, today=today, org_code=org_code
+        )
+        directory = _DirectoryView.load(connection, configs.directory, org_code, task_people)
+        if dry_run:  # the verdicts were needed to plan; a dry run keeps none of them
+            transaction.rollback()
+    report.planned = len(planned)
+    report.planned_by_step = Counter((m.step_id, m.role) for m in planned)
+    ledger = DatabaseLedger(engine)
+    digester = _Digester(planned, directory, configs, today)
+    recipients = {recipient_key(m): directory.resolve(m) for m in planned}
+    digests, findings = digester.digests(planned, recipients)
+    report.findings = [finding.message for finding in findings]
+    with engine.connect() as connection:
+        resend, superseded = _held_back(connection, digests, ledger, org_code, clock())
+    report.messages.extend(resend)
+    taken = {key for message in resend for key in message.ledger_keys}
+    for digest, keys in digester.unsent(digests, ledger, report, clock(), taken=taken):
+        report.messages.append(_outgoing(digest, keys, templates))
+    return _PlannedCycle(report, ledger, directory, findings, superseded)
+
+
+async def _deliver(
+    engine: Engine, cycle: _PlannedCycle, smtp: SmtpSettings, *, clock: Clock, backoff: float
+) -> CycleReport:
+    """Deliver a planned cycle's messages, then the notices to the standing office."""
+    report = cycle.report
+    outbox = _Outbox(smtp, cycle.ledger, clock, backoff)
+    try:
+        report.delivery = await outbox.deliver(report.messages)
+        notices = outbox.unsent(_notices(report, cycle.findings, cycle.directory, report.today))
+        if notices:
+            report.delivery.outcomes.extend((await outbox.deliver(notices)).outcomes)
+            report.messages.extend(notices)
+    finally:
+        await outbox.close()
+    _keep_deferred(engine, report.delivery, cycle.superseded, clock())
+    return report
+
+
+def _held_back(
+    connection: Connection,
+    digests: Sequence[Digest],
+    ledger: DatabaseLedger,
+    org_code: str | None,
+    now: datetime,
+) -> tuple[list[OutgoingMessage], list[str]]:
+    """Held messages to send again as they were, and the ids of those to drop: replaced
+    by today's digests (every key re-planned for the same address), or no longer
+    claimable (delivered or failed since)."""
+    planned = {_address_key(k, d.to) for d in digests for k in d.ledger_keys}
+    resend: list[OutgoingMessage] = []
+    dropped: list[str] = []
+    for message in held(connection, org_code=org_code):
+        keys = set(message.ledger_keys)
+        if keys <= planned or len(ledger.claimable(list(keys), now)) < len(keys):
+            dropped.append(message.message_id)
+        else:
+            resend.append(message)
+    return resend, dropped
+
+
+def _keep_deferred(
+    engine: Engine, delivery: DeliveryReport | None, dropped: list[str], now: datetime
+) -> None:
+    """Hold what was deferred for the next run; forget what was delivered or replaced."""
+    outcomes = delivery.outcomes if delivery else []
+    deferred = [o.message for o in outcomes if o.status is OutcomeStatus.DEFERRED]
+    done = [o.message_id for o in outcomes if o.status is not OutcomeStatus.DEFERRED]
+    with engine.begin() as connection:
+        release(connection, [*dropped, *done])
+        hold(connection, deferred, now=now)
+
+
+class _Outbox:
+    """One cycle's way out: one transport (SMTP connections or ``.eml`` files) for the
+    digests and then the notices, each message claimed in the ledger first."""
+
+    def __init__(
+        self, settings: SmtpSettings, ledger: DatabaseLedger, clock: Clock, backoff: float
+    ) -> None:
+        self.settings = settings
+        self.ledger = ledger
+        self.clock = clock
+        self.backoff = backoff
+        self.transport = make_transport(settings)
+
+    async def deliver(self, messages: Sequence[OutgoingMessage]) -> DeliveryReport:
+        return await deliver(
+            messages,
+            self.transport,
+            ledger=self.ledger,
+            concurrency=self.settings.smtp_concurrency,
+            attempt_timeout=self.settings.smtp_timeout * 4,
+            backoff=self.backoff,
+            clock=self.clock,
+        )
+
+    def unsent(self, messages: Sequence[OutgoingMessage]) -> list[OutgoingMessage]:
+        """The messages the ledger does not already hold as sent, failed or being sent."""
+        now = self.clock()
+        return [m for m in messages if self.ledger.claimable(m.ledger_keys, now)]
+
+    async def close(self) -> None:
+        await self.transport.aclose()
+
+
+# -- 2. snapshots -----------------------------------------------------------------------
+
+
+def plan_day(
+    connection: Connection,
+    *,
+    configs: Configs,
+    calendar: WorkCalendar,
+    today: date,
+    org_code: str | None,
+) -> tuple[list[PlannedMessage], dict[int, int]]:
+    """Read the tasks the ladder can fire on today and the unit reports missing on their
+    deadline, and plan their messages; also each task's person id. The garbage collector is
+    paused meanwhile: planning builds hundreds of thousands of small acyclic objects (see
+    ``collector_paused``)."""
+    horizon = horizon_for(configs, calendar, today)
+    with collector_paused():
+        snapshots, task_people = load_snapshots(connection, org_code=org_code, horizon=horizon)
+        reports = report_snapshots(connection, org_code=org_code, today=today)
+        planned = plan(snapshots, reports, today=today, ladder=configs.ladder, calendar=calendar)
+    return planned, task_people
+
+
+def horizon_for(configs: Configs, calendar: WorkCalendar, today: date) -> date:
+    """The latest due date a before-due step can fire on today: a due date on a day off
+    moves later (art. 148), never earlier, so this bound is safe."""
+    offsets = [s.offset for s in configs.ladder.steps if s.kind is StepKind.BEFORE_DUE]
+    return calendar.add_working_days(today, max(offsets, default=0))
+
+
+def snapshot_query(*, org_code: str | None, horizon: date) -> Select[Any]:
+    """Open tasks the ladder can fire on: due by ``horizon`` (so also overdue) or unclear,
+    on the (state, due_date) index."""
+    t = Task.__table__.c  # type: ignore[attr-defined]
+    o, u = Organization.__table__.c, Unit.__table__.c  # type: ignore[attr-defined]
+    query = (
+        select(
+            t.id, o.code, t.ref, t.work, t.state, t.due_date, t.deadline_version, u.code,
+            t.person_id, t.unclear, t.unclear_since,
+        )
+        .select_from(Task)
+        .join(Organization, o.id == t.organization_id)
+        .outerjoin(Unit, u.id == t.lead_unit_id)
+        .where(
+            t.state == TaskState.OPEN,
+            or_(and_(t.due_date.is_not(None), t.due_date <= horizon), t.unclear != ""),
+        )
+        .order_by(t.id)
+    )  # fmt: skip
+    return query if org_code is None else query.where(o.code == org_code)
+
+
+def load_snapshots(
+    connection: Connection, *, org_code: str | None, horizon: date
+) -> tuple[list[TaskSnapshot], dict[int, int]]:
+    """The tasks of ``snapshot_query`` as ladder snapshots (rows read as plain tuples), and
+    each task's person id, for the ``person`` role."""
+    query = snapshot_query(org_code=org_code, horizon=horizon)
+    rows = raw_rows(connection, query)
+    snapshots = [
+        TaskSnapshot(
+            task_id, org, ref, work, state, as_date(due), version, lead, person is not None,
+            tuple(unclear.split(",")) if unclear else (), as_date(since),
+        )
+        for (task_id, org, ref, work, state, due, version, lead, person, unclear, since) in rows
+    ]  # fmt: skip
+    return snapshots, {row[0]: row[8] for row in rows if row[8] is not None}
+
+
+# -- 3. recipients and digests ----------------------------------------------------------
+
+
+@dataclass
+class _DirectoryView:
+    """Who holds each role, per organization, as the database says."""
+
+    orgs: dict[str, Organization]
+    people: dict[str, list[Person]]  # org code -> active people
+    unit_codes: dict[int, str]
+    unit_names: dict[tuple[str, str], str]  # (org, unit code) -> name
+    in_charge: dict[tuple[str, str], list[str]]  # (org, unit code) -> vice-chairman names
+    task_people: dict[int, int]  # task id -> person id
+
+    @classmethod
+    def load(
+        cls,
+        connection: Connection,
+        directory: DirectoryConfig,
+        org_code: str | None,
+        task_people: dict[int, int],
+    ) -> _DirectoryView:
+        with Session(bind=connection) as session:
+            orgs = {o.code: o for o in session.execute(select(Organization)).scalars()}
+            if org_code is not None:
+                orgs = {org_code: orgs[org_code]} if org_code in orgs else {}
+            ids = {o.id: o.code for o in orgs.values()}
+            units = [u for u in session.execute(select(Unit)).scalars() if u.organization_id in ids]
+            people = [
+                p
+                for p in session.execute(select(Person).where(col(Person.active))).scalars()
+                if p.organization_id in ids
+            ]
+        by_org: dict[str, list[Person]] = defaultdict(list)
+        for person in people:
+            by_org[ids[person.organization_id]].append(person)
+        return cls(
+            orgs=orgs,
+            people=dict(by_org),
+            unit_codes={u.id: u.code for u in units if u.id is not None},
+            unit_names={(ids[u.organization_id], u.code): u.name for u in units},
+            in_charge=_in_charge(directory, orgs),
+            task_people=task_people,
+        )
+
+    def resolve(self, message: PlannedMessage) -> list[ResolvedRecipient]:
+        """The people a planned message's role names."""
+        people = self.people.get(message.org, [])
+        org = self.orgs.get(message.org)
+        role = message.role
+        if role is Role.PERSON:
+            chosen = [p for p in people if p.id is not None and self._is_task_person(p, message)]
+        elif role is Role.LEAD_HEAD:
+            chosen = self._heads(people, message.lead_unit)
+        elif role is Role.STANDING_OFFICE:
+            code = org.standing_office_code if org else ""
+            chosen = [p for p in people if self.unit_codes.get(p.unit_id or -1) == code]
+        elif role is Role.VICE_CHAIRMAN:
+            names = self.in_charge.get((message.org, message.lead_unit or ""), [])
+            vices = [p for p in people if p.role == PersonRole.VICE_CHAIRMAN]
+            chosen = [p for p in vices if p.name in names] or vices
+        elif role is Role.CHAIRMAN:
+            chosen = [p for p in people if p.role == PersonRole.CHAIRMAN]
+        else:
+            return _named(message.named or "", people)
+        return [ResolvedRecipient(p.name, p.title, p.email or None, role) for p in chosen]
+
+    def _is_task_person(self, person: Person, message: PlannedMessage) -> bool:
+        return person.id == self.task_people.get(message.task_id or -1)
+
+    def _heads(self, people: list[Person], unit: str | None) -> list[Person]:
+        return [
+            p
+            for p in people
+            if p.role == PersonRole.HEAD and self.unit_codes.get(p.unit_id or -1) == unit
+        ]
+
+
+def _in_charge(
+    directory: DirectoryConfig, orgs: dict[str, Organization]
+) -> dict[tuple[str, str], list[str]]:
+    found: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for org in directory.organizations:
+        if org.code in orgs:
+            for vice in org.vice_chairmen:
+                for unit in vice.units:
+                    found[(org.code, unit)].append(vice.name)
+    return dict(found)
+
+
+def _named(value: str, people: Iterable[Person]) -> list[ResolvedRecipient]:
+    if "@" in value:
+        return [ResolvedRecipient(value, "", value, Role.NAMED)]
+    return [
+        ResolvedRecipient(p.name, p.title, p.email or None, Role.NAMED)
+        for p in people
+        if p.name.casefold() == value.casefold()
+    ]
+
+
+@dataclass
+class _Digester:
+    """Groups planned messages into digests and keeps out what the ledger says each
+    address already received."""
+
+    planned: Sequence[PlannedMessage]
+    directory: _DirectoryView
+    configs: Configs
+    today: date
+
+    def digests(
+        self, messages: Sequence[PlannedMessage], recipients: dict[str, list[ResolvedRecipient]]
+    ) -> tuple[list[Digest], list[AddressFinding]]:
+        digest_plan = build_digests(
+            messages,
+            recipients=recipients,
+            today=self.today,
+            org_names={code: org.name for code, org in self.directory.orgs.items()},
+            unit_names=self.directory.unit_names,
+            dimension_labels={str(d): self.configs.rules.labels[d] for d in Dimension},
+        )
+        return list(digest_plan.digests), list(digest_plan.findings)
+
+    def unsent(
+        self,
+        digests: Sequence[Digest],
+        ledger: DatabaseLedger,
+        report: CycleReport,
+        now: datetime,
+        *,
+        taken: set[str],
+    ) -> Iterable[tuple[Digest, list[str]]]:
+        """Each digest with only what was not delivered to its address before; a digest
+        whose every item was is counted as already sent and dropped. An item claimed by a
+        run that died (its lease over at ``now``, the ledger's time) is not delivered: it
+        goes out again rather than never. Keys in ``taken`` go out in a held message."""
+        for digest in digests:
+            keys = {k: _address_key(k, digest.to) for k in digest.ledger_keys}
+            free = set(ledger.claimable(list(keys.values()), now)) - taken
+            fresh = [k for k, key in keys.items() if key in free]
+            if not fresh:
+                report.already_sent += 1
+            elif len(fresh) < len(keys):
+                yield self._narrowed(digest, fresh), [keys[k] for k in fresh]
+            else:
+                yield digest, list(keys.values())
+
+    def _narrowed(self, digest: Digest, fresh: list[str]) -> Digest:
+        wanted = set(fresh)
+        messages = [m for m in self.planned if m.ledger_key in wanted]
+        only = ResolvedRecipient(digest.name, digest.title, digest.to, messages[0].role)
+        narrowed, _ = self.digests(messages, {recipient_key(m): [only] for m in messages})
+        return next(d for d in narrowed if d.to == digest.to)
+
+
+def _address_key(ledger_key: str, address: str) -> str:
+    """The ledger key of one delivery: the planned message's key and the address."""
+    return f"{ledger_key}|to:{address.lower()}"
+
+
+# -- 4. render ------------------------------------------------------------------------
+
+
+def _outgoing(digest: Digest, keys: list[str], templates: TemplateSet) -> OutgoingMessage:
+    rendered = templates.render(digest)
+    to = f"{rendered.to_name} <{rendered.to}>" if rendered.to_name else rendered.to
+    steps = sorted({step for item in _items(digest) for step in item.step_ids})
+    versions = sorted({item.config_version for item in _items(digest)})
+    return OutgoingMessage(
+        to=(to,),
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        ledger_keys=tuple(keys),
+        headers={
+            "X-Sauro-Org": ",".join(digest.orgs),
+            "X-Sauro-Rules": " ".join(steps),
+            "X-Sauro-Config-Version": " ".join(versions),
+        },
+    )
+
+
+def _items(digest: Digest) -> Iterable[Any]:
+    for section in digest.sections:
+        yield from section.items
+
+
+# -- 5. notices to the standing office ---------------------------------------------------
+
+
+def _notices(
+    report: CycleReport,
+    findings: Sequence[AddressFinding],
+    directory: _DirectoryView,
+    today: date,
+) -> list[OutgoingMessage]:
+    notices: list[OutgoingMessage] = []
+    for code, org in directory.orgs.items():
+        office = [
+            p.email
+            for p in directory.people.get(code, [])
+            if p.email and directory.unit_codes.get(p.unit_id or -1) == org.standing_office_code
+        ]
+        if not office:
+            continue
+        if report.delivery is not None:
+            failed = [o for o in report.delivery.failed if code in _orgs_of(o.message)]
+            notice = DeliveryReport(failed).failure_notice(office, organization=org.name)
+            if notice is not None:
+                notices.append(notice)
+        mine = [f for f in findings if f.org == code]
+        if mine:
+            notices.append(_address_notice(mine, office, org, today))
+    return notices
+
+
+def _orgs_of(message: OutgoingMessage) -> list[str]:
+    return message.headers.get("X-Sauro-Org", "").split(",")
+
+
+def _address_notice(
+    findings: Sequence[AddressFinding], office: list[str], org: Organization, today: date
+) -> OutgoingMessage:
+    lines = [
+        f"Kính gửi cơ quan thường trực CCHC ({org.name}),",
+        "",
+        f"Ngày {today:%d/%m/%Y}, hệ thống Sáu Rõ chưa gửi được thư nhắc việc cho "
+        f"{len(findings)} người nhận vì thiếu hoặc sai địa chỉ thư điện tử. Đề nghị bổ sung "
+        "trong danh bạ (config/directory.yaml) rồi chạy 'sauro init':",
+        "",
+        *(f"- {finding.message}" for finding in findings),
+    ]
+    keys = tuple(
+        f"address-finding:{today.isoformat()}:{finding.message}|to:{address}"
+        for finding in findings
+        for address in office
+    )
+    return OutgoingMessage(
+        to=tuple(office),
+        subject=f"[Sáu Rõ] {len(findings)} người nhận chưa có địa chỉ thư hợp lệ",
+        text="\n".join(lines),
+        ledger_keys=keys,
+    )

@@ -1,0 +1,167 @@
+"""The period report of one organization, start to finish: the figures, the charts, the
+NĐ 30 ``.docx``, the annex ``.xlsx`` and, when LibreOffice is installed, the PDF; and the
+message that sends them.
+
+``write_period_report`` is the one place ``sauro report``, the reporting flow, the web app
+and the benchmark produce a report through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from engine.calendar.periods import Period
+from engine.calendar.status import local_date
+from engine.configs.files import Configs
+from engine.directory.store import get_organization
+from engine.plans.verdicts import refresh_verdicts
+from engine.reports.annex import write_annex
+from engine.reports.charts import ChartFiles, write_charts
+from engine.reports.data import ReportData, build_report_data
+from engine.reports.document import render_report
+from engine.reports.pdf import to_pdf
+from engine.store.models import Organization, Person, PersonRole
+from notifications.outgoing import Attachment, OutgoingMessage
+
+TEMPLATE = Path("report") / "bao_cao_cchc.docx"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF = "application/pdf"
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """What one report run wrote, and the figures it wrote them from."""
+
+    data: ReportData
+    document: Path
+    annex: Path
+    charts: ChartFiles
+    pdf: Path | None
+
+    @property
+    def files(self) -> list[Path]:
+        """The files to send: the document, its PDF when there is one, the annex."""
+        return [self.document, *([self.pdf] if self.pdf else []), self.annex]
+
+
+def report_stem(org_code: str, period_code: str) -> str:
+    return f"{org_code}-{period_code}"
+
+
+def write_period_report(
+    engine: Engine,
+    *,
+    configs: Configs,
+    config_dir: Path,
+    org_code: str,
+    period: Period,
+    now: datetime,
+    out: Path,
+    number: int | None = None,
+    issued_on: date | None = None,
+    recipients: Sequence[str] | None = None,
+    pdf: bool = True,
+) -> ReportFiles:
+    """Build the report of ``org_code`` for ``period`` as of ``now`` into the folder
+    ``out``: ``bao-cao-<org>-<period>.docx`` (from ``config_dir/report/bao_cao_cchc.docx``),
+    its charts, ``bieu-so-lieu-<org>-<period>.xlsx`` and, with ``pdf`` and LibreOffice
+    installed, the ``.pdf``. The stored 6-rõ verdicts are refreshed first, in a
+    transaction of their own (short: the files are written with no transaction open, so a
+    report never holds SQLite's write lock). Without ``number`` the document is a draft
+    whose number the văn thư writes in. ``issued_on`` defaults to the Viet Nam date of ``now``;
+    ``recipients`` (the "Nơi nhận" lines) to the upper level, Sở Nội vụ, the Chairman and
+    Vice-Chairmen and the units."""
+    # The 6-rõ figures come from the stored verdicts: bring them up to date first.
+    with engine.begin() as connection:
+        refresh_verdicts(connection, rules=configs.rules, org_code=org_code, today=local_date(now))
+    with engine.connect() as connection:
+        with Session(bind=connection) as session:
+            organization = get_organization(session, org_code)
+            signer = _chairman(session, organization)
+        data = build_report_data(
+            connection,
+            org_code=org_code,
+            period=period,
+            now=now,
+            areas=[(area.code, area.name) for area in configs.areas.areas],
+        )
+    stem = report_stem(org_code, period.code)
+    out.mkdir(parents=True, exist_ok=True)
+    charts = write_charts(data, out / "bieu-do", stem=stem)
+    document = render_report(
+        data,
+        template=config_dir / TEMPLATE,
+        out=out / f"bao-cao-{stem}.docx",
+        number=number,
+        issued_on=issued_on or local_date(now),
+        signer=signer,
+        recipients=list(recipients) if recipients else default_recipients(organization),
+        charts=charts,
+    )
+    annex = write_annex(data, out / f"bieu-so-lieu-{stem}.xlsx")
+    converted = to_pdf(document) if pdf else None
+    return ReportFiles(data=data, document=document, annex=annex, charts=charts, pdf=converted)
+
+
+def _chairman(session: Session, organization: Organization) -> str:
+    """The Chairman who signs ("TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH")."""
+    query = select(Person.name).where(
+        Person.organization_id == organization.id,
+        Person.role == PersonRole.CHAIRMAN,
+        col(Person.active),
+    )
+    return session.exec(query).first() or ""
+
+
+def default_recipients(organization: Organization) -> list[str]:
+    """The "Nơi nhận" lines when none are given."""
+    upper = [organization.parent_name] if organization.parent_name else []
+    return [*upper, "Sở Nội vụ", "Chủ tịch, các Phó Chủ tịch UBND", "Các cơ quan, đơn vị"]
+
+
+def report_message(
+    files: ReportFiles, *, to: Sequence[tuple[str, str]], purpose: str
+) -> list[OutgoingMessage]:
+    """One message per (name, address) in ``to`` carrying the report's files, ledgered
+    under ``period-report:<org>/<period>|<purpose>|to:<address>`` (``purpose``: "office"
+    for the standing office's copy, "upward" for the recipients of ``--send``)."""
+    data = files.data
+    attachments = tuple(
+        Attachment(path.name, path.read_bytes(), _mimetype(path)) for path in files.files
+    )
+    lines = [
+        f"Báo cáo kết quả thực hiện công tác cải cách hành chính {data.period_label} của "
+        f"{data.org_name}, số liệu từ ngày {data.data_start:%d/%m/%Y} đến ngày "
+        f"{data.data_end:%d/%m/%Y}.",
+        "",
+        f"Tổng số nhiệm vụ trong kỳ: {data.totals.total}; đã hoàn thành: {data.totals.done} "
+        f"(đúng hạn {data.totals.done_on_time}); chưa hoàn thành quá hạn: "
+        f"{data.totals.overdue}.",
+        "",
+        "Tệp đính kèm: " + ", ".join(a.filename for a in attachments) + ".",
+        "",
+        "Thư này do hệ thống Sáu Rõ gửi tự động.",
+    ]
+    key = f"period-report:{data.org_code}/{data.period_code}|{purpose}"
+    return [
+        OutgoingMessage(
+            to=(f"{name} <{address}>" if name else address,),
+            subject=f"[Sáu Rõ] Báo cáo CCHC {data.period_label} - {data.org_name}",
+            text="\n".join(lines),
+            ledger_keys=(f"{key}|to:{address.lower()}",),
+            headers={"X-Sauro-Org": data.org_code, "X-Sauro-Period": data.period_code},
+            attachments=attachments,
+        )
+        for name, address in to
+    ]
+
+
+def _mimetype(path: Path) -> str:
+    return {".docx": DOCX, ".xlsx": XLSX, ".pdf": PDF}.get(path.suffix, "application/octet-stream")

@@ -1,0 +1,289 @@
+"""The reporting calendar at work, one working day at a time (issue 4's flow).
+
+For every organization and every enabled period, as of ``now`` (``config/reporting.yaml``):
+
+- from ``forms_before_unit_report`` working days before the units' deadline to that
+  deadline: write each unit's form, record the request and mail it to the unit heads
+  (``engine.reports.form_requests``); units whose tasks enter the period later are asked later;
+- after the deadline the daily reminder cycle reminds and escalates the reports still
+  missing (the ladder's ``missing_report`` steps; ``engine.reports.unit_reports``);
+- from the assembly day (the cut-off by default) until ``ASSEMBLY_DAYS`` working days after
+  the deadline of the report upward: assemble the period report (``engine.reports.assembly``)
+  and mail it to the standing office and, with ``send_upward``, to the organization's
+  ``report_to`` recipients (``directory.yaml``).
+
+Every message is ledgered (forms per unit head, reports per address), so running the day
+again, or every day of a window, sends each once; a report is only rebuilt while one of
+its messages is still to go.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from engine.calendar.periods import Period, periods_for_year
+from engine.calendar.status import local_date
+from engine.calendar.workdays import WorkCalendar
+from engine.configs.files import Configs, load_configs
+from engine.directory.schema import OrganizationConfig
+from engine.reports.assembly import ReportFiles, report_message, write_period_report
+from engine.reports.data import build_report_data
+from engine.reports.form_requests import form_messages, request_forms
+from engine.store.db import make_engine, session_scope
+from engine.store.models import Organization, Person, Unit
+from notifications.delivery import Clock, DeliveryReport, deliver_with_settings, utc_now
+from notifications.ledger import DatabaseLedger
+from notifications.outgoing import OutgoingMessage
+from notifications.smtp_settings import SmtpSettings
+
+# How long after the deadline of the report upward the assembly still runs, to catch a day
+# lost to an outage.
+ASSEMBLY_DAYS = 10
+
+
+@dataclass
+class ReportingDay:
+    """What one run did: forms asked for, reports written, messages and their fate."""
+
+    today: date
+    dry_run: bool
+    forms: list[str] = field(default_factory=list)  # "org 2026-Q1 unit (n nhiệm vụ)"
+    reports: list[ReportFiles] = field(default_factory=list)
+    messages: list[OutgoingMessage] = field(default_factory=list)
+    findings: list[str] = field(default_factory=list)
+    delivery: DeliveryReport | None = None
+
+    def summary(self) -> str:
+        """A Vietnamese summary for the terminal and the flow log."""
+        lines = [
+            f"Ngày {self.today:%d/%m/%Y}, lịch báo cáo: {len(self.forms)} biểu đơn vị, "
+            f"{len(self.reports)} báo cáo kỳ, {len(self.messages)} thư"
+            + (" (chạy thử: không gửi)." if self.dry_run else ".")
+        ]
+        lines += [f"- biểu {form}" for form in self.forms]
+        lines += [f"- báo cáo {files.document}" for files in self.reports]
+        if self.delivery is not None:
+            lines.append(self.delivery.summary().splitlines()[0])
+        lines += [f"! {finding}" for finding in self.findings]
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "today": self.today.isoformat(),
+            "dry_run": self.dry_run,
+            "forms": self.forms,
+            "reports": [str(files.document) for files in self.reports],
+            "messages": [
+                {"to": list(m.to), "subject": m.subject, "ledger_keys": list(m.ledger_keys)}
+                for m in self.messages
+            ],
+            "sent": len(self.delivery.sent) if self.delivery else 0,
+            "findings": self.findings,
+        }
+
+
+def forms_window(period: Period, configs: Configs, calendar: WorkCalendar) -> tuple[date, date]:
+    """The days on which the units are asked for their reports of ``period``."""
+    lead = configs.reporting.forms_before_unit_report
+    return calendar.add_working_days(period.unit_deadline, -lead), period.unit_deadline
+
+
+def assembly_window(period: Period, calendar: WorkCalendar) -> tuple[date, date]:
+    """The days on which the report of ``period`` is assembled and sent."""
+    return period.assemble_on, calendar.add_working_days(period.report_deadline, ASSEMBLY_DAYS)
+
+
+def active_periods(today: date, configs: Configs, calendar: WorkCalendar) -> list[Period]:
+    """The enabled periods whose forms or assembly window holds ``today``."""
+    found: list[Period] = []
+    for year in (today.year - 1, today.year, today.year + 1):
+        for period in periods_for_year(year, configs.reporting, calendar):
+            first, last = forms_window(period, configs, calendar)
+            start, end = assembly_window(period, calendar)
+            if first <= today <= last or start <= today <= end:
+                found.append(period)
+    return found
+
+
+async def run_reporting_day(
+    *,
+    database_url: str,
+    config_dir: Path,
+    org_code: str | None,
+    now: datetime,
+    out_dir: Path,
+    send_upward: bool = False,
+    dry_run: bool = False,
+    smtp: SmtpSettings | None = None,
+    clock: Clock = utc_now,
+) -> ReportingDay:
+    """One day of the reporting calendar as of ``now`` for one organization or all; files
+    go under ``out_dir/<org>/<period>/``."""
+    configs = load_configs(config_dir)
+    engine = make_engine(database_url)
+    try:
+        run = _Run(
+            engine=engine, configs=configs, config_dir=config_dir, now=now, out_dir=out_dir,
+            send_upward=send_upward, clock=clock,
+            day=ReportingDay(today=local_date(now), dry_run=dry_run),
+        )  # fmt: skip
+        for org in _organizations(engine, configs, org_code):
+            for period in active_periods(run.day.today, configs, run.calendar):
+                run.period_day(org, period)
+        day = run.day
+        if not dry_run and day.messages:
+            day.delivery = await deliver_with_settings(
+                day.messages, smtp or SmtpSettings(), ledger=run.ledger, clock=clock
+            )
+    finally:
+        engine.dispose()
+    return day
+
+
+def _organizations(
+    engine: Engine, configs: Configs, org_code: str | None
+) -> list[tuple[Organization, OrganizationConfig | None]]:
+    with Session(engine) as session:
+        query = select(Organization).order_by(col(Organization.code))
+        if org_code is not None:
+            query = query.where(col(Organization.code) == org_code)
+        orgs = list(session.exec(query).all())
+    by_code = {org.code: org for org in configs.directory.organizations}
+    return [(org, by_code.get(org.code)) for org in orgs]
+
+
+Recipients = dict[str, list[tuple[str, str]]]  # purpose -> (name, address)
+
+
+class _Run:
+    """One run's constants; each method does one step for one organization and period."""
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        configs: Configs,
+        config_dir: Path,
+        now: datetime,
+        out_dir: Path,
+        send_upward: bool,
+        clock: Clock,
+        day: ReportingDay,
+    ) -> None:
+        self.engine = engine
+        self.configs = configs
+        self.config_dir = config_dir
+        self.now = now
+        self.out_dir = out_dir
+        self.send_upward = send_upward
+        self.clock = clock
+        self.day = day
+        self.calendar = WorkCalendar(configs.calendar)
+        self.ledger = DatabaseLedger(engine)
+
+    def period_day(
+        self, org: tuple[Organization, OrganizationConfig | None], period: Period
+    ) -> None:
+        organization, config = org
+        today = self.day.today
+        folder = self.out_dir / organization.code / period.code
+        first, last = forms_window(period, self.configs, self.calendar)
+        if first <= today <= last:
+            self.ask_units(organization, period, folder / "bieu-don-vi")
+        start, end = assembly_window(period, self.calendar)
+        if start <= today <= end:
+            recipients = report_recipients(
+                self.engine, organization, config, upward=self.send_upward
+            )
+            keys = _report_keys(organization, period, recipients)
+            # Rebuilt only while a copy is still to go (with nobody to send to: every day
+            # of the window, the finding saying so).
+            if not keys or self.ledger.claimable(keys, self.clock()):
+                self.assemble(organization, period, folder, recipients)
+
+    def ask_units(self, organization: Organization, period: Period, folder: Path) -> None:
+        areas = [(area.code, area.name) for area in self.configs.areas.areas]
+        with session_scope(self.engine) as session:
+            data = build_report_data(
+                session.connection(), org_code=organization.code, period=period,
+                now=self.now, areas=areas,
+            )  # fmt: skip
+            forms = request_forms(
+                session, organization=organization, period=period, data=data, folder=folder,
+                now=self.now,
+            )  # fmt: skip
+            if self.day.dry_run:
+                session.rollback()
+        messages, findings = form_messages(
+            forms, org_code=organization.code, org_name=organization.name, period=period
+        )
+        self.day.forms += [
+            f"{organization.code} {period.code} {f.unit_code} ({f.tasks} nhiệm vụ)" for f in forms
+        ]
+        self.day.messages += messages
+        self.day.findings += findings
+
+    def assemble(
+        self, organization: Organization, period: Period, folder: Path, recipients: Recipients
+    ) -> None:
+        files = write_period_report(
+            self.engine, configs=self.configs, config_dir=self.config_dir,
+            org_code=organization.code, period=period, now=self.now, out=folder,
+        )  # fmt: skip
+        self.day.reports.append(files)
+        self.day.messages += report_messages(files, recipients)
+        if not recipients.get("office"):
+            self.day.findings.append(
+                f"{organization.name}: cơ quan thường trực chưa có người nhận có địa chỉ thư; "
+                f"báo cáo {period.label} chỉ được ghi ra {files.document}."
+            )
+
+
+def report_recipients(
+    engine: Engine,
+    organization: Organization,
+    config: OrganizationConfig | None,
+    *,
+    upward: bool,
+) -> Recipients:
+    """Who gets the period report: the standing office's people with an address
+    ("office") and, with ``upward``, the organization's ``report_to`` ("upward")."""
+    with Session(engine) as session:
+        people = session.exec(
+            select(Person).where(col(Person.organization_id) == organization.id, col(Person.active))
+        ).all()
+        office_unit = session.exec(
+            select(Unit.id).where(
+                col(Unit.organization_id) == organization.id,
+                col(Unit.code) == organization.standing_office_code,
+            )
+        ).first()
+    office = [(p.name, p.email) for p in people if p.unit_id == office_unit and "@" in p.email]
+    found: Recipients = {"office": office}
+    if upward and config is not None:
+        found["upward"] = [(r.name, r.email) for r in config.report_to]
+    return found
+
+
+def report_messages(files: ReportFiles, recipients: Recipients) -> list[OutgoingMessage]:
+    """The report's messages to every recipient, by purpose."""
+    return [
+        message
+        for purpose, people in recipients.items()
+        for message in report_message(files, to=people, purpose=purpose)
+    ]
+
+
+def _report_keys(organization: Organization, period: Period, recipients: Recipients) -> list[str]:
+    base = f"period-report:{organization.code}/{period.code}"
+    return [
+        f"{base}|{purpose}|to:{address.lower()}"
+        for purpose, people in recipients.items()
+        for _, address in people
+    ]
