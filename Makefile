@@ -45,10 +45,12 @@ demo: install system
 test: install system
 	$(BIN)/python -m pytest -q
 
+# The import contracts (pyproject.toml, ARCHITECTURE.md) are checked by the test suite too.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: install
 	$(BIN)/python tests/bench/check_bench.py

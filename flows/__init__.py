@@ -1,7 +1,8 @@
 """Orchestration: the daily reminder cycle, run on working days at 07:00 (Asia/Ho_Chi_Minh).
 
-Everything here is a thin wrapper over ``engine.reminders.cycle.run_cycle``; the logic lives in the
-engine. Two ways to schedule the cycle, and neither needs the other:
+Everything here is a thin wrapper over ``engine.reminders.cycle.run_cycle`` (and
+``engine.reports.cycle`` for the reporting calendar); the logic lives in the engine, and only
+``engine.cli`` imports this package. Two ways to schedule the cycle, and neither needs the other:
 
 Embedded (``sauro serve``, ``flows.schedule``)
     One process runs APScheduler 3 in the foreground. Its job store is the table

@@ -1,0 +1,8 @@
+"""Messages: digests grouped per recipient (``digest``), rendered with the administrator's
+sandboxed templates (``render``), delivered once through the ledger (``ledger``,
+``delivery``) by a transport: SMTP or ``.eml`` files (``transport``, ``smtp_settings``,
+``outgoing``, ``addresses``).
+
+May import ``engine.store`` (the ledger's tables), ``rules``, ``engine.text`` and
+``engine.errors``.
+"""

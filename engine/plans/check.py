@@ -187,7 +187,7 @@ def facts_from_draft(draft: TaskDraft) -> TaskFacts:
     """What the rules see of a task read from a file, before it is stored.
 
     The one place a draft becomes facts: the import preview (``--dry-run``, ``--json``)
-    judges these, and the stored task holds the same values (``plan_import``).
+    judges these, and the stored task holds the same values (``engine.plans.importer``).
     """
     row, deadline, person = draft.row, draft.deadline, draft.person
     return TaskFacts(
