@@ -34,6 +34,7 @@ _ACTIONS = {
     "approve": "phê duyệt",
     "refuse": "từ chối",
     "cancel": "hủy",
+    "delegate": "giao người thực hiện",
 }
 _FIELDS = {
     "state": "trạng thái",
