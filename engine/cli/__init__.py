@@ -84,7 +84,8 @@ COMMANDS: dict[str, CommandEntry] = {
     ),
     "task": CommandEntry(
         "engine.cli.task_cmd:task_app",
-        "Xem nhiệm vụ; báo cáo tiến độ, ghi nhận hoàn thành, đề nghị và quyết định gia hạn.",
+        "Xem nhiệm vụ; giao người thực hiện, báo cáo tiến độ, ghi nhận hoàn thành, đề nghị và "
+        "quyết định gia hạn.",
     ),
     "unit-report": CommandEntry(
         "engine.cli.unit_report_cmd:unit_report_app",

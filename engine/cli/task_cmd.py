@@ -42,12 +42,14 @@ from engine.tasks.actions import (
     task_authority,
     task_view,
 )
+from engine.tasks.delegation import delegate
 from engine.tasks.history import STATUS_WORDS, cut, history_lines, when_text
 from engine.text import clean
 from rules.facts import Dimension
 
 task_app = typer.Typer(
-    help="Xem nhiệm vụ; báo cáo tiến độ, ghi nhận hoàn thành, đề nghị và quyết định gia hạn.",
+    help="Xem nhiệm vụ; giao người thực hiện, báo cáo tiến độ, ghi nhận hoàn thành, đề nghị và "
+    "quyết định gia hạn.",
     no_args_is_help=True,
 )
 
@@ -207,6 +209,58 @@ def done(
         f"Đã ghi nhận hoàn thành {_task_name(task)} ngày {format_date(completed_on)}: "
         f"{LABELS[status]}{due}."
     )
+
+
+# -- sauro task delegate -----------------------------------------------------------------------
+
+
+@task_app.command("delegate")
+def delegate_command(
+    refs: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="SỐ...",
+            help="Số thứ tự của các nhiệm vụ trong kế hoạch, vd. 1.4 2.1 (một hay nhiều).",
+            show_default=False,
+        ),
+    ],
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            help='Họ tên (hoặc email) của người thực hiện, thuộc đơn vị chủ trì, vd. "Phạm Thị '
+            'Dung".',
+            show_default=False,
+        ),
+    ],
+    org: OrgOpt = None,
+    plan: PlanOpt = None,
+    reason: Annotated[
+        str, typer.Option("--reason", help="Lý do, bắt buộc khi giao lại cho người khác.")
+    ] = "",
+    acting_as: AsOpt = None,
+    at: AtOpt = None,
+) -> None:
+    """Giao nhiệm vụ cho một cán bộ của đơn vị chủ trì (rõ người): một hay nhiều nhiệm vụ."""
+    now = common.instant(at)
+    with _session() as (session, configs):
+        targets = [_Target(ref, org, plan, None, acting_as, at) for ref in refs]
+        found = [_task_id(session, configs, target) for target in targets]
+        organization_id = get_task(session, found[0]).organization_id
+        person = find_person(session, organization_id=organization_id, who=to)
+        done = delegate(
+            session=session,
+            task_ids=found,
+            person_id=person.id or 0,
+            reason=reason,
+            actor=_actor(session, found[0], targets[0], "delegate"),
+            now=now,
+        )
+    given = ", ".join(task.ref or task.key for task in done.changed) or "không có"
+    typer.echo(f"Đã giao cho {done.person.name}: {given}.")
+    if done.unchanged:
+        kept = ", ".join(task.ref or task.key for task in done.unchanged)
+        typer.echo(f"Đã giao cho {done.person.name} từ trước: {kept}.")
 
 
 # -- sauro task extend -------------------------------------------------------------------------

@@ -399,3 +399,33 @@ def test_help_is_in_vietnamese(planned: Sauro) -> None:
         result = planned.ok("task", command, "--help")
         assert "Mã đơn vị hành chính" in result.stdout
         assert "Thời điểm thực hiện" in result.stdout
+
+
+# -- delegate --------------------------------------------------------------------------------
+
+
+def test_delegate_gives_several_tasks_to_an_officer_of_the_lead_unit(planned: Sauro) -> None:
+    result = ok(planned, "delegate", "1.1", "1.4", "--to", OFFICER, "--as", HEAD, "--at", BEFORE)
+    assert result.stdout == f"Đã giao cho {OFFICER}: 1.1, 1.4.\n"
+    assert stored(planned, "1.1").person_text == stored(planned, "1.4").person_text == OFFICER
+    assert ("delegate", f"{USER} as {HEAD}", "cli:task delegate") in audit_actors(planned, "task")
+    again = ok(planned, "delegate", "1.4", "--to", OFFICER, "--at", BEFORE)
+    assert (
+        again.stdout == f"Đã giao cho {OFFICER}: không có.\nĐã giao cho {OFFICER} từ trước: 1.4.\n"
+    )
+    shown_lines = ok(planned, "show", "1.4", "--at", BEFORE).stdout
+    assert f"giao người thực hiện (người thực hiện: — → {OFFICER}" in shown_lines
+
+
+def test_delegate_refuses_a_person_outside_the_lead_unit(planned: Sauro) -> None:
+    message = refused(planned, "delegate", "1.4", "--to", CHAIRMAN, "--at", BEFORE)
+    assert f"Không giao được nhiệm vụ cho {CHAIRMAN}" in message
+    assert f"nhiệm vụ 1.4: {CHAIRMAN} không thuộc đơn vị chủ trì nhiệm vụ 1.4" in message
+
+
+def test_delegate_to_someone_else_needs_a_reason(planned: Sauro) -> None:
+    ok(planned, "delegate", "1.4", "--to", OFFICER, "--at", BEFORE)
+    message = refused(planned, "delegate", "1.4", "--to", HEAD, "--at", BEFORE)
+    assert "giao lại phải ghi lý do" in message
+    ok(planned, "delegate", "1.4", "--to", HEAD, "--reason", "Trưởng phòng trực tiếp làm")
+    assert stored(planned, "1.4").person_text == HEAD
