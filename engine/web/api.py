@@ -44,6 +44,22 @@ class EditIn(_Body):
     product: str = ""
 
 
+class DelegationIn(_Body):
+    person_id: BodyId
+    reason: str = ""
+
+
+class ManyDelegationIn(DelegationIn):
+    task_ids: list[BodyId] = Field(min_length=1, max_length=1000)
+
+
+class Delegated(BaseModel):
+    ok: bool = True
+    person_id: int
+    changed: list[int]
+    unchanged: list[int]
+
+
 class ProgressIn(_Body):
     percent: int | None = Field(default=None, ge=0, le=100)
     note: str = ""
@@ -106,6 +122,27 @@ def task_edit(request: Request, user: Actor, task_id: RowId, body: EditIn) -> Do
     change = TaskEdit(**{**body.model_dump(), "coordinator_ids": tuple(body.coordinator_ids)})
     tasks.save_edit(web(request), user, task_id, change)
     return Done(id=task_id)
+
+
+@router.post("/tasks/{task_id}/delegation", summary="Giao người thực hiện một nhiệm vụ")
+def task_delegation(request: Request, user: Actor, task_id: RowId, body: DelegationIn) -> Delegated:
+    return _delegated(request, user, [task_id], body)
+
+
+@router.post("/tasks/delegation", summary="Giao người thực hiện nhiều nhiệm vụ một lần")
+def tasks_delegation(request: Request, user: Actor, body: ManyDelegationIn) -> Delegated:
+    return _delegated(request, user, body.task_ids, body)
+
+
+def _delegated(request: Request, user: User, task_ids: list[int], body: DelegationIn) -> Delegated:
+    done = tasks.save_delegation(
+        web(request), user, task_ids, person_id=body.person_id, reason=body.reason
+    )
+    return Delegated(
+        person_id=body.person_id,
+        changed=[task.id or 0 for task in done.changed],
+        unchanged=[task.id or 0 for task in done.unchanged],
+    )
 
 
 @router.post("/tasks/{task_id}/progress", summary="Báo cáo tiến độ")

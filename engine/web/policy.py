@@ -4,7 +4,8 @@ Two layers, both data:
 
 - ``MATRIX``: for each action, the roles that may do it at all;
 - scope rules on a task (``TaskScope``) or a unit (``allowed_unit``): every account sees
-  only its organization; a unit head sees and changes only the tasks its unit leads, and
+  only its organization; a unit head sees and changes only the tasks its unit leads (and
+  names their officers among its unit's people: ``engine.tasks.delegation``), and
   reports only for its unit; an officer acts only on the tasks
   where they are the named person, and reads those and the tasks its unit leads;
   everyone else in the matrix works across the organization.
@@ -26,6 +27,7 @@ from engine.store.models import UserRole
 class Action(StrEnum):
     VIEW_TASKS = "view_tasks"
     EDIT_TASK = "edit_task"  # the six dimensions
+    DELEGATE_TASK = "delegate_task"  # name the officer (rõ người) among the lead unit's people
     REPORT_PROGRESS = "report_progress"
     COMPLETE_TASK = "complete_task"
     REQUEST_EXTENSION = "request_extension"
@@ -42,6 +44,7 @@ class Action(StrEnum):
 ACTION_LABELS: dict[Action, str] = {
     Action.VIEW_TASKS: "xem nhiệm vụ",
     Action.EDIT_TASK: "sửa sáu rõ của nhiệm vụ",
+    Action.DELEGATE_TASK: "giao người thực hiện",
     Action.REPORT_PROGRESS: "báo cáo tiến độ",
     Action.COMPLETE_TASK: "ghi nhận hoàn thành",
     Action.REQUEST_EXTENSION: "đề nghị gia hạn",
@@ -62,6 +65,7 @@ _UNITS = frozenset({UserRole.UNIT_HEAD, UserRole.OFFICER})
 MATRIX: dict[Action, frozenset[UserRole]] = {
     Action.VIEW_TASKS: _ALL,
     Action.EDIT_TASK: frozenset({UserRole.STANDING_OFFICE}),
+    Action.DELEGATE_TASK: frozenset({UserRole.UNIT_HEAD, UserRole.STANDING_OFFICE}),
     Action.REPORT_PROGRESS: _UNITS,
     Action.COMPLETE_TASK: _UNITS,
     Action.REQUEST_EXTENSION: _UNITS,
@@ -80,6 +84,7 @@ TASK_ACTIONS = frozenset(
     {
         Action.VIEW_TASKS,
         Action.EDIT_TASK,
+        Action.DELEGATE_TASK,
         Action.REPORT_PROGRESS,
         Action.COMPLETE_TASK,
         Action.REQUEST_EXTENSION,

@@ -28,6 +28,7 @@ from engine.store.models import (
     TaskState,
     Unit,
     UnitKind,
+    UserRole,
 )
 from engine.tasks.actions import (
     TaskView,
@@ -38,6 +39,7 @@ from engine.tasks.actions import (
     request_extension,
     task_view,
 )
+from engine.tasks.delegation import Delegation, delegate, unit_people
 from engine.tasks.edits import TaskEdit, edit_task
 from engine.web.deps import User, Web
 from engine.web.policy import Action, TaskScope, allowed, authorize, task_actions
@@ -218,6 +220,7 @@ class TaskPage:
     check: TaskCheck | None
     actions: frozenset[Action]
     people: list[tuple[Person, str]]  # the organization's active people, with their unit
+    unit_people: list[Person]  # the lead unit's active people: whom the task may be given to
     units: list[Unit]  # the organization's internal units
     pending: ExtensionRequest | None
 
@@ -265,9 +268,43 @@ def task_page(state: Web, user: User, task_id: int) -> TaskPage:
             check=next((c for c in checks if c.task_id == task_id), None),
             actions=task_actions(user.principal, scope_of(task)),
             people=people,
+            unit_people=unit_people(session, task.lead_unit_id) if task.lead_unit_id else [],
             units=[u for u in units.values() if u.kind == UnitKind.INTERNAL],
             pending=pending,
         )
+
+
+def delegable(user: User, rows: list[TaskRow]) -> set[int]:
+    """The listed tasks ``user`` may give to an officer: open, with a lead unit in scope."""
+    closed = {TaskStatus.DONE_ON_TIME, TaskStatus.DONE_LATE, TaskStatus.WITHDRAWN}
+    org_id = user.principal.organization_id
+    return {
+        row.id
+        for row in rows
+        if row.lead_unit_id is not None
+        and row.status not in closed
+        and allowed(user.principal, Action.DELEGATE_TASK, TaskScope(org_id, row.lead_unit_id, None))
+    }
+
+
+def delegation_people(state: Web, user: User) -> list[tuple[Person, str]]:
+    """Whom the task list offers to give tasks to: a unit head's own unit, the whole
+    organization's unit people for the standing office (each with its unit's name)."""
+    principal = user.principal
+    if not allowed(principal, Action.DELEGATE_TASK):
+        return []
+    with Session(state.engine) as session:
+        units = {u.id: u.name for u in session.exec(
+            select(Unit).where(Unit.organization_id == principal.organization_id))}  # fmt: skip
+        query = select(Person).where(
+            Person.organization_id == principal.organization_id,
+            col(Person.active),
+            col(Person.unit_id).is_not(None),
+        )
+        if principal.role == UserRole.UNIT_HEAD:
+            query = query.where(Person.unit_id == principal.unit_id)
+        people = session.exec(query.order_by(col(Person.name), col(Person.id))).all()
+        return [(p, units.get(p.unit_id, "")) for p in people]
 
 
 def units_of(state: Web, user: User) -> list[Unit]:
@@ -321,6 +358,32 @@ def save_edit(state: Web, user: User, task_id: int, edit: TaskEdit) -> None:
             session.connection(), rules=configs.rules, org_code=user.org_code,
             today=local_date(now),
         )  # fmt: skip
+
+
+def save_delegation(
+    state: Web, user: User, task_ids: list[int], *, person_id: int, reason: str
+) -> Delegation:
+    """The unit head (or the standing office) gives the tasks to one person of their lead
+    unit; every task is authorized first, then all are given or none."""
+    configs = state.configs.get()
+    now = state.clock()
+    with session_scope(state.engine) as session:
+        for task_id in task_ids:
+            _authorized(session, user, task_id, Action.DELEGATE_TASK)
+        done = delegate(
+            session=session,
+            task_ids=task_ids,
+            person_id=person_id,
+            reason=reason,
+            actor=user.actor(f"tasks {','.join(map(str, task_ids[:20]))} delegate"),
+            now=now,
+        )
+        session.flush()
+        refresh_verdicts(
+            session.connection(), rules=configs.rules, org_code=user.org_code,
+            today=local_date(now),
+        )  # fmt: skip
+        return done
 
 
 def save_progress(state: Web, user: User, task_id: int, percent: int | None, note: str) -> None:

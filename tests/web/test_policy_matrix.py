@@ -14,7 +14,14 @@ from httpx import Response
 from sqlmodel import Session, select
 from web_support import ROLE_ACCOUNT, Site, edit_form, login
 
-from engine.store.models import ExtensionRequest, ProgressReport, Task, TaskState, UserRole
+from engine.store.models import (
+    ExtensionRequest,
+    Person,
+    ProgressReport,
+    Task,
+    TaskState,
+    UserRole,
+)
 from engine.web.policy import MATRIX, Action
 
 
@@ -58,6 +65,14 @@ def _decision_attempt(site: Site, client: TestClient, csrf: str) -> Response:
     )
 
 
+def _person_id(site: Site, email: str) -> int:
+    with Session(site.engine) as session:
+        return int(session.exec(select(Person).where(Person.email == email)).one().id or 0)
+
+
+HEAD_EMAIL = "tungvt@kientuong.example.vn"  # head of Phòng Tư pháp, which leads task 2.1
+
+
 def _count(site: Site, model: Any) -> int:
     with Session(site.engine) as session:
         return len(session.exec(select(model)).all())
@@ -73,6 +88,13 @@ CASES: dict[Action, Case] = {
     Action.EDIT_TASK: Case(
         _post(lambda s: f"/tasks/{_t21(s)}/edit", _edit_form),
         lambda s: _task(s, "2.1").product == "Báo cáo kết quả rà soát văn bản",
+    ),
+    Action.DELEGATE_TASK: Case(
+        _post(
+            lambda s: f"/tasks/{_t21(s)}/delegate",
+            lambda s: {"person_id": _person_id(s, HEAD_EMAIL), "reason": "Trưởng phòng làm"},
+        ),
+        lambda s: _task(s, "2.1").person_id == _person_id(s, HEAD_EMAIL),
     ),
     Action.REPORT_PROGRESS: Case(
         _post(

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
@@ -54,10 +55,23 @@ def task_filters(
 
 
 Filters = Annotated[TaskFilters, Depends(task_filters)]
+_FILTER_NAMES = frozenset({"unit", "area", "status", "six", "due"})
 
 
 @router.get("/tasks")
 def task_list(request: Request, user: Viewer, filters: Filters) -> Response:
+    return _list_page(request, user, filters)
+
+
+def _list_page(
+    request: Request,
+    user: User,
+    filters: TaskFilters,
+    *,
+    query: str | None = None,
+    error: str = "",
+    status: int = 200,
+) -> Response:
     state = web(request)
     rows = tasks.list_tasks(state, user, filters)
     configs = state.configs.get()
@@ -65,6 +79,8 @@ def task_list(request: Request, user: Viewer, filters: Filters) -> Response:
         request,
         "tasks.html",
         user,
+        status=status,
+        error=error,
         rows=rows,
         filters=filters,
         units=tasks.units_of(state, user),
@@ -73,8 +89,38 @@ def task_list(request: Request, user: Viewer, filters: Filters) -> Response:
         statuses=LABELS,
         six_states=SIX_STATES,
         due_windows=DUE_WINDOWS,
-        query=request.url.query,
+        query=request.url.query if query is None else query,
+        delegable=tasks.delegable(user, rows),
+        delegation_people=tasks.delegation_people(state, user),
     )
+
+
+@router.post("/tasks/delegate")
+def delegate_many(
+    request: Request,
+    user: Actor,
+    task_ids: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies the default)
+    person_id: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+    back: Annotated[str, Form()] = "",
+) -> Response:
+    """The tasks ticked in the list, given to one person; back to the same filtered list."""
+    kept = [(k, v) for k, v in parse_qsl(back) if k in _FILTER_NAMES]  # the list's filters only
+    query = urlencode(kept)
+    filters = task_filters(**dict(kept))
+    chosen = [number for number in map(_int, task_ids) if number is not None]
+    person = _int(person_id)
+    try:
+        if not chosen:
+            raise SauroError("Chưa chọn nhiệm vụ nào để giao.")
+        if person is None:
+            raise SauroError("Chưa chọn người thực hiện.")
+        tasks.save_delegation(web(request), user, chosen, person_id=person, reason=reason)
+    except SauroError as error:
+        code = 403 if isinstance(error, PermissionDeniedError) else 400
+        message = str(error)
+        return _list_page(request, user, filters, query=query, error=message, status=code)
+    return RedirectResponse("/tasks" + (f"?{query}" if query else ""), status_code=303)
 
 
 @router.get("/tasks/kiem-tra-6-ro.xlsx")
@@ -163,6 +209,27 @@ def edit(
     )
     return _act(
         request, user, task_id, lambda: tasks.save_edit(web(request), user, task_id, change)
+    )
+
+
+@router.post("/tasks/{task_id}/delegate")
+def delegate_one(
+    request: Request,
+    user: Actor,
+    task_id: RowId,
+    person_id: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    person = _int(person_id)
+    if person is None:
+        return _page(request, user, task_id, error="Chưa chọn người thực hiện.", status=400)
+    return _act(
+        request,
+        user,
+        task_id,
+        lambda: tasks.save_delegation(
+            web(request), user, [task_id], person_id=person, reason=reason
+        ),
     )
 
 
