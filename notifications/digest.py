@@ -46,6 +46,7 @@ from rules.ladder import PlannedMessage
 class Section(StrEnum):
     """The parts of a digest, in the order they are shown."""
 
+    ASSIGNED = "assigned"
     DUE_SOON = "due_soon"
     DUE_TODAY = "due_today"
     OVERDUE = "overdue"
@@ -59,9 +60,11 @@ SECTION_OF_KIND: dict[StepKind, Section] = {
     StepKind.OVERDUE: Section.OVERDUE,
     StepKind.UNCLEAR: Section.UNCLEAR,
     StepKind.MISSING_REPORT: Section.MISSING_REPORT,
+    StepKind.ASSIGNED: Section.ASSIGNED,
 }
 
 SECTION_TITLES: dict[Section, str] = {
+    Section.ASSIGNED: "Việc mới giao",
     Section.DUE_SOON: "Sắp đến hạn",
     Section.DUE_TODAY: "Đến hạn hôm nay",
     Section.OVERDUE: "Quá hạn",
@@ -71,6 +74,7 @@ SECTION_TITLES: dict[Section, str] = {
 
 # "{n} nhiệm vụ sắp đến hạn": how a count of items is said in a subject line.
 _SECTION_PHRASES: dict[Section, str] = {
+    Section.ASSIGNED: "{n} nhiệm vụ mới giao",
     Section.DUE_SOON: "{n} nhiệm vụ sắp đến hạn",
     Section.DUE_TODAY: "{n} nhiệm vụ đến hạn hôm nay",
     Section.OVERDUE: "{n} nhiệm vụ quá hạn",
@@ -80,6 +84,7 @@ _SECTION_PHRASES: dict[Section, str] = {
 
 # Which step's template a digest uses when its steps name several: the most serious.
 _SERIOUSNESS: dict[StepKind, int] = {
+    StepKind.ASSIGNED: -1,
     StepKind.BEFORE_DUE: 0,
     StepKind.DUE_DAY: 1,
     StepKind.UNCLEAR: 2,
@@ -231,6 +236,7 @@ class Digest:
     template: str  # the template set to render it with
     orgs: tuple[str, ...]
     scope_name: str  # the unit all items belong to, else the organization(s)
+    assigned: tuple[DigestItem, ...] = ()
     due_soon: tuple[DigestItem, ...] = ()
     due_today: tuple[DigestItem, ...] = ()
     overdue: tuple[DigestItem, ...] = ()
@@ -467,6 +473,7 @@ class _DigestBuilder:
             template=self.template[1],
             orgs=tuple(sorted({item.org for item in items})),
             scope_name=_scope_name(items, names),
+            assigned=tuple(by_section[Section.ASSIGNED]),
             due_soon=tuple(by_section[Section.DUE_SOON]),
             due_today=tuple(by_section[Section.DUE_TODAY]),
             overdue=tuple(by_section[Section.OVERDUE]),

@@ -79,11 +79,11 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "digest.summary": 'tóm tắt: "2 nhiệm vụ sắp đến hạn, 1 nhiệm vụ quá hạn"',
     "digest.count": "tổng số mục trong thư",
     "digest.ledger_keys": "mã ghi sổ các thư nhắc mà thư này gộp lại",
-    "sections": "các nhóm có mục (= digest.sections), theo thứ tự: sắp đến hạn, đến hạn "
-    "hôm nay, quá hạn, chưa đạt 6 rõ, báo cáo chưa gửi",
+    "sections": "các nhóm có mục (= digest.sections), theo thứ tự: việc mới giao, sắp đến "
+    "hạn, đến hạn hôm nay, quá hạn, chưa đạt 6 rõ, báo cáo chưa gửi",
     "section.key, section.title, section.items, section.count, section.phrase": "mã nhóm, "
     'tên nhóm, các mục, số mục, "2 nhiệm vụ sắp đến hạn"',
-    "digest.due_soon, digest.due_today, digest.overdue, digest.unclear, "
+    "digest.assigned, digest.due_soon, digest.due_today, digest.overdue, digest.unclear, "
     "digest.missing_report": "các mục của từng nhóm (danh sách, có thể rỗng)",
     "item.label": '"nhiệm vụ 1.2" hoặc "báo cáo quý I/2026 của Văn phòng"',
     "item.ref, item.work": "số thứ tự nhiệm vụ trong kế hoạch, nội dung nhiệm vụ",
@@ -567,6 +567,15 @@ def _full_sample() -> list[PlannedMessage]:
     """A unit head's digest with one item in each section."""
     head = Role.LEAD_HEAD
     return [
+        _sample(
+            StepKind.ASSIGNED,
+            "assigned",
+            head,
+            task_id=7,
+            ref="1.5",
+            work="Rà soát quy chế làm việc của Ủy ban nhân dân xã",
+            due=date(2026, 12, 31),
+        ),
         _sample(
             StepKind.BEFORE_DUE,
             "before-3",

@@ -48,6 +48,7 @@ class StepKind(StrEnum):
     OVERDUE = "overdue"  # offset working days after the effective due date
     UNCLEAR = "unclear"  # offset working days after the task was first found unclear
     MISSING_REPORT = "missing_report"  # offset working days after a unit report's deadline
+    ASSIGNED = "assigned"  # offset working days after a task was given to its person, once
 
 
 class Role(StrEnum):
@@ -71,6 +72,7 @@ KIND_LABELS: dict[StepKind, str] = {
     StepKind.OVERDUE: "Báo quá hạn",
     StepKind.UNCLEAR: "Nhiệm vụ chưa đạt 6 rõ",
     StepKind.MISSING_REPORT: "Đơn vị chưa gửi báo cáo",
+    StepKind.ASSIGNED: "Báo việc mới giao",
 }
 
 ROLE_LABELS: dict[Role, str] = {

@@ -24,6 +24,10 @@ the recorded due date moved to the next working day when it falls on a day off):
   office. Each message lists, in ``unclear``, the dimensions its recipient is asked to fix.
 - ``missing_report`` (offset N, repeat R): like overdue, counted from the report's
   effective deadline; offset 0 fires on the deadline day itself.
+- ``assigned`` (offset N): once per assignment (a task given to its person:
+  ``engine.tasks.delegation``), from the N-th working day after the day it was given; a
+  run that missed that day catches up within ``ASSIGNED_CATCH_UP`` working days. The role
+  ``lead_head`` is skipped when the lead unit's head gave the task themselves.
 
 Done and withdrawn tasks get nothing; a task without a due date gets only unclear steps.
 A recipient the snapshot proves absent is skipped: ``person`` when the task names nobody,
@@ -33,7 +37,7 @@ delivery.
 Ledger keys: ``task:<id>|<step>|<occurrence>|<recipient>|v<deadline version>`` for deadline
 steps, so an approved extension (new due date, deadline version + 1) re-arms the ladder;
 ``…|since:<date>`` for unclear steps, so a task that becomes unclear again starts a new
-round; ``report:<org>/<unit>/<period>|<step>|<occurrence>|<recipient>|due:<date>``.
+round; ``…|a<assignment>`` for assigned steps, so each new assignment is told once; ``report:<org>/<unit>/<period>|<step>|<occurrence>|<recipient>|due:<date>``.
 
 Cost: each distinct due date (and ``unclear_since``) is worked out once per run, with the
 per-recipient parts of its ledger keys; per task that leaves a dict lookup, and per message
@@ -53,6 +57,8 @@ from rules.facts import Dimension
 _LEAD_HEAD = Recipient(Role.LEAD_HEAD)
 _STANDING_OFFICE = Recipient(Role.STANDING_OFFICE)
 _PERSON = Dimension.PERSON.value
+# Working days after an assignment's step day in which a run that missed it still tells it.
+ASSIGNED_CATCH_UP = 5
 
 
 class Calendar(Protocol):
@@ -95,6 +101,9 @@ class TaskSnapshot:
     has_person: bool
     unclear: tuple[str, ...] = ()  # names of the dimensions failing 6 rõ
     unclear_since: date | None = None  # when the task was first found unclear
+    assigned_on: date | None = None  # the day the task was last given to its person
+    assignment: int = 0  # counts the times it was given: one notice per assignment
+    assigned_by_lead: bool = False  # given by the lead unit's head (who needs no notice)
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +258,7 @@ class _Planner:
         self.overdue = ladder.enabled(StepKind.OVERDUE)
         self.unclear = ladder.enabled(StepKind.UNCLEAR)
         self.missing = ladder.enabled(StepKind.MISSING_REPORT)
+        self.assigned = ladder.enabled(StepKind.ASSIGNED)
         self._due: dict[date, _DueInfo] = {}
         self._since: dict[date, tuple[_Hit, ...]] = {}
         self._report_due: dict[date, _DueInfo] = {}
@@ -307,6 +317,47 @@ class _Planner:
             self._deadline_messages(task, info, out)
         if task.unclear:
             self._unclear_messages(task, info, out)
+        if self.assigned and task.assigned_on is not None and task.has_person:
+            self._assigned_messages(task, task.assigned_on, info, out)
+
+    def _assigned_messages(
+        self, task: TaskSnapshot, day: date, info: _DueInfo | None, out: list[PlannedMessage]
+    ) -> None:
+        elapsed = self.calendar.working_days_between(day, self.today)
+        for step in self.assigned:
+            if not step.offset <= elapsed <= step.offset + ASSIGNED_CATCH_UP:
+                continue
+            for recipient in step.recipients:
+                if not _reaches(task, recipient) or (
+                    recipient.role is Role.LEAD_HEAD and task.assigned_by_lead
+                ):
+                    continue
+                out.append(
+                    PlannedMessage(
+                        kind=step.kind,
+                        step_id=step.id,
+                        config_version=self.version,
+                        template=step.template,
+                        role=recipient.role,
+                        named=recipient.named,
+                        org=task.org,
+                        task_id=task.task_id,
+                        ref=task.ref,
+                        work=task.work,
+                        report=None,
+                        period=None,
+                        lead_unit=task.lead_unit,
+                        due=task.due,
+                        effective_due=info.effective if info is not None else None,
+                        days_late=info.days_late if info is not None else 0,
+                        occurrence=0,
+                        deadline_version=task.deadline_version,
+                        unclear=(),
+                        ledger_key=(
+                            f"task:{task.task_id}|{step.id}|0|{recipient.key}|a{task.assignment}"
+                        ),
+                    )
+                )
 
     def _deadline_messages(
         self, task: TaskSnapshot, info: _DueInfo, out: list[PlannedMessage]

@@ -248,6 +248,11 @@ def delegate_command(
         found = [_task_id(session, configs, target) for target in targets]
         organization_id = get_task(session, found[0]).organization_id
         person = find_person(session, organization_id=organization_id, who=to)
+        acting = (
+            find_person(session, organization_id=organization_id, who=acting_as)
+            if acting_as
+            else None
+        )
         done = delegate(
             session=session,
             task_ids=found,
@@ -255,6 +260,7 @@ def delegate_command(
             reason=reason,
             actor=_actor(session, found[0], targets[0], "delegate"),
             now=now,
+            acting_person_id=acting.id if acting else None,
         )
     given = ", ".join(task.ref or task.key for task in done.changed) or "không có"
     typer.echo(f"Đã giao cho {done.person.name}: {given}.")

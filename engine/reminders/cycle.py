@@ -4,8 +4,8 @@ One run, as of ``now``:
 1. refresh each open task's 6-rõ verdict (failing dimensions, and since when), and mark
    submitted the unit reports given through the task actions (``engine.reports.unit_reports``);
 2. read the tasks the ladder can fire on today (due within the reminder horizon, overdue,
-   or unclear) with one indexed query, and the unit reports missing on their deadline, and
-   plan the messages (``rules.ladder.plan``);
+   unclear, or given to their person in the last days) with one indexed query, and the unit
+   reports missing on their deadline, and plan the messages (``rules.ladder.plan``);
 3. resolve each recipient role to directory people and group the messages into one digest
    per address (``notifications.digest``), dropping what the ledger says was already sent
    to that address;
@@ -56,7 +56,7 @@ from notifications.smtp_settings import SmtpSettings
 from notifications.transport import make_transport
 from rules.escalation import Role, StepKind
 from rules.facts import Dimension
-from rules.ladder import PlannedMessage, TaskSnapshot, plan
+from rules.ladder import ASSIGNED_CATCH_UP, PlannedMessage, TaskSnapshot, plan
 
 
 @dataclass
@@ -321,8 +321,11 @@ def plan_day(
     paused meanwhile: planning builds hundreds of thousands of small acyclic objects (see
     ``collector_paused``)."""
     horizon = horizon_for(configs, calendar, today)
+    since = assigned_since_for(configs, calendar, today)
     with collector_paused():
-        snapshots, task_people = load_snapshots(connection, org_code=org_code, horizon=horizon)
+        snapshots, task_people = load_snapshots(
+            connection, org_code=org_code, horizon=horizon, assigned_since=since
+        )
         reports = report_snapshots(connection, org_code=org_code, today=today)
         planned = plan(snapshots, reports, today=today, ladder=configs.ladder, calendar=calendar)
     return planned, task_people
@@ -335,22 +338,38 @@ def horizon_for(configs: Configs, calendar: WorkCalendar, today: date) -> date:
     return calendar.add_working_days(today, max(offsets, default=0))
 
 
-def snapshot_query(*, org_code: str | None, horizon: date) -> Select[Any]:
-    """Open tasks the ladder can fire on: due by ``horizon`` (so also overdue) or unclear,
-    on the (state, due_date) index."""
+def assigned_since_for(configs: Configs, calendar: WorkCalendar, today: date) -> date | None:
+    """The earliest assignment day an ``assigned`` step can still tell today (None when the
+    ladder has no such step); one working day of margin, the ladder counts exactly."""
+    offsets = [s.offset for s in configs.ladder.enabled(StepKind.ASSIGNED)]
+    if not offsets:
+        return None
+    return calendar.add_working_days(today, -(max(offsets) + ASSIGNED_CATCH_UP + 1))
+
+
+def snapshot_query(
+    *, org_code: str | None, horizon: date, assigned_since: date | None = None
+) -> Select[Any]:
+    """Open tasks the ladder can fire on: due by ``horizon`` (so also overdue), unclear, or
+    given to their person since ``assigned_since``, on the (state, due_date) index."""
     t = Task.__table__.c  # type: ignore[attr-defined]
     o, u = Organization.__table__.c, Unit.__table__.c  # type: ignore[attr-defined]
     query = (
         select(
             t.id, o.code, t.ref, t.work, t.state, t.due_date, t.deadline_version, u.code,
-            t.person_id, t.unclear, t.unclear_since,
+            t.person_id, t.unclear, t.unclear_since, t.assigned_on, t.assignment,
+            t.assigned_by_lead,
         )
         .select_from(Task)
         .join(Organization, o.id == t.organization_id)
         .outerjoin(Unit, u.id == t.lead_unit_id)
         .where(
             t.state == TaskState.OPEN,
-            or_(and_(t.due_date.is_not(None), t.due_date <= horizon), t.unclear != ""),
+            or_(
+                and_(t.due_date.is_not(None), t.due_date <= horizon),
+                t.unclear != "",
+                *([t.assigned_on >= assigned_since] if assigned_since is not None else []),
+            ),
         )
         .order_by(t.id)
     )  # fmt: skip
@@ -358,18 +377,24 @@ def snapshot_query(*, org_code: str | None, horizon: date) -> Select[Any]:
 
 
 def load_snapshots(
-    connection: Connection, *, org_code: str | None, horizon: date
+    connection: Connection,
+    *,
+    org_code: str | None,
+    horizon: date,
+    assigned_since: date | None = None,
 ) -> tuple[list[TaskSnapshot], dict[int, int]]:
     """The tasks of ``snapshot_query`` as ladder snapshots (rows read as plain tuples), and
     each task's person id, for the ``person`` role."""
-    query = snapshot_query(org_code=org_code, horizon=horizon)
+    query = snapshot_query(org_code=org_code, horizon=horizon, assigned_since=assigned_since)
     rows = raw_rows(connection, query)
     snapshots = [
         TaskSnapshot(
             task_id, org, ref, work, state, as_date(due), version, lead, person is not None,
-            tuple(unclear.split(",")) if unclear else (), as_date(since),
+            tuple(unclear.split(",")) if unclear else (), as_date(since), as_date(given),
+            assignment, bool(by_lead),
         )
-        for (task_id, org, ref, work, state, due, version, lead, person, unclear, since) in rows
+        for (task_id, org, ref, work, state, due, version, lead, person, unclear, since, given,
+             assignment, by_lead) in rows
     ]  # fmt: skip
     return snapshots, {row[0]: row[8] for row in rows if row[8] is not None}
 

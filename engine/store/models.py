@@ -14,7 +14,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from engine.store.column_types import AwareDateTime
@@ -168,6 +168,12 @@ class Task(SQLModel, table=True):
     unclear: str = Field(default="", max_length=128, sa_column_kwargs={"server_default": ""})
     unclear_since: date | None = None
     deadline_resolved: bool = False
+    # The last time the task was given to its person (``engine.tasks.delegation``): the day,
+    # a counter (one notice per assignment: the ladder's ``assigned`` steps) and whether the
+    # lead unit's head gave it (then the head needs no notice of it).
+    assigned_on: date | None = Field(default=None, index=True)
+    assignment: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    assigned_by_lead: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     deadline_reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     # rõ thẩm quyền
     assigner: str = Field(default="", max_length=255)

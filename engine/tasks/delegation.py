@@ -4,8 +4,10 @@ of the unit's people, one task or many at once.
 ``delegate`` checks every task before the first write (all or nothing): the task is open,
 has a lead unit, and the person is an active member of that unit; a task that already
 names someone else is given to the new person only with a reason. Each task that changes
-is audited as one act (``delegate``, with the reason); a task that already names the person
-changes nothing and records nothing. The caller decides who may delegate
+is audited as one act (``delegate``, with the reason) and remembers the assignment (day,
+count, whether the lead unit's head gave it), which the ladder's ``assigned`` steps tell the
+person (and the unit head, when someone else gave it) once; a task that already names the
+person changes nothing and records nothing. The caller decides who may delegate
 (``engine.web.policy``); like the task actions, this works in the caller's transaction.
 """
 
@@ -17,10 +19,11 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from engine.calendar.status import local_date
 from engine.errors import Location, NotFoundError, Problem, TaskActionError
 from engine.store import audit
 from engine.store.audit import Actor
-from engine.store.models import Person, Task, TaskState
+from engine.store.models import Person, PersonRole, Task, TaskState
 from engine.tasks.actions import get_task
 from engine.text import clean_lines
 
@@ -56,9 +59,11 @@ def delegate(
     reason: str,
     actor: Actor,
     now: datetime,
+    acting_person_id: int | None = None,
 ) -> Delegation:
     """Name ``person_id`` as the officer of every task in ``task_ids``; raises
-    ``TaskActionError`` listing every task at fault, and writes nothing, when one cannot be."""
+    ``TaskActionError`` listing every task at fault, and writes nothing, when one cannot be.
+    ``acting_person_id``: the directory person who gives the tasks, when known."""
     if not task_ids:
         raise TaskActionError("Chưa chọn nhiệm vụ nào để giao.")
     reason = clean_lines(reason)
@@ -73,8 +78,16 @@ def delegate(
     if problems:
         raise TaskActionError(f"Không giao được nhiệm vụ cho {person.name}", problems)
     changed = [task for task in tasks if task.person_id != person.id]
+    acting = session.get(Person, acting_person_id) if acting_person_id is not None else None
     for task in changed:
         _give(session, task, person, reason=reason, actor=actor, now=now)
+        task.assigned_on = local_date(now)
+        task.assignment += 1
+        task.assigned_by_lead = (
+            acting is not None
+            and acting.role == PersonRole.HEAD
+            and acting.unit_id == task.lead_unit_id
+        )
     unchanged = tuple(task for task in tasks if task not in changed)
     return Delegation(person=person, changed=tuple(changed), unchanged=unchanged)
 

@@ -377,6 +377,7 @@ def save_delegation(
             reason=reason,
             actor=user.actor(f"tasks {','.join(map(str, task_ids[:20]))} delegate"),
             now=now,
+            acting_person_id=user.principal.person_id,
         )
         session.flush()
         refresh_verdicts(

@@ -16,6 +16,7 @@ from reminder_support import (
     PLAN_DATE,
     PLAN_NUMBER,
     Inbox,
+    Mail,
     day,
     row,
 )
@@ -24,6 +25,7 @@ from smtp_support import SmtpTestServer
 from typer.testing import Result
 
 from engine.cli import app
+from notifications.digest import Section
 
 Servers = Callable[..., SmtpTestServer]
 
@@ -156,3 +158,52 @@ def test_a_malformed_instant_is_refused_in_vietnamese(sauro: Sauro, tmp_path: Pa
     assert "Lỗi: Thời điểm '06/02/2026' không hợp lệ" in result.stderr
     assert "--at: cần dạng YYYY-MM-DD hoặc YYYY-MM-DDTHH:MM" in result.stderr
     assert snapshot(sauro.url) == before
+
+
+# -- a task given to someone is told once, in the next digest ----------------------------------
+
+GIVEN_AT = "2026-02-05T15:00"  # Thursday afternoon, after that day's cycle
+
+
+def _given_digests(sauro: Sauro, tmp_path: Path, server: SmtpTestServer, *extra: str) -> Inbox:
+    """Task 3 (Phòng Văn hóa - Xã hội) given to La Thị Mai, then two cycles on Friday."""
+    _loaded(sauro, tmp_path)
+    given = sauro.ok(
+        "task", "delegate", "3", "--to", "La Thị Mai", "--reason", "Anh Khánh đi học",
+        "--org", ORG, "--at", GIVEN_AT, *extra,
+    )  # fmt: skip
+    assert given.stdout == "Đã giao cho La Thị Mai: 3.\n"
+    env = _smtp_env(server)
+    for _ in range(2):
+        assert _run(sauro, env, "remind", "--org", ORG, "--at", AT).exit_code == 0
+    inbox = Inbox(server.handler)
+    inbox.collect(day("06/02"))
+    return inbox
+
+
+def test_the_new_person_and_the_unit_head_hear_of_the_task_once(
+    sauro: Sauro, tmp_path: Path, mail_servers: Servers
+) -> None:
+    server = mail_servers()
+    digests = _given_digests(sauro, tmp_path, server).digests()  # one mail a day each
+    assert (Section.ASSIGNED, "3") in digests[(day("06/02"), "mailt" + DOMAIN)].items
+    assert (Section.ASSIGNED, "3") in digests[(day("06/02"), "hanhntb" + DOMAIN)].items
+    assert "assigned" in digests[(day("06/02"), "mailt" + DOMAIN)].steps
+    # The one the task was taken from is not told it is theirs (he still hears of it as one
+    # of the standing office, which fixes its deadline).
+    khanh = digests[(day("06/02"), "khanhdv" + DOMAIN)]
+    assert (Section.ASSIGNED, "3") not in khanh.items
+    mail = next(m for m in server.handler.received if "mailt" in str(m.message["To"]))
+    text = Mail.read(day("06/02"), mail).text
+    assert "VIỆC MỚI GIAO (1)" in text
+
+
+def test_a_unit_head_who_gives_the_task_is_not_told_of_it(
+    sauro: Sauro, tmp_path: Path, mail_servers: Servers
+) -> None:
+    server = mail_servers()
+    inbox = _given_digests(sauro, tmp_path, server, "--as", "Nông Thị Bích Hạnh")
+    digests = inbox.digests()
+    assert (Section.ASSIGNED, "3") in digests[(day("06/02"), "mailt" + DOMAIN)].items
+    head = digests.get((day("06/02"), "hanhntb" + DOMAIN))
+    assert head is None or (Section.ASSIGNED, "3") not in head.items

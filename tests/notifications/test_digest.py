@@ -48,6 +48,7 @@ _TEMPLATES = {
     StepKind.OVERDUE: "escalation",
     StepKind.UNCLEAR: "digest",
     StepKind.MISSING_REPORT: "digest",
+    StepKind.ASSIGNED: "digest",
 }
 
 
@@ -182,10 +183,12 @@ def test_sections_follow_the_step_kinds_in_a_fixed_order() -> None:
         message(StepKind.OVERDUE, task_id=3, ref="3", due=date(2026, 11, 20), days_late=1),
         message(StepKind.DUE_DAY, task_id=2, ref="2", due=TODAY),
         message(StepKind.BEFORE_DUE, task_id=1, ref="1"),
+        message(StepKind.ASSIGNED, task_id=5, ref="5", due=date(2026, 12, 31)),
     ]
     digest = build(messages).digests[0]
     assert [section.key for section in digest.sections] == list(Section)
     assert [section.title for section in digest.sections] == [
+        "Việc mới giao",
         "Sắp đến hạn",
         "Đến hạn hôm nay",
         "Quá hạn",
@@ -193,15 +196,15 @@ def test_sections_follow_the_step_kinds_in_a_fixed_order() -> None:
         "Báo cáo chưa gửi",
     ]
     assert digest.summary == (
-        "1 nhiệm vụ sắp đến hạn, 1 nhiệm vụ đến hạn hôm nay, 1 nhiệm vụ quá hạn, "
-        "1 nhiệm vụ chưa đạt 6 rõ, 1 báo cáo chưa gửi"
+        "1 nhiệm vụ mới giao, 1 nhiệm vụ sắp đến hạn, 1 nhiệm vụ đến hạn hôm nay, "
+        "1 nhiệm vụ quá hạn, 1 nhiệm vụ chưa đạt 6 rõ, 1 báo cáo chưa gửi"
     )
     report = digest.missing_report[0]
     assert report.is_report
     assert report.label == "báo cáo quý III/2026 của Văn phòng HĐND và UBND"
     # Items of several units: the digest speaks of the organization.
     assert digest.scope_name == "Ủy ban nhân dân xã Xuân Dương"
-    assert digest.ledger_keys[0] == messages[4].ledger_key  # keys follow the mail's order
+    assert digest.ledger_keys[0] == messages[5].ledger_key  # keys follow the mail's order
 
 
 def test_items_are_ordered_by_due_date_then_reference() -> None:

@@ -209,7 +209,7 @@ ERRORS = [
         "kind: late",
         1,
         "escalation.yaml, dòng 11, steps[1].kind: phải là 'before_due', 'due_day', "
-        "'overdue', 'unclear' hoặc 'missing_report', nhận 'late'",
+        "'overdue', 'unclear', 'missing_report' hoặc 'assigned', nhận 'late'",
         id="unknown-kind",
     ),
     pytest.param(

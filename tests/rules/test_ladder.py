@@ -614,3 +614,61 @@ def test_many_tasks_share_the_per_date_work() -> None:
     messages = run(tasks, "9/3/2026")
     assert len(messages) == 4 * 2000
     assert len({m.ledger_key for m in messages}) == len(messages)
+
+
+# --- assigned: a task given to its person is told once ------------------------------------
+
+
+def given(on: str, *, number: int = 1, by_lead: bool = False, **kwargs: object) -> TaskSnapshot:
+    """An open task due far away, given to its person on ``on``."""
+    return replace(
+        task("31/12/2026", **kwargs),  # type: ignore[arg-type]
+        assigned_on=d(on),
+        assignment=number,
+        assigned_by_lead=by_lead,
+    )
+
+
+def test_a_new_assignment_is_told_to_the_person_and_the_unit_head() -> None:
+    messages = run([given("9/3/2026")], "10/3/2026")
+    assert fired(messages) == [("assigned", 0, "person"), ("assigned", 0, "lead_head")]
+    assert {m.kind for m in messages} == {StepKind.ASSIGNED}
+    assert [m.ledger_key for m in messages] == [
+        "task:1|assigned|0|person|a1",
+        "task:1|assigned|0|lead_head|a1",
+    ]
+
+
+def test_the_unit_head_who_gave_it_is_not_told() -> None:
+    assert fired(run([given("9/3/2026", by_lead=True)], "10/3/2026")) == [("assigned", 0, "person")]
+
+
+@pytest.mark.parametrize(
+    ("today", "told"),
+    [
+        ("9/3/2026", True),  # given before the morning's run: told the same day
+        ("16/3/2026", True),  # 5 working days later: a missed run still catches up
+        ("17/3/2026", False),  # 6: too late to be news
+        ("23/2/2026", False),  # (before it was given)
+    ],
+)
+def test_the_notice_is_caught_up_for_five_working_days(today: str, told: bool) -> None:
+    assert bool(run([given("9/3/2026")], today)) is told
+
+
+def test_catching_up_counts_working_days_across_tet() -> None:
+    """Given on Friday 13/2/2026, the eve of Tết: 23/2 is still the first working day."""
+    assert steps(run([given("13/2/2026")], "27/2/2026")) == [("assigned", 0)]
+    assert run([given("13/2/2026")], "3/3/2026") == []
+
+
+def test_each_new_assignment_has_its_own_key() -> None:
+    first = {m.ledger_key for m in run([given("9/3/2026", number=1)], "10/3/2026")}
+    second = {m.ledger_key for m in run([given("10/3/2026", number=2)], "10/3/2026")}
+    assert first.isdisjoint(second)
+
+
+def test_no_notice_without_a_person_or_once_done() -> None:
+    assert run([given("9/3/2026", has_person=False)], "10/3/2026") == []
+    assert run([given("9/3/2026", state="done")], "10/3/2026") == []
+    assert run([task("31/12/2026")], "10/3/2026") == []  # never given
