@@ -23,7 +23,7 @@ from engine.calendar.status import LABELS, VN, local_date
 from engine.calendar.workdays import WorkCalendar, format_day
 from engine.cli import common
 from engine.configs.files import Configs
-from engine.directory.store import find_person
+from engine.directory.store import find_person, find_unit
 from engine.errors import Location, NotFoundError, Problem, SauroError
 from engine.importing.areas import AreaResolver
 from engine.store.audit import Actor
@@ -42,6 +42,7 @@ from engine.tasks.actions import (
     task_authority,
     task_view,
 )
+from engine.tasks.coordination import record_coordination
 from engine.tasks.delegation import delegate
 from engine.tasks.history import STATUS_WORDS, cut, history_lines, when_text
 from engine.text import clean
@@ -267,6 +268,49 @@ def delegate_command(
     if done.unchanged:
         kept = ", ".join(task.ref or task.key for task in done.unchanged)
         typer.echo(f"Đã giao cho {done.person.name} từ trước: {kept}.")
+
+
+# -- sauro task coordinate ---------------------------------------------------------------------
+
+
+@task_app.command("coordinate")
+def coordinate(
+    ref: RefArg = None,
+    unit: Annotated[
+        str,
+        typer.Option(
+            "--unit",
+            help="Mã đơn vị phối hợp trong danh mục, vd. phong-tu-phap.",
+            show_default=False,
+        ),
+    ] = "",
+    org: OrgOpt = None,
+    plan: PlanOpt = None,
+    task_id: IdOpt = None,
+    note: Annotated[str, typer.Option("--note", help="Phần việc đơn vị đã phối hợp.")] = "",
+    evidence: Annotated[
+        str, typer.Option("--evidence", help="Minh chứng (số, ngày văn bản).")
+    ] = "",
+    acting_as: AsOpt = None,
+    at: AtOpt = None,
+) -> None:
+    """Ghi phần việc của một đơn vị phối hợp (không đổi tình trạng của nhiệm vụ)."""
+    target = _Target(ref, org, plan, task_id, acting_as, at)
+    now = common.instant(at)
+    with _session() as (session, configs):
+        found = _task_id(session, configs, target)
+        task = get_task(session, found)
+        coordinating = find_unit(session, organization_id=task.organization_id, code=unit)
+        record_coordination(
+            session=session,
+            task_id=found,
+            unit_id=coordinating.id or 0,
+            note=note,
+            evidence=evidence,
+            actor=_actor(session, found, target, "coordinate"),
+            now=now,
+        )
+    typer.echo(f"Đã ghi phần phối hợp của {coordinating.name} cho {_task_name(task)}.")
 
 
 # -- sauro task extend -------------------------------------------------------------------------

@@ -258,3 +258,14 @@ def find_person(session: Session, *, organization_id: int, who: str) -> Person:
         f"Có {len(matches)} cán bộ của {org_name} ứng với '{wanted}': {names}. "
         "Hãy ghi địa chỉ email thay cho họ tên."
     )
+
+
+def find_unit(session: Session, *, organization_id: int, code: str) -> Unit:
+    """The unit ``code`` of the organization; an error naming the known codes otherwise."""
+    units = list(session.exec(select(Unit).where(Unit.organization_id == organization_id)))
+    wanted = code.strip()
+    for unit in units:
+        if unit.code == wanted:
+            return unit
+    known = ", ".join(sorted(u.code for u in units))
+    raise NotFoundError(f"Không có đơn vị mã '{wanted}' trong danh mục (các mã: {known}).")

@@ -235,6 +235,22 @@ class ProgressReport(SQLModel, table=True):
     note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
 
+class CoordinationNote(SQLModel, table=True):
+    """A coordinating unit's part of a task (phối hợp): what it did, with its evidence. It
+    shows on the task and in the lead unit's history, and changes nothing of the lead's."""
+
+    __tablename__ = "coordination_note"
+    __table_args__ = (Index("ix_coordination_note_task", "task_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id")
+    unit_id: int = Field(foreign_key="unit.id")
+    at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+    actor: str = Field(max_length=128)
+    note: str = Field(sa_column=Column(Text, nullable=False))
+    evidence: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
 class ExtensionRequest(SQLModel, table=True):
     """An extension request (đề nghị gia hạn): a reason and a new date, asked before the
     deadline, approved or refused by the task's authority."""

@@ -15,12 +15,12 @@ and bumps ``deadline_version``, which re-arms the reminder ladder for the new da
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from engine.calendar.deadlines import format_date
 from engine.calendar.status import LABELS, VN, TaskStatus, local_date, task_status
@@ -37,6 +37,7 @@ from engine.store import audit
 from engine.store.audit import Actor
 from engine.store.models import (
     AuditLog,
+    CoordinationNote,
     ExtensionRequest,
     ExtensionStatus,
     Milestone,
@@ -571,6 +572,7 @@ class TaskView:
     history: list[AuditLog]
     now: datetime
     names: HistoryNames  # the history's ids by name
+    coordination: list[CoordinationNote] = field(default_factory=list)  # coordinators' parts
 
     @property
     def status_label(self) -> str:
@@ -609,6 +611,16 @@ class TaskView:
                 "completed_on": _iso(task.completed_on),
             },
             "progress": [_progress_json(p) for p in self.progress],
+            "coordination": [
+                {
+                    "at": _local(note.at),
+                    "unit": self.names.units.get(note.unit_id),
+                    "actor": note.actor,
+                    "note": note.note,
+                    "evidence": note.evidence,
+                }
+                for note in self.coordination
+            ],
             "extensions": [_extension_json(e) for e in self.extensions],
             "history": [_audit_json(a) for a in self.history],
         }
@@ -679,6 +691,13 @@ def task_view(
             .order_by(col(ExtensionRequest.requested_at), col(ExtensionRequest.id))
         )
     )
+    coordination = list(
+        session.exec(
+            select(CoordinationNote)
+            .where(CoordinationNote.task_id == task_id)
+            .order_by(col(CoordinationNote.at), col(CoordinationNote.id))
+        )
+    )
     return TaskView(
         organization=org,
         plan=plan,
@@ -697,9 +716,10 @@ def task_view(
         effective_due=effective_due(task, calendar),
         progress=progress,
         extensions=extensions,
-        history=_history(session, task_id, progress, extensions),
+        history=_history(session, task_id, progress, extensions, coordination),
         now=now,
         names=history_names(session, task.organization_id),
+        coordination=coordination,
     )
 
 
@@ -718,10 +738,17 @@ def _history(
     task_id: int,
     progress: Sequence[ProgressReport],
     extensions: Sequence[ExtensionRequest],
+    coordination: Sequence[CoordinationNote],
 ) -> list[AuditLog]:
-    """The audit rows of the task and of its progress reports and extension requests."""
+    """The audit rows of the task and of its progress reports, extension requests and
+    coordination notes."""
     owned = [sa.and_(col(AuditLog.entity) == "task", col(AuditLog.entity_id) == task_id)]
-    for entity, records in (("progress_report", progress), ("extension_request", extensions)):
+    parts: tuple[tuple[str, Sequence[SQLModel]], ...] = (
+        ("progress_report", progress),
+        ("extension_request", extensions),
+        ("coordination_note", coordination),
+    )
+    for entity, records in parts:
         ids = [require_id(r) for r in records]
         if ids:
             owned.append(sa.and_(col(AuditLog.entity) == entity, col(AuditLog.entity_id).in_(ids)))

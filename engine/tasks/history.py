@@ -24,6 +24,7 @@ _ENTITIES = {
     "task": "nhiệm vụ",
     "progress_report": "báo cáo tiến độ",
     "extension_request": "đề nghị gia hạn",
+    "coordination_note": "phần việc phối hợp",
 }
 _ACTIONS = {
     "create": "tạo",

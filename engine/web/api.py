@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.calendar.status import local_date
@@ -16,7 +16,7 @@ from engine.plans.importer import ImportResult, draft_json
 from engine.tasks.edits import TaskEdit
 from engine.web import imports, reports, tasks, unit_reports
 from engine.web.dashboard import dashboard
-from engine.web.deps import BodyId, RowId, User, checked_user, current_user, web
+from engine.web.deps import MAX_ROW_ID, BodyId, RowId, User, checked_user, current_user, web
 from engine.web.policy import MATRIX, allowed
 from engine.web.tasks import TaskFilters
 
@@ -58,6 +58,11 @@ class Delegated(BaseModel):
     person_id: int
     changed: list[int]
     unchanged: list[int]
+
+
+class CoordinationIn(_Body):
+    note: str
+    evidence: str = ""
 
 
 class ProgressIn(_Body):
@@ -107,8 +112,11 @@ def task_list(
     status: str | None = None,
     six: str | None = None,
     due: str | None = None,
+    coordinator: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
 ) -> list[dict[str, Any]]:
-    filters = TaskFilters(unit_id=unit, area=area, status=status, six=six, due=due)
+    filters = TaskFilters(
+        unit_id=unit, area=area, status=status, six=six, due=due, coordinator=coordinator
+    )
     return [row.to_json() for row in tasks.list_tasks(web(request), user, filters)]
 
 
@@ -143,6 +151,12 @@ def _delegated(request: Request, user: User, task_ids: list[int], body: Delegati
         changed=[task.id or 0 for task in done.changed],
         unchanged=[task.id or 0 for task in done.unchanged],
     )
+
+
+@router.post("/tasks/{task_id}/coordination", summary="Ghi phần việc của đơn vị phối hợp")
+def task_coordination(request: Request, user: Actor, task_id: RowId, body: CoordinationIn) -> Done:
+    tasks.save_coordination(web(request), user, task_id, note=body.note, evidence=body.evidence)
+    return Done(id=task_id)
 
 
 @router.post("/tasks/{task_id}/progress", summary="Báo cáo tiến độ")

@@ -31,6 +31,7 @@ class MenuItem:
 _MENU: tuple[tuple[Action, str, str], ...] = (
     (Action.VIEW_DASHBOARD, "/dashboard", "Bảng điều hành"),
     (Action.VIEW_TASKS, "/tasks", "Nhiệm vụ"),
+    (Action.COORDINATE_TASK, "/tasks?coordinator={unit}", "Phối hợp"),
     (Action.IMPORT_PLAN, "/import", "Nhập kế hoạch"),
     (Action.SUBMIT_UNIT_REPORT, "/unit-reports", "Báo cáo đơn vị"),
     (Action.VIEW_REPORTS, "/reports", "Báo cáo kỳ"),
@@ -40,9 +41,13 @@ _MENU: tuple[tuple[Action, str, str], ...] = (
 
 
 def menu(user: User) -> list[MenuItem]:
-    """The pages ``user`` may open, in menu order."""
+    """The pages ``user`` may open, in menu order ("Phối hợp": the tasks the user's unit
+    coordinates, for the people of a unit)."""
+    unit = user.principal.unit_id
     return [
-        MenuItem(href, label) for action, href, label in _MENU if allowed(user.principal, action)
+        MenuItem(href.format(unit=unit), label)
+        for action, href, label in _MENU
+        if allowed(user.principal, action) and (unit is not None or "{unit}" not in href)
     ]
 
 

@@ -5,10 +5,12 @@ Two layers, both data:
 - ``MATRIX``: for each action, the roles that may do it at all;
 - scope rules on a task (``TaskScope``) or a unit (``allowed_unit``): every account sees
   only its organization; a unit head sees and changes only the tasks its unit leads (and
-  names their officers among its unit's people: ``engine.tasks.delegation``), and
-  reports only for its unit; an officer acts only on the tasks
-  where they are the named person, and reads those and the tasks its unit leads;
-  everyone else in the matrix works across the organization.
+  names their officers among its unit's people: ``engine.tasks.delegation``), and sees the
+  tasks its unit coordinates, where its people record the unit's part and nothing else
+  (``engine.tasks.coordination``); a unit head reports only for its unit; an officer acts
+  only on the tasks where they are the named person, and reads those, the tasks its unit
+  leads and those it coordinates; everyone else in the matrix works across the
+  organization.
 
 Deciding an extension is further limited by ``engine.tasks.actions``: only the task's
 authority (the organization's Chairman or a Vice-Chairman, as the directory records them)
@@ -28,6 +30,7 @@ class Action(StrEnum):
     VIEW_TASKS = "view_tasks"
     EDIT_TASK = "edit_task"  # the six dimensions
     DELEGATE_TASK = "delegate_task"  # name the officer (rõ người) among the lead unit's people
+    COORDINATE_TASK = "coordinate_task"  # a coordinating unit records its part (phối hợp)
     REPORT_PROGRESS = "report_progress"
     COMPLETE_TASK = "complete_task"
     REQUEST_EXTENSION = "request_extension"
@@ -45,6 +48,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.VIEW_TASKS: "xem nhiệm vụ",
     Action.EDIT_TASK: "sửa sáu rõ của nhiệm vụ",
     Action.DELEGATE_TASK: "giao người thực hiện",
+    Action.COORDINATE_TASK: "ghi phần việc phối hợp",
     Action.REPORT_PROGRESS: "báo cáo tiến độ",
     Action.COMPLETE_TASK: "ghi nhận hoàn thành",
     Action.REQUEST_EXTENSION: "đề nghị gia hạn",
@@ -66,6 +70,7 @@ MATRIX: dict[Action, frozenset[UserRole]] = {
     Action.VIEW_TASKS: _ALL,
     Action.EDIT_TASK: frozenset({UserRole.STANDING_OFFICE}),
     Action.DELEGATE_TASK: frozenset({UserRole.UNIT_HEAD, UserRole.STANDING_OFFICE}),
+    Action.COORDINATE_TASK: _UNITS,
     Action.REPORT_PROGRESS: _UNITS,
     Action.COMPLETE_TASK: _UNITS,
     Action.REQUEST_EXTENSION: _UNITS,
@@ -85,6 +90,7 @@ TASK_ACTIONS = frozenset(
         Action.VIEW_TASKS,
         Action.EDIT_TASK,
         Action.DELEGATE_TASK,
+        Action.COORDINATE_TASK,
         Action.REPORT_PROGRESS,
         Action.COMPLETE_TASK,
         Action.REQUEST_EXTENSION,
@@ -112,6 +118,7 @@ class TaskScope:
     organization_id: int
     lead_unit_id: int | None
     person_id: int | None
+    coordinator_unit_ids: frozenset[int] = frozenset()
 
 
 def allowed(principal: Principal, action: Action, task: TaskScope | None = None) -> bool:
@@ -124,15 +131,21 @@ def allowed(principal: Principal, action: Action, task: TaskScope | None = None)
         return False
     if action == Action.VIEW_TASKS:
         return _sees(principal, task)
+    if action == Action.COORDINATE_TASK:
+        return _coordinates(principal, task)
     return _changes(principal, task)
 
 
 def _sees(principal: Principal, task: TaskScope) -> bool:
     if principal.role == UserRole.UNIT_HEAD:
-        return _in_unit(principal, task)
+        return _in_unit(principal, task) or _coordinates(principal, task)
     if principal.role == UserRole.OFFICER:
-        return _own(principal, task) or _in_unit(principal, task)
+        return _own(principal, task) or _in_unit(principal, task) or _coordinates(principal, task)
     return True
+
+
+def _coordinates(principal: Principal, task: TaskScope) -> bool:
+    return principal.unit_id is not None and principal.unit_id in task.coordinator_unit_ids
 
 
 def _changes(principal: Principal, task: TaskScope) -> bool:

@@ -26,8 +26,10 @@ from engine.store.models import (
     Plan,
     Task,
     TaskState,
+    TaskUnit,
     Unit,
     UnitKind,
+    UnitRole,
     UserRole,
 )
 from engine.tasks.actions import (
@@ -39,6 +41,7 @@ from engine.tasks.actions import (
     request_extension,
     task_view,
 )
+from engine.tasks.coordination import coordinating_units, record_coordination
 from engine.tasks.delegation import Delegation, delegate, unit_people
 from engine.tasks.edits import TaskEdit, edit_task
 from engine.web.deps import User, Web
@@ -63,6 +66,7 @@ class TaskFilters:
     status: str | None = None
     six: str | None = None  # "clear", "unclear" or a dimension that fails
     due: str | None = None  # a key of DUE_WINDOWS
+    coordinator: int | None = None  # a unit that coordinates the task (the "Phối hợp" list)
 
     def __post_init__(self) -> None:
         """Refuse (``SauroError``, 400) a filter value the list does not know."""
@@ -94,6 +98,7 @@ class TaskRow:
     due: date | None
     status: TaskStatus
     check: TaskCheck | None
+    coordinator_unit_ids: frozenset[int] = frozenset()
 
     @property
     def status_label(self) -> str:
@@ -123,9 +128,10 @@ class TaskRow:
         }
 
 
-def scope_of(task: Task) -> TaskScope:
+def scope_of(session: Session, task: Task) -> TaskScope:
     """What the policy looks at on a task."""
-    return TaskScope(task.organization_id, task.lead_unit_id, task.person_id)
+    coordinators = frozenset(coordinating_units(session, task.id)) if task.id else frozenset()
+    return TaskScope(task.organization_id, task.lead_unit_id, task.person_id, coordinators)
 
 
 def list_tasks(state: Web, user: User, filters: TaskFilters) -> list[TaskRow]:
@@ -142,17 +148,19 @@ def list_tasks(state: Web, user: User, filters: TaskFilters) -> list[TaskRow]:
             for c in check_tasks(connection, rules=configs.rules, org_code=user.org_code)
         }
         rows = raw_rows(connection, _list_query(user.principal.organization_id))
+        coordinated = _coordinated(connection, user.principal.organization_id)
     found: list[TaskRow] = []
     for (task_id, plan, ref, work, area, lead_id, person_id, due, state_, done_on,
          lead_name, person_name) in rows:  # fmt: skip
-        scope = TaskScope(user.principal.organization_id, lead_id, person_id)
+        units = coordinated.get(task_id, frozenset())
+        scope = TaskScope(user.principal.organization_id, lead_id, person_id, units)
         if not allowed(user.principal, Action.VIEW_TASKS, scope):
             continue
         due_day = as_date(due)
         effective = calendar.effective_due(due_day) if due_day else None
         status = task_status(state=state_, due=effective, completed_on=as_date(done_on), now=now)
         row = TaskRow(task_id, plan, ref, work, area, lead_id, lead_name or "",
-                      person_name or "", due_day, status, checks.get(task_id))  # fmt: skip
+                      person_name or "", due_day, status, checks.get(task_id), units)  # fmt: skip
         if _matches(row, filters, today):
             found.append(row)
     return found
@@ -163,6 +171,24 @@ def write_check_workbook(state: Web, user: User, filters: TaskFilters, path: Pat
     writes it: the task × dimension grid and the findings with their fixes."""
     checks = [row.check for row in list_tasks(state, user, filters) if row.check is not None]
     write_check_xlsx(path, checks, state.configs.get().rules)
+
+
+def _coordinated(connection: sa.Connection, org_id: int) -> dict[int, frozenset[int]]:
+    """Task id -> the directory units that coordinate it, for one organization's tasks."""
+    t, tu = Task.__table__.c, TaskUnit.__table__.c  # type: ignore[attr-defined]
+    query = (
+        sa.select(tu.task_id, tu.unit_id)
+        .join(Task, t.id == tu.task_id)
+        .where(
+            t.organization_id == org_id,
+            tu.role == str(UnitRole.COORDINATOR),
+            tu.unit_id.is_not(None),
+        )
+    )
+    found: dict[int, set[int]] = {}
+    for task_id, unit_id in connection.execute(query):
+        found.setdefault(task_id, set()).add(unit_id)
+    return {task_id: frozenset(units) for task_id, units in found.items()}
 
 
 def _list_query(org_id: int) -> Any:
@@ -183,6 +209,7 @@ def _list_query(org_id: int) -> Any:
 def _matches(row: TaskRow, filters: TaskFilters, today: date) -> bool:
     checks = (
         filters.unit_id is None or row.lead_unit_id == filters.unit_id,
+        filters.coordinator is None or filters.coordinator in row.coordinator_unit_ids,
         filters.area is None or row.area == filters.area,
         filters.status is None or str(row.status) == filters.status,
         _six_matches(row, filters.six),
@@ -266,7 +293,7 @@ def task_page(state: Web, user: User, task_id: int) -> TaskPage:
         return TaskPage(
             view=view,
             check=next((c for c in checks if c.task_id == task_id), None),
-            actions=task_actions(user.principal, scope_of(task)),
+            actions=task_actions(user.principal, scope_of(session, task)),
             people=people,
             unit_people=unit_people(session, task.lead_unit_id) if task.lead_unit_id else [],
             units=[u for u in units.values() if u.kind == UnitKind.INTERNAL],
@@ -326,13 +353,13 @@ def _visible_task(session: Session, user: User, task_id: int) -> Task:
     task = get_task(session, task_id)
     if task.organization_id != user.principal.organization_id:
         raise NotFoundError(f"Không có nhiệm vụ mã {task_id}.")
-    authorize(user.principal, Action.VIEW_TASKS, scope_of(task))
+    authorize(user.principal, Action.VIEW_TASKS, scope_of(session, task))
     return task
 
 
 def _authorized(session: Session, user: User, task_id: int, action: Action) -> Task:
     task = _visible_task(session, user, task_id)
-    authorize(user.principal, action, scope_of(task))
+    authorize(user.principal, action, scope_of(session, task))
     return task
 
 
@@ -385,6 +412,21 @@ def save_delegation(
             today=local_date(now),
         )  # fmt: skip
         return done
+
+
+def save_coordination(state: Web, user: User, task_id: int, *, note: str, evidence: str) -> None:
+    """A coordinating unit's part, recorded by one of its people for the user's unit."""
+    with session_scope(state.engine) as session:
+        _authorized(session, user, task_id, Action.COORDINATE_TASK)
+        record_coordination(
+            session=session,
+            task_id=task_id,
+            unit_id=user.principal.unit_id or 0,
+            note=note,
+            evidence=evidence,
+            actor=user.actor(f"task {task_id} coordination"),
+            now=state.clock(),
+        )
 
 
 def save_progress(state: Web, user: User, task_id: int, percent: int | None, note: str) -> None:

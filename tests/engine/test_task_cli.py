@@ -429,3 +429,22 @@ def test_delegate_to_someone_else_needs_a_reason(planned: Sauro) -> None:
     assert "giao lại phải ghi lý do" in message
     ok(planned, "delegate", "1.4", "--to", HEAD, "--reason", "Trưởng phòng trực tiếp làm")
     assert stored(planned, "1.4").person_text == HEAD
+
+
+# -- coordinate ------------------------------------------------------------------------------
+
+
+def test_coordinate_records_a_coordinating_units_part(planned: Sauro) -> None:
+    # 1.2 is led by Phòng Nội vụ; Phòng Tư pháp coordinates it.
+    result = ok(
+        planned, "coordinate", "1.2", "--unit", "phong-tu-phap", "--note", "Đã góp ý dự thảo",
+        "--as", "Võ Thanh Tùng", "--at", BEFORE,
+    )  # fmt: skip
+    assert result.stdout == "Đã ghi phần phối hợp của Phòng Tư pháp cho nhiệm vụ 1.2.\n"
+    assert stored(planned, "1.2").version == 1  # the lead's task is as it was
+    shown_json = shown(planned, "1.2")
+    assert shown_json["coordination"][0]["unit"] == "Phòng Tư pháp"
+    message = refused(planned, "coordinate", "1.4", "--unit", "phong-tu-phap", "--note", "x")
+    assert "Phòng Tư pháp không phải đơn vị phối hợp thực hiện nhiệm vụ 1.4" in message
+    unknown = refused(planned, "coordinate", "1.2", "--unit", "khong-co", "--note", "x")
+    assert "Không có đơn vị mã 'khong-co'" in unknown

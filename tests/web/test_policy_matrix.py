@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from web_support import ROLE_ACCOUNT, Site, edit_form, login
 
 from engine.store.models import (
+    CoordinationNote,
     ExtensionRequest,
     Person,
     ProgressReport,
@@ -95,6 +96,13 @@ CASES: dict[Action, Case] = {
             lambda s: {"person_id": _person_id(s, HEAD_EMAIL), "reason": "Trưởng phòng làm"},
         ),
         lambda s: _task(s, "2.1").person_id == _person_id(s, HEAD_EMAIL),
+    ),
+    Action.COORDINATE_TASK: Case(
+        _post(
+            lambda s: f"/tasks/{s.task_id('1.2')}/coordination",  # Phòng Tư pháp coordinates
+            lambda s: {"note": "Đã góp ý dự thảo", "evidence": "Công văn số 15/PTP"},
+        ),
+        lambda s: _count(s, CoordinationNote) == 1,
     ),
     Action.REPORT_PROGRESS: Case(
         _post(
@@ -184,7 +192,14 @@ def test_officer_reads_the_unit_tasks_and_acts_only_on_its_own(site: Site) -> No
     refused = client.post(f"/tasks/{other}/progress", data={"percent": "5", "csrf_token": csrf})
     assert refused.status_code == 403
     refs = {row["ref"] for row in client.get("/api/tasks").json()}
-    assert refs == {"2.1", "2.2", "2.3", "2.4"}
+    assert refs == {"2.1", "2.2", "2.3", "2.4", "1.2", "4.1"}  # led, and coordinated
+    coordinated = site.task_id("1.2")  # led by Phòng Nội vụ: its unit only adds its part
+    page = client.get(f"/tasks/{coordinated}").text
+    assert "Ghi phần phối hợp" in page and "Báo cáo tiến độ</h2>" not in page
+    refused = client.post(
+        f"/tasks/{coordinated}/progress", data={"percent": "5", "csrf_token": csrf}
+    )
+    assert refused.status_code == 403
     own = client.get(f"/tasks/{site.task_id('2.1')}").text
     assert "Báo cáo tiến độ</h2>" in own
 

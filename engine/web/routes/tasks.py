@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -47,15 +48,21 @@ def task_filters(
     status: str | None = None,
     six: str | None = None,
     due: str | None = None,
+    coordinator: str | None = None,
 ) -> TaskFilters:
     """The task list's filters from the query string (empty values mean "all")."""
     return TaskFilters(
-        unit_id=_int(unit), area=_text(area), status=_text(status), six=_text(six), due=_text(due)
+        unit_id=_int(unit),
+        area=_text(area),
+        status=_text(status),
+        six=_text(six),
+        due=_text(due),
+        coordinator=_int(coordinator),
     )
 
 
 Filters = Annotated[TaskFilters, Depends(task_filters)]
-_FILTER_NAMES = frozenset({"unit", "area", "status", "six", "due"})
+_FILTER_NAMES = frozenset({"unit", "area", "status", "six", "due", "coordinator"})
 
 
 @router.get("/tasks")
@@ -264,37 +271,84 @@ async def complete(
     completed_on: Annotated[str, Form()] = "",
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    state = web(request)
     try:
         day = parse_day(completed_on, "completed_on")
-        data = None
-        if file is not None and file.filename:
-            data = await read_checked(
-                file, kinds=EVIDENCE_KINDS, max_bytes=state.settings.max_upload_mb * 1024 * 1024
-            )
+        upload = await _evidence_upload(request, task_id, evidence, file)
     except SauroError as error:
         return _page(request, user, task_id, error=str(error), status=400)
-    stored = None
-    text = evidence.strip()
-    if data is not None and file is not None:
-        name = f"{state.clock():%Y%m%d%H%M%S}-{safe_name(file.filename or '')}"
-        stored = evidence_path(state.settings.uploads_dir, task_id, name)
-        text = "\n".join(filter(None, [text, f"Tệp minh chứng: {name}"]))
-
-    def done() -> None:
-        if stored is not None and data is not None:
-            stored.parent.mkdir(parents=True, exist_ok=True)
-            stored.write_bytes(data)
-        try:
-            tasks.save_completion(
-                state, user, task_id, result=result, evidence=text, completed_on=day
+    return _act(
+        request,
+        user,
+        task_id,
+        lambda: upload.saving(
+            lambda text: tasks.save_completion(
+                web(request), user, task_id, result=result, evidence=text, completed_on=day
             )
+        ),
+    )
+
+
+@router.post("/tasks/{task_id}/coordination")
+async def coordination(
+    request: Request,
+    user: Actor,
+    task_id: RowId,
+    note: Annotated[str, Form()] = "",
+    evidence: Annotated[str, Form()] = "",
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    try:
+        upload = await _evidence_upload(request, task_id, evidence, file)
+    except SauroError as error:
+        return _page(request, user, task_id, error=str(error), status=400)
+    return _act(
+        request,
+        user,
+        task_id,
+        lambda: upload.saving(
+            lambda text: tasks.save_coordination(
+                web(request), user, task_id, note=note, evidence=text
+            )
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    """The evidence text of a form, and the checked file that goes with it (if any)."""
+
+    text: str
+    stored: Path | None
+    data: bytes | None
+
+    def saving(self, action: Callable[[str], object]) -> None:
+        """Write the file, then run ``action`` with the evidence text; the file is removed
+        again when the action fails, so nothing is half-written."""
+        if self.stored is not None and self.data is not None:
+            self.stored.parent.mkdir(parents=True, exist_ok=True)
+            self.stored.write_bytes(self.data)
+        try:
+            action(self.text)
         except BaseException:
-            if stored is not None:
-                stored.unlink(missing_ok=True)  # nothing half-written
+            if self.stored is not None:
+                self.stored.unlink(missing_ok=True)
             raise
 
-    return _act(request, user, task_id, done)
+
+async def _evidence_upload(
+    request: Request, task_id: int, evidence: str, file: UploadFile | None
+) -> _Evidence:
+    """The form's evidence: its text, and the uploaded file checked by kind and size."""
+    state = web(request)
+    text = evidence.strip()
+    if file is None or not file.filename:
+        return _Evidence(text, None, None)
+    data = await read_checked(
+        file, kinds=EVIDENCE_KINDS, max_bytes=state.settings.max_upload_mb * 1024 * 1024
+    )
+    name = f"{state.clock():%Y%m%d%H%M%S}-{safe_name(file.filename)}"
+    stored = evidence_path(state.settings.uploads_dir, task_id, name)
+    return _Evidence("\n".join(filter(None, [text, f"Tệp minh chứng: {name}"])), stored, data)
 
 
 @router.get("/tasks/{task_id}/files/{name}")

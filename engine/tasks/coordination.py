@@ -1,0 +1,98 @@
+"""A coordinating unit's part of a task (phối hợp): the units named as coordinators record
+what they did, with evidence. The note shows on the task and in its history (so the lead
+unit sees it) and changes nothing of the lead's: not the status, not the progress.
+
+``record_coordination`` works in the caller's transaction, checks everything before it
+writes, and audits the note under its own record (``coordination_note``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from engine.errors import Location, Problem, TaskActionError
+from engine.store import audit
+from engine.store.audit import Actor
+from engine.store.models import (
+    CoordinationNote,
+    Task,
+    TaskState,
+    TaskUnit,
+    Unit,
+    UnitRole,
+    require_id,
+)
+from engine.tasks.actions import get_task
+from engine.text import clean_lines
+
+NOTE_MAX = 4000
+
+
+def coordinating_units(session: Session, task_id: int) -> set[int]:
+    """The directory units named as coordinators of the task."""
+    rows = session.exec(
+        select(TaskUnit.unit_id).where(
+            col(TaskUnit.task_id) == task_id,
+            col(TaskUnit.role) == UnitRole.COORDINATOR,
+            col(TaskUnit.unit_id).is_not(None),
+        )
+    )
+    return {int(unit_id) for unit_id in rows if unit_id is not None}
+
+
+def record_coordination(
+    *,
+    session: Session,
+    task_id: int,
+    unit_id: int,
+    note: str,
+    evidence: str,
+    actor: Actor,
+    now: datetime,
+) -> CoordinationNote:
+    """Record the part of ``unit_id``, a coordinating unit of the task; raises
+    ``TaskActionError`` (nothing written) when the unit does not coordinate it, the task is
+    closed, or the note is missing or too long."""
+    task = get_task(session, task_id)
+    text, proof = clean_lines(note), clean_lines(evidence)
+    _check(session, task, unit_id, text, proof)
+    record = CoordinationNote(
+        task_id=task_id, unit_id=unit_id, at=now, actor=actor.name[:128], note=text, evidence=proof
+    )
+    session.add(record)
+    session.flush()
+    changes = [audit.Change("note", None, text)]
+    if proof:
+        changes.append(audit.Change("evidence", None, proof))
+    audit.record_of(
+        session,
+        record,
+        organization_id=task.organization_id,
+        action="create",
+        changes=changes,
+        actor=actor,
+        now=now,
+    )
+    return record
+
+
+def _check(session: Session, task: Task, unit_id: int, note: str, evidence: str) -> None:
+    name = f"nhiệm vụ {task.ref or task.key}"
+    unit = session.get(Unit, unit_id)
+    if unit is None or unit.organization_id != task.organization_id:
+        raise TaskActionError(f"Không có đơn vị mã {unit_id} trong danh mục của tổ chức.")
+    if unit_id not in coordinating_units(session, require_id(task)):
+        raise TaskActionError(f"{unit.name} không phải đơn vị phối hợp thực hiện {name}.")
+    if task.state != TaskState.OPEN:
+        state = "đã hoàn thành" if task.state == TaskState.DONE else "đã rút khỏi kế hoạch"
+        raise TaskActionError(f"{name.capitalize()} {state}: không ghi thêm phần phối hợp.")
+    problems = []
+    if not note:
+        problems.append(Problem(Location(field="note"), "chưa ghi phần việc đã phối hợp"))
+    for field, value in (("note", note), ("evidence", evidence)):
+        if len(value) > NOTE_MAX:
+            problems.append(Problem(Location(field=field), f"tối đa {NOTE_MAX} ký tự"))
+    if problems:
+        raise TaskActionError(f"Không ghi được phần phối hợp {name}", problems)
