@@ -5,7 +5,7 @@ one transaction."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -156,6 +156,10 @@ def list_tasks(state: Web, user: User, filters: TaskFilters) -> list[TaskRow]:
         scope = TaskScope(user.principal.organization_id, lead_id, person_id, units)
         if not allowed(user.principal, Action.VIEW_TASKS, scope):
             continue
+        if filters.coordinator is None and not allowed(
+            user.principal, Action.VIEW_TASKS, replace(scope, coordinator_unit_ids=frozenset())
+        ):
+            continue  # seen only as a coordinator: in the "Phối hợp" list, not the unit's own
         due_day = as_date(due)
         effective = calendar.effective_due(due_day) if due_day else None
         status = task_status(state=state_, due=effective, completed_on=as_date(done_on), now=now)

@@ -50,6 +50,7 @@ WINDOWS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "h
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.xdist_group("browser"),
     pytest.mark.skipif(
         not CHROMIUM.exists(),
         reason="/usr/bin/chromium is not installed (apt-get install chromium)",
@@ -126,12 +127,25 @@ def live(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path) 
     engine.dispose()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """One Chromium for all the browser tests, which are this module's, run on one xdist
+    worker (``xdist_group``): launched once per run. Every test opens its own context, a
+    fresh profile: no cookies, storage or cache carry over. Not session-scoped: between its
+    calls the sync API leaves its event loop marked as running in the thread, and every
+    later ``asyncio.run`` of the worker would refuse to start; the module's end stops it."""
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(autouse=True)
+def _close_contexts(browser: Browser) -> Iterator[None]:
+    """The contexts a test opened are closed after it, whatever its outcome."""
+    yield
+    for context in browser.contexts:
+        context.close()
 
 
 def _page(browser: Browser, live: Live) -> Page:
@@ -208,8 +222,9 @@ def _fix_task(page: Page, live: Live) -> None:
 def _request_extension(page: Page, live: Live) -> None:
     _login(page, live, "truongphong")
     _open_task(page, live, "2.1")
-    page.fill("input[name=new_due]", "2025-01-31")
-    page.fill("textarea[name=reason]", "Chờ hướng dẫn của Sở Tư pháp")
+    extension = page.locator("form[action$='/extension']")  # the page has other reasons
+    extension.locator("input[name=new_due]").fill("2025-01-31")
+    extension.locator("textarea[name=reason]").fill("Chờ hướng dẫn của Sở Tư pháp")
     page.click("text=Gửi đề nghị gia hạn")
     expect(page.locator("text=đang chờ quyết định")).to_be_visible()
     live.shot(page, "extension-requested")

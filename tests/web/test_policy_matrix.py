@@ -21,6 +21,7 @@ from engine.store.models import (
     ProgressReport,
     Task,
     TaskState,
+    Unit,
     UserRole,
 )
 from engine.web.policy import MATRIX, Action
@@ -72,6 +73,11 @@ def _person_id(site: Site, email: str) -> int:
 
 
 HEAD_EMAIL = "tungvt@kientuong.example.vn"  # head of Phòng Tư pháp, which leads task 2.1
+
+
+def _unit(site: Site, code: str) -> int:
+    with Session(site.engine) as session:
+        return int(session.exec(select(Unit).where(Unit.code == code)).one().id or 0)
 
 
 def _count(site: Site, model: Any) -> int:
@@ -192,7 +198,9 @@ def test_officer_reads_the_unit_tasks_and_acts_only_on_its_own(site: Site) -> No
     refused = client.post(f"/tasks/{other}/progress", data={"percent": "5", "csrf_token": csrf})
     assert refused.status_code == 403
     refs = {row["ref"] for row in client.get("/api/tasks").json()}
-    assert refs == {"2.1", "2.2", "2.3", "2.4", "1.2", "4.1"}  # led, and coordinated
+    assert refs == {"2.1", "2.2", "2.3", "2.4"}  # its unit's own; coordinated ones apart:
+    coordinating = client.get("/api/tasks", params={"coordinator": _unit(site, "phong-tu-phap")})
+    assert {row["ref"] for row in coordinating.json()} == {"1.2", "4.1"}
     coordinated = site.task_id("1.2")  # led by Phòng Nội vụ: its unit only adds its part
     page = client.get(f"/tasks/{coordinated}").text
     assert "Ghi phần phối hợp" in page and "Báo cáo tiến độ</h2>" not in page
