@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.calendar.status import local_date
@@ -18,7 +18,7 @@ from engine.web import imports, reports, tasks, unit_reports
 from engine.web.dashboard import dashboard
 from engine.web.deps import MAX_ROW_ID, BodyId, RowId, User, checked_user, current_user, web
 from engine.web.policy import MATRIX, allowed
-from engine.web.tasks import TaskFilters
+from engine.web.tasks import PAGE_SIZE, TaskFilters
 
 router = APIRouter(prefix="/api", tags=["Sáu Rõ"])
 Viewer = Annotated[User, Depends(current_user)]
@@ -103,9 +103,10 @@ def me(user: Viewer) -> dict[str, Any]:
     }
 
 
-@router.get("/tasks", summary="Danh sách nhiệm vụ (có lọc)")
+@router.get("/tasks", summary="Danh sách nhiệm vụ (có lọc, tìm kiếm, phân trang)")
 def task_list(
     request: Request,
+    response: Response,
     user: Viewer,
     unit: int | None = None,
     area: str | None = None,
@@ -113,11 +114,22 @@ def task_list(
     six: str | None = None,
     due: str | None = None,
     coordinator: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    plan: Annotated[str | None, Query(max_length=128)] = None,
+    person: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
+    sort: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = PAGE_SIZE,
+    offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
 ) -> list[dict[str, Any]]:
+    """The tasks the account may see, filtered; ``limit`` rows from ``offset``, the count of
+    all of them in the ``X-Total-Count`` header."""
     filters = TaskFilters(
-        unit_id=unit, area=area, status=status, six=six, due=due, coordinator=coordinator
-    )
-    return [row.to_json() for row in tasks.list_tasks(web(request), user, filters)]
+        unit_id=unit, area=area, status=status, six=six, due=due, coordinator=coordinator,
+        q=q, plan=plan, person=person, sort=sort,
+    )  # fmt: skip
+    rows = tasks.list_tasks(web(request), user, filters)
+    response.headers["X-Total-Count"] = str(len(rows))
+    return [row.to_json() for row in rows[offset : offset + limit]]
 
 
 @router.get("/tasks/{task_id}", summary="Một nhiệm vụ: sáu rõ, tiến độ, gia hạn, lịch sử")

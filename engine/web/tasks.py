@@ -5,6 +5,7 @@ one transaction."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -44,6 +45,7 @@ from engine.tasks.actions import (
 from engine.tasks.coordination import coordinating_units, record_coordination
 from engine.tasks.delegation import Delegation, delegate, unit_people
 from engine.tasks.edits import TaskEdit, edit_task
+from engine.text import fold
 from engine.web.deps import User, Web
 from engine.web.policy import Action, TaskScope, allowed, authorize, task_actions
 from rules.facts import Dimension
@@ -55,6 +57,22 @@ DUE_WINDOWS: dict[str, str] = {
     "none": "Chưa có hạn",
 }
 SIX_STATES: dict[str, str] = {"clear": "Đủ 6 rõ", "unclear": "Chưa đủ 6 rõ"}
+SORTS: dict[str, str] = {
+    "plan": "Theo kế hoạch",
+    "due": "Theo hạn (gần nhất trước)",
+    "status": "Theo tình trạng",
+    "ref": "Theo số thứ tự",
+}
+PAGE_SIZE = 50
+_STATUS_ORDER = {
+    TaskStatus.OVERDUE: 0,
+    TaskStatus.IN_PROGRESS: 1,
+    TaskStatus.NO_DEADLINE: 2,
+    TaskStatus.DONE_LATE: 3,
+    TaskStatus.DONE_ON_TIME: 4,
+    TaskStatus.WITHDRAWN: 5,
+}
+_NUMBER = re.compile(r"(\d+)")
 
 
 @dataclass(frozen=True)
@@ -67,6 +85,10 @@ class TaskFilters:
     six: str | None = None  # "clear", "unclear" or a dimension that fails
     due: str | None = None  # a key of DUE_WINDOWS
     coordinator: int | None = None  # a unit that coordinates the task (the "Phối hợp" list)
+    q: str | None = None  # words of the task, its plan, lead unit or person; no diacritics needed
+    plan: str | None = None  # the plan's key (its number, or the file name)
+    person: int | None = None  # the named person
+    sort: str | None = None  # a key of SORTS; None: as the plans list them
 
     def __post_init__(self) -> None:
         """Refuse (``SauroError``, 400) a filter value the list does not know."""
@@ -74,6 +96,7 @@ class TaskFilters:
             "six": (self.six, [*SIX_STATES, *(str(d) for d in Dimension)]),
             "due": (self.due, list(DUE_WINDOWS)),
             "status": (self.status, [str(s) for s in TaskStatus]),
+            "sort": (self.sort, list(SORTS)),
         }
         for name, (value, choices) in known.items():
             if value is not None and value not in choices:
@@ -99,6 +122,7 @@ class TaskRow:
     status: TaskStatus
     check: TaskCheck | None
     coordinator_unit_ids: frozenset[int] = frozenset()
+    person_id: int | None = None
 
     @property
     def status_label(self) -> str:
@@ -164,10 +188,49 @@ def list_tasks(state: Web, user: User, filters: TaskFilters) -> list[TaskRow]:
         effective = calendar.effective_due(due_day) if due_day else None
         status = task_status(state=state_, due=effective, completed_on=as_date(done_on), now=now)
         row = TaskRow(task_id, plan, ref, work, area, lead_id, lead_name or "",
-                      person_name or "", due_day, status, checks.get(task_id), units)  # fmt: skip
+                      person_name or "", due_day, status, checks.get(task_id), units,
+                      person_id)  # fmt: skip
         if _matches(row, filters, today):
             found.append(row)
-    return found
+    return _sorted(found, filters.sort)
+
+
+@dataclass(frozen=True)
+class TaskPageOf:
+    """One page of the task list (``PAGE_SIZE`` rows), with the counts of the whole list."""
+
+    rows: list[TaskRow]
+    number: int  # 1-based
+    pages: int
+    total: int
+    clear: int  # rows of the whole list with all six dimensions clear
+
+
+def page_of(rows: list[TaskRow], number: int, size: int = PAGE_SIZE) -> TaskPageOf:
+    """Page ``number`` of ``rows`` (the last page when past it)."""
+    pages = max(1, -(-len(rows) // size))
+    number = min(max(number, 1), pages)
+    start = (number - 1) * size
+    clear = sum(1 for row in rows if row.all_clear)
+    return TaskPageOf(rows[start : start + size], number, pages, len(rows), clear)
+
+
+def _sorted(rows: list[TaskRow], sort: str | None) -> list[TaskRow]:
+    """The rows in the order asked; ties keep the plans' own order."""
+    if sort == "due":
+        return sorted(rows, key=lambda r: (r.due is None, r.due or date.max))
+    if sort == "status":
+        return sorted(rows, key=lambda r: _STATUS_ORDER[r.status])
+    if sort == "ref":
+        return sorted(rows, key=lambda r: _natural(r.ref))
+    return rows
+
+
+def _natural(ref: str) -> tuple[tuple[int, int | str], ...]:
+    """ "2.10" after "2.9": the digit runs compared as numbers."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part) for part in _NUMBER.split(ref) if part
+    )
 
 
 def write_check_workbook(state: Web, user: User, filters: TaskFilters, path: Path) -> None:
@@ -214,12 +277,25 @@ def _matches(row: TaskRow, filters: TaskFilters, today: date) -> bool:
     checks = (
         filters.unit_id is None or row.lead_unit_id == filters.unit_id,
         filters.coordinator is None or filters.coordinator in row.coordinator_unit_ids,
+        filters.plan is None or row.plan == filters.plan,
+        filters.person is None or row.person_id == filters.person,
+        _words_match(row, filters.q),
         filters.area is None or row.area == filters.area,
         filters.status is None or str(row.status) == filters.status,
         _six_matches(row, filters.six),
         _due_matches(row, filters.due, today),
     )
     return all(checks)
+
+
+def _words_match(row: TaskRow, q: str | None) -> bool:
+    """Every word of ``q`` in the task's text, reference, plan, lead unit or person, compared
+    without case or diacritics ("bao cao" finds "Báo cáo")."""
+    words = fold(q).split() if q else []
+    if not words:
+        return True
+    haystack = f" {fold(' '.join((row.ref, row.work, row.plan, row.lead_name, row.person_name)))} "
+    return all(word in haystack for word in words)
 
 
 def _six_matches(row: TaskRow, six: str | None) -> bool:
@@ -336,6 +412,24 @@ def delegation_people(state: Web, user: User) -> list[tuple[Person, str]]:
             query = query.where(Person.unit_id == principal.unit_id)
         people = session.exec(query.order_by(col(Person.name), col(Person.id))).all()
         return [(p, units.get(p.unit_id, "")) for p in people]
+
+
+def plans_of(state: Web, user: User) -> list[str]:
+    """The keys of the organization's plans, for the list's plan filter."""
+    with Session(state.engine) as session:
+        query = select(Plan.key).where(Plan.organization_id == user.principal.organization_id)
+        return sorted(session.exec(query).all())
+
+
+def people_of(state: Web, user: User) -> list[Person]:
+    """The organization's active people, by name, for the list's person filter."""
+    with Session(state.engine) as session:
+        query = (
+            select(Person)
+            .where(Person.organization_id == user.principal.organization_id, col(Person.active))
+            .order_by(col(Person.name), col(Person.id))
+        )
+        return list(session.exec(query).all())
 
 
 def units_of(state: Web, user: User) -> list[Unit]:

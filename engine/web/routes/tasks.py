@@ -24,7 +24,7 @@ from engine.web import tasks
 from engine.web.deps import MAX_ROW_ID, RowId, User, checked_user, current_user, web
 from engine.web.pages import render
 from engine.web.policy import Action, authorize
-from engine.web.tasks import DUE_WINDOWS, SIX_STATES, TaskFilters
+from engine.web.tasks import DUE_WINDOWS, SIX_STATES, SORTS, TaskFilters
 from engine.web.uploads import EVIDENCE_KINDS, evidence_path, read_checked, safe_name
 
 router = APIRouter(include_in_schema=False)
@@ -49,6 +49,10 @@ def task_filters(
     six: str | None = None,
     due: str | None = None,
     coordinator: str | None = None,
+    q: str | None = None,
+    plan: str | None = None,
+    person: str | None = None,
+    sort: str | None = None,
 ) -> TaskFilters:
     """The task list's filters from the query string (empty values mean "all")."""
     return TaskFilters(
@@ -58,16 +62,22 @@ def task_filters(
         six=_text(six),
         due=_text(due),
         coordinator=_int(coordinator),
+        q=_text(q[:200] if q else q),
+        plan=_text(plan),
+        person=_int(person),
+        sort=_text(sort),
     )
 
 
 Filters = Annotated[TaskFilters, Depends(task_filters)]
-_FILTER_NAMES = frozenset({"unit", "area", "status", "six", "due", "coordinator"})
+_FILTER_NAMES = frozenset(
+    {"unit", "area", "status", "six", "due", "coordinator", "q", "plan", "person", "sort", "page"}
+)
 
 
 @router.get("/tasks")
-def task_list(request: Request, user: Viewer, filters: Filters) -> Response:
-    return _list_page(request, user, filters)
+def task_list(request: Request, user: Viewer, filters: Filters, page: str = "1") -> Response:
+    return _list_page(request, user, filters, number=_int(page) or 1)
 
 
 def _list_page(
@@ -76,18 +86,26 @@ def _list_page(
     filters: TaskFilters,
     *,
     query: str | None = None,
+    number: int = 1,
     error: str = "",
     status: int = 200,
 ) -> Response:
     state = web(request)
-    rows = tasks.list_tasks(state, user, filters)
+    listed = tasks.page_of(tasks.list_tasks(state, user, filters), number)
+    rows = listed.rows
     configs = state.configs.get()
+    shown_query = request.url.query if query is None else query
     return render(
         request,
         "tasks.html",
         user,
         status=status,
         error=error,
+        listed=listed,
+        page_link=_page_link(shown_query),
+        plans=tasks.plans_of(state, user),
+        people=tasks.people_of(state, user),
+        sorts=SORTS,
         rows=rows,
         filters=filters,
         units=tasks.units_of(state, user),
@@ -96,10 +114,16 @@ def _list_page(
         statuses=LABELS,
         six_states=SIX_STATES,
         due_windows=DUE_WINDOWS,
-        query=request.url.query if query is None else query,
+        query=shown_query,
         delegable=tasks.delegable(user, rows),
         delegation_people=tasks.delegation_people(state, user),
     )
+
+
+def _page_link(query: str) -> Callable[[int], str]:
+    """The link to page N of the same filtered list."""
+    kept = [(k, v) for k, v in parse_qsl(query) if k in _FILTER_NAMES and k != "page"]
+    return lambda number: "/tasks?" + urlencode([*kept, ("page", str(number))])
 
 
 @router.post("/tasks/delegate")
@@ -114,7 +138,8 @@ def delegate_many(
     """The tasks ticked in the list, given to one person; back to the same filtered list."""
     kept = [(k, v) for k, v in parse_qsl(back) if k in _FILTER_NAMES]  # the list's filters only
     query = urlencode(kept)
-    filters = task_filters(**dict(kept))
+    filters = task_filters(**{k: v for k, v in kept if k != "page"})
+    number = _int(dict(kept).get("page")) or 1
     chosen = [number for number in map(_int, task_ids) if number is not None]
     person = _int(person_id)
     try:
@@ -126,7 +151,9 @@ def delegate_many(
     except SauroError as error:
         code = 403 if isinstance(error, PermissionDeniedError) else 400
         message = str(error)
-        return _list_page(request, user, filters, query=query, error=message, status=code)
+        return _list_page(
+            request, user, filters, query=query, number=number, error=message, status=code
+        )
     return RedirectResponse("/tasks" + (f"?{query}" if query else ""), status_code=303)
 
 
