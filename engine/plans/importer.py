@@ -341,6 +341,7 @@ def _upsert_plan(
         "year": result.year,
         "source_file": options.path.name,
         "imported_at": now,
+        "withdrawn_at": None,  # imported again after a withdrawal: in force again
     }
     plan = _find_plan(session, org_id, result.plan_key, options)
     if plan is None:

@@ -107,7 +107,18 @@ class Person(SQLModel, table=True):
     active: bool = True
 
 
+class DocumentKind(StrEnum):
+    """The kind of document a plan's tasks come from."""
+
+    PLAN = "ke_hoach"  # Kế hoạch
+    CONCLUSION = "thong_bao_ket_luan"  # Thông báo kết luận
+    LETTER = "cong_van"  # Công văn, văn bản chỉ đạo
+    MEETING = "chi_dao_truc_tiep"  # chỉ đạo trực tiếp tại cuộc họp
+
+
 class Plan(SQLModel, table=True):
+    """A plan or another assigning document: the basis (rõ thẩm quyền) of its tasks."""
+
     __tablename__ = "plan"
     __table_args__ = (UniqueConstraint("organization_id", "key"),)
 
@@ -123,6 +134,12 @@ class Plan(SQLModel, table=True):
     title: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     source_file: str = Field(default="", max_length=255)
     imported_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+    kind: str = Field(
+        default=DocumentKind.PLAN, max_length=32, sa_column_kwargs={"server_default": "ke_hoach"}
+    )
+    # Set when the standing office withdraws a plan imported by mistake (its tasks withdrawn);
+    # a new import of the same plan clears it.
+    withdrawn_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime()))
 
 
 class Task(SQLModel, table=True):

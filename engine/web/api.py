@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from engine.calendar.status import local_date
 from engine.plans.importer import ImportResult, draft_json
 from engine.tasks.edits import TaskEdit
-from engine.web import imports, reports, tasks, unit_reports
+from engine.web import imports, plans, reports, tasks, unit_reports
 from engine.web.dashboard import dashboard
 from engine.web.deps import MAX_ROW_ID, BodyId, RowId, User, checked_user, current_user, web
 from engine.web.policy import MATRIX, allowed
@@ -130,6 +130,27 @@ def task_list(
     rows = tasks.list_tasks(web(request), user, filters)
     response.headers["X-Total-Count"] = str(len(rows))
     return [row.to_json() for row in rows[offset : offset + limit]]
+
+
+@router.get("/plans", summary="Kế hoạch, văn bản giao nhiệm vụ và tình hình nhiệm vụ")
+def plan_list(request: Request, user: Viewer) -> list[dict[str, object]]:
+    return [doc.to_json() for doc in plans.documents(web(request), user)]
+
+
+@router.get("/plans/{plan_id}", summary="Một kế hoạch, văn bản và các nhiệm vụ")
+def plan_detail(request: Request, user: Viewer, plan_id: RowId) -> dict[str, object]:
+    page = plans.document(web(request), user, plan_id)
+    return {**page.summary.to_json(), "tasks": [row.to_json() for row in page.rows]}
+
+
+class WithdrawalIn(_Body):
+    reason: str
+
+
+@router.post("/plans/{plan_id}/withdrawal", summary="Rút kế hoạch, văn bản nhập nhầm")
+def plan_withdrawal(request: Request, user: Actor, plan_id: RowId, body: WithdrawalIn) -> Done:
+    plans.withdraw(web(request), user, plan_id, body.reason)
+    return Done(id=plan_id)
 
 
 @router.get("/tasks/{task_id}", summary="Một nhiệm vụ: sáu rõ, tiến độ, gia hạn, lịch sử")

@@ -36,6 +36,8 @@ class Action(StrEnum):
     REQUEST_EXTENSION = "request_extension"
     DECIDE_EXTENSION = "decide_extension"
     IMPORT_PLAN = "import_plan"
+    VIEW_PLANS = "view_plans"  # the list of plans and assigning documents
+    WITHDRAW_PLAN = "withdraw_plan"  # one imported by mistake: its tasks withdrawn
     VIEW_DASHBOARD = "view_dashboard"
     VIEW_REPORTS = "view_reports"
     GENERATE_REPORT = "generate_report"
@@ -54,6 +56,8 @@ ACTION_LABELS: dict[Action, str] = {
     Action.REQUEST_EXTENSION: "đề nghị gia hạn",
     Action.DECIDE_EXTENSION: "quyết định gia hạn",
     Action.IMPORT_PLAN: "nhập kế hoạch",
+    Action.VIEW_PLANS: "xem danh sách kế hoạch, văn bản",
+    Action.WITHDRAW_PLAN: "rút kế hoạch, văn bản",
     Action.VIEW_DASHBOARD: "xem bảng điều hành",
     Action.VIEW_REPORTS: "xem báo cáo kỳ",
     Action.GENERATE_REPORT: "lập báo cáo kỳ",
@@ -76,6 +80,8 @@ MATRIX: dict[Action, frozenset[UserRole]] = {
     Action.REQUEST_EXTENSION: _UNITS,
     Action.DECIDE_EXTENSION: _LEADERS,
     Action.IMPORT_PLAN: frozenset({UserRole.STANDING_OFFICE}),
+    Action.VIEW_PLANS: _LEADERS | {UserRole.STANDING_OFFICE},
+    Action.WITHDRAW_PLAN: frozenset({UserRole.STANDING_OFFICE}),
     Action.VIEW_DASHBOARD: _LEADERS | {UserRole.STANDING_OFFICE},
     Action.VIEW_REPORTS: _LEADERS | {UserRole.STANDING_OFFICE},
     Action.GENERATE_REPORT: frozenset({UserRole.STANDING_OFFICE}),

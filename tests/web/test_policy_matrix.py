@@ -75,6 +75,10 @@ def _person_id(site: Site, email: str) -> int:
 HEAD_EMAIL = "tungvt@kientuong.example.vn"  # head of Phòng Tư pháp, which leads task 2.1
 
 
+def _plan_id(site: Site) -> int:
+    return _task(site, "2.1").plan_id
+
+
 def _unit(site: Site, code: str) -> int:
     with Session(site.engine) as session:
         return int(session.exec(select(Unit).where(Unit.code == code)).one().id or 0)
@@ -137,6 +141,11 @@ CASES: dict[Action, Case] = {
     ),
     Action.DECIDE_EXTENSION: Case(_decision_attempt, _approved),
     Action.IMPORT_PLAN: Case(_get(lambda s: "/import")),
+    Action.VIEW_PLANS: Case(_get(lambda s: "/plans")),
+    Action.WITHDRAW_PLAN: Case(
+        _post(lambda s: f"/plans/{_plan_id(s)}/withdraw", lambda s: {"reason": "Nhập nhầm"}),
+        lambda s: _task(s, "2.1").state == TaskState.WITHDRAWN,
+    ),
     Action.VIEW_DASHBOARD: Case(_get(lambda s: "/dashboard")),
     Action.VIEW_REPORTS: Case(_get(lambda s: "/reports?period=2024-H1")),
     Action.GENERATE_REPORT: Case(

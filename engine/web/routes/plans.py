@@ -1,0 +1,56 @@
+"""Plan pages: the list of plans and assigning documents, one with its tasks, withdrawal."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from engine.errors import PermissionDeniedError, SauroError
+from engine.web import plans
+from engine.web.deps import RowId, User, checked_user, current_user, web
+from engine.web.pages import render
+from engine.web.policy import Action, allowed
+
+router = APIRouter(include_in_schema=False)
+Viewer = Annotated[User, Depends(current_user)]
+Actor = Annotated[User, Depends(checked_user)]
+
+
+@router.get("/plans")
+def plan_list(request: Request, user: Viewer) -> Response:
+    return render(request, "plans.html", user, documents=plans.documents(web(request), user))
+
+
+def _page(
+    request: Request, user: User, plan_id: int, *, error: str = "", status: int = 200
+) -> Response:
+    page = plans.document(web(request), user, plan_id)
+    return render(
+        request,
+        "plan.html",
+        user,
+        status=status,
+        error=error,
+        doc=page.summary,
+        rows=page.rows,
+        can_withdraw=allowed(user.principal, Action.WITHDRAW_PLAN),
+    )
+
+
+@router.get("/plans/{plan_id}")
+def plan_detail(request: Request, user: Viewer, plan_id: RowId) -> Response:
+    return _page(request, user, plan_id)
+
+
+@router.post("/plans/{plan_id}/withdraw")
+def plan_withdraw(
+    request: Request, user: Actor, plan_id: RowId, reason: Annotated[str, Form()] = ""
+) -> Response:
+    try:
+        plans.withdraw(web(request), user, plan_id, reason)
+    except SauroError as error:
+        code = 403 if isinstance(error, PermissionDeniedError) else 400
+        return _page(request, user, plan_id, error=str(error), status=code)
+    return RedirectResponse(f"/plans/{plan_id}", status_code=303)
