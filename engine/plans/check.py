@@ -24,6 +24,7 @@ from engine.errors import NotFoundError
 from engine.plans.drafts import TaskDraft
 from engine.store.bulk import collector_paused
 from engine.store.models import (
+    DocumentKind,
     Organization,
     Person,
     Plan,
@@ -113,7 +114,7 @@ def _judge(
 ) -> TaskCheck:
     (task_id, ref, work, area, person_text, person_name, person_unit, lead_text,
      deadline_text, deadline_kind, deadline_resolved, deadline_reason, due, assigner,
-     product, state, result, evidence, number, issued_on, plan, org) = row  # fmt: skip
+     product, state, result, evidence, number, issued_on, kind, plan, org) = row  # fmt: skip
     facts = TaskFacts(
         ref=ref,
         work=work,
@@ -131,7 +132,7 @@ def _judge(
         due=as_date(due),
         plan_date=as_date(issued_on),
         assigner=assigner,
-        basis=plan_basis(number, as_date(issued_on)),
+        basis=plan_basis(number, as_date(issued_on), kind),
         product=product,
         done=state == TaskState.DONE,
         result=result,
@@ -229,12 +230,23 @@ def check_drafts(
     ]
 
 
+BASIS_WORDS: dict[str, str] = {
+    DocumentKind.PLAN: "Kế hoạch",
+    DocumentKind.CONCLUSION: "Thông báo kết luận",
+    DocumentKind.LETTER: "Công văn",
+    DocumentKind.MEETING: "Chỉ đạo tại cuộc họp",
+}
+
+
 @lru_cache(maxsize=4096)
-def plan_basis(number: str, issued_on: date | None) -> str:
-    """The legal basis of a plan's tasks: "Kế hoạch số 3838/KH-UBND ngày 28/12/2023"."""
-    if not number or issued_on is None:
+def plan_basis(number: str, issued_on: date | None, kind: str = DocumentKind.PLAN) -> str:
+    """The legal basis of a document's tasks: "Kế hoạch số 3838/KH-UBND ngày 28/12/2023";
+    a direct instruction at a meeting needs its date only."""
+    word = BASIS_WORDS.get(kind, BASIS_WORDS[DocumentKind.PLAN])
+    if issued_on is None or not (number or kind == DocumentKind.MEETING):
         return ""
-    return f"Kế hoạch số {number} ngày {issued_on:%d/%m/%Y}"
+    numbered = f" số {number}" if number else ""
+    return f"{word}{numbered} ngày {issued_on:%d/%m/%Y}"
 
 
 def _require_scope(connection: Connection, org_code: str | None, plan_key: str | None) -> None:
@@ -277,7 +289,8 @@ def _task_query(org_code: str | None, plan_key: str | None) -> Select[Any]:
             col(person_unit.code).label("person_unit"), t.lead_text, t.deadline_text,
             t.deadline_kind, t.deadline_resolved, t.deadline_reason, t.due_date,
             t.assigner, t.product, t.state, t.result, t.evidence,
-            pl.number, pl.issued_on, pl["key"].label("plan_key"), o.code.label("org_code"),
+            pl.number, pl.issued_on, pl.kind, pl["key"].label("plan_key"),
+            o.code.label("org_code"),
         )
         .select_from(Task)
         .join(Plan, and_(pl.id == t.plan_id))

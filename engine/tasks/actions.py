@@ -580,7 +580,7 @@ class TaskView:
 
     @property
     def basis(self) -> str:
-        return plan_basis(self.plan.number, self.plan.issued_on)
+        return plan_basis(self.plan.number, self.plan.issued_on, self.plan.kind)
 
     def to_json(self) -> dict[str, Any]:
         """The view as JSON-ready data (dates ISO, times in Viet Nam)."""
