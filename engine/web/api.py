@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from engine.calendar.status import local_date
 from engine.plans.importer import ImportResult, draft_json
+from engine.store.models import DocumentKind
+from engine.tasks.assignment import NewTask, Source
 from engine.tasks.edits import TaskEdit
 from engine.web import imports, plans, reports, tasks, unit_reports
 from engine.web.dashboard import dashboard
@@ -42,6 +44,30 @@ class EditIn(_Body):
     coordinator_ids: list[BodyId] = Field(default_factory=list)
     assigner: str = ""
     product: str = ""
+
+
+class SourceIn(_Body):
+    kind: DocumentKind
+    number: str = Field(default="", max_length=64)
+    issued_on: date
+    signer: str = Field(max_length=128)
+
+
+class NewTaskIn(_Body):
+    work: str = Field(max_length=10_000)
+    area: str | None = None
+    person_id: BodyId | None = None
+    lead_unit_id: BodyId | None = None
+    coordinator_ids: list[BodyId] = Field(default_factory=list, max_length=50)
+    deadline_text: str = Field(default="", max_length=1000)
+    product: str = Field(default="", max_length=4000)
+    ref: str = Field(default="", max_length=32)
+
+
+class AssignmentIn(_Body):
+    source: SourceIn
+    task: NewTaskIn
+    preview: bool = False  # only the 6-rõ verdict the task would have; nothing kept
 
 
 class DelegationIn(_Body):
@@ -168,6 +194,19 @@ def task_edit(request: Request, user: Actor, task_id: RowId, body: EditIn) -> Do
 @router.post("/tasks/{task_id}/delegation", summary="Giao người thực hiện một nhiệm vụ")
 def task_delegation(request: Request, user: Actor, task_id: RowId, body: DelegationIn) -> Delegated:
     return _delegated(request, user, [task_id], body)
+
+
+@router.post("/tasks", summary="Giao nhiệm vụ mới (hoặc xem trước kết quả kiểm tra 6 rõ)")
+def task_assignment(request: Request, user: Actor, body: AssignmentIn) -> dict[str, Any]:
+    source = Source(
+        body.source.kind, body.source.number.strip(), body.source.issued_on, body.source.signer
+    )
+    task = NewTask(
+        **{**body.task.model_dump(), "coordinator_ids": tuple(body.task.coordinator_ids)}
+    )
+    if body.preview:
+        return tasks.assignment_check(web(request), user, source, task).verdict_json()
+    return {"ok": True, "id": tasks.save_assignment(web(request), user, source, task)}
 
 
 @router.post("/tasks/delegation", summary="Giao người thực hiện nhiều nhiệm vụ một lần")

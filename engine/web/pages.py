@@ -32,6 +32,7 @@ _MENU: tuple[tuple[Action, str, str], ...] = (
     (Action.VIEW_DASHBOARD, "/dashboard", "Bảng điều hành"),
     (Action.VIEW_TASKS, "/tasks", "Nhiệm vụ"),
     (Action.COORDINATE_TASK, "/tasks?coordinator={unit}", "Phối hợp"),
+    (Action.ASSIGN_TASK, "/tasks/new", "Giao nhiệm vụ"),
     (Action.VIEW_PLANS, "/plans", "Kế hoạch, văn bản"),
     (Action.IMPORT_PLAN, "/import", "Nhập kế hoạch"),
     (Action.SUBMIT_UNIT_REPORT, "/unit-reports", "Báo cáo đơn vị"),

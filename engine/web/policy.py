@@ -29,6 +29,7 @@ from engine.store.models import UserRole
 class Action(StrEnum):
     VIEW_TASKS = "view_tasks"
     EDIT_TASK = "edit_task"  # the six dimensions
+    ASSIGN_TASK = "assign_task"  # a new task by hand, with the document it comes from
     DELEGATE_TASK = "delegate_task"  # name the officer (rõ người) among the lead unit's people
     COORDINATE_TASK = "coordinate_task"  # a coordinating unit records its part (phối hợp)
     REPORT_PROGRESS = "report_progress"
@@ -49,6 +50,7 @@ class Action(StrEnum):
 ACTION_LABELS: dict[Action, str] = {
     Action.VIEW_TASKS: "xem nhiệm vụ",
     Action.EDIT_TASK: "sửa sáu rõ của nhiệm vụ",
+    Action.ASSIGN_TASK: "giao nhiệm vụ mới",
     Action.DELEGATE_TASK: "giao người thực hiện",
     Action.COORDINATE_TASK: "ghi phần việc phối hợp",
     Action.REPORT_PROGRESS: "báo cáo tiến độ",
@@ -73,6 +75,7 @@ _UNITS = frozenset({UserRole.UNIT_HEAD, UserRole.OFFICER})
 MATRIX: dict[Action, frozenset[UserRole]] = {
     Action.VIEW_TASKS: _ALL,
     Action.EDIT_TASK: frozenset({UserRole.STANDING_OFFICE}),
+    Action.ASSIGN_TASK: _LEADERS | {UserRole.STANDING_OFFICE},
     Action.DELEGATE_TASK: frozenset({UserRole.UNIT_HEAD, UserRole.STANDING_OFFICE}),
     Action.COORDINATE_TASK: _UNITS,
     Action.REPORT_PROGRESS: _UNITS,

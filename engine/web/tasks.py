@@ -32,6 +32,7 @@ from engine.store.models import (
     UnitKind,
     UnitRole,
     UserRole,
+    require_id,
 )
 from engine.tasks.actions import (
     TaskView,
@@ -42,6 +43,8 @@ from engine.tasks.actions import (
     request_extension,
     task_view,
 )
+from engine.tasks.assignment import NewTask, Source, assign_task
+from engine.tasks.assignment import preview as preview_assignment
 from engine.tasks.coordination import coordinating_units, record_coordination
 from engine.tasks.delegation import Delegation, delegate, unit_people
 from engine.tasks.edits import TaskEdit, edit_task
@@ -483,6 +486,45 @@ def save_edit(state: Web, user: User, task_id: int, edit: TaskEdit) -> None:
             session.connection(), rules=configs.rules, org_code=user.org_code,
             today=local_date(now),
         )  # fmt: skip
+
+
+def assignment_check(state: Web, user: User, source: Source, task: NewTask) -> TaskCheck:
+    """The verdict a task assigned by hand would have; nothing is kept."""
+    authorize(user.principal, Action.ASSIGN_TASK)
+    configs = state.configs.get()
+    return preview_assignment(
+        engine=state.engine,
+        organization_id=user.principal.organization_id,
+        source=source,
+        task=task,
+        areas=configs.areas,
+        rules=configs.rules,
+        actor=user.actor("task new preview"),
+        now=state.clock(),
+    )
+
+
+def save_assignment(state: Web, user: User, source: Source, task: NewTask) -> int:
+    """A task assigned by hand; returns its id."""
+    authorize(user.principal, Action.ASSIGN_TASK)
+    configs = state.configs.get()
+    now = state.clock()
+    with session_scope(state.engine) as session:
+        stored = assign_task(
+            session=session,
+            organization_id=user.principal.organization_id,
+            source=source,
+            task=task,
+            areas=configs.areas,
+            actor=user.actor("task new"),
+            now=now,
+        )
+        session.flush()
+        refresh_verdicts(
+            session.connection(), rules=configs.rules, org_code=user.org_code,
+            today=local_date(now),
+        )  # fmt: skip
+        return require_id(stored)
 
 
 def save_delegation(

@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from web_support import ROLE_ACCOUNT, Site, edit_form, login
 
 from engine.store.models import (
     CoordinationNote,
     ExtensionRequest,
+    Organization,
     Person,
     ProgressReport,
     Task,
@@ -75,13 +76,33 @@ def _person_id(site: Site, email: str) -> int:
 HEAD_EMAIL = "tungvt@kientuong.example.vn"  # head of Phòng Tư pháp, which leads task 2.1
 
 
+def _assignment_form(site: Site) -> dict[str, Any]:
+    return {
+        "kind": "thong_bao_ket_luan",
+        "number": "45/TB-UBND",
+        "issued_on": "2024-06-05",
+        "signer": "Nguyễn Văn Vũ, Chủ tịch UBND thị xã",
+        "work": "Rà soát quy chế làm việc của UBND thị xã",
+        "lead_unit_id": str(_unit(site, "van-phong")),
+        "deadline_text": "trước ngày 30/06/2024",
+        "product": "Báo cáo rà soát",
+        "action": "save",
+    }
+
+
 def _plan_id(site: Site) -> int:
     return _task(site, "2.1").plan_id
 
 
 def _unit(site: Site, code: str) -> int:
+    """The unit ``code`` of Kiến Tường (the other organization has its own codes)."""
     with Session(site.engine) as session:
-        return int(session.exec(select(Unit).where(Unit.code == code)).one().id or 0)
+        query = (
+            select(Unit)
+            .join(Organization, col(Organization.id) == Unit.organization_id)
+            .where(Organization.code == "kien-tuong", Unit.code == code)
+        )
+        return int(session.exec(query).one().id or 0)
 
 
 def _count(site: Site, model: Any) -> int:
@@ -142,6 +163,10 @@ CASES: dict[Action, Case] = {
     Action.DECIDE_EXTENSION: Case(_decision_attempt, _approved),
     Action.IMPORT_PLAN: Case(_get(lambda s: "/import")),
     Action.VIEW_PLANS: Case(_get(lambda s: "/plans")),
+    Action.ASSIGN_TASK: Case(
+        _post(lambda s: "/tasks/new", _assignment_form),
+        lambda s: _count(s, Task) == 31,
+    ),
     Action.WITHDRAW_PLAN: Case(
         _post(lambda s: f"/plans/{_plan_id(s)}/withdraw", lambda s: {"reason": "Nhập nhầm"}),
         lambda s: _task(s, "2.1").state == TaskState.WITHDRAWN,

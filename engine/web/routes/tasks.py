@@ -19,6 +19,9 @@ from starlette.background import BackgroundTask
 
 from engine.calendar.status import LABELS, local_date
 from engine.errors import Location, NotFoundError, PermissionDeniedError, Problem, SauroError
+from engine.plans.documents import KIND_LABELS
+from engine.store.models import DocumentKind
+from engine.tasks.assignment import NewTask, Source
 from engine.tasks.edits import TaskEdit
 from engine.web import tasks
 from engine.web.deps import MAX_ROW_ID, RowId, User, checked_user, current_user, web
@@ -165,6 +168,116 @@ def check_workbook(request: Request, user: Viewer, filters: Filters) -> Response
     tasks.write_check_workbook(web(request), user, filters, path)
     cleanup = BackgroundTask(shutil.rmtree, folder, ignore_errors=True)
     return FileResponse(path, filename=path.name, background=cleanup)
+
+
+@dataclass(frozen=True)
+class _AssignForm:
+    """The "Giao nhiệm vụ" form as sent, kept to fill the form again."""
+
+    kind: str = str(DocumentKind.CONCLUSION)
+    number: str = ""
+    issued_on: str = ""
+    signer: str = ""
+    ref: str = ""
+    work: str = ""
+    area: str = ""
+    lead_unit_id: str = ""
+    coordinator_ids: tuple[str, ...] = ()
+    person_id: str = ""
+    deadline_text: str = ""
+    product: str = ""
+
+    def parsed(self) -> tuple[Source, NewTask]:
+        """The document and the task; a Vietnamese error naming the field when one is wrong."""
+        try:
+            kind = DocumentKind(self.kind)
+        except ValueError:
+            raise SauroError(
+                "Loại văn bản không hợp lệ", [Problem(Location(field="kind"), self.kind)]
+            ) from None
+        day = parse_day(self.issued_on, "issued_on") if self.issued_on.strip() else None
+        source = Source(kind, self.number.strip(), day, self.signer.strip())
+        task = NewTask(
+            work=self.work,
+            area=_text(self.area),
+            person_id=_int(self.person_id),
+            lead_unit_id=_int(self.lead_unit_id),
+            coordinator_ids=tuple(i for i in map(_int, self.coordinator_ids) if i is not None),
+            deadline_text=self.deadline_text,
+            product=self.product,
+            ref=self.ref,
+        )
+        return source, task
+
+
+def _assign_page(
+    request: Request,
+    user: User,
+    form: _AssignForm,
+    *,
+    check: object = None,
+    error: str = "",
+    status: int = 200,
+) -> Response:
+    state = web(request)
+    authorize(user.principal, Action.ASSIGN_TASK)
+    configs = state.configs.get()
+    units = tasks.units_of(state, user)
+    names = {unit.id: unit.name for unit in units}
+    return render(
+        request,
+        "task_new.html",
+        user,
+        status=status,
+        form=form,
+        check=check,
+        error=error,
+        kinds=KIND_LABELS,
+        areas=configs.areas.areas,
+        units=units,
+        people=[(p, names.get(p.unit_id, "")) for p in tasks.people_of(state, user)],
+    )
+
+
+@router.get("/tasks/new")
+def assign_form(request: Request, user: Viewer) -> Response:
+    return _assign_page(request, user, _AssignForm())
+
+
+@router.post("/tasks/new")
+def assign(
+    request: Request,
+    user: Actor,
+    kind: Annotated[str, Form()] = "",
+    number: Annotated[str, Form()] = "",
+    issued_on: Annotated[str, Form()] = "",
+    signer: Annotated[str, Form()] = "",
+    ref: Annotated[str, Form()] = "",
+    work: Annotated[str, Form()] = "",
+    area: Annotated[str, Form()] = "",
+    lead_unit_id: Annotated[str, Form()] = "",
+    coordinator_ids: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies it)
+    person_id: Annotated[str, Form()] = "",
+    deadline_text: Annotated[str, Form()] = "",
+    product: Annotated[str, Form()] = "",
+    action: Annotated[str, Form()] = "preview",
+) -> Response:
+    """``action=preview``: the form again with the 6-rõ verdict; ``save``: the task stored."""
+    form = _AssignForm(
+        kind, number, issued_on, signer, ref, work, area, lead_unit_id,
+        tuple(coordinator_ids), person_id, deadline_text, product,
+    )  # fmt: skip
+    state = web(request)
+    try:
+        source, task = form.parsed()
+        if action == "save":
+            task_id = tasks.save_assignment(state, user, source, task)
+            return RedirectResponse(f"/tasks/{task_id}", status_code=303)
+        check = tasks.assignment_check(state, user, source, task)
+    except SauroError as error:
+        code = 403 if isinstance(error, PermissionDeniedError) else 400
+        return _assign_page(request, user, form, error=str(error), status=code)
+    return _assign_page(request, user, form, check=check)
 
 
 def _page(
