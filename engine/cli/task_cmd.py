@@ -23,12 +23,13 @@ from engine.calendar.status import LABELS, VN, local_date
 from engine.calendar.workdays import WorkCalendar, format_day
 from engine.cli import common
 from engine.configs.files import Configs
-from engine.directory.store import find_person, find_unit
+from engine.directory.store import find_person, find_unit, get_organization
 from engine.errors import Location, NotFoundError, Problem, SauroError
 from engine.importing.areas import AreaResolver
+from engine.plans.check import check_tasks
 from engine.store.audit import Actor
 from engine.store.db import session_scope
-from engine.store.models import ExtensionRequest, Task
+from engine.store.models import DocumentKind, ExtensionRequest, Task
 from engine.tasks.actions import (
     TaskView,
     complete,
@@ -42,6 +43,7 @@ from engine.tasks.actions import (
     task_authority,
     task_view,
 )
+from engine.tasks.assignment import NewTask, Source, assign_task
 from engine.tasks.coordination import record_coordination
 from engine.tasks.delegation import delegate
 from engine.tasks.history import STATUS_WORDS, cut, history_lines, when_text
@@ -210,6 +212,90 @@ def done(
         f"Đã ghi nhận hoàn thành {_task_name(task)} ngày {format_date(completed_on)}: "
         f"{LABELS[status]}{due}."
     )
+
+
+# -- sauro task add ----------------------------------------------------------------------------
+
+
+@task_app.command("add")
+def add(
+    work: Annotated[str, typer.Option("--work", help="Nội dung nhiệm vụ (rõ việc).")],
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind",
+            help="Loại văn bản: ke_hoach, thong_bao_ket_luan, cong_van, chi_dao_truc_tiep.",
+        ),
+    ] = "thong_bao_ket_luan",
+    number: Annotated[str, typer.Option("--number", help="Số văn bản, vd. 45/TB-UBND.")] = "",
+    date_text: Annotated[
+        str, typer.Option("--date", help="Ngày văn bản (ngày họp), YYYY-MM-DD.")
+    ] = "",
+    signer: Annotated[
+        str, typer.Option("--signer", help="Người ký, người chỉ đạo (họ tên, chức vụ).")
+    ] = "",
+    lead: Annotated[str, typer.Option("--lead", help="Mã đơn vị chủ trì, vd. van-phong.")] = "",
+    coordinators: Annotated[
+        list[str] | None, typer.Option("--coordinator", help="Mã đơn vị phối hợp (lặp lại được).")
+    ] = None,
+    person: Annotated[
+        str, typer.Option("--person", help="Họ tên hoặc email người thực hiện (nếu đã rõ).")
+    ] = "",
+    deadline_text: Annotated[
+        str, typer.Option("--deadline", help='Thời hạn, vd. "trước ngày 15/12/2025".')
+    ] = "",
+    product: Annotated[str, typer.Option("--product", help="Sản phẩm (rõ kết quả).")] = "",
+    area: Annotated[str, typer.Option("--area", help="Mã lĩnh vực CCHC (areas.yaml).")] = "",
+    ref: Annotated[str, typer.Option("--ref", help="Số thứ tự trong văn bản.")] = "",
+    org: OrgOpt = None,
+    at: AtOpt = None,
+) -> None:
+    """Giao một nhiệm vụ mới theo văn bản giao việc (kế hoạch, thông báo kết luận, công văn,
+    chỉ đạo tại cuộc họp), kèm kết quả kiểm tra 6 rõ."""
+    now = common.instant(at)
+    try:
+        document_kind = DocumentKind(kind)
+    except ValueError:
+        raise SauroError(
+            f"Loại văn bản '{kind}' không hợp lệ",
+            [Problem(Location(field="--kind"), ", ".join(k.value for k in DocumentKind))],
+        ) from None
+    source = Source(document_kind, number.strip(), _day(date_text, "--date") if date_text else None,
+                    signer.strip())  # fmt: skip
+    with _session() as (session, configs):
+        organization = get_organization(session, common.default_org(configs, org))
+        org_id = organization.id or 0
+        new = NewTask(
+            work=work,
+            area=area or None,
+            person_id=find_person(session, organization_id=org_id, who=person).id
+            if person
+            else None,
+            lead_unit_id=find_unit(session, organization_id=org_id, code=lead).id if lead else None,
+            coordinator_ids=tuple(
+                find_unit(session, organization_id=org_id, code=code).id or 0
+                for code in coordinators or []
+            ),
+            deadline_text=deadline_text,
+            product=product,
+            ref=ref,
+        )
+        task = assign_task(
+            session=session, organization_id=org_id, source=source, task=new,
+            areas=configs.areas, actor=common.actor("cli:task add"), now=now,
+        )  # fmt: skip
+        session.flush()
+        checks = check_tasks(
+            session.connection(), rules=configs.rules, org_code=organization.code,
+            plan_key=source.key,
+        )  # fmt: skip
+        check = next(c for c in checks if c.task_id == task.id)
+        name = _task_name(task)
+    typer.echo(f"Đã giao {name} (mã {task.id}) theo {source.key}.")
+    unclear = [configs.rules.labels[d] for d, ok in check.clear.items() if not ok]
+    typer.echo("Đủ 6 rõ." if not unclear else "Chưa rõ: " + ", ".join(unclear) + ".")
+    for finding in check.findings:
+        typer.echo(f"- {finding.message}")
 
 
 # -- sauro task delegate -----------------------------------------------------------------------

@@ -448,3 +448,26 @@ def test_coordinate_records_a_coordinating_units_part(planned: Sauro) -> None:
     assert "Phòng Tư pháp không phải đơn vị phối hợp thực hiện nhiệm vụ 1.4" in message
     unknown = refused(planned, "coordinate", "1.2", "--unit", "khong-co", "--note", "x")
     assert "Không có đơn vị mã 'khong-co'" in unknown
+
+
+# -- add -------------------------------------------------------------------------------------
+
+
+def test_add_gives_a_task_by_hand_and_says_what_is_unclear(planned: Sauro) -> None:
+    result = ok(
+        planned, "add", "--work", "Rà soát quy chế làm việc của Ủy ban nhân dân thị xã",
+        "--kind", "thong_bao_ket_luan", "--number", "45/TB-UBND", "--date", "2024-06-05",
+        "--signer", "Nguyễn Văn Vũ, Chủ tịch UBND thị xã", "--lead", "van-phong",
+        "--coordinator", "phong-noi-vu", "--deadline", "trước ngày 30/06/2024",
+        "--product", "Báo cáo rà soát", "--area", "chi-dao-dieu-hanh", "--at", BEFORE,
+    )  # fmt: skip
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Đã giao nhiệm vụ 1 (mã ") and lines[0].endswith("theo 45/TB-UBND.")
+    assert lines[1] == "Chưa rõ: Rõ người."
+    task = stored(planned, "1")
+    assert (task.assigner, task.due_date.isoformat()) == (  # type: ignore[union-attr]
+        "Nguyễn Văn Vũ, Chủ tịch UBND thị xã",
+        "2024-06-29",
+    )
+    message = refused(planned, "add", "--work", "x", "--kind", "cong_van")
+    assert "Chưa rõ văn bản giao nhiệm vụ" in message
