@@ -37,7 +37,8 @@ delivery.
 Ledger keys: ``task:<id>|<step>|<occurrence>|<recipient>|v<deadline version>`` for deadline
 steps, so an approved extension (new due date, deadline version + 1) re-arms the ladder;
 ``…|since:<date>`` for unclear steps, so a task that becomes unclear again starts a new
-round; ``…|a<assignment>`` for assigned steps, so each new assignment is told once; ``report:<org>/<unit>/<period>|<step>|<occurrence>|<recipient>|due:<date>``.
+round; ``…|a<assignment>`` for assigned steps, so each new assignment is told once;
+``report:<org>/<unit>/<period>|<step>|<occurrence>|<recipient>|due:<date>``.
 
 Cost: each distinct due date (and ``unclear_since``) is worked out once per run, with the
 per-recipient parts of its ledger keys; per task that leaves a dict lookup, and per message
@@ -332,30 +333,10 @@ class _Planner:
                     recipient.role is Role.LEAD_HEAD and task.assigned_by_lead
                 ):
                     continue
+                key = f"task:{task.task_id}|{step.id}|0|{recipient.key}|a{task.assignment}"
                 out.append(
-                    PlannedMessage(
-                        kind=step.kind,
-                        step_id=step.id,
-                        config_version=self.version,
-                        template=step.template,
-                        role=recipient.role,
-                        named=recipient.named,
-                        org=task.org,
-                        task_id=task.task_id,
-                        ref=task.ref,
-                        work=task.work,
-                        report=None,
-                        period=None,
-                        lead_unit=task.lead_unit,
-                        due=task.due,
-                        effective_due=info.effective if info is not None else None,
-                        days_late=info.days_late if info is not None else 0,
-                        occurrence=0,
-                        deadline_version=task.deadline_version,
-                        unclear=(),
-                        ledger_key=(
-                            f"task:{task.task_id}|{step.id}|0|{recipient.key}|a{task.assignment}"
-                        ),
+                    self._task_message(
+                        step, recipient, task, info, occurrence=0, unclear=(), key=key
                     )
                 )
 
@@ -410,29 +391,45 @@ class _Planner:
                     f"task:{task.task_id}|{step.id}|{occurrence}|{recipient.key}"
                     f"|since:{since.isoformat()}"
                 )
-                message = PlannedMessage(
-                    kind=step.kind,
-                    step_id=step.id,
-                    config_version=self.version,
-                    template=step.template,
-                    role=recipient.role,
-                    named=recipient.named,
-                    org=task.org,
-                    task_id=task.task_id,
-                    ref=task.ref,
-                    work=task.work,
-                    report=None,
-                    period=None,
-                    lead_unit=task.lead_unit,
-                    due=task.due,
-                    effective_due=info.effective if info is not None else None,
-                    days_late=info.days_late if info is not None else 0,
-                    occurrence=occurrence,
-                    deadline_version=task.deadline_version,
-                    unclear=dimensions,
-                    ledger_key=key,
+                message = self._task_message(
+                    step, recipient, task, info, occurrence=occurrence, unclear=dimensions, key=key
                 )
                 out.append(message)
+
+    def _task_message(
+        self,
+        step: Step,
+        recipient: Recipient,
+        task: TaskSnapshot,
+        info: _DueInfo | None,
+        *,
+        occurrence: int,
+        unclear: tuple[str, ...],
+        key: str,
+    ) -> PlannedMessage:
+        """A message of ``step`` about ``task`` (unclear and assigned steps: off the hot path)."""
+        return PlannedMessage(
+            kind=step.kind,
+            step_id=step.id,
+            config_version=self.version,
+            template=step.template,
+            role=recipient.role,
+            named=recipient.named,
+            org=task.org,
+            task_id=task.task_id,
+            ref=task.ref,
+            work=task.work,
+            report=None,
+            period=None,
+            lead_unit=task.lead_unit,
+            due=task.due,
+            effective_due=info.effective if info is not None else None,
+            days_late=info.days_late if info is not None else 0,
+            occurrence=occurrence,
+            deadline_version=task.deadline_version,
+            unclear=unclear,
+            ledger_key=key,
+        )
 
     def report_messages(self, report: ReportSnapshot, out: list[PlannedMessage]) -> None:
         """Append the messages of one report not yet submitted."""

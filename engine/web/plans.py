@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from engine.calendar.status import local_date
 from engine.plans.documents import (
     DocumentSummary,
     TaskTally,
@@ -16,11 +15,10 @@ from engine.plans.documents import (
     get_plan,
     withdraw_plan,
 )
-from engine.plans.verdicts import refresh_verdicts
 from engine.store.db import session_scope
 from engine.web.deps import User, Web
 from engine.web.policy import Action, authorize
-from engine.web.tasks import TaskFilters, TaskRow, list_tasks
+from engine.web.tasks import TaskFilters, TaskRow, list_tasks, refresh_after_change
 
 
 @dataclass(frozen=True)
@@ -53,7 +51,6 @@ def document(state: Web, user: User, plan_id: int) -> DocumentPage:
 def withdraw(state: Web, user: User, plan_id: int, reason: str) -> int:
     """The standing office withdraws a document imported by mistake; how many tasks went."""
     authorize(user.principal, Action.WITHDRAW_PLAN)
-    configs = state.configs.get()
     now = state.clock()
     with session_scope(state.engine) as session:
         plan = get_plan(session, plan_id, user.principal.organization_id)
@@ -64,9 +61,5 @@ def withdraw(state: Web, user: User, plan_id: int, reason: str) -> int:
             actor=user.actor(f"plan {plan_id} withdraw"),
             now=now,
         )
-        session.flush()
-        refresh_verdicts(
-            session.connection(), rules=configs.rules, org_code=user.org_code,
-            today=local_date(now),
-        )  # fmt: skip
+        refresh_after_change(session, state, user, now)
         return count

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -153,6 +153,18 @@ class TaskRow:
             "status_label": self.status_label,
             "clear": {str(d): ok for d, ok in self.clear.items()},
         }
+
+
+def refresh_after_change(session: Session, state: Web, user: User, now: datetime) -> None:
+    """The stored 6-rõ verdicts of the user's organization, refreshed in the transaction of
+    a change (flushed first), so the dashboard and the reminders see it at once."""
+    session.flush()
+    refresh_verdicts(
+        session.connection(),
+        rules=state.configs.get().rules,
+        org_code=user.org_code,
+        today=local_date(now),
+    )
 
 
 def scope_of(session: Session, task: Task) -> TaskScope:
@@ -481,11 +493,7 @@ def save_edit(state: Web, user: User, task_id: int, edit: TaskEdit) -> None:
             actor=user.actor(f"task {task_id} edit"),
             now=now,
         )
-        session.flush()
-        refresh_verdicts(
-            session.connection(), rules=configs.rules, org_code=user.org_code,
-            today=local_date(now),
-        )  # fmt: skip
+        refresh_after_change(session, state, user, now)
 
 
 def assignment_check(state: Web, user: User, source: Source, task: NewTask) -> TaskCheck:
@@ -519,11 +527,7 @@ def save_assignment(state: Web, user: User, source: Source, task: NewTask) -> in
             actor=user.actor("task new"),
             now=now,
         )
-        session.flush()
-        refresh_verdicts(
-            session.connection(), rules=configs.rules, org_code=user.org_code,
-            today=local_date(now),
-        )  # fmt: skip
+        refresh_after_change(session, state, user, now)
         return require_id(stored)
 
 
@@ -532,7 +536,6 @@ def save_delegation(
 ) -> Delegation:
     """The unit head (or the standing office) gives the tasks to one person of their lead
     unit; every task is authorized first, then all are given or none."""
-    configs = state.configs.get()
     now = state.clock()
     with session_scope(state.engine) as session:
         for task_id in task_ids:
@@ -546,11 +549,7 @@ def save_delegation(
             now=now,
             acting_person_id=user.principal.person_id,
         )
-        session.flush()
-        refresh_verdicts(
-            session.connection(), rules=configs.rules, org_code=user.org_code,
-            today=local_date(now),
-        )  # fmt: skip
+        refresh_after_change(session, state, user, now)
         return done
 
 
