@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install system demo test lint bench clean
+.PHONY: install system demo test test-fast lint bench clean
 
 # Debian packages: LibreOffice and the Liberation fonts turn the report into a PDF with
 # Vietnamese letters intact; poppler-utils reads PDFs back; Chromium drives the browser tests.
@@ -42,8 +42,15 @@ demo: install system
 		--period 2024-H1 --number 5 --date 2024-06-16 --out bao-cao
 	@echo "Kết quả: demo-out/sauro.db, demo-out/kiem-tra-6-ro.xlsx, demo-out/outbox/*.eml, demo-out/bao-cao/"
 
+# The whole suite: SQLite, PostgreSQL and the browser, on two pytest-xdist workers (a database
+# per worker; the browser tests kept on one worker, Chromium launched once).
+PYTEST_PARALLEL := -n 2 --dist loadgroup
 test: install system
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PYTEST_PARALLEL) --durations=15
+
+# The edit loop: SQLite only, no browser, no PostgreSQL.
+test-fast: install
+	SAURO_TEST_POSTGRES=off $(BIN)/python -m pytest -q $(PYTEST_PARALLEL) -m "not browser"
 
 # The import contracts (pyproject.toml, ARCHITECTURE.md) are checked by the test suite too.
 lint: install
