@@ -47,6 +47,8 @@ class Section(StrEnum):
     """The parts of a digest, in the order they are shown."""
 
     ASSIGNED = "assigned"
+    RETURNED = "returned"
+    AWAITING = "awaiting"
     DUE_SOON = "due_soon"
     DUE_TODAY = "due_today"
     OVERDUE = "overdue"
@@ -61,10 +63,14 @@ SECTION_OF_KIND: dict[StepKind, Section] = {
     StepKind.UNCLEAR: Section.UNCLEAR,
     StepKind.MISSING_REPORT: Section.MISSING_REPORT,
     StepKind.ASSIGNED: Section.ASSIGNED,
+    StepKind.RETURNED: Section.RETURNED,
+    StepKind.AWAITING: Section.AWAITING,
 }
 
 SECTION_TITLES: dict[Section, str] = {
     Section.ASSIGNED: "Việc mới giao",
+    Section.RETURNED: "Kết quả bị trả lại",
+    Section.AWAITING: "Kết quả chờ xác nhận",
     Section.DUE_SOON: "Sắp đến hạn",
     Section.DUE_TODAY: "Đến hạn hôm nay",
     Section.OVERDUE: "Quá hạn",
@@ -75,6 +81,8 @@ SECTION_TITLES: dict[Section, str] = {
 # "{n} nhiệm vụ sắp đến hạn": how a count of items is said in a subject line.
 _SECTION_PHRASES: dict[Section, str] = {
     Section.ASSIGNED: "{n} nhiệm vụ mới giao",
+    Section.RETURNED: "{n} nhiệm vụ bị trả lại kết quả",
+    Section.AWAITING: "{n} nhiệm vụ chờ xác nhận kết quả",
     Section.DUE_SOON: "{n} nhiệm vụ sắp đến hạn",
     Section.DUE_TODAY: "{n} nhiệm vụ đến hạn hôm nay",
     Section.OVERDUE: "{n} nhiệm vụ quá hạn",
@@ -85,6 +93,8 @@ _SECTION_PHRASES: dict[Section, str] = {
 # Which step's template a digest uses when its steps name several: the most serious.
 _SERIOUSNESS: dict[StepKind, int] = {
     StepKind.ASSIGNED: -1,
+    StepKind.AWAITING: -1,
+    StepKind.RETURNED: 0,
     StepKind.BEFORE_DUE: 0,
     StepKind.DUE_DAY: 1,
     StepKind.UNCLEAR: 2,
@@ -237,6 +247,8 @@ class Digest:
     orgs: tuple[str, ...]
     scope_name: str  # the unit all items belong to, else the organization(s)
     assigned: tuple[DigestItem, ...] = ()
+    returned: tuple[DigestItem, ...] = ()
+    awaiting: tuple[DigestItem, ...] = ()
     due_soon: tuple[DigestItem, ...] = ()
     due_today: tuple[DigestItem, ...] = ()
     overdue: tuple[DigestItem, ...] = ()
@@ -474,6 +486,8 @@ class _DigestBuilder:
             orgs=tuple(sorted({item.org for item in items})),
             scope_name=_scope_name(items, names),
             assigned=tuple(by_section[Section.ASSIGNED]),
+            returned=tuple(by_section[Section.RETURNED]),
+            awaiting=tuple(by_section[Section.AWAITING]),
             due_soon=tuple(by_section[Section.DUE_SOON]),
             due_today=tuple(by_section[Section.DUE_TODAY]),
             overdue=tuple(by_section[Section.OVERDUE]),

@@ -79,12 +79,14 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "digest.summary": 'tóm tắt: "2 nhiệm vụ sắp đến hạn, 1 nhiệm vụ quá hạn"',
     "digest.count": "tổng số mục trong thư",
     "digest.ledger_keys": "mã ghi sổ các thư nhắc mà thư này gộp lại",
-    "sections": "các nhóm có mục (= digest.sections), theo thứ tự: việc mới giao, sắp đến "
-    "hạn, đến hạn hôm nay, quá hạn, chưa đạt 6 rõ, báo cáo chưa gửi",
+    "sections": "các nhóm có mục (= digest.sections), theo thứ tự: việc mới giao, kết quả "
+    "bị trả lại, kết quả chờ xác nhận, sắp đến hạn, đến hạn hôm nay, quá hạn, chưa đạt 6 rõ, "
+    "báo cáo chưa gửi",
     "section.key, section.title, section.items, section.count, section.phrase": "mã nhóm, "
     'tên nhóm, các mục, số mục, "2 nhiệm vụ sắp đến hạn"',
-    "digest.assigned, digest.due_soon, digest.due_today, digest.overdue, digest.unclear, "
-    "digest.missing_report": "các mục của từng nhóm (danh sách, có thể rỗng)",
+    "digest.assigned, digest.returned, digest.awaiting, digest.due_soon, digest.due_today, "
+    "digest.overdue, digest.unclear, digest.missing_report": "các mục của từng nhóm (danh "
+    "sách, có thể rỗng)",
     "item.label": '"nhiệm vụ 1.2" hoặc "báo cáo quý I/2026 của Văn phòng"',
     "item.ref, item.work": "số thứ tự nhiệm vụ trong kế hoạch, nội dung nhiệm vụ",
     "item.lead_unit_name, item.org_name": "tên đơn vị chủ trì, tên UBND",
@@ -575,6 +577,24 @@ def _full_sample() -> list[PlannedMessage]:
             ref="1.5",
             work="Rà soát quy chế làm việc của Ủy ban nhân dân xã",
             due=date(2026, 12, 31),
+        ),
+        _sample(
+            StepKind.RETURNED,
+            "returned",
+            head,
+            task_id=8,
+            ref="1.6",
+            work="Báo cáo kết quả tự đánh giá chỉ số cải cách hành chính năm 2026",
+            due=date(2026, 12, 10),
+        ),
+        _sample(
+            StepKind.AWAITING,
+            "awaiting-acceptor",
+            head,
+            task_id=9,
+            ref="3.1",
+            work="Công khai thủ tục hành chính tại Trung tâm Phục vụ hành chính công xã",
+            due=date(2026, 11, 20),
         ),
         _sample(
             StepKind.BEFORE_DUE,

@@ -49,6 +49,8 @@ class StepKind(StrEnum):
     UNCLEAR = "unclear"  # offset working days after the task was first found unclear
     MISSING_REPORT = "missing_report"  # offset working days after a unit report's deadline
     ASSIGNED = "assigned"  # offset working days after a task was given to its person, once
+    AWAITING = "awaiting"  # offset working days after a completion was sent for acceptance
+    RETURNED = "returned"  # offset working days after a result was returned, once
 
 
 class Role(StrEnum):
@@ -63,6 +65,10 @@ class Role(StrEnum):
     # person goes to the lead unit head (who assigns officers); every other dimension (and
     # the person when there is no lead unit) goes to the standing office.
     FIXER = "fixer"
+    # Only in awaiting steps: whoever accepts results in the organization (its
+    # ``acceptance.by``): the Vice-Chairman in charge of the lead unit (else the Chairman), or
+    # the standing office.
+    ACCEPTOR = "acceptor"
     NAMED = "named"  # a named person or address: written {named: "…"}
 
 
@@ -73,6 +79,8 @@ KIND_LABELS: dict[StepKind, str] = {
     StepKind.UNCLEAR: "Nhiệm vụ chưa đạt 6 rõ",
     StepKind.MISSING_REPORT: "Đơn vị chưa gửi báo cáo",
     StepKind.ASSIGNED: "Báo việc mới giao",
+    StepKind.AWAITING: "Nhắc xác nhận kết quả",
+    StepKind.RETURNED: "Báo kết quả bị trả lại",
 }
 
 ROLE_LABELS: dict[Role, str] = {
@@ -82,6 +90,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.VICE_CHAIRMAN: "Phó Chủ tịch phụ trách",
     Role.CHAIRMAN: "Chủ tịch UBND",
     Role.FIXER: "Người sửa được nhiệm vụ chưa rõ",
+    Role.ACCEPTOR: "Người xác nhận kết quả",
     Role.NAMED: "Người nhận ghi đích danh",
 }
 
@@ -91,7 +100,9 @@ _PLAIN_VALUES = frozenset(role.value for role in PLAIN_ROLES)
 
 # Kinds whose offset 0 means nothing (it is another kind), and kinds that may repeat.
 _MIN_OFFSET = {StepKind.BEFORE_DUE: 1, StepKind.OVERDUE: 1}
-_REPEATING = frozenset({StepKind.OVERDUE, StepKind.UNCLEAR, StepKind.MISSING_REPORT})
+_REPEATING = frozenset(
+    {StepKind.OVERDUE, StepKind.UNCLEAR, StepKind.MISSING_REPORT, StepKind.AWAITING}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +236,7 @@ class Step(_Strict):
         if self.repeat_every is not None and self.kind not in _REPEATING:
             problems["repeat_every"] = (
                 f"kind {self.kind.value} chỉ gửi một lần; repeat_every chỉ dùng cho "
-                "overdue, unclear và missing_report"
+                "overdue, unclear, missing_report và awaiting"
             )
         role_problem = _role_problem(self.kind, self.recipients)
         if role_problem:
@@ -260,6 +271,8 @@ def _role_problem(kind: StepKind, recipients: tuple[Recipient, ...]) -> str | No
     roles = {recipient.role for recipient in recipients}
     if Role.FIXER in roles and kind is not StepKind.UNCLEAR:
         return "vai trò fixer (người sửa được nhiệm vụ chưa rõ) chỉ dùng cho kind unclear"
+    if Role.ACCEPTOR in roles and kind is not StepKind.AWAITING:
+        return "vai trò acceptor (người xác nhận kết quả) chỉ dùng cho kind awaiting"
     if Role.PERSON in roles and kind is StepKind.MISSING_REPORT:
         return (
             "báo cáo của đơn vị không có người thực hiện: với missing_report dùng lead_head "

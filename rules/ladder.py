@@ -28,6 +28,12 @@ the recorded due date moved to the next working day when it falls on a day off):
   ``engine.tasks.delegation``), from the N-th working day after the day it was given; a
   run that missed that day catches up within ``ASSIGNED_CATCH_UP`` working days. The role
   ``lead_head`` is skipped when the lead unit's head gave the task themselves.
+- ``awaiting`` (offset N, repeat R): for a task completed and waiting for its result to be
+  accepted (state ``awaiting``), counted from the day it was sent for acceptance; the
+  ``acceptor`` role is whoever accepts results in the organization. A waiting task gets
+  nothing else: it is neither reminded nor escalated on its deadline.
+- ``returned`` (offset N): once per return of a result (the task is open again), like
+  ``assigned``, counted from the day it was returned.
 
 Done and withdrawn tasks get nothing; a task without a due date gets only unclear steps.
 A recipient the snapshot proves absent is skipped: ``person`` when the task names nobody,
@@ -38,6 +44,7 @@ Ledger keys: ``task:<id>|<step>|<occurrence>|<recipient>|v<deadline version>`` f
 steps, so an approved extension (new due date, deadline version + 1) re-arms the ladder;
 ``…|since:<date>`` for unclear steps, so a task that becomes unclear again starts a new
 round; ``…|a<assignment>`` for assigned steps, so each new assignment is told once;
+``…|s<submission>`` for awaiting steps and ``…|r<returns>`` for returned steps;
 ``report:<org>/<unit>/<period>|<step>|<occurrence>|<recipient>|due:<date>``.
 
 Cost: each distinct due date (and ``unclear_since``) is worked out once per run, with the
@@ -58,7 +65,8 @@ from rules.facts import Dimension
 _LEAD_HEAD = Recipient(Role.LEAD_HEAD)
 _STANDING_OFFICE = Recipient(Role.STANDING_OFFICE)
 _PERSON = Dimension.PERSON.value
-# Working days after an assignment's step day in which a run that missed it still tells it.
+# Working days after an assignment's (or a return's) step day in which a run that missed it
+# still tells it.
 ASSIGNED_CATCH_UP = 5
 
 
@@ -95,7 +103,7 @@ class TaskSnapshot:
     org: str
     ref: str
     work: str
-    state: str  # "open", "done" or "withdrawn"
+    state: str  # "open", "awaiting", "done" or "withdrawn"
     due: date | None  # the current due date, after approved extensions
     deadline_version: int  # bumped by each approved extension
     lead_unit: str | None
@@ -105,6 +113,10 @@ class TaskSnapshot:
     assigned_on: date | None = None  # the day the task was last given to its person
     assignment: int = 0  # counts the times it was given: one notice per assignment
     assigned_by_lead: bool = False  # given by the lead unit's head (who needs no notice)
+    submitted_on: date | None = None  # the day the last completion was sent for acceptance
+    submission: int = 0  # counts the completions sent: one reminder round per submission
+    returned_on: date | None = None  # the day a result was last returned
+    returns: int = 0  # counts the returns: one notice per return
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +184,8 @@ def plan(
     for task in tasks:
         if task.state == "open":
             planner.task_messages(task, out)
+        elif task.state == "awaiting":
+            planner.awaiting_messages(task, out)
     for report in reports:
         if not report.submitted:
             planner.report_messages(report, out)
@@ -260,6 +274,8 @@ class _Planner:
         self.unclear = ladder.enabled(StepKind.UNCLEAR)
         self.missing = ladder.enabled(StepKind.MISSING_REPORT)
         self.assigned = ladder.enabled(StepKind.ASSIGNED)
+        self.awaiting = ladder.enabled(StepKind.AWAITING)
+        self.returned = ladder.enabled(StepKind.RETURNED)
         self._due: dict[date, _DueInfo] = {}
         self._since: dict[date, tuple[_Hit, ...]] = {}
         self._report_due: dict[date, _DueInfo] = {}
@@ -319,21 +335,56 @@ class _Planner:
         if task.unclear:
             self._unclear_messages(task, info, out)
         if self.assigned and task.assigned_on is not None and task.has_person:
-            self._assigned_messages(task, task.assigned_on, info, out)
+            self._once_messages(
+                self.assigned, task, task.assigned_on, f"a{task.assignment}", info=info, out=out
+            )
+        if self.returned and task.returned_on is not None:
+            self._once_messages(
+                self.returned, task, task.returned_on, f"r{task.returns}", info=info, out=out
+            )
 
-    def _assigned_messages(
-        self, task: TaskSnapshot, day: date, info: _DueInfo | None, out: list[PlannedMessage]
+    def awaiting_messages(self, task: TaskSnapshot, out: list[PlannedMessage]) -> None:
+        """Append the reminders to the acceptor of one task waiting for acceptance."""
+        if task.submitted_on is None:
+            return
+        elapsed = self.calendar.working_days_between(task.submitted_on, self.today)
+        for step, occurrence in _fired(self.awaiting, elapsed):
+            for recipient in step.recipients:
+                if not _reaches(task, recipient):
+                    continue
+                key = (
+                    f"task:{task.task_id}|{step.id}|{occurrence}|{recipient.key}|s{task.submission}"
+                )
+                out.append(
+                    self._task_message(
+                        step, recipient, task, None, occurrence=occurrence, unclear=(), key=key
+                    )
+                )
+
+    def _once_messages(
+        self,
+        steps: tuple[Step, ...],
+        task: TaskSnapshot,
+        day: date,
+        round_key: str,
+        *,
+        info: _DueInfo | None,
+        out: list[PlannedMessage],
     ) -> None:
+        """Steps told once per event (an assignment, a return) from ``day``; a run that
+        missed the step's day catches up within ``ASSIGNED_CATCH_UP`` working days."""
         elapsed = self.calendar.working_days_between(day, self.today)
-        for step in self.assigned:
+        for step in steps:
             if not step.offset <= elapsed <= step.offset + ASSIGNED_CATCH_UP:
                 continue
             for recipient in step.recipients:
                 if not _reaches(task, recipient) or (
-                    recipient.role is Role.LEAD_HEAD and task.assigned_by_lead
+                    step.kind is StepKind.ASSIGNED
+                    and recipient.role is Role.LEAD_HEAD
+                    and task.assigned_by_lead
                 ):
                     continue
-                key = f"task:{task.task_id}|{step.id}|0|{recipient.key}|a{task.assignment}"
+                key = f"task:{task.task_id}|{step.id}|0|{recipient.key}|{round_key}"
                 out.append(
                     self._task_message(
                         step, recipient, task, info, occurrence=0, unclear=(), key=key
@@ -407,7 +458,8 @@ class _Planner:
         unclear: tuple[str, ...],
         key: str,
     ) -> PlannedMessage:
-        """A message of ``step`` about ``task`` (unclear and assigned steps: off the hot path)."""
+        """A message of ``step`` about ``task`` (every step but the deadline ones: off the hot
+        path)."""
         return PlannedMessage(
             kind=step.kind,
             step_id=step.id,

@@ -16,6 +16,9 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 class TaskStatus(StrEnum):
     DONE_ON_TIME = "done_on_time"
     DONE_LATE = "done_late"
+    # Completed by the unit, the result not yet accepted: not one of the four official
+    # statuses, counted beside them until the authority accepts or returns it.
+    AWAITING = "awaiting"
     IN_PROGRESS = "in_progress"
     OVERDUE = "overdue"
     NO_DEADLINE = "no_deadline"
@@ -25,6 +28,7 @@ class TaskStatus(StrEnum):
 LABELS: dict[TaskStatus, str] = {
     TaskStatus.DONE_ON_TIME: "Đã hoàn thành đúng hạn",
     TaskStatus.DONE_LATE: "Đã hoàn thành quá hạn",
+    TaskStatus.AWAITING: "Chờ xác nhận kết quả",
     TaskStatus.IN_PROGRESS: "Chưa hoàn thành trong hạn",
     TaskStatus.OVERDUE: "Chưa hoàn thành quá hạn",
     TaskStatus.NO_DEADLINE: "Không thời hạn",
@@ -45,6 +49,8 @@ def task_status(
     """The official status of a task at ``now``."""
     if state == "withdrawn":
         return TaskStatus.WITHDRAWN
+    if state == "awaiting":
+        return TaskStatus.AWAITING
     if state == "done":
         if due is None or completed_on is None or completed_on <= due:
             return TaskStatus.DONE_ON_TIME

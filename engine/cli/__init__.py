@@ -84,8 +84,8 @@ COMMANDS: dict[str, CommandEntry] = {
     ),
     "task": CommandEntry(
         "engine.cli.task_cmd:task_app",
-        "Xem nhiệm vụ; giao người thực hiện, báo cáo tiến độ, ghi nhận hoàn thành, đề nghị và "
-        "quyết định gia hạn.",
+        "Xem nhiệm vụ; giao nhiệm vụ, giao người thực hiện, phối hợp, báo cáo tiến độ, ghi "
+        "nhận hoàn thành, xác nhận hoặc trả lại kết quả, đề nghị và quyết định gia hạn.",
     ),
     "unit-report": CommandEntry(
         "engine.cli.unit_report_cmd:unit_report_app",

@@ -19,7 +19,7 @@ import typer
 from sqlmodel import Session
 
 from engine.calendar.deadlines import format_date
-from engine.calendar.status import LABELS, VN, local_date
+from engine.calendar.status import LABELS, VN, TaskStatus, local_date
 from engine.calendar.workdays import WorkCalendar, format_day
 from engine.cli import common
 from engine.configs.files import Configs
@@ -29,7 +29,8 @@ from engine.importing.areas import AreaResolver
 from engine.plans.check import check_tasks
 from engine.store.audit import Actor
 from engine.store.db import session_scope
-from engine.store.models import DocumentKind, ExtensionRequest, Task
+from engine.store.models import DocumentKind, ExtensionRequest, Task, TaskState
+from engine.tasks.acceptance import review_result
 from engine.tasks.actions import (
     TaskView,
     complete,
@@ -51,8 +52,8 @@ from engine.text import clean
 from rules.facts import Dimension
 
 task_app = typer.Typer(
-    help="Xem nhiệm vụ; giao người thực hiện, báo cáo tiến độ, ghi nhận hoàn thành, đề nghị và "
-    "quyết định gia hạn.",
+    help="Xem nhiệm vụ; giao nhiệm vụ, giao người thực hiện, phối hợp, báo cáo tiến độ, ghi "
+    "nhận hoàn thành, xác nhận hoặc trả lại kết quả, đề nghị và quyết định gia hạn.",
     no_args_is_help=True,
 )
 
@@ -208,10 +209,88 @@ def done(
         )
         status = status_of(task, now=now, calendar=WorkCalendar(configs.calendar))
     due = f" (hạn {format_date(task.due_date)})" if task.due_date else ""
+    if task.state == TaskState.AWAITING:
+        typer.echo(
+            f"Đã ghi nhận hoàn thành {_task_name(task)} ngày {format_date(completed_on)}{due}: "
+            "chờ người có thẩm quyền xác nhận kết quả (sauro task accept / sauro task return)."
+        )
+        return
     typer.echo(
         f"Đã ghi nhận hoàn thành {_task_name(task)} ngày {format_date(completed_on)}: "
         f"{LABELS[status]}{due}."
     )
+
+
+# -- sauro task accept / return ----------------------------------------------------------------
+
+ReviewerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        help="Họ tên (hoặc email) của người xác nhận kết quả: Chủ tịch, Phó Chủ tịch, hoặc cán "
+        "bộ cơ quan thường trực khi cấu hình giao cho cơ quan thường trực (bắt buộc).",
+    ),
+]
+
+
+@task_app.command("accept")
+def accept(
+    ref: RefArg = None,
+    org: OrgOpt = None,
+    plan: PlanOpt = None,
+    task_id: IdOpt = None,
+    acting_as: ReviewerOpt = None,
+    at: AtOpt = None,
+) -> None:
+    """Xác nhận kết quả nhiệm vụ đơn vị đã báo hoàn thành (đúng hạn tính theo ngày hoàn thành)."""
+    target = _Target(ref, org, plan, task_id, acting_as, at)
+    task, status = _review(target, accept=True, reason="")
+    typer.echo(
+        f"Đã xác nhận kết quả {_task_name(task)} (hoàn thành ngày "
+        f"{format_date(task.completed_on) if task.completed_on else 'không rõ'}): "
+        f"{LABELS[status]}."
+    )
+
+
+@task_app.command("return")
+def return_result(
+    ref: RefArg = None,
+    org: OrgOpt = None,
+    plan: PlanOpt = None,
+    task_id: IdOpt = None,
+    acting_as: ReviewerOpt = None,
+    reason: Annotated[str, typer.Option("--reason", help="Lý do trả lại (bắt buộc).")] = "",
+    at: AtOpt = None,
+) -> None:
+    """Trả lại kết quả nhiệm vụ kèm lý do: nhiệm vụ trở lại đang thực hiện."""
+    target = _Target(ref, org, plan, task_id, acting_as, at)
+    task, _ = _review(target, accept=False, reason=reason)
+    typer.echo(
+        f"Đã trả lại kết quả {_task_name(task)}: nhiệm vụ trở lại đang thực hiện; người thực "
+        "hiện và thủ trưởng đơn vị chủ trì được báo trong thư tổng hợp kế tiếp."
+    )
+
+
+def _review(target: _Target, *, accept: bool, reason: str) -> tuple[Task, TaskStatus]:
+    if not target.acting_as:
+        raise SauroError(
+            "Cần cho biết ai xác nhận kết quả",
+            [Problem(Location(field="--as"), "họ tên hoặc email của người xác nhận kết quả")],
+        )
+    now = common.instant(target.at)
+    with _session() as (session, configs):
+        found = _task_id(session, configs, target)
+        task = review_result(
+            session=session,
+            task_id=found,
+            accept=accept,
+            reason=reason,
+            reviewer=target.acting_as,
+            actor=_actor(session, found, target, "accept" if accept else "return"),
+            now=now,
+        )
+        status = status_of(task, now=now, calendar=WorkCalendar(configs.calendar))
+    return task, status
 
 
 # -- sauro task add ----------------------------------------------------------------------------

@@ -95,6 +95,14 @@ class LeaderConfig(PersonConfig):
     units: tuple[Slug, ...] = ()
 
 
+class AcceptanceConfig(_Model):
+    """Whether a completed task waits for its result to be accepted (chờ xác nhận), and who
+    accepts it: the task's authority (Chairman or Vice-Chairman) or the standing office."""
+
+    required: bool = True
+    by: Literal["authority", "standing_office"] = "authority"
+
+
 class UnitConfig(_Model):
     """A unit of the organization (internal) or a body outside it named in plans (external)."""
 
@@ -126,6 +134,7 @@ class OrganizationConfig(_Model):
     units: tuple[UnitConfig, ...]
     # Who receives the period report by e-mail with ``sauro report --send`` (the upper level).
     report_to: tuple[RecipientConfig, ...] = ()
+    acceptance: AcceptanceConfig = AcceptanceConfig()
 
     def unit(self, code: str) -> UnitConfig:
         """The unit with this code, or ``DirectoryError``."""

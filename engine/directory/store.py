@@ -86,6 +86,8 @@ class _DirectorySync:
             "place": config.place,
             "parent_name": config.parent,
             "standing_office_code": config.standing_office,
+            "acceptance_required": config.acceptance.required,
+            "acceptor": config.acceptance.by,
         }
         org = self.session.exec(
             select(Organization).where(Organization.code == config.code)

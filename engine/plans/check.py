@@ -134,7 +134,7 @@ def _judge(
         assigner=assigner,
         basis=plan_basis(number, as_date(issued_on), kind),
         product=product,
-        done=state == TaskState.DONE,
+        done=state in (TaskState.DONE, TaskState.AWAITING),
         result=result,
         evidence=evidence,
     )

@@ -40,7 +40,15 @@ from engine.reminders.held_messages import held, hold, release
 from engine.reports.unit_reports import refresh_submissions, report_snapshots
 from engine.store.bulk import collector_paused
 from engine.store.db import make_engine
-from engine.store.models import Organization, Person, PersonRole, Task, TaskState, Unit
+from engine.store.models import (
+    Acceptor,
+    Organization,
+    Person,
+    PersonRole,
+    Task,
+    TaskState,
+    Unit,
+)
 from notifications.delivery import Clock, DeliveryReport, OutcomeStatus, deliver, utc_now
 from notifications.digest import (
     AddressFinding,
@@ -339,9 +347,11 @@ def horizon_for(configs: Configs, calendar: WorkCalendar, today: date) -> date:
 
 
 def assigned_since_for(configs: Configs, calendar: WorkCalendar, today: date) -> date | None:
-    """The earliest assignment day an ``assigned`` step can still tell today (None when the
-    ladder has no such step); one working day of margin, the ladder counts exactly."""
-    offsets = [s.offset for s in configs.ladder.enabled(StepKind.ASSIGNED)]
+    """The earliest assignment (or return) day an ``assigned`` (or ``returned``) step can
+    still tell today (None when the ladder has no such step); one working day of margin,
+    the ladder counts exactly."""
+    once = (StepKind.ASSIGNED, StepKind.RETURNED)
+    offsets = [s.offset for kind in once for s in configs.ladder.enabled(kind)]
     if not offsets:
         return None
     return calendar.add_working_days(today, -(max(offsets) + ASSIGNED_CATCH_UP + 1))
@@ -351,24 +361,34 @@ def snapshot_query(
     *, org_code: str | None, horizon: date, assigned_since: date | None = None
 ) -> Select[Any]:
     """Open tasks the ladder can fire on: due by ``horizon`` (so also overdue), unclear, or
-    given to their person since ``assigned_since``, on the (state, due_date) index."""
+    given to their person (or returned) since ``assigned_since``, on the (state, due_date)
+    index; and every task waiting for its result to be accepted."""
     t = Task.__table__.c  # type: ignore[attr-defined]
     o, u = Organization.__table__.c, Unit.__table__.c  # type: ignore[attr-defined]
     query = (
         select(
             t.id, o.code, t.ref, t.work, t.state, t.due_date, t.deadline_version, u.code,
             t.person_id, t.unclear, t.unclear_since, t.assigned_on, t.assignment,
-            t.assigned_by_lead,
+            t.assigned_by_lead, t.submitted_on, t.submission, t.returned_on, t.returns,
         )
         .select_from(Task)
         .join(Organization, o.id == t.organization_id)
         .outerjoin(Unit, u.id == t.lead_unit_id)
         .where(
-            t.state == TaskState.OPEN,
             or_(
-                and_(t.due_date.is_not(None), t.due_date <= horizon),
-                t.unclear != "",
-                *([t.assigned_on >= assigned_since] if assigned_since is not None else []),
+                and_(
+                    t.state == TaskState.OPEN,
+                    or_(
+                        and_(t.due_date.is_not(None), t.due_date <= horizon),
+                        t.unclear != "",
+                        *(
+                            [t.assigned_on >= assigned_since, t.returned_on >= assigned_since]
+                            if assigned_since is not None
+                            else []
+                        ),
+                    ),
+                ),
+                t.state == TaskState.AWAITING,
             ),
         )
         .order_by(t.id)
@@ -391,10 +411,11 @@ def load_snapshots(
         TaskSnapshot(
             task_id, org, ref, work, state, as_date(due), version, lead, person is not None,
             tuple(unclear.split(",")) if unclear else (), as_date(since), as_date(given),
-            assignment, bool(by_lead),
+            assignment, bool(by_lead), as_date(submitted), submission, as_date(returned),
+            returns,
         )
         for (task_id, org, ref, work, state, due, version, lead, person, unclear, since, given,
-             assignment, by_lead) in rows
+             assignment, by_lead, submitted, submission, returned, returns) in rows
     ]  # fmt: skip
     return snapshots, {row[0]: row[8] for row in rows if row[8] is not None}
 
@@ -462,9 +483,23 @@ class _DirectoryView:
             chosen = [p for p in vices if p.name in names] or vices
         elif role is Role.CHAIRMAN:
             chosen = [p for p in people if p.role == PersonRole.CHAIRMAN]
+        elif role is Role.ACCEPTOR:
+            chosen = self._acceptors(people, org, message)
         else:
             return _named(message.named or "", people)
         return [ResolvedRecipient(p.name, p.title, p.email or None, role) for p in chosen]
+
+    def _acceptors(
+        self, people: list[Person], org: Organization | None, message: PlannedMessage
+    ) -> list[Person]:
+        """Whoever accepts results: the standing office, or the Vice-Chairman in charge of
+        the lead unit (the Chairman when nobody is in charge of it)."""
+        if org is not None and org.acceptor == Acceptor.STANDING_OFFICE:
+            code = org.standing_office_code
+            return [p for p in people if self.unit_codes.get(p.unit_id or -1) == code]
+        names = self.in_charge.get((message.org, message.lead_unit or ""), [])
+        vices = [p for p in people if p.role == PersonRole.VICE_CHAIRMAN and p.name in names]
+        return vices or [p for p in people if p.role == PersonRole.CHAIRMAN]
 
     def _is_task_person(self, person: Person, message: PlannedMessage) -> bool:
         return person.id == self.task_people.get(message.task_id or -1)

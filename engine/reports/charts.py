@@ -31,6 +31,7 @@ FONT = "DejaVu Sans"
 COLORS: dict[TaskStatus, str] = {
     TaskStatus.DONE_ON_TIME: "#2e7d32",
     TaskStatus.DONE_LATE: "#9ccc65",
+    TaskStatus.AWAITING: "#ffb300",
     TaskStatus.IN_PROGRESS: "#42a5f5",
     TaskStatus.OVERDUE: "#e53935",
     TaskStatus.NO_DEADLINE: "#bdbdbd",

@@ -48,6 +48,7 @@ NO_LEAD = "Chưa rõ đơn vị chủ trì"
 REPORTED: tuple[TaskStatus, ...] = (
     TaskStatus.DONE_ON_TIME,
     TaskStatus.DONE_LATE,
+    TaskStatus.AWAITING,
     TaskStatus.IN_PROGRESS,
     TaskStatus.OVERDUE,
     TaskStatus.NO_DEADLINE,
@@ -67,6 +68,7 @@ class StatusCounts:
 
     done_on_time: int = 0
     done_late: int = 0
+    awaiting: int = 0  # completed by the unit, the result not yet accepted
     in_progress: int = 0
     overdue: int = 0
     no_deadline: int = 0
@@ -77,7 +79,7 @@ class StatusCounts:
 
     @property
     def total(self) -> int:
-        return self.done + self.in_progress + self.overdue + self.no_deadline
+        return self.done + self.awaiting + self.in_progress + self.overdue + self.no_deadline
 
     def of(self, status: TaskStatus) -> int:
         """The count of one reported status."""
@@ -349,8 +351,9 @@ def _in_scope(
     (task_id, ref, work, area, lead, start_raw, due_raw, original_raw, state, completed_raw,
      unclear, issued_raw) = row  # fmt: skip
     start, due, completed_on = as_date(start_raw), as_date(due_raw), as_date(completed_raw)
-    done = state == TaskState.DONE and completed_on is not None and completed_on <= today
-    if state == TaskState.DONE and not done:
+    closed = state in (TaskState.DONE, TaskState.AWAITING)
+    done = closed and completed_on is not None and completed_on <= today
+    if closed and not done:
         state = TaskState.OPEN  # completed after the as-of day: open as of it
     due_in = due is not None and period.contains(due)
     running = not done and overlaps(

@@ -11,8 +11,8 @@ The template is rendered in a sandboxed Jinja2 environment with autoescape and
   ``place``, ``so`` (the number, two digits: "05"; blank space on a draft not yet
   numbered), ``dd``, ``mm``, ``yyyy`` (issue date),
   ``period_label``, ``data_start``, ``data_end`` (dd/mm/yyyy), ``as_of`` (the as-of instant);
-- ``totals``: ``total``, ``done``, ``done_on_time``, ``done_late``, ``in_progress``,
-  ``overdue``, ``no_deadline``;
+- ``totals``: ``total``, ``done``, ``done_on_time``, ``done_late``, ``awaiting`` (completed,
+  the result not yet accepted), ``in_progress``, ``overdue``, ``no_deadline``;
 - ``completion`` and ``on_time``: ``numerator``, ``denominator``, ``text`` ("40,0%");
 - ``areas``: rows of ``stt``, ``code``, ``name``, the counts of ``totals`` and ``sentence``
   (the counts as a Vietnamese sentence);
@@ -83,6 +83,7 @@ _COUNT_FIELDS: tuple[str, ...] = (
     "done",
     "done_on_time",
     "done_late",
+    "awaiting",
     "in_progress",
     "overdue",
     "no_deadline",
@@ -130,7 +131,12 @@ def _sentence(counts: StatusCounts) -> str:
         f"{number_text(counts.done_on_time)}; đã hoàn thành quá hạn: "
         f"{number_text(counts.done_late)}; chưa hoàn thành trong hạn: "
         f"{number_text(counts.in_progress)}; chưa hoàn thành quá hạn: "
-        f"{number_text(counts.overdue)}; không thời hạn: {number_text(counts.no_deadline)}."
+        f"{number_text(counts.overdue)}; không thời hạn: {number_text(counts.no_deadline)}"
+        + (
+            f"; đã báo hoàn thành, chờ xác nhận kết quả: {number_text(counts.awaiting)}."
+            if counts.awaiting
+            else "."
+        )
     )
 
 

@@ -533,7 +533,7 @@ class _Checker:
         unchanged = False
         if task.state == TaskState.WITHDRAWN:
             self.add(row.row, COL_STATUS, f"nhiệm vụ {task.ref} đã rút khỏi kế hoạch")
-        elif task.state == TaskState.DONE:
+        elif task.state in (TaskState.DONE, TaskState.AWAITING):
             unchanged = True
             same = (
                 done

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, false
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, false, true
 from sqlmodel import Field, SQLModel
 
 from engine.store.column_types import AwareDateTime
@@ -50,8 +50,18 @@ class TaskState(StrEnum):
     due date and the time: see ``engine.calendar.status``."""
 
     OPEN = "open"
+    # Completed by the unit, waiting for the authority to accept the result (chờ xác nhận):
+    # only when the organization requires acceptance (``Organization.acceptance_required``).
+    AWAITING = "awaiting"
     DONE = "done"
     WITHDRAWN = "withdrawn"  # no longer in the plan after a re-import; kept, never deleted
+
+
+class Acceptor(StrEnum):
+    """Who accepts a task's result when the organization requires acceptance."""
+
+    AUTHORITY = "authority"  # the Chairman or a Vice-Chairman (the task's authority)
+    STANDING_OFFICE = "standing_office"  # the standing office for administrative reform
 
 
 class UnitRole(StrEnum):
@@ -78,6 +88,12 @@ class Organization(SQLModel, table=True):
     place: str = Field(default="", max_length=128)
     parent_name: str = Field(default="", max_length=255)
     standing_office_code: str = Field(default="", max_length=64)
+    # A completion waits for acceptance (chờ xác nhận) by the task's authority (Chairman or
+    # Vice-Chairman) or by the standing office: ``Acceptor``.
+    acceptance_required: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
+    acceptor: str = Field(
+        default="authority", max_length=32, sa_column_kwargs={"server_default": "authority"}
+    )
 
 
 class Unit(SQLModel, table=True):
@@ -202,7 +218,15 @@ class Task(SQLModel, table=True):
     budget: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     state: str = Field(default=TaskState.OPEN, max_length=16)
-    completed_on: date | None = None
+    completed_on: date | None = None  # as the unit recorded it; on time is judged by it
+    # Acceptance of the result (``engine.tasks.acceptance``): the day the last completion was
+    # sent for acceptance and a counter of those (one reminder round per submission); the
+    # day and reason of the last return and a counter of returns (one notice per return).
+    submitted_on: date | None = None
+    submission: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    returned_on: date | None = Field(default=None, index=True)
+    returns: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    return_reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     raw_cells: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     source_row: str = Field(default="", max_length=64)  # "bảng 2, dòng 5"
     version: int = 1

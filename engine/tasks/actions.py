@@ -190,26 +190,29 @@ def complete(
     now: datetime,
 ) -> Task:
     """Mark an open task done on ``completed_on`` with its actual result and the evidence of
-    it (6 rõ, rõ kết quả: on completion, evidence recorded). A pending extension request is
-    cancelled: nothing is left to decide."""
+    it (6 rõ, rõ kết quả: on completion, evidence recorded). When the organization requires
+    acceptance the task waits for it (``awaiting``: ``engine.tasks.acceptance``). A pending
+    extension request is cancelled: nothing is left to decide."""
     task = _open_task(session, task_id, "ghi nhận hoàn thành")
     result_text, evidence_text = clean_lines(result), clean_lines(evidence)
     _check_completion(task, result_text, evidence_text, completed_on, now)
-    changes = audit.apply_changes(
-        task,
-        {
-            "state": str(TaskState.DONE),
-            "completed_on": completed_on,
-            "result": result_text,
-            "evidence": evidence_text,
-        },
-    )
+    org = session.get(Organization, task.organization_id)
+    waits = org is not None and org.acceptance_required
+    values: dict[str, Any] = {
+        "state": str(TaskState.AWAITING if waits else TaskState.DONE),
+        "completed_on": completed_on,
+        "result": result_text,
+        "evidence": evidence_text,
+    }
+    if waits:
+        values.update(submitted_on=local_date(now), submission=task.submission + 1)
+    changes = audit.apply_changes(task, values)
     _touch(task, changes, now)
     audit.record_of(
         session,
         task,
         organization_id=task.organization_id,
-        action="complete",
+        action="submit" if waits else "complete",
         changes=changes,
         actor=actor,
         now=now,
@@ -350,7 +353,7 @@ def decide_extension(
     if request is None:
         raise NotFoundError(f"Không có đề nghị gia hạn số {request_id}.")
     task = _open_task(session, request.task_id, "quyết định gia hạn")
-    person = _authority(session, task, decider)
+    person = authority_of(session, task, decider)
     _check_pending(task, request)
     text = clean_lines(note)
     if approve:
@@ -372,10 +375,14 @@ def decide_extension(
 def task_authority(session: Session, *, task_id: int, decider: str) -> Person:
     """The directory person ``decider`` (full name or email), when they are the authority of
     the task (its organization's Chairman or a Vice-Chairman); else ``PermissionDeniedError``."""
-    return _authority(session, get_task(session, task_id), decider)
+    return authority_of(session, get_task(session, task_id), decider)
 
 
-def _authority(session: Session, task: Task, decider: str) -> Person:
+def authority_of(
+    session: Session, task: Task, decider: str, *, doing: str = "quyết định gia hạn"
+) -> Person:
+    """The directory person ``decider``, when they are the task's authority (the Chairman or
+    a Vice-Chairman) who may do ``doing`` on it; else ``PermissionDeniedError``."""
     org = session.get(Organization, task.organization_id)
     org_name = org.name if org else ""
     allowed = _authorities(session, task.organization_id)
@@ -385,12 +392,12 @@ def _authority(session: Session, task: Task, decider: str) -> Person:
     except NotFoundError:
         raise PermissionDeniedError(
             f"'{clean(decider)}' không có trong danh mục cán bộ của {org_name}. Chỉ Chủ tịch "
-            f"hoặc Phó Chủ tịch được phê duyệt hoặc từ chối đề nghị gia hạn; {who}."
+            f"hoặc Phó Chủ tịch được {doing}; {who}."
         ) from None
     if person.role not in AUTHORITY_ROLES:
         raise PermissionDeniedError(
-            f"{person.name} ({person.title or 'cán bộ'}) không có thẩm quyền quyết định gia hạn "
-            f"{_name(task)}. Chỉ Chủ tịch hoặc Phó Chủ tịch được phê duyệt hoặc từ chối; {who}."
+            f"{person.name} ({person.title or 'cán bộ'}) không có thẩm quyền {doing} "
+            f"{_name(task)}. Chỉ Chủ tịch hoặc Phó Chủ tịch được {doing}; {who}."
         )
     return person
 
@@ -494,6 +501,12 @@ def _open_task(session: Session, task_id: int, doing: str) -> Task:
         raise TaskActionError(
             f"{_name(task, capital=True)} đã hoàn thành ngày {_date_text(task.completed_on)}: "
             f"không thể {doing}."
+        )
+    if task.state == TaskState.AWAITING:
+        raise TaskActionError(
+            f"{_name(task, capital=True)} đã báo hoàn thành ngày "
+            f"{_date_text(task.completed_on)} và đang chờ xác nhận kết quả: không thể {doing} "
+            "cho đến khi kết quả được xác nhận hoặc trả lại."
         )
     return task
 

@@ -25,6 +25,7 @@ from engine.store.models import (
     require_id,
 )
 from engine.tasks.actions import get_task
+from engine.tasks.history import STATE_WORDS
 from engine.text import clean_lines
 
 NOTE_MAX = 4000
@@ -86,7 +87,7 @@ def _check(session: Session, task: Task, unit_id: int, note: str, evidence: str)
     if unit_id not in coordinating_units(session, require_id(task)):
         raise TaskActionError(f"{unit.name} không phải đơn vị phối hợp thực hiện {name}.")
     if task.state != TaskState.OPEN:
-        state = "đã hoàn thành" if task.state == TaskState.DONE else "đã rút khỏi kế hoạch"
+        state = STATE_WORDS.get(task.state, task.state)
         raise TaskActionError(f"{name.capitalize()} {state}: không ghi thêm phần phối hợp.")
     problems = []
     if not note:

@@ -25,6 +25,7 @@ from engine.store import audit
 from engine.store.audit import Actor
 from engine.store.models import Person, PersonRole, Task, TaskState
 from engine.tasks.actions import get_task
+from engine.tasks.history import STATE_WORDS
 from engine.text import clean_lines
 
 DELEGATE = "delegate"  # the audit action of a delegation
@@ -106,7 +107,7 @@ def _problems(task: Task, person: Person, reason: str) -> list[Problem]:
     if task.organization_id != person.organization_id:
         return [Problem(where, f"{name} không thuộc tổ chức của {person.name}")]
     if task.state != TaskState.OPEN:
-        state = "đã hoàn thành" if task.state == TaskState.DONE else "đã rút khỏi kế hoạch"
+        state = STATE_WORDS.get(task.state, task.state)
         return [Problem(where, f"{name} {state}, không giao lại được")]
     if task.lead_unit_id is None:
         return [Problem(where, f"{name} chưa rõ đơn vị chủ trì: hãy làm rõ trách nhiệm trước")]

@@ -36,6 +36,10 @@ _ACTIONS = {
     "refuse": "từ chối",
     "cancel": "hủy",
     "delegate": "giao người thực hiện",
+    "submit": "báo hoàn thành, chờ xác nhận kết quả",
+    "accept": "xác nhận kết quả",
+    "return": "trả lại kết quả",
+    "assign": "giao nhiệm vụ",
 }
 _FIELDS = {
     "state": "trạng thái",
@@ -68,8 +72,19 @@ _FIELDS = {
     "deadline_reason": "cách đọc thời hạn",
     "start_date": "ngày bắt đầu",
     "recurrence": "chu kỳ",
+    "submitted_on": "ngày gửi xác nhận",
+    "submission": "lần gửi xác nhận",
+    "returned_on": "ngày trả lại",
+    "returns": "lần trả lại",
+    "return_reason": "lý do trả lại",
+    "accepted_by": "người xác nhận",
 }
-_STATES = {"open": "đang thực hiện", "done": "đã hoàn thành", "withdrawn": "đã rút"}
+STATE_WORDS = {
+    "open": "đang thực hiện",
+    "awaiting": "chờ xác nhận kết quả",
+    "done": "đã hoàn thành",
+    "withdrawn": "đã rút khỏi kế hoạch",
+}
 # How messages and ``sauro task show`` word the status of an extension request.
 STATUS_WORDS: dict[str, str] = {
     ExtensionStatus.PENDING: "chờ quyết định",
@@ -132,7 +147,7 @@ def _change(row: AuditLog, names: HistoryNames) -> str:
 def _value(name: str, text: str | None, names: HistoryNames) -> str:
     if text is None or text == "":
         return "—"
-    words = {"state": _STATES, "status": STATUS_WORDS}.get(name)
+    words = {"state": STATE_WORDS, "status": STATUS_WORDS}.get(name)
     if words is not None:
         return words.get(text, text)
     if name in ("person_id", "lead_unit_id") and text.isdigit():

@@ -112,6 +112,11 @@ class DecisionIn(_Body):
     note: str = ""
 
 
+class AcceptanceIn(_Body):
+    accept: bool  # false: the result is returned, with ``reason``
+    reason: str = ""
+
+
 class Done(BaseModel):
     ok: bool = True
     id: int | None = None
@@ -250,6 +255,12 @@ def task_completion(request: Request, user: Actor, task_id: RowId, body: Complet
     return Done(id=task_id)
 
 
+@router.post("/tasks/{task_id}/acceptance", summary="Xác nhận hoặc trả lại kết quả")
+def task_acceptance(request: Request, user: Actor, task_id: RowId, body: AcceptanceIn) -> Done:
+    tasks.save_review(web(request), user, task_id, accept=body.accept, reason=body.reason)
+    return Done(id=task_id)
+
+
 @router.post("/tasks/{task_id}/extensions", summary="Đề nghị gia hạn")
 def task_extension(request: Request, user: Actor, task_id: RowId, body: ExtensionIn) -> Done:
     request_id = tasks.save_extension_request(
@@ -273,6 +284,7 @@ def dashboard_data(request: Request, user: Viewer) -> dict[str, Any]:
         "totals": {
             "total": data.totals.total,
             "done": data.totals.done,
+            "awaiting": data.totals.awaiting,
             "in_progress": data.totals.in_progress,
             "overdue": data.totals.overdue,
             "no_deadline": data.totals.no_deadline,
@@ -301,11 +313,32 @@ def dashboard_data(request: Request, user: Viewer) -> dict[str, Any]:
             }
             for p in board.pending
         ],
+        "awaiting_acceptance": [
+            {
+                "task_id": a.task_id,
+                "ref": a.ref,
+                "completed_on": a.completed_on.isoformat() if a.completed_on else None,
+                "submitted_on": a.submitted_on.isoformat() if a.submitted_on else None,
+            }
+            for a in board.awaiting
+        ],
         "by_unit": [
-            {"name": r.name, "done": r.counts.done, "total": r.counts.total} for r in data.by_unit
+            {
+                "name": r.name,
+                "done": r.counts.done,
+                "awaiting": r.counts.awaiting,
+                "total": r.counts.total,
+            }
+            for r in data.by_unit
         ],
         "by_area": [
-            {"name": r.name, "done": r.counts.done, "total": r.counts.total} for r in data.by_area
+            {
+                "name": r.name,
+                "done": r.counts.done,
+                "awaiting": r.counts.awaiting,
+                "total": r.counts.total,
+            }
+            for r in data.by_area
         ],
     }
 

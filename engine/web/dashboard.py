@@ -42,11 +42,23 @@ class Pending:
 
 
 @dataclass(frozen=True)
+class Awaiting:
+    """A task completed by its unit, its result waiting for acceptance (chờ xác nhận)."""
+
+    task_id: int
+    ref: str
+    work: str
+    completed_on: date | None
+    submitted_on: date | None
+
+
+@dataclass(frozen=True)
 class Dashboard:
     period: Period
     data: ReportData
     escalated: list[Escalated]
     pending: list[Pending]
+    awaiting: list[Awaiting]
 
 
 def leader_offset(ladder: Ladder, kind: StepKind) -> int | None:
@@ -100,8 +112,19 @@ def dashboard(state: Web, user: User) -> Dashboard:
                 .order_by(col(ExtensionRequest.requested_at))
             )
         ]
+        awaiting = [
+            Awaiting(int(t.id or 0), t.ref or t.key, t.work, t.completed_on, t.submitted_on)
+            for t in session.exec(
+                select(Task)
+                .where(
+                    Task.organization_id == user.principal.organization_id,
+                    Task.state == str(TaskState.AWAITING),
+                )
+                .order_by(col(Task.submitted_on), col(Task.position))
+            )
+        ]
     escalated = _escalated(open_tasks, configs.ladder, calendar, today)
-    return Dashboard(period, data, escalated, pending)
+    return Dashboard(period, data, escalated, pending, awaiting)
 
 
 def _escalated(

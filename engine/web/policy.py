@@ -12,6 +12,11 @@ Two layers, both data:
   leads and those it coordinates; everyone else in the matrix works across the
   organization.
 
+Accepting or returning a task's result is open only while the organization requires
+acceptance, and to whom it names (``TaskScope.acceptor``): the Chairman and Vice-Chairmen
+when the acceptor is the task's authority; the standing office, and the leaders above it,
+when it is the standing office.
+
 Deciding an extension is further limited by ``engine.tasks.actions``: only the task's
 authority (the organization's Chairman or a Vice-Chairman, as the directory records them)
 decides, and the account of a Chairman or Vice-Chairman is linked to that person.
@@ -19,6 +24,7 @@ decides, and the account of a Chairman or Vice-Chairman is linked to that person
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -36,6 +42,7 @@ class Action(StrEnum):
     COMPLETE_TASK = "complete_task"
     REQUEST_EXTENSION = "request_extension"
     DECIDE_EXTENSION = "decide_extension"
+    ACCEPT_RESULT = "accept_result"  # accept a completed task's result, or return it
     IMPORT_PLAN = "import_plan"
     VIEW_PLANS = "view_plans"  # the list of plans and assigning documents
     WITHDRAW_PLAN = "withdraw_plan"  # one imported by mistake: its tasks withdrawn
@@ -57,6 +64,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.COMPLETE_TASK: "ghi nhận hoàn thành",
     Action.REQUEST_EXTENSION: "đề nghị gia hạn",
     Action.DECIDE_EXTENSION: "quyết định gia hạn",
+    Action.ACCEPT_RESULT: "xác nhận hoặc trả lại kết quả",
     Action.IMPORT_PLAN: "nhập kế hoạch",
     Action.VIEW_PLANS: "xem danh sách kế hoạch, văn bản",
     Action.WITHDRAW_PLAN: "rút kế hoạch, văn bản",
@@ -82,6 +90,7 @@ MATRIX: dict[Action, frozenset[UserRole]] = {
     Action.COMPLETE_TASK: _UNITS,
     Action.REQUEST_EXTENSION: _UNITS,
     Action.DECIDE_EXTENSION: _LEADERS,
+    Action.ACCEPT_RESULT: _LEADERS | {UserRole.STANDING_OFFICE},
     Action.IMPORT_PLAN: frozenset({UserRole.STANDING_OFFICE}),
     Action.VIEW_PLANS: _LEADERS | {UserRole.STANDING_OFFICE},
     Action.WITHDRAW_PLAN: frozenset({UserRole.STANDING_OFFICE}),
@@ -104,6 +113,7 @@ TASK_ACTIONS = frozenset(
         Action.COMPLETE_TASK,
         Action.REQUEST_EXTENSION,
         Action.DECIDE_EXTENSION,
+        Action.ACCEPT_RESULT,
     }
 )
 
@@ -128,6 +138,9 @@ class TaskScope:
     lead_unit_id: int | None
     person_id: int | None
     coordinator_unit_ids: frozenset[int] = frozenset()
+    # Who accepts results in the task's organization ("authority" or "standing_office"),
+    # None when it does not require acceptance.
+    acceptor: str | None = None
 
 
 def allowed(principal: Principal, action: Action, task: TaskScope | None = None) -> bool:
@@ -138,11 +151,7 @@ def allowed(principal: Principal, action: Action, task: TaskScope | None = None)
         return True
     if task.organization_id != principal.organization_id:
         return False
-    if action == Action.VIEW_TASKS:
-        return _sees(principal, task)
-    if action == Action.COORDINATE_TASK:
-        return _coordinates(principal, task)
-    return _changes(principal, task)
+    return _ON_TASK.get(action, _changes)(principal, task)
 
 
 def _sees(principal: Principal, task: TaskScope) -> bool:
@@ -163,6 +172,20 @@ def _changes(principal: Principal, task: TaskScope) -> bool:
     if principal.role == UserRole.OFFICER:
         return _own(principal, task)
     return True
+
+
+def _accepts(principal: Principal, task: TaskScope) -> bool:
+    if task.acceptor is None:
+        return False
+    return principal.role in _LEADERS or task.acceptor == "standing_office"
+
+
+# The scope rule of each task action; ``_changes`` for the others.
+_ON_TASK: dict[Action, Callable[[Principal, TaskScope], bool]] = {
+    Action.VIEW_TASKS: _sees,
+    Action.COORDINATE_TASK: _coordinates,
+    Action.ACCEPT_RESULT: _accepts,
+}
 
 
 def _in_unit(principal: Principal, task: TaskScope) -> bool:

@@ -34,6 +34,7 @@ from engine.store.models import (
     UserRole,
     require_id,
 )
+from engine.tasks.acceptance import acceptor_of, review_result
 from engine.tasks.actions import (
     TaskView,
     complete,
@@ -71,9 +72,10 @@ _STATUS_ORDER = {
     TaskStatus.OVERDUE: 0,
     TaskStatus.IN_PROGRESS: 1,
     TaskStatus.NO_DEADLINE: 2,
-    TaskStatus.DONE_LATE: 3,
-    TaskStatus.DONE_ON_TIME: 4,
-    TaskStatus.WITHDRAWN: 5,
+    TaskStatus.AWAITING: 3,
+    TaskStatus.DONE_LATE: 4,
+    TaskStatus.DONE_ON_TIME: 5,
+    TaskStatus.WITHDRAWN: 6,
 }
 _NUMBER = re.compile(r"(\d+)")
 
@@ -170,7 +172,14 @@ def refresh_after_change(session: Session, state: Web, user: User, now: datetime
 def scope_of(session: Session, task: Task) -> TaskScope:
     """What the policy looks at on a task."""
     coordinators = frozenset(coordinating_units(session, task.id)) if task.id else frozenset()
-    return TaskScope(task.organization_id, task.lead_unit_id, task.person_id, coordinators)
+    acceptor = acceptor_of(session, task.organization_id)
+    return TaskScope(
+        task.organization_id,
+        task.lead_unit_id,
+        task.person_id,
+        coordinators,
+        str(acceptor) if acceptor else None,
+    )
 
 
 def list_tasks(state: Web, user: User, filters: TaskFilters) -> list[TaskRow]:
@@ -596,6 +605,22 @@ def save_completion(
             evidence=evidence,
             completed_on=completed_on,
             actor=user.actor(f"task {task_id} done"),
+            now=state.clock(),
+        )
+
+
+def save_review(state: Web, user: User, task_id: int, *, accept: bool, reason: str) -> None:
+    """The acceptor accepts the task's result, or returns it with a reason."""
+    with session_scope(state.engine) as session:
+        _authorized(session, user, task_id, Action.ACCEPT_RESULT)
+        review_result(
+            session=session,
+            task_id=task_id,
+            accept=accept,
+            reason=reason,
+            # an account linked to a person is checked against the directory as well
+            reviewer=user.decider or None,
+            actor=user.actor(f"task {task_id} {'accept' if accept else 'return'}"),
             now=state.clock(),
         )
 

@@ -207,3 +207,46 @@ def test_a_unit_head_who_gives_the_task_is_not_told_of_it(
     assert (Section.ASSIGNED, "3") in digests[(day("06/02"), "mailt" + DOMAIN)].items
     head = digests.get((day("06/02"), "hanhntb" + DOMAIN))
     assert head is None or (Section.ASSIGNED, "3") not in head.items
+
+
+# -- a completed task waits for acceptance: its acceptor is reminded, a return is told ---------
+
+DONE_AT = "2026-02-02T15:00"  # Monday afternoon
+
+
+def test_the_acceptor_is_reminded_and_a_returned_result_is_told(
+    sauro: Sauro, tmp_path: Path, mail_servers: Servers
+) -> None:
+    server = mail_servers()
+    _loaded(sauro, tmp_path)
+    sauro.ok(
+        "task", "delegate", "3", "--to", "La Thị Mai", "--reason", "Anh Khánh đi học",
+        "--org", ORG, "--at", "2026-01-30T09:00",
+    )  # fmt: skip
+    done = sauro.ok(
+        "task", "done", "3", "--result", "Đã ban hành kế hoạch", "--evidence",
+        "Kế hoạch số 9/KH-UBND ngày 02/02/2026", "--as", "La Thị Mai", "--org", ORG,
+        "--at", DONE_AT,
+    )  # fmt: skip
+    assert "chờ người có thẩm quyền xác nhận kết quả" in done.stdout
+    env = _smtp_env(server)
+    assert _run(sauro, env, "remind", "--org", ORG, "--at", "2026-02-04T07:00").exit_code == 0
+    inbox = Inbox(server.handler)
+    inbox.collect(day("04/02"))
+    digests = inbox.digests()
+    # the Vice-Chairman in charge of Phòng Văn hóa - Xã hội accepts its results
+    trang = digests[(day("04/02"), "trangdtt" + DOMAIN)]
+    assert (Section.AWAITING, "3") in trang.items
+    assert all(ref != "3" or section is Section.AWAITING for section, ref in trang.items)
+    returned = sauro.ok(
+        "task", "return", "3", "--reason", "Thiếu phụ lục phân công", "--as",
+        "Đinh Thị Thu Trang", "--org", ORG, "--at", "2026-02-04T10:00",
+    )  # fmt: skip
+    assert "trở lại đang thực hiện" in returned.stdout
+    assert _run(sauro, env, "remind", "--org", ORG, "--at", "2026-02-05T07:00").exit_code == 0
+    inbox.collect(day("05/02"))
+    digests = inbox.digests()
+    assert (Section.RETURNED, "3") in digests[(day("05/02"), "mailt" + DOMAIN)].items
+    assert (Section.RETURNED, "3") in digests[(day("05/02"), "hanhntb" + DOMAIN)].items
+    shown = sauro.ok("task", "show", "3", "--org", ORG, "--at", "2026-02-05T08:00").stdout
+    assert "trả lại kết quả" in shown and "Thiếu phụ lục phân công" in shown

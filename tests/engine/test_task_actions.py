@@ -90,7 +90,10 @@ class World:
 
 def build_world(engine: Engine) -> World:
     with session_scope(engine) as session:
-        org = Organization(code="xa-a", name="Ủy ban nhân dân xã A", level="commune")
+        # Completion semantics without the acceptance step (tests/engine/test_acceptance.py).
+        org = Organization(
+            code="xa-a", name="Ủy ban nhân dân xã A", level="commune", acceptance_required=False
+        )
         other = Organization(code="xa-b", name="Ủy ban nhân dân xã B", level="commune")
         session.add_all([org, other])
         session.flush()

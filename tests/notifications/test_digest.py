@@ -49,6 +49,8 @@ _TEMPLATES = {
     StepKind.UNCLEAR: "digest",
     StepKind.MISSING_REPORT: "digest",
     StepKind.ASSIGNED: "digest",
+    StepKind.AWAITING: "digest",
+    StepKind.RETURNED: "digest",
 }
 
 
@@ -184,11 +186,15 @@ def test_sections_follow_the_step_kinds_in_a_fixed_order() -> None:
         message(StepKind.DUE_DAY, task_id=2, ref="2", due=TODAY),
         message(StepKind.BEFORE_DUE, task_id=1, ref="1"),
         message(StepKind.ASSIGNED, task_id=5, ref="5", due=date(2026, 12, 31)),
+        message(StepKind.AWAITING, task_id=7, ref="7", due=date(2026, 11, 30)),
+        message(StepKind.RETURNED, task_id=6, ref="6", due=date(2026, 12, 15)),
     ]
     digest = build(messages).digests[0]
     assert [section.key for section in digest.sections] == list(Section)
     assert [section.title for section in digest.sections] == [
         "Việc mới giao",
+        "Kết quả bị trả lại",
+        "Kết quả chờ xác nhận",
         "Sắp đến hạn",
         "Đến hạn hôm nay",
         "Quá hạn",
@@ -196,7 +202,8 @@ def test_sections_follow_the_step_kinds_in_a_fixed_order() -> None:
         "Báo cáo chưa gửi",
     ]
     assert digest.summary == (
-        "1 nhiệm vụ mới giao, 1 nhiệm vụ sắp đến hạn, 1 nhiệm vụ đến hạn hôm nay, "
+        "1 nhiệm vụ mới giao, 1 nhiệm vụ bị trả lại kết quả, 1 nhiệm vụ chờ xác nhận kết quả, "
+        "1 nhiệm vụ sắp đến hạn, 1 nhiệm vụ đến hạn hôm nay, "
         "1 nhiệm vụ quá hạn, 1 nhiệm vụ chưa đạt 6 rõ, 1 báo cáo chưa gửi"
     )
     report = digest.missing_report[0]

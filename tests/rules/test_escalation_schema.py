@@ -209,7 +209,8 @@ ERRORS = [
         "kind: late",
         1,
         "escalation.yaml, dòng 11, steps[1].kind: phải là 'before_due', 'due_day', "
-        "'overdue', 'unclear', 'missing_report' hoặc 'assigned', nhận 'late'",
+        "'overdue', 'unclear', 'missing_report', 'assigned', 'awaiting' hoặc 'returned', "
+        "nhận 'late'",
         id="unknown-kind",
     ),
     pytest.param(
@@ -217,8 +218,8 @@ ERRORS = [
         "recipients: [lead_head, director]",
         1,
         "escalation.yaml, dòng 14, steps[1].recipients[1]: vai trò không hợp lệ 'director'; "
-        "dùng một trong person, lead_head, standing_office, vice_chairman, chairman, fixer "
-        'hoặc ví dụ {named: "chutich@xa.example.vn"}',
+        "dùng một trong person, lead_head, standing_office, vice_chairman, chairman, fixer, "
+        'acceptor hoặc ví dụ {named: "chutich@xa.example.vn"}',
         id="unknown-role",
     ),
     pytest.param(
@@ -280,7 +281,7 @@ ERRORS = [
         "    offset: 3\n    repeat_every: 1\n",
         1,
         "escalation.yaml, dòng 7, steps[0].repeat_every: kind before_due chỉ gửi một lần; "
-        "repeat_every chỉ dùng cho overdue, unclear và missing_report",
+        "repeat_every chỉ dùng cho overdue, unclear, missing_report và awaiting",
         id="repeat-one-shot-kind",
     ),
     pytest.param(

@@ -672,3 +672,52 @@ def test_no_notice_without_a_person_or_once_done() -> None:
     assert run([given("9/3/2026", has_person=False)], "10/3/2026") == []
     assert run([given("9/3/2026", state="done")], "10/3/2026") == []
     assert run([task("31/12/2026")], "10/3/2026") == []  # never given
+
+
+# --- awaiting acceptance and returned results ---------------------------------------------
+
+
+def waiting(on: str, *, submission: int = 1, due: str = "15/2/2026") -> TaskSnapshot:
+    return replace(task(due), state="awaiting", submitted_on=d(on), submission=submission)
+
+
+def test_a_task_waiting_for_acceptance_is_not_escalated_but_its_acceptor_is_reminded() -> None:
+    snapshot = waiting("9/2/2026")  # Monday; due 15/2 (Sunday: effective 16/2)
+    assert run([snapshot], "10/2/2026") == []  # 1 working day: not yet
+    first = run([snapshot], "11/2/2026")  # 2 working days
+    assert fired(first) == [("awaiting-acceptor", 0, "acceptor")]
+    assert first[0].ledger_key == "task:1|awaiting-acceptor|0|acceptor|s1"
+    # long past its due date: still only the acceptor, weekly, never the overdue ladder
+    late = run([snapshot], "16/3/2026")
+    assert {m.step_id for m in late} == {"awaiting-acceptor"}
+    assert late[0].occurrence >= 1
+
+
+def test_each_submission_starts_its_own_round_of_reminders() -> None:
+    again = run([waiting("2/3/2026", submission=2)], "4/3/2026")
+    assert [m.ledger_key for m in again] == ["task:1|awaiting-acceptor|0|acceptor|s2"]
+
+
+def test_a_returned_result_is_told_once_to_the_person_and_the_unit_head() -> None:
+    returned = replace(task("15/3/2026"), returned_on=d("2/3/2026"), returns=1)
+    messages = run([returned], "2/3/2026")
+    assert fired(messages) == [("returned", 0, "person"), ("returned", 0, "lead_head")]
+    assert [m.ledger_key for m in messages] == [
+        "task:1|returned|0|person|r1",
+        "task:1|returned|0|lead_head|r1",
+    ]
+    # told once: past the catch-up window the step is not planned again
+    assert all(m.step_id != "returned" for m in run([returned], "16/3/2026"))
+
+
+def test_the_acceptor_role_belongs_to_awaiting_steps_only() -> None:
+    text = LADDER_PATH.read_text(encoding="utf-8").replace(
+        "recipients: [acceptor]", "recipients: [acceptor, chairman]"
+    )
+    assert parse_ladder(text, "escalation.yaml").enabled(StepKind.AWAITING)
+    broken = text.replace("kind: awaiting", "kind: returned").replace(
+        "    repeat_every: 5\n    recipients: [acceptor, chairman]",
+        "    recipients: [acceptor, chairman]",
+    )
+    with pytest.raises(Exception, match="acceptor"):
+        parse_ladder(broken, "escalation.yaml")

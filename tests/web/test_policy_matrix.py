@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from httpx import Response
 from sqlmodel import Session, col, select
 from web_support import ROLE_ACCOUNT, Site, edit_form, login
 
+from engine.store.db import session_scope
 from engine.store.models import (
     CoordinationNote,
     ExtensionRequest,
@@ -66,6 +68,25 @@ def _decision_attempt(site: Site, client: TestClient, csrf: str) -> Response:
         f"/extensions/{request_id}/decision",
         data={"task_id": _t21(site), "approve": "yes", "csrf_token": csrf},
     )
+
+
+def awaiting(site: Site, ref: str, acceptor: str) -> int:
+    """Task ``ref`` completed by its unit and waiting for acceptance in an organization
+    whose results ``acceptor`` accepts."""
+    with session_scope(site.engine) as session:
+        org = session.exec(select(Organization).where(Organization.code == "kien-tuong")).one()
+        org.acceptance_required, org.acceptor = True, acceptor
+        task = session.exec(select(Task).where(Task.ref == ref)).one()
+        task.state, task.completed_on = TaskState.AWAITING, date(2024, 6, 5)
+        task.result, task.evidence = "Đã rà soát", "Báo cáo số 7/BC-PTP ngày 05/06/2024"
+        task.submitted_on, task.submission = date(2024, 6, 5), 1
+        return int(task.id or 0)
+
+
+def _acceptance_attempt(site: Site, client: TestClient, csrf: str) -> Response:
+    # The standing office accepts here, and the leaders above it: every role in the matrix.
+    task_id = awaiting(site, "2.1", "standing_office")
+    return client.post(f"/tasks/{task_id}/review", data={"decision": "accept", "csrf_token": csrf})
 
 
 def _person_id(site: Site, email: str) -> int:
@@ -161,6 +182,9 @@ CASES: dict[Action, Case] = {
         lambda s: _count(s, ExtensionRequest) == 1,
     ),
     Action.DECIDE_EXTENSION: Case(_decision_attempt, _approved),
+    Action.ACCEPT_RESULT: Case(
+        _acceptance_attempt, lambda s: _task(s, "2.1").state == TaskState.DONE
+    ),
     Action.IMPORT_PLAN: Case(_get(lambda s: "/import")),
     Action.VIEW_PLANS: Case(_get(lambda s: "/plans")),
     Action.ASSIGN_TASK: Case(
@@ -277,3 +301,43 @@ def test_accounts_see_nothing_of_another_organization(site: Site) -> None:
     login(client, "xuanduong")
     assert client.get(f"/tasks/{site.task_id('2.1')}").status_code == 404
     assert client.get("/api/tasks").json() == []
+
+
+def test_only_the_acceptor_the_organization_names_accepts_or_returns(site: Site) -> None:
+    task_id = awaiting(site, "2.1", "authority")
+    site.add("thuongtruc")  # the standing office: not the acceptor here
+    client = site.client()
+    csrf = login(client, "thuongtruc")
+    page = client.get(f"/tasks/{task_id}").text
+    assert "Kết quả chờ xác nhận" in page and "Xác nhận kết quả</button>" not in page
+    refused = client.post(
+        f"/tasks/{task_id}/review", data={"decision": "accept", "csrf_token": csrf}
+    )
+    assert refused.status_code == 403
+    assert _task(site, "2.1").state == TaskState.AWAITING
+    site.add("phochutich")
+    client = site.client()
+    csrf = login(client, "phochutich")
+    returned = client.post(
+        f"/api/tasks/{task_id}/acceptance",
+        json={"accept": False, "reason": "Thiếu danh mục văn bản đã rà soát"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert returned.status_code == 200, returned.text
+    task = _task(site, "2.1")
+    assert (task.state, task.completed_on, task.returns) == (TaskState.OPEN, None, 1)
+    assert task.return_reason == "Thiếu danh mục văn bản đã rà soát"
+    history = client.get(f"/api/tasks/{task_id}").json()["history"]
+    assert any(h["actor"] == "phochutich (Phạm Văn Đức)" and h["action"] == "return"
+               for h in history)  # fmt: skip
+
+
+def test_nobody_accepts_where_the_organization_requires_no_acceptance(site: Site) -> None:
+    site.add("chutich")
+    client = site.client()
+    csrf = login(client, "chutich")
+    task_id = site.task_id("2.1")
+    refused = client.post(
+        f"/tasks/{task_id}/review", data={"decision": "accept", "csrf_token": csrf}
+    )
+    assert refused.status_code == 403

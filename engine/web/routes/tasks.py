@@ -517,6 +517,24 @@ def extension(
     return _act(request, user, task_id, ask)
 
 
+@router.post("/tasks/{task_id}/review")
+def review(
+    request: Request,
+    user: Actor,
+    task_id: RowId,
+    decision: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    return _act(
+        request,
+        user,
+        task_id,
+        lambda: tasks.save_review(
+            web(request), user, task_id, accept=decision == "accept", reason=reason
+        ),
+    )
+
+
 @router.post("/extensions/{request_id}/decision")
 def decision(
     request: Request,
