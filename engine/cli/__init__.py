@@ -37,7 +37,8 @@ COMMANDS: dict[str, CommandEntry] = {
     ),
     "import": CommandEntry(
         "engine.cli.plans:import_command",
-        "Nhập bảng phân công nhiệm vụ của kế hoạch vào cơ sở dữ liệu (một giao dịch).",
+        "Nhập bảng phân công nhiệm vụ của kế hoạch, hoặc các nhiệm vụ giao trong một văn bản, "
+        "vào cơ sở dữ liệu (một giao dịch).",
     ),
     "check": CommandEntry(
         "engine.cli.check:check_command",

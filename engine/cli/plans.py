@@ -1,4 +1,5 @@
-"""``sauro import``: load a plan's task table (Word, Excel, CSV) into the database."""
+"""``sauro import``: load a plan's task table (Word, Excel, CSV) into the database, or the
+tasks an assigning document's text gives (a .txt, or a .docx without a task table)."""
 
 from __future__ import annotations
 
@@ -14,19 +15,38 @@ from engine.cli.check import print_check_table
 from engine.errors import Location, Problem, SauroError
 from engine.plans.importer import ImportOptions, ImportResult, draft_json, import_plan
 from engine.store.db import session_scope
+from engine.store.models import DocumentKind
 from rules.schema import RulesConfig
 
 
 def import_command(
     file: Annotated[
         Path,
-        typer.Argument(metavar="FILE", help="Tệp kế hoạch: .docx, .xlsx hoặc .csv (UTF-8)."),
+        typer.Argument(
+            metavar="FILE",
+            help="Tệp kế hoạch: .docx, .xlsx hoặc .csv (UTF-8); hoặc văn bản giao việc (thông "
+            "báo kết luận, công văn, kế hoạch viết thành đoạn): .txt (UTF-8) hoặc .docx không "
+            "có bảng nhiệm vụ.",
+        ),
     ],
     org: Annotated[
         str | None, typer.Option("--org", help="Mã đơn vị hành chính (mặc định theo cấu hình).")
     ] = None,
     plan_number: Annotated[
-        str, typer.Option("--plan-number", help="Số kế hoạch, ví dụ 3838/KH-UBND.")
+        str,
+        typer.Option(
+            "--plan-number",
+            help="Số kế hoạch, văn bản, ví dụ 3838/KH-UBND (văn bản giao việc: mặc định theo "
+            "dòng 'Số:' của văn bản).",
+        ),
+    ] = "",
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind",
+            help="Loại văn bản: ke_hoach, thong_bao_ket_luan, cong_van, chi_dao_truc_tiep "
+            "(mặc định theo văn bản, không rõ thì ke_hoach).",
+        ),
     ] = "",
     plan_date: Annotated[
         str | None, typer.Option("--plan-date", help="Ngày ban hành, YYYY-MM-DD.")
@@ -50,7 +70,8 @@ def import_command(
         ),
     ] = False,
 ) -> None:
-    """Nhập bảng phân công nhiệm vụ của kế hoạch vào cơ sở dữ liệu (một giao dịch)."""
+    """Nhập bảng phân công nhiệm vụ của kế hoạch, hoặc các nhiệm vụ giao trong một văn bản,
+    vào cơ sở dữ liệu (một giao dịch)."""
     current = common.settings()
     configs = common.configs(current)
     options = ImportOptions(
@@ -62,6 +83,7 @@ def import_command(
         register_units=register_units,
         dry_run=dry_run,
         table=table,
+        kind=_kind(kind),
     )
     engine = common.database(current)
     try:
@@ -82,6 +104,16 @@ def import_command(
         typer.echo(json.dumps(tasks, ensure_ascii=False, indent=2))
     else:
         _print_summary(result, file, configs.rules)
+
+
+def _kind(text: str) -> str:
+    kinds = [str(k) for k in DocumentKind]
+    if text and text not in kinds:
+        raise SauroError(
+            f"Loại văn bản '{text[:40]}' không hợp lệ",
+            [Problem(Location(field="--kind"), "dùng một trong " + ", ".join(kinds))],
+        )
+    return text
 
 
 def _date(text: str | None) -> date | None:
@@ -115,8 +147,19 @@ def _print_summary(result: ImportResult, file: Path, rules: RulesConfig) -> None
         full = sum(c.all_clear for c in result.checks)
         typer.echo(f"Đủ 6 rõ: {full}/{len(result.checks)} nhiệm vụ.")
     _print_units(result)
+    _print_skipped(result)
     if not result.dry_run:
         typer.echo("Xem kết quả kiểm tra 6 rõ: sauro check")
+
+
+def _print_skipped(result: ImportResult) -> None:
+    if not result.skipped:
+        return
+    typer.echo(f"Không đọc là nhiệm vụ ({len(result.skipped)} đoạn):")
+    for skipped in result.skipped:
+        words = " ".join(skipped.words.split())
+        shown = words if len(words) <= 90 else words[:89] + "…"
+        typer.echo(f"  dòng {skipped.line}: {skipped.reason} — «{shown}»")
 
 
 def _print_units(result: ImportResult) -> None:

@@ -239,13 +239,21 @@ def _sheet_rows(sheet: Worksheet) -> Iterator[tuple[int, list[str]]]:
 # -- CSV ---------------------------------------------------------------------------------
 
 
-def _read_csv(path: Path) -> list[RawTable]:
+def read_text(path: Path) -> str:
+    """A UTF-8 text file (a byte-order mark allowed); ``ImportFileError`` naming the byte and
+    line where decoding failed, or when the file is missing."""
+    if not path.is_file():
+        raise _file_error(path, "không tìm thấy tệp")
     data = path.read_bytes()
     bom = len(_BOM) if data.startswith(_BOM) else 0
     try:
-        text = data[bom:].decode("utf-8")
+        return data[bom:].decode("utf-8")
     except UnicodeDecodeError as error:
         raise _encoding_error(path, data[bom:], error, bom) from None
+
+
+def _read_csv(path: Path) -> list[RawTable]:
+    text = read_text(path)
     try:
         delimiter = sniff_delimiter(text)
         return [_table(1, "Bảng 1", _csv_rows(text, delimiter), path)]
@@ -289,7 +297,7 @@ def _encoding_error(
     byte = data[error.start : error.start + 1].hex()
     reason = (
         f"tệp không được lưu bằng mã UTF-8: byte thứ {position} (0x{byte}), ở dòng {line}, "
-        "không đọc được. Hãy mở tệp và lưu lại với kiểu 'CSV UTF-8'"
+        "không đọc được. Hãy mở tệp và lưu lại với mã UTF-8 (với bảng tính: kiểu 'CSV UTF-8')"
     )
     where = Location(file=path.name, row=line)
     return ImportFileError(f"Không đọc được tệp {path.name}: {reason}", [Problem(where, reason)])

@@ -1,6 +1,7 @@
 """Import a plan's task table into the database: one transaction, audited, idempotent.
 
-file → raw tables → task table → parsed rows → drafts (deadline parsed, units resolved,
+file → raw tables → task table → parsed rows (or, for an assigning document given as text,
+its proposed tasks: ``engine.plans.document_rows``) → drafts (deadline parsed, units resolved,
 area resolved, authority attached) → 6-rõ verdicts → stored tasks. Everything up to the
 verdicts reads no table but the directory, so ``--dry-run`` shows exactly what an import
 would store. Re-importing the same plan (same number, or same file name when it has no
@@ -13,7 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -28,13 +29,16 @@ from engine.directory.unit_cells import split_units
 from engine.errors import ImportFileError, Location, Problem, SauroError
 from engine.importing.areas import AreaResolver
 from engine.importing.columns import TableLayout, find_task_table
+from engine.importing.document_text import Skipped
 from engine.importing.rows import ParsedRow, parse_rows
 from engine.importing.tables import read_tables
 from engine.plans.check import TaskCheck, check_drafts, plan_basis
+from engine.plans.document_rows import document_rows, read_document
 from engine.plans.drafts import Authority, TaskDraft
 from engine.store import audit
 from engine.store.audit import Actor
 from engine.store.models import (
+    DocumentKind,
     Milestone,
     PersonRole,
     Plan,
@@ -77,6 +81,11 @@ class ImportOptions:
     register_units: bool = False
     dry_run: bool = False
     table: int | None = None
+    # The kind of document (``DocumentKind``); "" = as its text says, else a plan.
+    kind: str = ""
+    # Rows the user edited in a preview, read instead of the file (which still names the
+    # source): an assigning document's proposed tasks, corrected, dropped or added to.
+    rows: tuple[ParsedRow, ...] | None = None
 
     @property
     def plan_key(self) -> str:
@@ -103,16 +112,40 @@ class ImportResult:
     unknown_units: list[str] = field(default_factory=list)
     dry_run: bool = False
     register_units: bool = False
+    kind: str = DocumentKind.PLAN
+    skipped: tuple[Skipped, ...] = ()  # an assigning document's paragraphs not read as tasks
 
 
-def read_drafts(options: ImportOptions, configs: Configs, directory: OrgDirectory) -> ImportResult:
-    """Read the file into drafts and judge them, without touching the database."""
-    areas = AreaResolver(configs.areas)
-    return _drafts_result(options, configs, directory, read_rows(options, configs, areas), areas)
+@dataclass(frozen=True)
+class SourceRows:
+    """What a file gives: its task rows, the options completed by what an assigning
+    document says of itself (its number, date and kind, unless the officer gave them), and
+    the document's paragraphs not read as tasks, with why."""
+
+    options: ImportOptions
+    rows: list[ParsedRow]
+    skipped: tuple[Skipped, ...] = ()
+
+
+def read_source(options: ImportOptions, configs: Configs, areas: AreaResolver) -> SourceRows:
+    """The task rows of the file; raises ``ImportFileError`` naming file, table, row, column."""
+    edited = list(options.rows) if options.rows is not None else None
+    reading = read_document(options.path, configs.columns)
+    if reading is None:
+        return SourceRows(options, edited or read_rows(options, configs, areas))
+    header = reading.header
+    completed = replace(
+        options,
+        plan_number=options.plan_number or header.number[:_NUMBER_MAX],
+        plan_date=options.plan_date or header.issued_on,
+        kind=options.kind or header.kind or DocumentKind.PLAN,
+    )
+    rows = edited if edited is not None else document_rows(reading, options.path.name)
+    return SourceRows(completed, rows, reading.skipped)
 
 
 def read_rows(options: ImportOptions, configs: Configs, areas: AreaResolver) -> list[ParsedRow]:
-    """The task rows of the file; raises ``ImportFileError`` naming file, table, row, column."""
+    """The task rows of a table file."""
     source = options.path.name
     layout = find_task_table(read_tables(options.path), configs.columns, table=options.table)
     rows = parse_rows(layout, source=source, areas=areas)
@@ -148,13 +181,15 @@ def _drafts_result(
     options: ImportOptions,
     configs: Configs,
     directory: OrgDirectory,
-    rows: Sequence[ParsedRow],
+    source: SourceRows,
     areas: AreaResolver,
 ) -> ImportResult:
+    rows = source.rows
     year, year_source = _plan_year(options, rows)
+    kind = options.kind or DocumentKind.PLAN
     authority = Authority(
         assigner=_assigner(directory),
-        basis=plan_basis(options.plan_number, options.plan_date),
+        basis=plan_basis(options.plan_number, options.plan_date, kind),
         plan_date=options.plan_date,
     )
     context = _DraftContext(year, authority, configs, directory, areas)
@@ -176,6 +211,8 @@ def _drafts_result(
         unknown_units=_unknown_units(drafts),
         dry_run=options.dry_run,
         register_units=options.register_units,
+        kind=kind,
+        skipped=source.skipped,
     )
 
 
@@ -229,14 +266,15 @@ def import_plan(
     org = get_organization(session, options.org_code)
     directory = load_org_directory(session, org)
     areas = AreaResolver(configs.areas)
-    rows = read_rows(options, configs, areas)
-    result = _drafts_result(options, configs, directory, rows, areas)
+    source = read_source(options, configs, areas)
+    options = source.options
+    result = _drafts_result(options, configs, directory, source, areas)
     if options.dry_run:
         return result
     if options.register_units and result.unknown_units:
         registered = _register_units(session, directory, result.unknown_units, actor, now)
         directory = load_org_directory(session, org)
-        result = _drafts_result(options, configs, directory, rows, areas)
+        result = _drafts_result(options, configs, directory, source, areas)
         result.registered_units = registered
     plan = _upsert_plan(
         session, directory=directory, options=options, result=result, actor=actor, now=now
@@ -340,6 +378,7 @@ def _upsert_plan(
         "signer": _chairman(directory),
         "year": result.year,
         "source_file": options.path.name,
+        "kind": options.kind or DocumentKind.PLAN,
         "imported_at": now,
         "withdrawn_at": None,  # imported again after a withdrawal: in force again
     }

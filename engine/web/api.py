@@ -354,16 +354,24 @@ def _preview_json(token: str, result: ImportResult) -> dict[str, Any]:
         "year": result.year,
         "basis": result.authority.basis,
         "unknown_units": result.unknown_units,
+        "kind": result.kind,
         "clear": sum(c.all_clear for c in result.checks),
         "tasks": [draft_json(d, c) for d, c in zip(result.drafts, result.checks, strict=True)],
+        "skipped": [{"line": s.line, "words": s.words, "reason": s.reason} for s in result.skipped],
     }
 
 
-@router.post("/imports", summary="Tải lên kế hoạch và xem trước kết quả 6 rõ")
+@router.post(
+    "/imports",
+    summary="Tải lên kế hoạch, hoặc văn bản giao việc (tệp hoặc nội dung dán vào), và xem "
+    "trước kết quả 6 rõ",
+)
 async def import_upload(
     request: Request,
     user: Actor,
-    file: Annotated[UploadFile, File()],
+    file: Annotated[UploadFile | None, File()] = None,
+    text: Annotated[str, Form()] = "",
+    kind: Annotated[str, Form()] = "",
     plan_number: Annotated[str, Form()] = "",
     plan_date: Annotated[date | None, Form()] = None,
     year: Annotated[int | None, Form()] = None,
@@ -374,6 +382,8 @@ async def import_upload(
         state,
         user,
         file,
+        text=text,
+        kind=kind,
         plan_number=plan_number,
         plan_date=plan_date,
         year=year,
@@ -384,6 +394,29 @@ async def import_upload(
     except BaseException:
         imports.cancel_quietly(state, user, token)
         raise
+
+
+class EditedRowIn(_Body):
+    ref: str = Field("", max_length=32)
+    work: str = Field(max_length=4000)
+    lead: str = Field("", max_length=1000)
+    coordinators: str = Field("", max_length=1000)
+    deadline: str = Field("", max_length=500)
+    product: str = Field("", max_length=1000)
+    person: str = Field("", max_length=255)
+    words: str = Field("", max_length=8000)
+
+
+@router.put(
+    "/imports/{token}/rows",
+    summary="Sửa, bỏ, thêm các nhiệm vụ đọc từ văn bản giao việc, rồi xem trước lại",
+)
+def import_rows(
+    request: Request, user: Actor, token: str, body: list[EditedRowIn]
+) -> dict[str, Any]:
+    state = web(request)
+    imports.save_rows(state, user, token, [imports.EditedRow(**row.model_dump()) for row in body])
+    return _preview_json(token, imports.preview(state, user, token))
 
 
 @router.get("/imports/{token}", summary="Xem lại bản xem trước")

@@ -1,16 +1,18 @@
-"""Plan import from the browser: upload, preview with the 6-rõ findings, commit or cancel.
+"""Plan import from the browser: upload (or paste an assigning document's text), preview
+with the 6-rõ findings, correct the tasks read from a document, commit or cancel.
 
-The uploaded file waits under the uploads folder with its options (``meta.json``) behind a
-random token, readable only by the account that uploaded it. The preview is
-``engine.plans.importer.import_plan`` with ``dry_run`` (exactly what ``sauro import --dry-run``
-shows); the commit runs the same function for real in one transaction, then removes the
-file.
+The uploaded file (pasted text is kept as a ``.txt`` file) waits under the uploads folder
+with its options (``meta.json``) behind a random token, readable only by the account that
+uploaded it. The preview is ``engine.plans.importer.import_plan`` with ``dry_run`` (exactly
+what ``sauro import --dry-run`` shows); the tasks the user corrected, dropped or added in the
+preview are kept beside it (``rows.json``) and read instead of the file; the commit runs the
+same function for real in one transaction, then removes the folder.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -18,12 +20,17 @@ from fastapi import UploadFile
 from sqlmodel import Session
 
 from engine.errors import UploadError
+from engine.importing.rows import ParsedRow
+from engine.plans.document_rows import WORDS
 from engine.plans.importer import ImportOptions, ImportResult, import_plan
 from engine.store.db import session_scope
+from engine.store.models import DocumentKind
 from engine.web.deps import User, Web
 from engine.web.policy import Action, authorize
 from engine.web.sessions import new_token
 from engine.web.uploads import PLAN_KINDS, discard, read_checked, safe_name, staged_dir
+
+MAX_ROWS = 500  # tasks in one corrected document
 
 
 @dataclass(frozen=True)
@@ -37,27 +44,57 @@ class Staged:
     plan_date: str | None
     year: int | None
     register_units: bool
+    kind: str = ""  # DocumentKind; "" = as the document says
+    edited: bool = False  # rows.json holds the tasks as the user corrected them
+
+
+@dataclass(frozen=True)
+class EditedRow:
+    """One task of a document's preview as the user left it."""
+
+    ref: str
+    work: str
+    lead: str = ""
+    coordinators: str = ""
+    deadline: str = ""
+    product: str = ""
+    person: str = ""
+    words: str = ""  # the document's words it was read from ("" for a task the user added)
 
 
 async def stage(
     state: Web,
     user: User,
-    upload: UploadFile,
+    upload: UploadFile | None,
     *,
+    text: str = "",
     plan_number: str,
     plan_date: date | None,
     year: int | None,
     register_units: bool,
+    kind: str = "",
 ) -> str:
-    """Check and keep the upload; return its token."""
+    """Check and keep the upload, or the pasted text of a document; return its token."""
     authorize(user.principal, Action.IMPORT_PLAN)
-    data = await read_checked(
-        upload, kinds=PLAN_KINDS, max_bytes=state.settings.max_upload_mb * 1024 * 1024
-    )
+    max_bytes = state.settings.max_upload_mb * 1024 * 1024
+    if upload is not None and upload.filename:
+        data = await read_checked(upload, kinds=PLAN_KINDS, max_bytes=max_bytes)
+        name = safe_name(upload.filename)
+    elif text.strip():
+        data = text.encode("utf-8")
+        if len(data) > max_bytes:
+            raise UploadError(
+                f"Nội dung dán vào dài {len(data) // 1024} KB, quá giới hạn "
+                f"{state.settings.max_upload_mb} MB."
+            )
+        name = f"van-ban-{state.clock():%Y%m%d-%H%M%S}.txt"
+    else:
+        raise UploadError("Chưa chọn tệp, cũng chưa dán nội dung văn bản.")
+    if kind and kind not in {str(k) for k in DocumentKind}:
+        raise UploadError(f"Loại văn bản '{kind[:40]}' không hợp lệ.")
     token = new_token()
     folder = staged_dir(state.settings.uploads_dir, token)
     folder.mkdir(parents=True)
-    name = safe_name(upload.filename or "")
     (folder / name).write_bytes(data)
     meta = Staged(
         user_id=user.principal.user_id,
@@ -67,6 +104,7 @@ async def stage(
         plan_date=plan_date.isoformat() if plan_date else None,
         year=year,
         register_units=register_units,
+        kind=kind,
     )
     (folder / "meta.json").write_text(json.dumps(asdict(meta), ensure_ascii=False), "utf-8")
     return token
@@ -86,6 +124,45 @@ def _staged(state: Web, user: User, token: str) -> tuple[Path, Staged]:
     return folder, meta
 
 
+def save_rows(state: Web, user: User, token: str, rows: list[EditedRow]) -> None:
+    """Keep the tasks as the user corrected them (rows without work text are dropped); the
+    next preview and the commit read these instead of the document."""
+    folder, meta = _staged(state, user, token)
+    kept = [row for row in rows if row.work.strip()]
+    if not kept:
+        raise UploadError("Không còn nhiệm vụ nào: hãy giữ hoặc thêm ít nhất một nhiệm vụ.")
+    if len(kept) > MAX_ROWS:
+        raise UploadError(f"Nhiều quá {MAX_ROWS} nhiệm vụ trong một văn bản.")
+    (folder / "rows.json").write_text(
+        json.dumps([asdict(row) for row in kept], ensure_ascii=False), "utf-8"
+    )
+    updated = replace(meta, edited=True)
+    (folder / "meta.json").write_text(json.dumps(asdict(updated), ensure_ascii=False), "utf-8")
+
+
+def _edited_rows(folder: Path) -> tuple[ParsedRow, ...]:
+    rows = [EditedRow(**item) for item in json.loads((folder / "rows.json").read_text("utf-8"))]
+    return tuple(
+        ParsedRow(
+            table=0,
+            row=number,
+            ref=row.ref.strip(),
+            group="",
+            area_text="",
+            work=row.work.strip(),
+            product=row.product.strip(),
+            lead=row.lead.strip(),
+            coordinators=row.coordinators.strip(),
+            deadline=row.deadline.strip(),
+            person=row.person.strip(),
+            budget="",
+            note="",
+            raw={WORDS: row.words} if row.words else {},
+        )
+        for number, row in enumerate(rows, start=1)
+    )
+
+
 def _run(state: Web, user: User, token: str, session: Session, *, dry_run: bool) -> ImportResult:
     folder, meta = _staged(state, user, token)
     options = ImportOptions(
@@ -96,6 +173,8 @@ def _run(state: Web, user: User, token: str, session: Session, *, dry_run: bool)
         year=meta.year,
         register_units=meta.register_units,
         dry_run=dry_run,
+        kind=meta.kind,
+        rows=_edited_rows(folder) if meta.edited else None,
     )
     return import_plan(
         session=session,

@@ -55,9 +55,10 @@ PLAN_KINDS: dict[str, Kind] = {
     ".docx": Kind("Word (.docx)", _zip_with("word/document.xml")),
     ".xlsx": Kind("Excel (.xlsx)", _zip_with("xl/workbook.xml")),
     ".csv": Kind("CSV", _text),
+    ".txt": Kind("văn bản (.txt)", _text),
 }
 EVIDENCE_KINDS: dict[str, Kind] = {
-    **{k: v for k, v in PLAN_KINDS.items() if k != ".csv"},
+    **{k: v for k, v in PLAN_KINDS.items() if k not in (".csv", ".txt")},
     ".pdf": Kind("PDF", lambda data: data.startswith(b"%PDF-")),
     ".png": Kind("PNG", lambda data: data.startswith(b"\x89PNG\r\n\x1a\n")),
     ".jpg": Kind("JPEG", lambda data: data.startswith(b"\xff\xd8\xff")),

@@ -22,6 +22,7 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy import Engine
+from sqlmodel import Session, select
 from web_support import (
     CONFIG,
     FIXTURES,
@@ -38,6 +39,7 @@ from engine.configs.files import load_configs
 from engine.configs.settings import Settings
 from engine.directory.store import sync_directory
 from engine.store.db import make_engine, session_scope
+from engine.store.models import Organization, Plan, Task
 from engine.web.app import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -315,3 +317,103 @@ def test_a_unit_head_returns_its_form_in_a_real_browser(browser: Browser, live: 
     expect(page.locator(".notice")).to_contain_text("1 nhiệm vụ hoàn thành")
     expect(page.locator("td", has_text="Đã nộp")).to_be_visible()
     live.shot(page, "unit-report-submitted")
+
+
+NOTICE = FIXTURES / "kien_tuong_45_tb.txt"  # a conclusion notice: 8 items, 6 tasks
+
+
+def test_the_assignment_workflow_in_a_real_browser(browser: Browser, live: Live) -> None:
+    """A conclusion notice pasted (8 items, 2 dropped, 6 imported); a unit head gives its
+    unit's tasks to one officer at once; a coordinating unit adds its part; the officer
+    completes with evidence; the Chairman accepts one result and returns another."""
+    with session_scope(live.site.engine) as session:  # Kiến Tường accepts results here
+        org = session.exec(select(Organization).where(Organization.code == "kien-tuong")).one()
+        org.acceptance_required = True
+    page = _page(browser, live)
+    _paste_notice(page, live)
+    _delegate_all(page, live)
+    _coordinate_and_complete(page, live)
+    _accept_and_return(page, live)
+
+
+def _paste_notice(page: Page, live: Live) -> None:
+    _login(page, live, "thuongtruc")
+    page.goto(f"{live.url}/import")
+    page.fill("textarea[name=text]", NOTICE.read_text(encoding="utf-8"))
+    page.click("text=Tải lên và xem trước")
+    expect(page.locator("h1")).to_contain_text("Xem trước: 45/TB-UBND")
+    live.shot(page, "notice-preview")
+    tasks = page.locator("#sua-nhiem-vu fieldset.task:has(input[name=drop])")
+    expect(tasks).to_have_count(8)
+    for words in ("thông báo kết luận này", "đăng tải Thông báo này"):
+        tasks.filter(has_text=words).locator("input[name=drop]").check()
+    page.click("button:has-text('Cập nhật xem trước')")
+    expect(tasks).to_have_count(6)
+    page.click("button:has-text('Nhập các nhiệm vụ')")
+    expect(page.locator("text=Đã nhập 6 nhiệm vụ")).to_be_visible()
+    live.shot(page, "notice-imported")
+    _logout(page)
+
+
+def _delegate_all(page: Page, live: Live) -> None:
+    _login(page, live, "truongphong")  # head of Phòng Tư pháp: leads items 1 and 2
+    page.goto(f"{live.url}/tasks?plan=45/TB-UBND")
+    page.locator("input[name=task_ids]").first.wait_for()
+    picks = page.locator("input[name=task_ids]")
+    expect(picks).to_have_count(2)
+    for index in range(2):
+        picks.nth(index).check()
+    page.select_option(
+        "#giao-viec select[name=person_id]", label="Nguyễn Thị Mỹ Linh — Phòng Tư pháp"
+    )
+    page.click("text=Giao các nhiệm vụ đã chọn")
+    expect(page.locator("li.task", has_text="Người thực hiện: Nguyễn Thị Mỹ Linh")).to_have_count(2)
+    live.shot(page, "delegated")
+    _logout(page)
+
+
+def _coordinate_and_complete(page: Page, live: Live) -> None:
+    _login(page, live, "canbo")  # Phòng Tư pháp coordinates item 3 (led by Phòng Nội vụ)
+    page.goto(f"{live.url}/tasks/{_ref_id(live, '3')}")
+    page.fill("form[action$='/coordination'] textarea[name=note]", "Đã góp ý dự thảo báo cáo")
+    page.click("text=Ghi phần phối hợp")
+    expect(page.locator("text=Đã góp ý dự thảo báo cáo").first).to_be_visible()
+    for ref in ("1", "2"):
+        page.goto(f"{live.url}/tasks/{_ref_id(live, ref)}")
+        form = page.locator("form[action$='/complete']")
+        form.locator("textarea[name=result]").fill("Đã hoàn thành rà soát")
+        form.locator("textarea[name=evidence]").fill("Báo cáo số 12/BC-PTP ngày 10/6/2024")
+        page.click("button:has-text('Ghi nhận hoàn thành')")
+        expect(page.locator("h2:has-text('Kết quả chờ xác nhận')")).to_be_visible()
+    live.shot(page, "completed-awaiting")
+    _logout(page)
+
+
+def _accept_and_return(page: Page, live: Live) -> None:
+    _login(page, live, "chutich")
+    expect(page.locator("text=Kết quả chờ xác nhận (2)")).to_be_visible()
+    live.shot(page, "dashboard-awaiting")
+    page.goto(f"{live.url}/tasks/{_ref_id(live, '1')}")
+    page.click("button:has-text('Xác nhận kết quả')")
+    expect(page.locator(".status.done_on_time")).to_be_visible()
+    page.goto(f"{live.url}/tasks/{_ref_id(live, '2')}")
+    page.fill("form[action$='/review'] textarea[name=reason]", "Kế hoạch thiếu phụ lục phân công")
+    page.click("button:has-text('Trả lại')")
+    expect(page.locator("text=Kết quả bị trả lại")).to_be_visible()
+    live.shot(page, "returned")
+    _logout(page)
+
+    _login(page, live, "canbo")
+    page.goto(f"{live.url}/tasks/{_ref_id(live, '2')}")
+    expect(page.locator("text=Lý do: Kế hoạch thiếu phụ lục phân công")).to_be_visible()
+    expect(page.locator(".status.in_progress")).to_be_visible()
+    expect(page.locator("form[action$='/complete']")).to_be_visible()
+    live.shot(page, "returned-seen-by-officer")
+
+
+def _ref_id(live: Live, ref: str) -> int:
+    with Session(live.site.engine) as session:
+        task = session.exec(
+            select(Task).join(Plan).where(Plan.key == "45/TB-UBND", Task.ref == ref)
+        ).one()
+        return int(task.id or 0)

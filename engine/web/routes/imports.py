@@ -1,4 +1,5 @@
-"""Plan import pages: upload, preview with the 6-rõ findings, commit or cancel."""
+"""Plan import pages: upload a plan or an assigning document (or paste its text), preview
+with the 6-rõ findings, correct the tasks read from a document, commit or cancel."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from engine.errors import SauroError
+from engine.errors import SauroError, UploadError
+from engine.plans.document_rows import UNCLEAR, WORDS
+from engine.plans.documents import KIND_LABELS
+from engine.store.models import DocumentKind
 from engine.web import imports
 from engine.web.deps import User, checked_user, current_user, web
 from engine.web.pages import render
@@ -29,6 +33,7 @@ def _form(request: Request, user: User, *, error: str = "", status: int = 200) -
         error=error,
         kinds=", ".join(PLAN_KINDS),
         max_mb=web(request).settings.max_upload_mb,
+        document_kinds=KIND_LABELS,
     )
 
 
@@ -42,7 +47,9 @@ def import_form(request: Request, user: Viewer) -> Response:
 async def upload(
     request: Request,
     user: Actor,
-    file: Annotated[UploadFile, File()],
+    file: Annotated[UploadFile | None, File()] = None,
+    text: Annotated[str, Form()] = "",
+    kind: Annotated[str, Form()] = "",
     plan_number: Annotated[str, Form()] = "",
     plan_date: Annotated[str, Form()] = "",
     year: Annotated[str, Form()] = "",
@@ -54,6 +61,8 @@ async def upload(
             web(request),
             user,
             file,
+            text=text,
+            kind=kind,
             plan_number=plan_number,
             plan_date=parse_day(plan_date, "plan_date") if plan_date.strip() else None,
             year=int(year) if year.strip().isdigit() else None,
@@ -79,7 +88,42 @@ def preview(request: Request, user: Viewer, token: str) -> Response:
         result=result,
         rows=list(zip(result.drafts, result.checks, strict=True)),
         clear=sum(c.all_clear for c in result.checks),
+        document=result.kind != DocumentKind.PLAN or bool(result.skipped),
+        kind_label=KIND_LABELS.get(result.kind, result.kind),
+        words=WORDS,
+        unclear=UNCLEAR,
     )
+
+
+@router.post("/import/{token}/rows")
+def edit_rows(
+    request: Request,
+    user: Actor,
+    token: str,
+    ref: Annotated[list[str], Form()],
+    work: Annotated[list[str], Form()],
+    lead: Annotated[list[str], Form()],
+    coordinators: Annotated[list[str], Form()],
+    deadline: Annotated[list[str], Form()],
+    product: Annotated[list[str], Form()],
+    person: Annotated[list[str], Form()],
+    words: Annotated[list[str], Form()],
+    drop: Annotated[list[int] | None, Form()] = None,
+) -> Response:
+    """The tasks read from a document, as the user corrected them: edited, dropped (``drop``
+    lists their positions) or added (the blank rows at the end)."""
+    authorize(user.principal, Action.IMPORT_PLAN)
+    columns = (ref, work, lead, coordinators, deadline, product, person, words)
+    if len({len(column) for column in columns}) != 1:
+        raise UploadError("Biểu mẫu các nhiệm vụ không đủ cột: hãy tải lại trang xem trước.")
+    dropped = set(drop or [])
+    rows = [
+        imports.EditedRow(*values)
+        for position, values in enumerate(zip(*columns, strict=True))
+        if position not in dropped
+    ]
+    imports.save_rows(web(request), user, token, rows)
+    return RedirectResponse(f"/import/{token}", status_code=303)
 
 
 @router.post("/import/{token}/commit")

@@ -1,0 +1,80 @@
+"""An assigning document given as text (a Thông báo kết luận, a Công văn, a plan in prose)
+read into task rows, so that it is imported, judged and re-imported like a plan's table.
+
+A ``.txt`` file, or a ``.docx`` with no task table, goes this way
+(``engine.importing.document_text`` finds the assignments). Each proposed task becomes a
+``ParsedRow`` whose cells hold what the sentence said (lead, coordinators, deadline words,
+product); its ``raw`` cells keep the words it was read from and what is still unclear, so
+the preview can show them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.errors import ImportFileError, Location, Problem
+from engine.importing.columns import ImportConfig, find_task_table
+from engine.importing.document_text import DocumentReading, docx_text, read_document_text
+from engine.importing.rows import ParsedRow
+from engine.importing.tables import read_tables, read_text
+
+WORDS = "Đọc từ"  # the raw cell holding the words a task was read from
+UNCLEAR = "Còn chưa rõ"  # the raw cell listing what the reading left unclear
+
+
+def read_document(path: Path, columns: ImportConfig) -> DocumentReading | None:
+    """The assignments of the document at ``path``; None when it is a table file (``.xlsx``,
+    ``.csv``, or a ``.docx`` with a task table), which the table importer reads."""
+    suffix = path.suffix.lower()
+    if suffix == ".txt":
+        text = read_text(path)
+    elif suffix == ".docx":
+        try:
+            find_task_table(read_tables(path), columns)
+        except ImportFileError:
+            text = docx_text(path)
+        else:
+            return None
+    else:
+        return None
+    return read_document_text(text)
+
+
+def document_rows(reading: DocumentReading, source: str) -> list[ParsedRow]:
+    """One row per proposed task, in document order; ``ImportFileError`` when the document
+    gives no task at all (saying what was set aside and why)."""
+    if not reading.proposals:
+        problems = [
+            Problem(Location(file=source, row=s.line), f"{s.reason}: «{_short(s.words)}»")
+            for s in reading.skipped[:20]
+        ] or [Problem(Location(file=source), "văn bản không có nội dung")]
+        raise ImportFileError(
+            f"Không tìm thấy nhiệm vụ được giao nào trong văn bản {source}: không có câu nào "
+            'giao việc cho một đơn vị hay một người ("Giao …", "… chủ trì", đơn vị làm tiêu '
+            'đề mục, "Cơ quan chủ trì: …")',
+            problems,
+        )
+    return [
+        ParsedRow(
+            table=0,
+            row=proposal.line,
+            ref=proposal.ref,
+            group="",
+            area_text="",
+            work=proposal.work,
+            product=proposal.product,
+            lead=proposal.lead,
+            coordinators=proposal.coordinators,
+            deadline=proposal.deadline,
+            person=proposal.person,
+            budget="",
+            note="",
+            raw={WORDS: proposal.words, UNCLEAR: "; ".join(proposal.unclear)},
+        )
+        for proposal in reading.proposals
+    ]
+
+
+def _short(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= 80 else flat[:79] + "…"
