@@ -24,20 +24,21 @@ UNCLEAR = "Còn chưa rõ"  # the raw cell listing what the reading left unclear
 
 def read_document(path: Path, columns: ImportConfig) -> DocumentReading | None:
     """The assignments of the document at ``path``; None when it is a table file (``.xlsx``,
-    ``.csv``, or a ``.docx`` with a task table), which the table importer reads."""
+    ``.csv``, or a ``.docx`` with a task table), which the table importer reads. A ``.docx``
+    with neither a task table nor an assignment raises the table importer's error."""
     suffix = path.suffix.lower()
     if suffix == ".txt":
-        text = read_text(path)
-    elif suffix == ".docx":
-        try:
-            find_task_table(read_tables(path), columns)
-        except ImportFileError:
-            text = docx_text(path)
-        else:
-            return None
-    else:
-        return None
-    return read_document_text(text)
+        return read_document_text(read_text(path))
+    if suffix != ".docx" or not path.is_file():
+        return None  # the table importer reads it, or says the file is missing
+    try:
+        find_task_table(read_tables(path), columns)
+    except ImportFileError as no_table:
+        reading = read_document_text(docx_text(path))
+        if not reading.proposals:  # neither a table nor an assignment: say what a table needs
+            raise no_table from None
+        return reading
+    return None
 
 
 def document_rows(reading: DocumentReading, source: str) -> list[ParsedRow]:

@@ -1,0 +1,87 @@
+"""``sauro import`` of an assigning document's text: a .txt, or a .docx without a task table,
+becomes the document's tasks (number, date and kind read from the text), the paragraphs not
+read as tasks are listed with why, the same document again updates its tasks (audited), and
+a bad file exits 2 naming where, leaving the database unchanged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import docx
+from sauro_support import FIXTURES, Sauro, snapshot
+from sqlmodel import Session, select
+
+from engine.store.db import make_engine
+from engine.store.models import Plan, Task
+
+NOTICE = FIXTURES / "kien_tuong_45_tb.txt"
+XUAN_DUONG = FIXTURES / "documents" / "01_tb_ket_luan_cchc.txt"
+
+
+def _plan_tasks(url: str, key: str) -> tuple[Plan, list[Task]]:
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            plan = session.exec(select(Plan).where(Plan.key == key)).one()
+            tasks = list(session.exec(select(Task).where(Task.plan_id == plan.id)))
+            return plan, tasks
+    finally:
+        engine.dispose()
+
+
+def test_a_conclusion_notice_in_a_text_file(sauro: Sauro) -> None:
+    sauro.ok("init")
+    result = sauro.ok("import", XUAN_DUONG, "--org", "xuan-duong")
+    out = result.stdout
+    assert "Đã nhập 5 nhiệm vụ" in out and "'125/TB-UBND'" in out
+    assert "Căn cứ: Thông báo kết luận số 125/TB-UBND ngày 05/12/2025." in out
+    assert "Không đọc là nhiệm vụ" in out and "Thống nhất chủ trương" in out
+    plan, tasks = _plan_tasks(sauro.url, "125/TB-UBND")
+    assert (plan.kind, plan.number, str(plan.issued_on)) == (
+        "thong_bao_ket_luan",
+        "125/TB-UBND",
+        "2025-12-05",
+    )
+    first = next(t for t in tasks if t.ref == "3")
+    assert first.lead_text == "Phòng Văn hóa - Xã hội"
+    assert str(first.due_date) == "2025-12-14" and first.product == "Kế hoạch"
+    assert first.raw_cells["Đọc từ"].startswith("3. Giao Phòng Văn hóa - Xã hội chủ trì")
+
+
+def test_a_docx_without_a_task_table_is_read_as_text(sauro: Sauro, tmp_path: Path) -> None:
+    sauro.ok("init")
+    document = docx.Document()
+    for line in NOTICE.read_text(encoding="utf-8").splitlines():
+        document.add_paragraph(line)
+    path = tmp_path / "thong-bao-45.docx"
+    document.save(str(path))
+    result = sauro.ok("import", path, "--org", "kien-tuong", "--dry-run")
+    assert "Sẽ nhập 8 nhiệm vụ" in result.stdout and "'45/TB-UBND'" in result.stdout
+
+
+def test_the_same_document_again_updates_its_tasks(sauro: Sauro, tmp_path: Path) -> None:
+    sauro.ok("init")
+    sauro.ok("import", NOTICE, "--org", "kien-tuong")
+    changed = tmp_path / "45-sua.txt"
+    text = NOTICE.read_text(encoding="utf-8").replace("trong tháng 6/2024", "trong tháng 7/2024")
+    changed.write_text(text, encoding="utf-8")
+    again = sauro.ok("import", changed, "--org", "kien-tuong")
+    assert "Thêm mới 0, cập nhật 1, không đổi 7, rút khỏi kế hoạch 0." in again.stdout
+    _, tasks = _plan_tasks(sauro.url, "45/TB-UBND")
+    assert str(next(t for t in tasks if t.ref == "4").due_date) == "2024-07-31"
+
+
+def test_a_bad_text_file_exits_2_and_changes_nothing(sauro: Sauro, tmp_path: Path) -> None:
+    sauro.ok("init")
+    latin = tmp_path / "cong-van.txt"
+    latin.write_bytes("1. Giao Phòng Tư pháp rà soát".encode() + b"\n\xe9t\xe9\n")
+    before = snapshot(sauro.url)
+    result = sauro("import", latin, "--org", "kien-tuong")
+    assert result.exit_code == 2
+    assert "cong-van.txt, dòng 2" in result.stderr and "UTF-8" in result.stderr
+    nothing = tmp_path / "danh-gia.txt"
+    nothing.write_text("UBND thị xã đánh giá cao các đơn vị.\n", encoding="utf-8")
+    refused = sauro("import", nothing, "--org", "kien-tuong")
+    assert refused.exit_code == 2
+    assert "Không tìm thấy nhiệm vụ được giao nào" in refused.stderr
+    assert snapshot(sauro.url) == before
