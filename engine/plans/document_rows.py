@@ -56,24 +56,50 @@ def document_rows(reading: DocumentReading, source: str) -> list[ParsedRow]:
             problems,
         )
     return [
-        ParsedRow(
-            table=0,
-            row=proposal.line,
-            ref=proposal.ref,
-            group="",
-            area_text="",
-            work=proposal.work,
-            product=proposal.product,
-            lead=proposal.lead,
-            coordinators=proposal.coordinators,
-            deadline=proposal.deadline,
-            person=proposal.person,
-            budget="",
-            note="",
-            raw={WORDS: proposal.words, UNCLEAR: "; ".join(proposal.unclear)},
+        document_row(
+            p.line,
+            p.ref,
+            p.work,
+            lead=p.lead,
+            coordinators=p.coordinators,
+            deadline=p.deadline,
+            product=p.product,
+            person=p.person,
+            raw={WORDS: p.words, UNCLEAR: "; ".join(p.unclear)},
         )
-        for proposal in reading.proposals
+        for p in reading.proposals
     ]
+
+
+def document_row(
+    line: int,
+    ref: str,
+    work: str,
+    *,
+    lead: str,
+    coordinators: str,
+    deadline: str,
+    product: str,
+    person: str,
+    raw: dict[str, str],
+) -> ParsedRow:
+    """One task of a document as a row: no table, no section, the cells a sentence gives."""
+    return ParsedRow(
+        table=0,
+        row=line,
+        ref=ref,
+        group="",
+        area_text="",
+        work=work,
+        product=product,
+        lead=lead,
+        coordinators=coordinators,
+        deadline=deadline,
+        person=person,
+        budget="",
+        note="",
+        raw=raw,
+    )
 
 
 def _short(text: str) -> str:

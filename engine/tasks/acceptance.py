@@ -25,14 +25,8 @@ from engine.store import audit
 from engine.store.audit import Actor
 from engine.store.models import Acceptor, Organization, Person, Task, TaskState, Unit
 from engine.tasks.actions import AUTHORITY_ROLES, authority_of, get_task
+from engine.tasks.delegation import REASON_MAX
 from engine.text import clean, clean_lines
-
-REASON_MAX = 2000
-
-ACCEPTOR_WORDS = {
-    Acceptor.AUTHORITY: "Chủ tịch hoặc Phó Chủ tịch UBND",
-    Acceptor.STANDING_OFFICE: "cơ quan thường trực CCHC",
-}
 
 
 def review_result(

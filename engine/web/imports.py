@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from engine.errors import UploadError
 from engine.importing.rows import ParsedRow
-from engine.plans.document_rows import WORDS
+from engine.plans.document_rows import WORDS, document_row
 from engine.plans.importer import ImportOptions, ImportResult, import_plan
 from engine.store.db import session_scope
 from engine.store.models import DocumentKind
@@ -143,20 +143,15 @@ def save_rows(state: Web, user: User, token: str, rows: list[EditedRow]) -> None
 def _edited_rows(folder: Path) -> tuple[ParsedRow, ...]:
     rows = [EditedRow(**item) for item in json.loads((folder / "rows.json").read_text("utf-8"))]
     return tuple(
-        ParsedRow(
-            table=0,
-            row=number,
-            ref=row.ref.strip(),
-            group="",
-            area_text="",
-            work=row.work.strip(),
-            product=row.product.strip(),
+        document_row(
+            number,
+            row.ref.strip(),
+            row.work.strip(),
             lead=row.lead.strip(),
             coordinators=row.coordinators.strip(),
             deadline=row.deadline.strip(),
+            product=row.product.strip(),
             person=row.person.strip(),
-            budget="",
-            note="",
             raw={WORDS: row.words} if row.words else {},
         )
         for number, row in enumerate(rows, start=1)
