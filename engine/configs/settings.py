@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     ``SAURO_LOGIN_MAX_FAILURES`` failed logins lock a username for ``SAURO_LOGIN_LOCK_MINUTES``,
     and ``SAURO_LOGIN_MAX_FAILURES_PER_IP`` failures from one address within that time refuse
     further attempts from it.
+
+    ``SAURO_BASE_URL`` is where people open the app (``https://sauro.xuanduong.gov.vn``):
+    every mail and Zalo message links into it; default ``http://127.0.0.1:8000``.
     """
 
     model_config = SettingsConfigDict(env_prefix="SAURO_", extra="ignore")
@@ -38,3 +41,8 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1)
     login_max_failures_per_ip: int = Field(default=20, ge=1)
     login_lock_minutes: int = Field(default=15, ge=1)
+    base_url: str = "http://127.0.0.1:8000"
+
+    def link(self, path: str) -> str:
+        """The absolute address of an app path ("/tasks/12")."""
+        return self.base_url.rstrip("/") + "/" + path.lstrip("/")

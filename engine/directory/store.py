@@ -17,6 +17,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from engine.directory.schema import (
     DirectoryConfig,
+    LeaderConfig,
     OrganizationConfig,
     PersonConfig,
     PersonResolver,
@@ -126,6 +127,9 @@ class _DirectorySync:
                 "role": str(role),
                 "active": True,
             }
+            if isinstance(person_config, LeaderConfig):
+                values["areas"] = list(person_config.areas)
+                values["in_charge"] = list(person_config.units)
             person = stored.get((unit_id, person_config.name))
             if person is None:
                 new = Person(organization_id=org_id, unit_id=unit_id, name=person_config.name)

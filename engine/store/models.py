@@ -42,6 +42,7 @@ class PersonRole(StrEnum):
     CHAIRMAN = "chairman"
     VICE_CHAIRMAN = "vice_chairman"
     HEAD = "head"
+    DEPUTY = "deputy"  # phó thủ trưởng: gets the unit's notices beside the head
     OFFICER = "officer"
 
 
@@ -108,6 +109,10 @@ class Unit(SQLModel, table=True):
     abbreviations: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     registered_by_import: bool = False
+    # False once merged into another unit (``merged_into_id``) or retired: kept, never
+    # deleted, since tasks and history point at it.
+    active: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
+    merged_into_id: int | None = Field(default=None)
 
 
 class Person(SQLModel, table=True):
@@ -121,6 +126,22 @@ class Person(SQLModel, table=True):
     email: str = Field(default="", max_length=255)
     role: str = Field(default=PersonRole.OFFICER, max_length=16)
     active: bool = True
+    phone: str = Field(default="", max_length=32, sa_column_kwargs={"server_default": ""})
+    # The phone number registered with Zalo, when it differs from ``phone``.
+    zalo: str = Field(default="", max_length=32, sa_column_kwargs={"server_default": ""})
+    # The person's choices ("" = the organization's default, config/notices.yaml):
+    # ``channel`` email | zalo | both; ``email_mode`` immediate | digest.
+    channel: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})
+    email_mode: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})
+    left_on: date | None = None  # marked as left (nghỉ việc, chuyển công tác): inactive
+    # A Vice-Chairman's (or the Chairman's) fields and the unit codes they are in charge of
+    # (phụ trách): whom the ladder escalates a unit's tasks to, who hears its requests.
+    areas: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
+    in_charge: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
 
 
 class DocumentKind(StrEnum):
@@ -507,6 +528,69 @@ class UserSession(SQLModel, table=True):
     csrf_token: str = Field(max_length=64)
     created_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
     expires_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+
+
+class Notice(SQLModel, table=True):
+    """One event told to one person (``engine.notices``): in their inbox, and by e-mail or
+    Zalo as they chose. ``event_key`` names the event (one notice per event and person,
+    whatever re-runs); ``link`` is the app path where the person acts. How it is sent (at
+    once or in the daily digest, by e-mail or Zalo) is decided when it is delivered."""
+
+    __tablename__ = "notice"
+    __table_args__ = (
+        UniqueConstraint("event_key", "person_id"),
+        Index("ix_notice_person", "person_id", "created_at"),
+        Index("ix_notice_org_created", "organization_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id")
+    person_id: int = Field(foreign_key="person.id")
+    event_key: str = Field(max_length=255)
+    kind: str = Field(max_length=32)
+    task_id: int | None = Field(default=None, foreign_key="task.id")
+    link: str = Field(max_length=255)
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    actor: str = Field(max_length=128)
+    created_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+    read_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime(), nullable=True))
+
+
+class PasswordReset(SQLModel, table=True):
+    """A "Quên mật khẩu" request: the SHA-256 of the mailed token (never the token), valid
+    until ``expires_at`` and once (``used_at``). Requests for unknown accounts are kept too
+    (``user_id`` None), so throttling by address and name says nothing of who exists."""
+
+    __tablename__ = "password_reset"
+    __table_args__ = (
+        UniqueConstraint("token_hash"),
+        Index("ix_password_reset_ip", "ip", "created_at"),
+        Index("ix_password_reset_user", "user_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64)
+    user_id: int | None = Field(default=None, foreign_key="user_account.id")
+    username: str = Field(max_length=64)
+    ip: str = Field(max_length=64)
+    created_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+    used_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime(), nullable=True))
+
+
+class ZaloToken(SQLModel, table=True):
+    """The Zalo Official Account's tokens for one app: Zalo's OAuth v4 hands out a new
+    refresh token with every access token (the old one stops working), so both are kept
+    here, not in settings, and replaced together (``notifications.zalo``)."""
+
+    __tablename__ = "zalo_token"
+
+    app_id: str = Field(primary_key=True, max_length=64)
+    access_token: str = Field(sa_column=Column(Text, nullable=False))
+    refresh_token: str = Field(sa_column=Column(Text, nullable=False))
+    expires_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
 
 
 class LoginFailure(SQLModel, table=True):
