@@ -74,8 +74,10 @@ async def working_day_cycle(
     org_code: str | None,
     now: datetime,
     dry_run: bool = False,
+    base_url: str = "",
 ) -> Outcome:
-    """Run the reminder cycle at ``now`` (aware), unless ``now`` falls on a day off."""
+    """Run the reminder cycle at ``now`` (aware), unless ``now`` falls on a day off; mails
+    link to ``base_url``."""
     off = day_off(WorkCalendar(load_calendar(config_dir / CALENDAR_FILE)), now)
     if off is not None:
         return off
@@ -85,6 +87,7 @@ async def working_day_cycle(
         org_code=org_code,
         now=now,
         dry_run=dry_run,
+        base_url=base_url,
     )
 
 

@@ -34,6 +34,7 @@ async def daily_cycle(
         org_code=org,
         now=now,
         dry_run=dry_run,
+        base_url=settings.base_url,
     )
     get_run_logger().info(outcome.summary())
     return outcome.to_json()

@@ -212,6 +212,7 @@ def run_daily_cycle(org: str | None = None, dry_run: bool = False) -> Outcome:
             org_code=org,
             now=datetime.now(UTC),
             dry_run=dry_run,
+            base_url=settings.base_url,
         )
     )
 

@@ -3,11 +3,14 @@
 ``rules.ladder.plan`` plans one ``PlannedMessage`` per (task or report, rule step,
 recipient role). People receive one mail per run, never one per task (domain brief §8), so
 ``build_digests`` resolves each message's role to people, validates their addresses, and
-gathers everything one address receives into one ``Digest`` with five sections:
+gathers everything one address receives into one ``Digest``: first the event notices
+folded into it (``news``, "Việc mới của bạn": ``NewsItem``, resolved by the engine), then
+one section per kind of step:
 
 ====================  =====================  ====================================
 section               from step kind         shown as
 ====================  =====================  ====================================
+``awaiting``          ``awaiting``           Kết quả chờ xác nhận
 ``due_soon``          ``before_due``         Sắp đến hạn
 ``due_today``         ``due_day``            Đến hạn hôm nay
 ``overdue``           ``overdue``            Quá hạn
@@ -16,11 +19,14 @@ section               from step kind         shown as
 ====================  =====================  ====================================
 
 A task reached through several steps or roles in one section (the unit head who is also
-the task's officer) is one item listing every step id and ledger key it covers. Items are
+the task's officer) is one item listing every step id and ledger key it covers, and the
+rules in words (``Step.words``: "quá hạn 5 ngày làm việc — báo Phó Chủ tịch phụ trách"),
+never a step id or a config date; with ``base_url`` each item links to its page. Items are
 sorted by due date, then reference in natural order ("1.2" before "1.10"); digests by
 address. The digest's template is the one named by its most serious step (overdue, then
 missing report, unclear, due today, due soon; equally serious steps naming different
-templates: the last name in alphabetical order), so one address never gets two mails.
+templates: the last name in alphabetical order; ``digest`` for notices alone), so one
+address never gets two mails.
 
 Resolving roles to people is the engine's job (it reads the directory): it computes
 ``recipient_key(message)`` for each message and passes, per key, the people found. A key
@@ -35,19 +41,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from notifications.addresses import EmailCheck, EmailProblem, check_email
-from rules.escalation import ROLE_LABELS, Role, StepKind
+from rules.escalation import KIND_LABELS, ROLE_LABELS, Ladder, Role, StepKind
 from rules.ladder import PlannedMessage
 
 
 class Section(StrEnum):
-    """The parts of a digest, in the order they are shown."""
+    """The parts of a digest made of ladder steps, in the order they are shown (after the
+    event notices, "Việc mới của bạn": ``Digest.news``)."""
 
-    ASSIGNED = "assigned"
-    RETURNED = "returned"
     AWAITING = "awaiting"
     DUE_SOON = "due_soon"
     DUE_TODAY = "due_today"
@@ -62,14 +67,10 @@ SECTION_OF_KIND: dict[StepKind, Section] = {
     StepKind.OVERDUE: Section.OVERDUE,
     StepKind.UNCLEAR: Section.UNCLEAR,
     StepKind.MISSING_REPORT: Section.MISSING_REPORT,
-    StepKind.ASSIGNED: Section.ASSIGNED,
-    StepKind.RETURNED: Section.RETURNED,
     StepKind.AWAITING: Section.AWAITING,
 }
 
 SECTION_TITLES: dict[Section, str] = {
-    Section.ASSIGNED: "Việc mới giao",
-    Section.RETURNED: "Kết quả bị trả lại",
     Section.AWAITING: "Kết quả chờ xác nhận",
     Section.DUE_SOON: "Sắp đến hạn",
     Section.DUE_TODAY: "Đến hạn hôm nay",
@@ -80,8 +81,6 @@ SECTION_TITLES: dict[Section, str] = {
 
 # "{n} nhiệm vụ sắp đến hạn": how a count of items is said in a subject line.
 _SECTION_PHRASES: dict[Section, str] = {
-    Section.ASSIGNED: "{n} nhiệm vụ mới giao",
-    Section.RETURNED: "{n} nhiệm vụ bị trả lại kết quả",
     Section.AWAITING: "{n} nhiệm vụ chờ xác nhận kết quả",
     Section.DUE_SOON: "{n} nhiệm vụ sắp đến hạn",
     Section.DUE_TODAY: "{n} nhiệm vụ đến hạn hôm nay",
@@ -92,9 +91,7 @@ _SECTION_PHRASES: dict[Section, str] = {
 
 # Which step's template a digest uses when its steps name several: the most serious.
 _SERIOUSNESS: dict[StepKind, int] = {
-    StepKind.ASSIGNED: -1,
     StepKind.AWAITING: -1,
-    StepKind.RETURNED: 0,
     StepKind.BEFORE_DUE: 0,
     StepKind.DUE_DAY: 1,
     StepKind.UNCLEAR: 2,
@@ -192,6 +189,13 @@ class DigestItem:
     step_ids: tuple[str, ...]
     config_version: str
     ledger_keys: tuple[str, ...]
+    rules: tuple[str, ...] = ()  # the steps in words: "nhắc trước hạn 3 ngày làm việc"
+    link: str = ""  # the page to act on: the task, or the unit reports
+
+    @property
+    def rule(self) -> str:
+        """Why this item is here, in words: "nhắc trước hạn 3 ngày làm việc"."""
+        return "; ".join(self.rules)
 
     @property
     def is_report(self) -> bool:
@@ -210,10 +214,28 @@ class DigestItem:
         """Did the due date fall on a day off, so it counts from the next working day?"""
         return self.due is not None and self.effective_due not in (None, self.due)
 
+
+@dataclass(frozen=True, slots=True)
+class NewsItem:
+    """One event notice for one address, folded into its next digest ("Việc mới của bạn").
+    The engine builds it from a stored notice and the person's address."""
+
+    to: str  # the address, as written in the directory
+    name: str
+    title: str
+    org: str
+    org_name: str
+    kind_label: str  # "Đề nghị gia hạn chờ quyết định"
+    headline: str  # one line: what happened
+    body: str
+    at: datetime  # when it happened, local time
+    link: str  # absolute, into the app
+    ledger_key: str
+
     @property
-    def trace(self) -> str:
-        """Which rule produced it: "before-3, due-day (cấu hình 2026-01-01)"."""
-        return f"{', '.join(self.step_ids)} (cấu hình {self.config_version})"
+    def when(self) -> str:
+        """ "08:30 ngày 05/12/2026"."""
+        return f"{self.at:%H:%M} ngày {self.at:%d/%m/%Y}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,8 +268,7 @@ class Digest:
     template: str  # the template set to render it with
     orgs: tuple[str, ...]
     scope_name: str  # the unit all items belong to, else the organization(s)
-    assigned: tuple[DigestItem, ...] = ()
-    returned: tuple[DigestItem, ...] = ()
+    news: tuple[NewsItem, ...] = ()  # event notices: "Việc mới của bạn"
     awaiting: tuple[DigestItem, ...] = ()
     due_soon: tuple[DigestItem, ...] = ()
     due_today: tuple[DigestItem, ...] = ()
@@ -255,6 +276,7 @@ class Digest:
     unclear: tuple[DigestItem, ...] = ()
     missing_report: tuple[DigestItem, ...] = ()
     ledger_keys: tuple[str, ...] = ()
+    link: str = ""  # the app's address
 
     @property
     def role_labels(self) -> tuple[str, ...]:
@@ -273,13 +295,14 @@ class Digest:
 
     @property
     def count(self) -> int:
-        """How many items in all sections."""
-        return sum(len(section.items) for section in self.sections)
+        """How many items in all sections, notices included."""
+        return len(self.news) + sum(len(section.items) for section in self.sections)
 
     @property
     def summary(self) -> str:
-        """ "2 nhiệm vụ sắp đến hạn, 1 nhiệm vụ quá hạn"."""
-        return ", ".join(section.phrase for section in self.sections)
+        """ "2 việc mới, 2 nhiệm vụ sắp đến hạn, 1 nhiệm vụ quá hạn"."""
+        news = [f"{len(self.news)} việc mới"] if self.news else []
+        return ", ".join([*news, *(section.phrase for section in self.sections)])
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,19 +369,32 @@ def build_digests(
     org_names: Mapping[str, str],
     unit_names: Mapping[tuple[str, str], str] | None = None,
     dimension_labels: Mapping[str, str] | None = None,
+    news: Sequence[NewsItem] = (),
+    ladder: Ladder | None = None,
+    base_url: str = "",
 ) -> DigestPlan:
-    """One digest per recipient address for the messages of one run, and the findings.
+    """One digest per recipient address for the messages of one run and the event notices
+    ``news``, and the findings.
 
     ``recipients`` maps ``recipient_key(message)`` to the people it resolved to;
     ``org_names`` maps organization codes to names ("Ủy ban nhân dân xã Xuân Dương");
     ``unit_names`` maps (organization, unit code) to unit names ("Phòng Tư pháp");
-    ``dimension_labels`` are the configured names of the six dimensions. A missing name
-    shows its code. Nothing here raises on bad directory data.
+    ``dimension_labels`` are the configured names of the six dimensions; ``ladder`` words
+    each item's rules; ``base_url`` is the app's address for links. A missing name shows
+    its code. Nothing here raises on bad directory data.
     """
-    names = _Names(org_names, unit_names or {}, dimension_labels or DEFAULT_DIMENSION_LABELS)
+    names = _Names(
+        org_names,
+        unit_names or {},
+        dimension_labels or DEFAULT_DIMENSION_LABELS,
+        ladder,
+        base_url.rstrip("/"),
+    )
     grouper = _Grouper(names, recipients, today)
     for message in messages:
         grouper.add(message)
+    for item in news:
+        grouper.add_news(item)
     return grouper.plan()
 
 
@@ -372,6 +408,26 @@ class _Names:
     orgs: Mapping[str, str]
     units: Mapping[tuple[str, str], str]
     dimensions: Mapping[str, str]
+    ladder: Ladder | None
+    base_url: str
+
+    def rule(self, message: PlannedMessage) -> str:
+        """The message's step in words, or its kind when the ladder lacks it."""
+        try:
+            step = self.ladder.step(message.step_id) if self.ladder else None
+        except KeyError:
+            step = None
+        if step is None:
+            return KIND_LABELS[message.kind].lower()
+        return step.words(message.role)
+
+    def link(self, message: PlannedMessage) -> str:
+        """Where the recipient acts: the task's page, or the unit reports."""
+        if not self.base_url:
+            return ""
+        if message.report is not None or message.task_id is None:
+            return f"{self.base_url}/unit-reports"
+        return f"{self.base_url}/tasks/{message.task_id}"
 
     def org(self, org: str) -> str:
         return self.orgs.get(org, org)
@@ -414,9 +470,11 @@ class _ItemBuilder:
     step_ids: dict[str, None] = field(default_factory=dict)
     ledger_keys: dict[str, None] = field(default_factory=dict)
     unclear: dict[str, None] = field(default_factory=dict)
+    rules: dict[str, None] = field(default_factory=dict)
 
-    def add(self, message: PlannedMessage) -> None:
+    def add(self, message: PlannedMessage, names: _Names) -> None:
         self.step_ids.setdefault(message.step_id)
+        self.rules.setdefault(names.rule(message))
         self.ledger_keys.setdefault(message.ledger_key)
         for dimension in message.unclear:
             self.unclear.setdefault(dimension)
@@ -445,6 +503,8 @@ class _ItemBuilder:
             step_ids=tuple(self.step_ids),
             config_version=m.config_version,
             ledger_keys=tuple(self.ledger_keys),
+            rules=tuple(self.rules),
+            link=names.link(m),
         )
 
 
@@ -455,9 +515,17 @@ class _DigestBuilder:
     people: dict[tuple[str, str, str], None] = field(default_factory=dict)  # (name, title, to)
     roles: dict[Role, None] = field(default_factory=dict)
     items: dict[tuple[object, ...], _ItemBuilder] = field(default_factory=dict)
-    template: tuple[int, str] = (-1, "")  # (seriousness of the step kind, template name)
+    news: list[NewsItem] = field(default_factory=list)
+    # (seriousness of the step kind, template name); notices alone use the daily digest
+    template: tuple[int, str] = (-2, "digest")
 
-    def add(self, message: PlannedMessage, person: ResolvedRecipient, address: str) -> None:
+    def add_news(self, item: NewsItem, address: str) -> None:
+        self.people.setdefault((item.name, item.title, address))
+        self.news.append(item)
+
+    def add(
+        self, message: PlannedMessage, person: ResolvedRecipient, address: str, names: _Names
+    ) -> None:
         self.people.setdefault((person.name, person.title, address))
         self.roles.setdefault(message.role)
         section = SECTION_OF_KIND[message.kind]
@@ -466,7 +534,7 @@ class _DigestBuilder:
         item = self.items.get(key)
         if item is None:
             item = self.items[key] = _ItemBuilder(message, section)
-        item.add(message)
+        item.add(message, names)
         self.template = max(self.template, (_SERIOUSNESS[message.kind], message.template))
 
     def build(self, names: _Names, today: date) -> Digest:
@@ -476,6 +544,9 @@ class _DigestBuilder:
         by_section: dict[Section, list[DigestItem]] = {section: [] for section in Section}
         for item in items:
             by_section[item.section].append(item)
+        news = tuple(sorted(self.news, key=lambda n: (n.at, n.ledger_key)))
+        orgs = {item.org for item in items} | {n.org for n in news}
+        keys = [*(n.ledger_key for n in news), *(k for item in items for k in item.ledger_keys)]
         return Digest(
             to=to,
             name=name or to,
@@ -483,17 +554,17 @@ class _DigestBuilder:
             roles=tuple(role for role in Role if role in self.roles),
             today=today,
             template=self.template[1],
-            orgs=tuple(sorted({item.org for item in items})),
-            scope_name=_scope_name(items, names),
-            assigned=tuple(by_section[Section.ASSIGNED]),
-            returned=tuple(by_section[Section.RETURNED]),
+            orgs=tuple(sorted(orgs)),
+            scope_name=_scope_name(items, names) if items else news[0].org_name,
+            news=news,
             awaiting=tuple(by_section[Section.AWAITING]),
             due_soon=tuple(by_section[Section.DUE_SOON]),
             due_today=tuple(by_section[Section.DUE_TODAY]),
             overdue=tuple(by_section[Section.OVERDUE]),
             unclear=tuple(by_section[Section.UNCLEAR]),
             missing_report=tuple(by_section[Section.MISSING_REPORT]),
-            ledger_keys=tuple(dict.fromkeys(key for item in items for key in item.ledger_keys)),
+            ledger_keys=tuple(dict.fromkeys(keys)),
+            link=names.base_url,
         )
 
 
@@ -556,7 +627,14 @@ class _Grouper:
                 continue
             # Mailboxes ignore case in practice: "A@x.vn" and "a@x.vn" get one mail.
             builder = self.digests.setdefault(check.address.lower(), _DigestBuilder())
-            builder.add(message, person, check.address)
+            builder.add(message, person, check.address, self.names)
+
+    def add_news(self, item: NewsItem) -> None:
+        """A notice for a person whose address the engine has checked."""
+        check = self.check(item.to)
+        if check.address is not None:
+            builder = self.digests.setdefault(check.address.lower(), _DigestBuilder())
+            builder.add_news(item, check.address)
 
     def people(self, message: PlannedMessage) -> Sequence[ResolvedRecipient]:
         """The people a message reaches; a named address needs no directory entry."""

@@ -31,11 +31,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import (
     FunctionLoader,
@@ -55,6 +56,7 @@ from engine.errors import ConfigError, Location, Problem
 from notifications.digest import (
     Digest,
     DigestPlan,
+    NewsItem,
     ResolvedRecipient,
     build_digests,
     recipient_key,
@@ -76,15 +78,18 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "digest.name, digest.title, digest.to": "họ tên, chức vụ, địa chỉ thư của người nhận",
     "digest.role_labels": "các vai trò mà người nhận được gửi thư (danh sách)",
     "digest.scope_name": "đơn vị chủ trì chung của mọi mục, nếu không thì tên UBND",
-    "digest.summary": 'tóm tắt: "2 nhiệm vụ sắp đến hạn, 1 nhiệm vụ quá hạn"',
-    "digest.count": "tổng số mục trong thư",
+    "digest.summary": 'tóm tắt: "1 việc mới, 2 nhiệm vụ sắp đến hạn, 1 nhiệm vụ quá hạn"',
+    "digest.count": "tổng số mục trong thư (cả việc mới)",
+    "digest.link": "địa chỉ trang Sáu Rõ (SAURO_BASE_URL)",
     "digest.ledger_keys": "mã ghi sổ các thư nhắc mà thư này gộp lại",
-    "sections": "các nhóm có mục (= digest.sections), theo thứ tự: việc mới giao, kết quả "
-    "bị trả lại, kết quả chờ xác nhận, sắp đến hạn, đến hạn hôm nay, quá hạn, chưa đạt 6 rõ, "
-    "báo cáo chưa gửi",
+    "digest.news": 'các thông báo "Việc mới của bạn" (danh sách, có thể rỗng); mỗi thông báo '
+    "(news): news.kind_label (loại), news.headline (việc gì), news.body (chi tiết), "
+    'news.when ("15:30 ngày 22/11/2026"), news.link (trang để xử lý)',
+    "sections": "các nhóm nhắc việc có mục (= digest.sections), theo thứ tự: kết quả chờ xác "
+    "nhận, sắp đến hạn, đến hạn hôm nay, quá hạn, chưa đạt 6 rõ, báo cáo chưa gửi",
     "section.key, section.title, section.items, section.count, section.phrase": "mã nhóm, "
     'tên nhóm, các mục, số mục, "2 nhiệm vụ sắp đến hạn"',
-    "digest.assigned, digest.returned, digest.awaiting, digest.due_soon, digest.due_today, "
+    "digest.awaiting, digest.due_soon, digest.due_today, "
     "digest.overdue, digest.unclear, digest.missing_report": "các mục của từng nhóm (danh "
     "sách, có thể rỗng)",
     "item.label": '"nhiệm vụ 1.2" hoặc "báo cáo quý I/2026 của Văn phòng"',
@@ -95,8 +100,10 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "item.days_late": "số ngày làm việc quá hạn (0 nếu chưa quá hạn)",
     "item.unclear_labels": 'các "rõ" cần sửa: Rõ người, Rõ thời gian…',
     "item.is_report, item.period_label": 'mục là báo cáo của đơn vị; kỳ báo cáo "quý I/2026"',
-    "item.step_ids, item.config_version, item.trace": "bước nhắc việc và phiên bản cấu hình "
-    'đã sinh ra mục: "before-3 (cấu hình 2026-01-01)"',
+    "item.rule": 'căn cứ nhắc bằng lời: "quá hạn 5 ngày làm việc — báo Phó Chủ tịch phụ trách"',
+    "item.link": "trang của nhiệm vụ (hoặc trang báo cáo của đơn vị) trên Sáu Rõ",
+    "item.step_ids, item.config_version": "mã bước nhắc và phiên bản cấu hình đã sinh ra mục "
+    "(đã ghi ở tiêu đề kỹ thuật của thư; không nên in ra cho người đọc)",
 }
 
 TEMPLATE_FILTERS: dict[str, str] = {
@@ -539,6 +546,7 @@ def _unknown_variable(name: str) -> str:
 _SAMPLE_TODAY = date(2026, 11, 23)
 _SAMPLE_ORG = "xuan-duong"
 _SAMPLE_VERSION = "2026-01-01"
+_SAMPLE_URL = "https://sauro.xuanduong.example.vn"
 
 
 @cache
@@ -561,32 +569,51 @@ def sample_digests() -> tuple[Digest, ...]:
         today=_SAMPLE_TODAY,
         org_names=org_names,
         unit_names=unit_names,
+        news=_news_sample(head, org_names[_SAMPLE_ORG]),
+        base_url=_SAMPLE_URL,
     )
     return plan.digests
+
+
+def _news_sample(head: ResolvedRecipient, org_name: str) -> list[NewsItem]:
+    """Two event notices for the unit head: a task given, a result returned."""
+    at = datetime(2026, 11, 22, 15, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    notices = [
+        (
+            "Nhiệm vụ mới giao cho đơn vị",
+            "Nhiệm vụ 1.5 giao cho Văn phòng HĐND và UBND chủ trì",
+            "Rà soát quy chế làm việc của Ủy ban nhân dân xã. Thời hạn: 31/12/2026.",
+            7,
+        ),
+        (
+            "Kết quả bị trả lại",
+            "Kết quả nhiệm vụ 1.6 bị trả lại",
+            "Lý do: thiếu biểu số liệu kèm theo & <phụ lục>.",
+            8,
+        ),
+    ]
+    return [
+        NewsItem(
+            to=head.email or "",
+            name=head.name,
+            title=head.title,
+            org=_SAMPLE_ORG,
+            org_name=org_name,
+            kind_label=label,
+            headline=headline,
+            body=body,
+            at=at,
+            link=f"{_SAMPLE_URL}/tasks/{task_id}",
+            ledger_key=f"sample:notice:{task_id}|email",
+        )
+        for label, headline, body, task_id in notices
+    ]
 
 
 def _full_sample() -> list[PlannedMessage]:
     """A unit head's digest with one item in each section."""
     head = Role.LEAD_HEAD
     return [
-        _sample(
-            StepKind.ASSIGNED,
-            "assigned",
-            head,
-            task_id=7,
-            ref="1.5",
-            work="Rà soát quy chế làm việc của Ủy ban nhân dân xã",
-            due=date(2026, 12, 31),
-        ),
-        _sample(
-            StepKind.RETURNED,
-            "returned",
-            head,
-            task_id=8,
-            ref="1.6",
-            work="Báo cáo kết quả tự đánh giá chỉ số cải cách hành chính năm 2026",
-            due=date(2026, 12, 10),
-        ),
         _sample(
             StepKind.AWAITING,
             "awaiting-acceptor",

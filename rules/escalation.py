@@ -48,9 +48,7 @@ class StepKind(StrEnum):
     OVERDUE = "overdue"  # offset working days after the effective due date
     UNCLEAR = "unclear"  # offset working days after the task was first found unclear
     MISSING_REPORT = "missing_report"  # offset working days after a unit report's deadline
-    ASSIGNED = "assigned"  # offset working days after a task was given to its person, once
     AWAITING = "awaiting"  # offset working days after a completion was sent for acceptance
-    RETURNED = "returned"  # offset working days after a result was returned, once
 
 
 class Role(StrEnum):
@@ -78,9 +76,7 @@ KIND_LABELS: dict[StepKind, str] = {
     StepKind.OVERDUE: "Báo quá hạn",
     StepKind.UNCLEAR: "Nhiệm vụ chưa đạt 6 rõ",
     StepKind.MISSING_REPORT: "Đơn vị chưa gửi báo cáo",
-    StepKind.ASSIGNED: "Báo việc mới giao",
     StepKind.AWAITING: "Nhắc xác nhận kết quả",
-    StepKind.RETURNED: "Báo kết quả bị trả lại",
 }
 
 ROLE_LABELS: dict[Role, str] = {
@@ -92,6 +88,15 @@ ROLE_LABELS: dict[Role, str] = {
     Role.FIXER: "Người sửa được nhiệm vụ chưa rõ",
     Role.ACCEPTOR: "Người xác nhận kết quả",
     Role.NAMED: "Người nhận ghi đích danh",
+}
+
+# Roles beyond the task's own people: a mail names them as whom the rule escalates to.
+_ESCALATED: dict[Role, str] = {
+    Role.STANDING_OFFICE: "cơ quan thường trực CCHC",
+    Role.VICE_CHAIRMAN: "Phó Chủ tịch phụ trách",
+    Role.CHAIRMAN: "Chủ tịch UBND",
+    Role.ACCEPTOR: "người xác nhận kết quả",
+    Role.NAMED: "người nhận ghi đích danh",
 }
 
 # Roles written as a plain word in ``recipients`` (a named person is a mapping).
@@ -244,6 +249,26 @@ class Step(_Strict):
         if problems:
             raise field_errors(problems)
         return self
+
+    def words(self, role: Role) -> str:
+        """The rule in plain Vietnamese, as a mail names it: "nhắc trước hạn 3 ngày làm
+        việc", "quá hạn 5 ngày làm việc — báo Phó Chủ tịch phụ trách"."""
+        days = f"{self.offset} ngày làm việc"
+        when = {
+            StepKind.BEFORE_DUE: f"nhắc trước hạn {days}",
+            StepKind.DUE_DAY: "nhắc đúng ngày đến hạn",
+            StepKind.OVERDUE: f"quá hạn {days}",
+            StepKind.UNCLEAR: f"chưa đạt 6 rõ {days}" if self.offset else "chưa đạt 6 rõ",
+            StepKind.MISSING_REPORT: (
+                f"quá hạn nộp báo cáo {days}" if self.offset else "đến hạn nộp báo cáo"
+            ),
+            StepKind.AWAITING: f"kết quả chờ xác nhận {days}",
+        }[self.kind]
+        if self.repeat_every:
+            when += f", nhắc lại sau mỗi {self.repeat_every} ngày làm việc"
+        if role in _ESCALATED:
+            when += f" — báo {_ESCALATED[role]}"
+        return when
 
 
 def _offset_problem(kind: StepKind, offset: int) -> str | None:

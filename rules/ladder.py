@@ -24,16 +24,13 @@ the recorded due date moved to the next working day when it falls on a day off):
   office. Each message lists, in ``unclear``, the dimensions its recipient is asked to fix.
 - ``missing_report`` (offset N, repeat R): like overdue, counted from the report's
   effective deadline; offset 0 fires on the deadline day itself.
-- ``assigned`` (offset N): once per assignment (a task given to its person:
-  ``engine.tasks.delegation``), from the N-th working day after the day it was given; a
-  run that missed that day catches up within ``ASSIGNED_CATCH_UP`` working days. The role
-  ``lead_head`` is skipped when the lead unit's head gave the task themselves.
 - ``awaiting`` (offset N, repeat R): for a task completed and waiting for its result to be
   accepted (state ``awaiting``), counted from the day it was sent for acceptance; the
   ``acceptor`` role is whoever accepts results in the organization. A waiting task gets
   nothing else: it is neither reminded nor escalated on its deadline.
-- ``returned`` (offset N): once per return of a result (the task is open again), like
-  ``assigned``, counted from the day it was returned.
+
+Events told once (a task given to a person, a result returned) are not ladder steps: they
+are notices (``engine.notices``), recorded when they happen.
 
 Done and withdrawn tasks get nothing; a task without a due date gets only unclear steps.
 A recipient the snapshot proves absent is skipped: ``person`` when the task names nobody,
@@ -43,8 +40,7 @@ delivery.
 Ledger keys: ``task:<id>|<step>|<occurrence>|<recipient>|v<deadline version>`` for deadline
 steps, so an approved extension (new due date, deadline version + 1) re-arms the ladder;
 ``…|since:<date>`` for unclear steps, so a task that becomes unclear again starts a new
-round; ``…|a<assignment>`` for assigned steps, so each new assignment is told once;
-``…|s<submission>`` for awaiting steps and ``…|r<returns>`` for returned steps;
+round; ``…|s<submission>`` for awaiting steps, so each submission gets its own round;
 ``report:<org>/<unit>/<period>|<step>|<occurrence>|<recipient>|due:<date>``.
 
 Cost: each distinct due date (and ``unclear_since``) is worked out once per run, with the
@@ -65,9 +61,6 @@ from rules.facts import Dimension
 _LEAD_HEAD = Recipient(Role.LEAD_HEAD)
 _STANDING_OFFICE = Recipient(Role.STANDING_OFFICE)
 _PERSON = Dimension.PERSON.value
-# Working days after an assignment's (or a return's) step day in which a run that missed it
-# still tells it.
-ASSIGNED_CATCH_UP = 5
 
 
 class Calendar(Protocol):
@@ -110,13 +103,8 @@ class TaskSnapshot:
     has_person: bool
     unclear: tuple[str, ...] = ()  # names of the dimensions failing 6 rõ
     unclear_since: date | None = None  # when the task was first found unclear
-    assigned_on: date | None = None  # the day the task was last given to its person
-    assignment: int = 0  # counts the times it was given: one notice per assignment
-    assigned_by_lead: bool = False  # given by the lead unit's head (who needs no notice)
     submitted_on: date | None = None  # the day the last completion was sent for acceptance
     submission: int = 0  # counts the completions sent: one reminder round per submission
-    returned_on: date | None = None  # the day a result was last returned
-    returns: int = 0  # counts the returns: one notice per return
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,9 +261,7 @@ class _Planner:
         self.overdue = ladder.enabled(StepKind.OVERDUE)
         self.unclear = ladder.enabled(StepKind.UNCLEAR)
         self.missing = ladder.enabled(StepKind.MISSING_REPORT)
-        self.assigned = ladder.enabled(StepKind.ASSIGNED)
         self.awaiting = ladder.enabled(StepKind.AWAITING)
-        self.returned = ladder.enabled(StepKind.RETURNED)
         self._due: dict[date, _DueInfo] = {}
         self._since: dict[date, tuple[_Hit, ...]] = {}
         self._report_due: dict[date, _DueInfo] = {}
@@ -334,14 +320,6 @@ class _Planner:
             self._deadline_messages(task, info, out)
         if task.unclear:
             self._unclear_messages(task, info, out)
-        if self.assigned and task.assigned_on is not None and task.has_person:
-            self._once_messages(
-                self.assigned, task, task.assigned_on, f"a{task.assignment}", info=info, out=out
-            )
-        if self.returned and task.returned_on is not None:
-            self._once_messages(
-                self.returned, task, task.returned_on, f"r{task.returns}", info=info, out=out
-            )
 
     def awaiting_messages(self, task: TaskSnapshot, out: list[PlannedMessage]) -> None:
         """Append the reminders to the acceptor of one task waiting for acceptance."""
@@ -358,36 +336,6 @@ class _Planner:
                 out.append(
                     self._task_message(
                         step, recipient, task, None, occurrence=occurrence, unclear=(), key=key
-                    )
-                )
-
-    def _once_messages(
-        self,
-        steps: tuple[Step, ...],
-        task: TaskSnapshot,
-        day: date,
-        round_key: str,
-        *,
-        info: _DueInfo | None,
-        out: list[PlannedMessage],
-    ) -> None:
-        """Steps told once per event (an assignment, a return) from ``day``; a run that
-        missed the step's day catches up within ``ASSIGNED_CATCH_UP`` working days."""
-        elapsed = self.calendar.working_days_between(day, self.today)
-        for step in steps:
-            if not step.offset <= elapsed <= step.offset + ASSIGNED_CATCH_UP:
-                continue
-            for recipient in step.recipients:
-                if not _reaches(task, recipient) or (
-                    step.kind is StepKind.ASSIGNED
-                    and recipient.role is Role.LEAD_HEAD
-                    and task.assigned_by_lead
-                ):
-                    continue
-                key = f"task:{task.task_id}|{step.id}|0|{recipient.key}|{round_key}"
-                out.append(
-                    self._task_message(
-                        step, recipient, task, info, occurrence=0, unclear=(), key=key
                     )
                 )
 

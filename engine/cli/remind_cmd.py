@@ -53,6 +53,7 @@ def _run(org: str | None, at: str | None, *, dry_run: bool, as_json: bool) -> No
             org_code=org,
             now=common.instant(at),
             dry_run=dry_run,
+            base_url=current.base_url,
         )
     )
     if as_json:

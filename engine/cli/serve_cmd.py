@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -96,7 +95,7 @@ def serve(
         return
     common.database(current).dispose()  # the schema is current, else a Vietnamese error
     if once:
-        _run_once(current.database_url, current.config_dir, org, dry_run, at)
+        _run_once(current, org, dry_run, at)
         return
     _serve(current, calendar, org, dry_run, host=host, port=port, scheduler=not no_scheduler)
 
@@ -110,20 +109,19 @@ def _print_next(calendar: WorkCalendar, count: int) -> None:
         typer.echo(f"  {describe_fire(fire)}")
 
 
-def _run_once(
-    database_url: str, config_dir: Path, org: str | None, dry_run: bool, at: str | None
-) -> None:
+def _run_once(current: Settings, org: str | None, dry_run: bool, at: str | None) -> None:
     from engine.reminders.cycle import CycleReport
     from flows.cycle import parse_instant, working_day_cycle
 
     now = parse_instant(at, "--at") if at else common.now()
     outcome = asyncio.run(
         working_day_cycle(
-            database_url=database_url,
-            config_dir=config_dir,
+            database_url=current.database_url,
+            config_dir=current.config_dir,
             org_code=org,
             now=now,
             dry_run=dry_run,
+            base_url=current.base_url,
         )
     )
     typer.echo(outcome.summary())

@@ -13,6 +13,7 @@ from engine.directory.schema import DirectoryConfig, parse_directory
 from engine.errors import ConfigError, Location, Problem
 from engine.importing.areas import AreasConfig, parse_areas
 from engine.importing.columns import ImportConfig, parse_import_config
+from notifications.notice_config import NoticesConfig, parse_notices
 from notifications.render import check_templates
 from rules.escalation import Ladder, parse_ladder
 from rules.schema import RulesConfig, parse_rules
@@ -28,6 +29,7 @@ CONFIG_FILES: dict[str, Parser] = {
     "calendar.yaml": parse_calendar,
     "escalation.yaml": parse_ladder,
     "reporting.yaml": parse_reporting,
+    "notices.yaml": parse_notices,
 }
 
 
@@ -42,6 +44,7 @@ class Configs:
     calendar: CalendarConfig
     ladder: Ladder
     reporting: ReportingConfig
+    notices: NoticesConfig
 
 
 def load_configs(config_dir: Path) -> Configs:
@@ -55,6 +58,7 @@ def load_configs(config_dir: Path) -> Configs:
         calendar=parsed["calendar.yaml"],
         ladder=parsed["escalation.yaml"],
         reporting=parsed["reporting.yaml"],
+        notices=parsed["notices.yaml"],
     )
 
 

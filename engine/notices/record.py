@@ -14,41 +14,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from sqlmodel import Session, col, select
 
 from engine.store.models import Notice, Person, PersonRole
+from notifications.notice_config import NoticeKind
 
 TITLE_MAX = 300
 BODY_MAX = 2000
-
-
-class NoticeKind(StrEnum):
-    ASSIGNED = "assigned"  # a task given to your unit (you head it)
-    DELEGATED = "delegated"  # a task given to you
-    REASSIGNED = "reassigned"  # a task of yours given to someone else
-    EXTENSION_REQUESTED = "extension_requested"  # to the task's authority
-    EXTENSION_DECIDED = "extension_decided"  # to the requester and the unit head
-    AWAITING_ACCEPTANCE = "awaiting_acceptance"  # a result for you to accept or return
-    RESULT_RETURNED = "result_returned"  # your result was returned, with the reason
-    RESULT_ACCEPTED = "result_accepted"  # your result was accepted
-    COORDINATION = "coordination"  # a coordinating unit's note on a task your unit leads
-    FORM_REQUESTED = "form_requested"  # your unit's period report form
-
-
-KIND_LABELS: dict[NoticeKind, str] = {
-    NoticeKind.ASSIGNED: "Nhiệm vụ mới giao cho đơn vị",
-    NoticeKind.DELEGATED: "Nhiệm vụ giao cho bạn",
-    NoticeKind.REASSIGNED: "Nhiệm vụ đã giao cho người khác",
-    NoticeKind.EXTENSION_REQUESTED: "Đề nghị gia hạn chờ quyết định",
-    NoticeKind.EXTENSION_DECIDED: "Quyết định về đề nghị gia hạn",
-    NoticeKind.AWAITING_ACCEPTANCE: "Kết quả chờ xác nhận",
-    NoticeKind.RESULT_RETURNED: "Kết quả bị trả lại",
-    NoticeKind.RESULT_ACCEPTED: "Kết quả đã được xác nhận",
-    NoticeKind.COORDINATION: "Ý kiến của đơn vị phối hợp",
-    NoticeKind.FORM_REQUESTED: "Mẫu báo cáo kỳ của đơn vị",
-}
 
 
 @dataclass(frozen=True)

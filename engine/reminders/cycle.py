@@ -33,10 +33,10 @@ from sqlmodel import Session, col
 from engine.calendar.status import local_date
 from engine.calendar.workdays import WorkCalendar
 from engine.configs.files import Configs, load_configs
-from engine.directory.schema import DirectoryConfig
 from engine.plans.check import as_date, raw_rows
 from engine.plans.verdicts import refresh_verdicts
 from engine.reminders.held_messages import held, hold, release
+from engine.reminders.notices import pending_immediate, plan_notices
 from engine.reports.unit_reports import refresh_submissions, report_snapshots
 from engine.store.bulk import collector_paused
 from engine.store.db import make_engine
@@ -53,6 +53,7 @@ from notifications.delivery import Clock, DeliveryReport, OutcomeStatus, deliver
 from notifications.digest import (
     AddressFinding,
     Digest,
+    NewsItem,
     ResolvedRecipient,
     build_digests,
     recipient_key,
@@ -64,7 +65,7 @@ from notifications.smtp_settings import SmtpSettings
 from notifications.transport import make_transport
 from rules.escalation import Role, StepKind
 from rules.facts import Dimension
-from rules.ladder import ASSIGNED_CATCH_UP, PlannedMessage, TaskSnapshot, plan
+from rules.ladder import PlannedMessage, TaskSnapshot, plan
 
 
 @dataclass
@@ -137,6 +138,7 @@ async def run_cycle(
     smtp: SmtpSettings | None = None,
     clock: Clock = utc_now,
     backoff: float = 1.0,
+    base_url: str = "",
 ) -> CycleReport:
     """One reminder cycle as of ``now`` for one organization (or all, with None).
 
@@ -144,12 +146,19 @@ async def run_cycle(
     their lease, sent times): the real time, whatever ``now`` says, since a lease measures
     how long a crashed run has been gone. ``backoff`` is the wait in seconds before the
     first retry of a temporary failure within the run (then doubled; see
-    ``notifications.delivery.deliver``).
+    ``notifications.delivery.deliver``). ``base_url`` is the app's address, for the links
+    in every mail (none when empty).
     """
     engine = make_engine(database_url)
     try:
         cycle = _plan_cycle(
-            engine, config_dir=config_dir, org_code=org_code, now=now, dry_run=dry_run, clock=clock
+            engine,
+            config_dir=config_dir,
+            org_code=org_code,
+            now=now,
+            dry_run=dry_run,
+            clock=clock,
+            base_url=base_url,
         )
         if dry_run:
             return cycle.report
@@ -178,6 +187,38 @@ def preview_cycle(
         engine.dispose()
 
 
+async def send_notices(
+    *,
+    database_url: str,
+    config_dir: Path,
+    org_code: str | None,
+    now: datetime,
+    base_url: str = "",
+    smtp: SmtpSettings | None = None,
+    clock: Clock = utc_now,
+) -> DeliveryReport:
+    """Mail the notices due at once (``engine.reminders.notices``) that no run has sent:
+    what the web app and the commands call just after an action. The daily cycle sends
+    them too, so an outage here only delays them."""
+    configs = load_configs(config_dir)
+    templates = TemplateSet.load(config_dir / "templates")
+    engine = make_engine(database_url)
+    outbox = _Outbox(smtp or SmtpSettings(), DatabaseLedger(engine), clock, backoff=1.0)
+    try:
+        digests = pending_immediate(
+            engine, configs=configs, org_code=org_code, now=now, base_url=base_url
+        )
+        messages = []
+        for digest in digests:
+            keys = [_address_key(key, digest.to) for key in digest.ledger_keys]
+            if outbox.ledger.claimable(keys, clock()):
+                messages.append(_outgoing(digest, keys, templates))
+        return await outbox.deliver(messages)
+    finally:
+        await outbox.close()
+        engine.dispose()
+
+
 @dataclass
 class _PlannedCycle:
     """A cycle planned up to its outgoing messages; what delivery needs next."""
@@ -197,6 +238,7 @@ def _plan_cycle(
     now: datetime,
     dry_run: bool,
     clock: Clock,
+    base_url: str = "",
 ) -> _PlannedCycle:
     configs = load_configs(config_dir)
     templates = TemplateSet.load(config_dir / "templates")
@@ -209,21 +251,25 @@ def _plan_cycle(
         planned, task_people = plan_day(
             connection, configs=configs, calendar=calendar, today=today, org_code=org_code
         )
-        directory = _DirectoryView.load(connection, configs.directory, org_code, task_people)
+        directory = _DirectoryView.load(connection, org_code, task_people)
+        notices = plan_notices(
+            connection, configs=configs, org_code=org_code, now=now, base_url=base_url
+        )
         if dry_run:  # the verdicts were needed to plan; a dry run keeps none of them
             transaction.rollback()
     report.planned = len(planned)
     report.planned_by_step = Counter((m.step_id, m.role) for m in planned)
     ledger = DatabaseLedger(engine)
-    digester = _Digester(planned, directory, configs, today)
+    digester = _Digester(planned, directory, configs, today, base_url)
     recipients = {recipient_key(m): directory.resolve(m) for m in planned}
-    digests, findings = digester.digests(planned, recipients)
+    digests, findings = digester.digests(planned, recipients, notices.folded)
     report.findings = [finding.message for finding in findings]
     with engine.connect() as connection:
         resend, superseded = _held_back(connection, digests, ledger, org_code, clock())
     report.messages.extend(resend)
     taken = {key for message in resend for key in message.ledger_keys}
-    for digest, keys in digester.unsent(digests, ledger, report, clock(), taken=taken):
+    fresh = digester.unsent([*notices.immediate, *digests], ledger, report, clock(), taken=taken)
+    for digest, keys in fresh:
         report.messages.append(_outgoing(digest, keys, templates))
     return _PlannedCycle(report, ledger, directory, findings, superseded)
 
@@ -329,11 +375,8 @@ def plan_day(
     paused meanwhile: planning builds hundreds of thousands of small acyclic objects (see
     ``collector_paused``)."""
     horizon = horizon_for(configs, calendar, today)
-    since = assigned_since_for(configs, calendar, today)
     with collector_paused():
-        snapshots, task_people = load_snapshots(
-            connection, org_code=org_code, horizon=horizon, assigned_since=since
-        )
+        snapshots, task_people = load_snapshots(connection, org_code=org_code, horizon=horizon)
         reports = report_snapshots(connection, org_code=org_code, today=today)
         planned = plan(snapshots, reports, today=today, ladder=configs.ladder, calendar=calendar)
     return planned, task_people
@@ -346,30 +389,15 @@ def horizon_for(configs: Configs, calendar: WorkCalendar, today: date) -> date:
     return calendar.add_working_days(today, max(offsets, default=0))
 
 
-def assigned_since_for(configs: Configs, calendar: WorkCalendar, today: date) -> date | None:
-    """The earliest assignment (or return) day an ``assigned`` (or ``returned``) step can
-    still tell today (None when the ladder has no such step); one working day of margin,
-    the ladder counts exactly."""
-    once = (StepKind.ASSIGNED, StepKind.RETURNED)
-    offsets = [s.offset for kind in once for s in configs.ladder.enabled(kind)]
-    if not offsets:
-        return None
-    return calendar.add_working_days(today, -(max(offsets) + ASSIGNED_CATCH_UP + 1))
-
-
-def snapshot_query(
-    *, org_code: str | None, horizon: date, assigned_since: date | None = None
-) -> Select[Any]:
-    """Open tasks the ladder can fire on: due by ``horizon`` (so also overdue), unclear, or
-    given to their person (or returned) since ``assigned_since``, on the (state, due_date)
-    index; and every task waiting for its result to be accepted."""
+def snapshot_query(*, org_code: str | None, horizon: date) -> Select[Any]:
+    """Open tasks the ladder can fire on: due by ``horizon`` (so also overdue) or unclear,
+    on the (state, due_date) index; and every task waiting for its result to be accepted."""
     t = Task.__table__.c  # type: ignore[attr-defined]
     o, u = Organization.__table__.c, Unit.__table__.c  # type: ignore[attr-defined]
     query = (
         select(
             t.id, o.code, t.ref, t.work, t.state, t.due_date, t.deadline_version, u.code,
-            t.person_id, t.unclear, t.unclear_since, t.assigned_on, t.assignment,
-            t.assigned_by_lead, t.submitted_on, t.submission, t.returned_on, t.returns,
+            t.person_id, t.unclear, t.unclear_since, t.submitted_on, t.submission,
         )
         .select_from(Task)
         .join(Organization, o.id == t.organization_id)
@@ -381,11 +409,6 @@ def snapshot_query(
                     or_(
                         and_(t.due_date.is_not(None), t.due_date <= horizon),
                         t.unclear != "",
-                        *(
-                            [t.assigned_on >= assigned_since, t.returned_on >= assigned_since]
-                            if assigned_since is not None
-                            else []
-                        ),
                     ),
                 ),
                 t.state == TaskState.AWAITING,
@@ -401,21 +424,19 @@ def load_snapshots(
     *,
     org_code: str | None,
     horizon: date,
-    assigned_since: date | None = None,
 ) -> tuple[list[TaskSnapshot], dict[int, int]]:
     """The tasks of ``snapshot_query`` as ladder snapshots (rows read as plain tuples), and
     each task's person id, for the ``person`` role."""
-    query = snapshot_query(org_code=org_code, horizon=horizon, assigned_since=assigned_since)
+    query = snapshot_query(org_code=org_code, horizon=horizon)
     rows = raw_rows(connection, query)
     snapshots = [
         TaskSnapshot(
             task_id, org, ref, work, state, as_date(due), version, lead, person is not None,
-            tuple(unclear.split(",")) if unclear else (), as_date(since), as_date(given),
-            assignment, bool(by_lead), as_date(submitted), submission, as_date(returned),
-            returns,
+            tuple(unclear.split(",")) if unclear else (), as_date(since),
+            as_date(submitted), submission,
         )
-        for (task_id, org, ref, work, state, due, version, lead, person, unclear, since, given,
-             assignment, by_lead, submitted, submission, returned, returns) in rows
+        for (task_id, org, ref, work, state, due, version, lead, person, unclear, since,
+             submitted, submission) in rows
     ]  # fmt: skip
     return snapshots, {row[0]: row[8] for row in rows if row[8] is not None}
 
@@ -436,11 +457,7 @@ class _DirectoryView:
 
     @classmethod
     def load(
-        cls,
-        connection: Connection,
-        directory: DirectoryConfig,
-        org_code: str | None,
-        task_people: dict[int, int],
+        cls, connection: Connection, org_code: str | None, task_people: dict[int, int]
     ) -> _DirectoryView:
         with Session(bind=connection) as session:
             orgs = {o.code: o for o in session.execute(select(Organization)).scalars()}
@@ -461,7 +478,7 @@ class _DirectoryView:
             people=dict(by_org),
             unit_codes={u.id: u.code for u in units if u.id is not None},
             unit_names={(ids[u.organization_id], u.code): u.name for u in units},
-            in_charge=_in_charge(directory, orgs),
+            in_charge=_in_charge(people, ids),
             task_people=task_people,
         )
 
@@ -513,14 +530,15 @@ class _DirectoryView:
 
 
 def _in_charge(
-    directory: DirectoryConfig, orgs: dict[str, Organization]
+    people: Iterable[Person], org_codes: dict[int | None, str]
 ) -> dict[tuple[str, str], list[str]]:
+    """(organization, unit code) -> the Vice-Chairmen in charge of the unit, as the
+    directory in the database records them."""
     found: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for org in directory.organizations:
-        if org.code in orgs:
-            for vice in org.vice_chairmen:
-                for unit in vice.units:
-                    found[(org.code, unit)].append(vice.name)
+    for person in people:
+        if person.role == PersonRole.VICE_CHAIRMAN:
+            for unit in person.in_charge or []:
+                found[(org_codes[person.organization_id], unit)].append(person.name)
     return dict(found)
 
 
@@ -543,9 +561,13 @@ class _Digester:
     directory: _DirectoryView
     configs: Configs
     today: date
+    base_url: str
 
     def digests(
-        self, messages: Sequence[PlannedMessage], recipients: dict[str, list[ResolvedRecipient]]
+        self,
+        messages: Sequence[PlannedMessage],
+        recipients: dict[str, list[ResolvedRecipient]],
+        news: Sequence[NewsItem],
     ) -> tuple[list[Digest], list[AddressFinding]]:
         digest_plan = build_digests(
             messages,
@@ -554,6 +576,9 @@ class _Digester:
             org_names={code: org.name for code, org in self.directory.orgs.items()},
             unit_names=self.directory.unit_names,
             dimension_labels={str(d): self.configs.rules.labels[d] for d in Dimension},
+            news=news,
+            ladder=self.configs.ladder,
+            base_url=self.base_url,
         )
         return list(digest_plan.digests), list(digest_plan.findings)
 
@@ -584,9 +609,13 @@ class _Digester:
     def _narrowed(self, digest: Digest, fresh: list[str]) -> Digest:
         wanted = set(fresh)
         messages = [m for m in self.planned if m.ledger_key in wanted]
-        only = ResolvedRecipient(digest.name, digest.title, digest.to, messages[0].role)
-        narrowed, _ = self.digests(messages, {recipient_key(m): [only] for m in messages})
-        return next(d for d in narrowed if d.to == digest.to)
+        news = [n for n in digest.news if n.ledger_key in wanted]
+        recipients = {
+            recipient_key(m): [ResolvedRecipient(digest.name, digest.title, digest.to, m.role)]
+            for m in messages
+        }
+        narrowed, _ = self.digests(messages, recipients, news)
+        return next(d for d in narrowed if d.to.lower() == digest.to.lower())
 
 
 def _address_key(ledger_key: str, address: str) -> str:

@@ -17,8 +17,10 @@ from sqlmodel import Session, col, select
 
 from engine.calendar.deadlines import format_date
 from engine.calendar.periods import Period
+from engine.notices import events
 from engine.reports.data import ReportData
 from engine.reports.unit_forms import unit_tasks, write_unit_form
+from engine.store.audit import Actor
 from engine.store.models import (
     Organization,
     Person,
@@ -30,6 +32,7 @@ from engine.store.models import (
 )
 from notifications.outgoing import Attachment, OutgoingMessage
 
+_SYSTEM = Actor("Sáu Rõ", "lịch báo cáo")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -93,6 +96,11 @@ def request_forms(
             organization_id=org_id, unit_id=require_id(unit), period_code=period.code,
             due=period.unit_deadline, requested_at=now,
         )  # fmt: skip
+        if row.submitted_at is None:
+            events.form_requested(
+                session, unit, period_code=period.code, period_label=period.label,
+                due=period.unit_deadline, tasks=len(tasks), actor=_SYSTEM, now=now,
+            )  # fmt: skip
         row.due = period.unit_deadline
         row.task_ids = [t.task_id for t in tasks]
         row.form_file = path.name

@@ -21,6 +21,7 @@ from engine.calendar.deadlines import format_date
 from engine.calendar.status import local_date
 from engine.directory.store import find_person
 from engine.errors import NotFoundError, PermissionDeniedError, TaskActionError
+from engine.notices import events
 from engine.store import audit
 from engine.store.audit import Actor
 from engine.store.models import Acceptor, Organization, Person, Task, TaskState, Unit
@@ -74,6 +75,7 @@ def review_result(
         actor=actor,
         now=now,
     )
+    events.result_reviewed(session, task, accepted=accept, actor=actor, now=now)
     return task
 
 

@@ -32,6 +32,7 @@ from engine.errors import (
     SauroError,
     TaskActionError,
 )
+from engine.notices import events
 from engine.plans.check import plan_basis
 from engine.store import audit
 from engine.store.audit import Actor
@@ -217,6 +218,8 @@ def complete(
         actor=actor,
         now=now,
     )
+    if waits:
+        events.result_submitted(session, task, actor=actor, now=now)
     pending = _pending_request(session, task_id)
     if pending is not None:
         note = "Nhiệm vụ đã hoàn thành trước khi có quyết định."
@@ -292,6 +295,7 @@ def request_extension(
         actor=actor,
         now=now,
     )
+    events.extension_requested(session, task, request, actor=actor, now=now)
     return request
 
 
@@ -369,6 +373,7 @@ def decide_extension(
         decided_by=person.name,
         note=text,
     )
+    events.extension_decided(session, task, request, actor=actor, now=now)
     return request
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from engine.errors import Location, Problem, TaskActionError
+from engine.notices import events
 from engine.store import audit
 from engine.store.audit import Actor
 from engine.store.models import (
@@ -76,6 +77,7 @@ def record_coordination(
         actor=actor,
         now=now,
     )
+    events.coordination_noted(session, task, record, actor=actor, now=now)
     return record
 
 

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from engine.calendar.status import local_date
 from engine.errors import Location, NotFoundError, Problem, TaskActionError
+from engine.notices import events
 from engine.store import audit
 from engine.store.audit import Actor
 from engine.store.models import Person, PersonRole, Task, TaskState
@@ -29,6 +30,7 @@ from engine.tasks.history import STATE_WORDS
 from engine.text import clean_lines
 
 DELEGATE = "delegate"  # the audit action of a delegation
+_HEADS = frozenset({PersonRole.HEAD, PersonRole.DEPUTY})
 REASON_MAX = 2000
 
 
@@ -81,13 +83,15 @@ def delegate(
     changed = [task for task in tasks if task.person_id != person.id]
     acting = session.get(Person, acting_person_id) if acting_person_id is not None else None
     for task in changed:
+        previous = task.person_id
         _give(session, task, person, reason=reason, actor=actor, now=now)
         task.assigned_on = local_date(now)
         task.assignment += 1
         task.assigned_by_lead = (
-            acting is not None
-            and acting.role == PersonRole.HEAD
-            and acting.unit_id == task.lead_unit_id
+            acting is not None and acting.role in _HEADS and acting.unit_id == task.lead_unit_id
+        )
+        events.task_delegated(
+            session, task, previous, actor=actor, now=now, by_head=task.assigned_by_lead
         )
     unchanged = tuple(task for task in tasks if task not in changed)
     return Delegation(person=person, changed=tuple(changed), unchanged=unchanged)

@@ -23,8 +23,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from engine.calendar.deadlines import parse_deadline
+from engine.calendar.status import local_date
 from engine.errors import Location, Problem, TaskActionError
 from engine.importing.areas import AreasConfig
+from engine.notices import events
 from engine.store import audit
 from engine.store.audit import Actor
 from engine.store.models import Milestone, Person, Plan, Task, TaskUnit, Unit, UnitRole, require_id
@@ -70,6 +72,7 @@ def edit_task(
     edit = replace(edit, coordinator_ids=coordinators)
     units = _units(session, task, edit)
     values = _values(task, edit, areas)
+    before = (task.person_id, task.lead_unit_id)
     if edit.person_id != task.person_id:
         person = _person(session, task, edit.person_id)
         values.update(person_id=edit.person_id, person_text=person.name if person else "")
@@ -98,7 +101,26 @@ def edit_task(
             actor=actor,
             now=now,
         )
+    _tell(session, task, before, actor=actor, now=now)
     return task
+
+
+def _tell(
+    session: Session,
+    task: Task,
+    before: tuple[int | None, int | None],
+    *,
+    actor: Actor,
+    now: datetime,
+) -> None:
+    """Notices of an edit that gives the task to another unit or person."""
+    person, lead = before
+    if task.lead_unit_id != lead:
+        events.task_assigned(session, task, actor=actor, now=now)
+    if task.person_id != person and task.person_id is not None:
+        task.assigned_on = local_date(now)
+        task.assignment += 1
+        events.task_delegated(session, task, person, actor=actor, now=now, by_head=False)
 
 
 def _plan_year(session: Session, task: Task) -> int | None:

@@ -30,7 +30,7 @@ from engine.calendar.status import VN
 from engine.calendar.workdays import WorkCalendar
 from engine.configs.files import load_configs
 from engine.plans.check import raw_rows
-from engine.reminders.cycle import assigned_since_for, horizon_for, plan_day, snapshot_query
+from engine.reminders.cycle import horizon_for, plan_day, snapshot_query
 from engine.store.db import make_engine, upgrade
 
 REPO = Path(__file__).resolve().parents[2]
@@ -107,7 +107,6 @@ def main() -> None:
     calendar = WorkCalendar(configs.calendar)
     today = NOW.date()
     horizon = horizon_for(configs, calendar, today)
-    since = assigned_since_for(configs, calendar, today)
     with tempfile.TemporaryDirectory() as tmp:
         url = args.url or f"sqlite:///{tmp}/bench.db"
         upgrade(url)
@@ -118,7 +117,7 @@ def main() -> None:
 
         def raw() -> int:
             with engine.connect() as connection:
-                query = snapshot_query(org_code=None, horizon=horizon, assigned_since=since)
+                query = snapshot_query(org_code=None, horizon=horizon)
                 return len(raw_rows(connection, query))  # DBAPI cursor, plain fetchall
 
         def planning() -> tuple[int, int]:

@@ -36,6 +36,7 @@ from reminder_support import (
     VICE_VP,
     Inbox,
     LadderRow,
+    Seen,
     build_commune,
     day,
     days,
@@ -321,7 +322,7 @@ def test_digest_content(sqlite_url: str, tmp_path: Path, mail_servers: Servers) 
         "1. Nhiệm vụ 2: Xây dựng dự toán kinh phí cải cách hành chính năm 2026 của xã",
         "   Đơn vị chủ trì: Phòng Kinh tế",
         "   Thời hạn: 14/02/2026 (ngày nghỉ, tính đến hết ngày 23/02/2026)",
-        "   Căn cứ nhắc: due-day (cấu hình 2026-01-01)",
+        "   Căn cứ nhắc: nhắc đúng ngày đến hạn",
     ):
         assert line in due.text.splitlines()
 
@@ -337,7 +338,8 @@ def test_digest_content(sqlite_url: str, tmp_path: Path, mail_servers: Servers) 
     for line in (
         "QUÁ HẠN (1)",
         "   Quá hạn: 9 ngày làm việc",
-        "   Căn cứ nhắc: overdue-lead-head, overdue-standing-office (cấu hình 2026-01-01)",
+        "   Căn cứ nhắc: quá hạn 1 ngày làm việc, nhắc lại sau mỗi 5 ngày làm việc; quá hạn 3 "
+        "ngày làm việc, nhắc lại sau mỗi 5 ngày làm việc — báo cơ quan thường trực CCHC",
         "CHƯA ĐẠT 6 RÕ (1)",
         "   Thời hạn: chưa xác định",
         "   Cần làm rõ: Rõ thời gian",
@@ -641,7 +643,17 @@ def test_an_approved_extension_rearms_the_ladder(
                 )
     engine.dispose()
 
-    assert inbox.digests() == expected_digests(EXTENSION_LADDER)
+    # The request is news to the Vice-Chairman in charge: folded into the next morning's
+    # digest (her only item that day); the decision joins the requester's digest of 27/02.
+    expected = expected_digests(EXTENSION_LADDER)
+    vice = (day("26/02"), "trangdtt" + DOMAIN)
+    expected[vice] = Seen(frozenset(), frozenset())
+    assert inbox.digests() == expected
+    told = {(m.day, m.to): m.text for m in inbox.mails}
+    assert "VIỆC MỚI CỦA BẠN (1)" in told[vice]
+    assert "1. Đề nghị gia hạn nhiệm vụ 1 chờ quyết định" in told[vice]
+    decided = told[day("27/02"), "huyenmt" + DOMAIN]
+    assert "Đề nghị gia hạn nhiệm vụ 1 được đồng ý" in decided
     rearmed = [m for m in inbox.mails if m.day >= day("27/02")]
     assert all("   Thời hạn: 06/03/2026" in m.text.splitlines() for m in rearmed)
     keys = [key for key, _ in ledger_rows(db_url)]
@@ -717,7 +729,8 @@ def test_without_smtp_messages_are_eml_files(sqlite_url: str, tmp_path: Path) ->
     text = body.get_content()
     assert "Kính gửi: Ma Thị Huyền — Công chức Văn phòng - Thống kê" in text
     assert "1. Nhiệm vụ 1: Rà soát quy trình nội bộ giải quyết thủ tục hành chính" in text
-    assert "Căn cứ nhắc: before-7 (cấu hình 2026-01-01)" in text
+    assert "Căn cứ nhắc: nhắc trước hạn 7 ngày làm việc" in text
+    assert "before-7" not in text and "2026-01-01" not in text  # codes stay in the headers
     moved = by_address["thaolt"].get_body(("plain",))
     assert moved is not None
     assert "Thời hạn: 14/02/2026 (ngày nghỉ, tính đến hết ngày 23/02/2026)" in moved.get_content()

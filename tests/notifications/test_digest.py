@@ -48,9 +48,7 @@ _TEMPLATES = {
     StepKind.OVERDUE: "escalation",
     StepKind.UNCLEAR: "digest",
     StepKind.MISSING_REPORT: "digest",
-    StepKind.ASSIGNED: "digest",
     StepKind.AWAITING: "digest",
-    StepKind.RETURNED: "digest",
 }
 
 
@@ -173,7 +171,8 @@ def test_item_carries_what_the_mail_shows_and_where_it_came_from() -> None:
     assert (item.lead_unit, item.lead_unit_name) == ("phong-tu-phap", "Phòng Tư pháp")
     assert item.org_name == "Ủy ban nhân dân xã Xuân Dương"
     assert (item.step_ids, item.config_version) == (("overdue-lead-head",), VERSION)
-    assert item.trace == "overdue-lead-head (cấu hình 2026-01-01)"
+    assert item.rule == "báo quá hạn"  # no ladder given: the kind in words, never a code
+    assert item.link == ""  # no base address: no link
     assert item.ledger_keys == (overdue.ledger_key,)
     assert item.label == "nhiệm vụ 1.2"
 
@@ -185,15 +184,11 @@ def test_sections_follow_the_step_kinds_in_a_fixed_order() -> None:
         message(StepKind.OVERDUE, task_id=3, ref="3", due=date(2026, 11, 20), days_late=1),
         message(StepKind.DUE_DAY, task_id=2, ref="2", due=TODAY),
         message(StepKind.BEFORE_DUE, task_id=1, ref="1"),
-        message(StepKind.ASSIGNED, task_id=5, ref="5", due=date(2026, 12, 31)),
         message(StepKind.AWAITING, task_id=7, ref="7", due=date(2026, 11, 30)),
-        message(StepKind.RETURNED, task_id=6, ref="6", due=date(2026, 12, 15)),
     ]
     digest = build(messages).digests[0]
     assert [section.key for section in digest.sections] == list(Section)
     assert [section.title for section in digest.sections] == [
-        "Việc mới giao",
-        "Kết quả bị trả lại",
         "Kết quả chờ xác nhận",
         "Sắp đến hạn",
         "Đến hạn hôm nay",
@@ -202,7 +197,7 @@ def test_sections_follow_the_step_kinds_in_a_fixed_order() -> None:
         "Báo cáo chưa gửi",
     ]
     assert digest.summary == (
-        "1 nhiệm vụ mới giao, 1 nhiệm vụ bị trả lại kết quả, 1 nhiệm vụ chờ xác nhận kết quả, "
+        "1 nhiệm vụ chờ xác nhận kết quả, "
         "1 nhiệm vụ sắp đến hạn, 1 nhiệm vụ đến hạn hôm nay, "
         "1 nhiệm vụ quá hạn, 1 nhiệm vụ chưa đạt 6 rõ, 1 báo cáo chưa gửi"
     )
@@ -505,3 +500,92 @@ def test_a_planned_run_becomes_one_mail_per_person() -> None:
     # Every planned message is covered by exactly one mail or one finding.
     assert sorted(result.ledger_keys) == sorted(m.ledger_key for m in planned)
     assert result.findings == ()
+
+
+# --- rules in words, links, event notices ---------------------------------------------------
+
+LADDER_TEXT = (Path(__file__).parents[2] / "config" / "escalation.yaml").read_text("utf-8")
+
+
+def test_items_name_their_rule_in_words_and_link_to_their_page() -> None:
+    ladder = parse_ladder(LADDER_TEXT, "escalation.yaml")
+    messages = [
+        message(task_id=1, step_id="before-3"),
+        message(
+            StepKind.OVERDUE,
+            Role.VICE_CHAIRMAN,
+            task_id=2,
+            ref="2",
+            due=date(2026, 11, 13),
+            days_late=6,
+            step_id="overdue-vice-chairman",
+        ),
+        message(
+            StepKind.MISSING_REPORT,
+            unit="van-phong",
+            period="2026-Q3",
+            step_id="report-missing-head",
+        ),
+    ]
+    vice = ResolvedRecipient(
+        "Trần Văn Ba", "Phó Chủ tịch", "batv@xuanduong.example.vn", Role.VICE_CHAIRMAN
+    )
+    plan_ = build_digests(
+        messages,
+        recipients=directory(messages, {Role.LEAD_HEAD: [HEAD], Role.VICE_CHAIRMAN: [vice]}),
+        today=TODAY,
+        org_names=ORG_NAMES,
+        unit_names=UNIT_NAMES,
+        ladder=ladder,
+        base_url="https://sauro.xuanduong.example.vn/",
+    )
+    head, vice_digest = sorted(plan_.digests, key=lambda d: d.to != HEAD.email)
+    soon = head.due_soon[0]
+    assert soon.rule == "nhắc trước hạn 3 ngày làm việc"
+    assert soon.link == "https://sauro.xuanduong.example.vn/tasks/1"
+    assert head.missing_report[0].rule == "đến hạn nộp báo cáo"
+    assert head.missing_report[0].link == "https://sauro.xuanduong.example.vn/unit-reports"
+    assert head.link == "https://sauro.xuanduong.example.vn"
+    overdue = vice_digest.overdue[0]
+    assert overdue.rule == (
+        "quá hạn 5 ngày làm việc, nhắc lại sau mỗi 5 ngày làm việc — báo Phó Chủ tịch phụ trách"
+    )
+
+
+def test_event_notices_fold_into_the_digest_of_their_address_or_make_one() -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from notifications.digest import NewsItem
+
+    at = datetime(2026, 11, 22, 15, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+
+    def news(to: str, name: str, key: str) -> NewsItem:
+        return NewsItem(
+            to=to, name=name, title="", org=ORG, org_name=ORG_NAMES[ORG],
+            kind_label="Kết quả bị trả lại", headline="Kết quả nhiệm vụ 1.6 bị trả lại",
+            body="Lý do: thiếu biểu số liệu.", at=at, link="https://x.example.vn/tasks/8",
+            ledger_key=key,
+        )  # fmt: skip
+
+    mine = news("ANV@xuanduong.example.vn", HEAD.name, "notice:1|email")
+    other = news("binhlt@xuanduong.example.vn", OFFICER.name, "notice:2|email")
+    bad = news("không-phải-địa-chỉ", "Ai đó", "notice:3|email")
+    overdue = message(StepKind.OVERDUE, days_late=2, due=date(2026, 11, 19))
+    plan_ = build_digests(
+        [overdue],
+        recipients=directory([overdue], {Role.LEAD_HEAD: [HEAD]}),
+        today=TODAY,
+        org_names=ORG_NAMES,
+        unit_names=UNIT_NAMES,
+        news=[mine, other, bad],
+    )
+    by_to = {d.to.lower(): d for d in plan_.digests}
+    assert set(by_to) == {HEAD.email, OFFICER.email}  # a bad address is skipped
+    head = by_to[HEAD.email]
+    assert head.news == (mine,)
+    assert head.summary == "1 việc mới, 1 nhiệm vụ quá hạn"
+    assert head.ledger_keys == ("notice:1|email", overdue.ledger_key)
+    alone = by_to[OFFICER.email]
+    assert (alone.template, alone.count, alone.scope_name) == ("digest", 1, ORG_NAMES[ORG])
+    assert mine.when == "15:30 ngày 22/11/2026"

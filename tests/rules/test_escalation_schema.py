@@ -209,7 +209,7 @@ ERRORS = [
         "kind: late",
         1,
         "escalation.yaml, dòng 11, steps[1].kind: phải là 'before_due', 'due_day', "
-        "'overdue', 'unclear', 'missing_report', 'assigned', 'awaiting' hoặc 'returned', "
+        "'overdue', 'unclear', 'missing_report' hoặc 'awaiting', "
         "nhận 'late'",
         id="unknown-kind",
     ),

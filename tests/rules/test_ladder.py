@@ -616,65 +616,7 @@ def test_many_tasks_share_the_per_date_work() -> None:
     assert len({m.ledger_key for m in messages}) == len(messages)
 
 
-# --- assigned: a task given to its person is told once ------------------------------------
-
-
-def given(on: str, *, number: int = 1, by_lead: bool = False, **kwargs: object) -> TaskSnapshot:
-    """An open task due far away, given to its person on ``on``."""
-    return replace(
-        task("31/12/2026", **kwargs),  # type: ignore[arg-type]
-        assigned_on=d(on),
-        assignment=number,
-        assigned_by_lead=by_lead,
-    )
-
-
-def test_a_new_assignment_is_told_to_the_person_and_the_unit_head() -> None:
-    messages = run([given("9/3/2026")], "10/3/2026")
-    assert fired(messages) == [("assigned", 0, "person"), ("assigned", 0, "lead_head")]
-    assert {m.kind for m in messages} == {StepKind.ASSIGNED}
-    assert [m.ledger_key for m in messages] == [
-        "task:1|assigned|0|person|a1",
-        "task:1|assigned|0|lead_head|a1",
-    ]
-
-
-def test_the_unit_head_who_gave_it_is_not_told() -> None:
-    assert fired(run([given("9/3/2026", by_lead=True)], "10/3/2026")) == [("assigned", 0, "person")]
-
-
-@pytest.mark.parametrize(
-    ("today", "told"),
-    [
-        ("9/3/2026", True),  # given before the morning's run: told the same day
-        ("16/3/2026", True),  # 5 working days later: a missed run still catches up
-        ("17/3/2026", False),  # 6: too late to be news
-        ("23/2/2026", False),  # (before it was given)
-    ],
-)
-def test_the_notice_is_caught_up_for_five_working_days(today: str, told: bool) -> None:
-    assert bool(run([given("9/3/2026")], today)) is told
-
-
-def test_catching_up_counts_working_days_across_tet() -> None:
-    """Given on Friday 13/2/2026, the eve of Tết: 23/2 is still the first working day."""
-    assert steps(run([given("13/2/2026")], "27/2/2026")) == [("assigned", 0)]
-    assert run([given("13/2/2026")], "3/3/2026") == []
-
-
-def test_each_new_assignment_has_its_own_key() -> None:
-    first = {m.ledger_key for m in run([given("9/3/2026", number=1)], "10/3/2026")}
-    second = {m.ledger_key for m in run([given("10/3/2026", number=2)], "10/3/2026")}
-    assert first.isdisjoint(second)
-
-
-def test_no_notice_without_a_person_or_once_done() -> None:
-    assert run([given("9/3/2026", has_person=False)], "10/3/2026") == []
-    assert run([given("9/3/2026", state="done")], "10/3/2026") == []
-    assert run([task("31/12/2026")], "10/3/2026") == []  # never given
-
-
-# --- awaiting acceptance and returned results ---------------------------------------------
+# --- awaiting acceptance ---------------------------------------------
 
 
 def waiting(on: str, *, submission: int = 1, due: str = "15/2/2026") -> TaskSnapshot:
@@ -698,24 +640,12 @@ def test_each_submission_starts_its_own_round_of_reminders() -> None:
     assert [m.ledger_key for m in again] == ["task:1|awaiting-acceptor|0|acceptor|s2"]
 
 
-def test_a_returned_result_is_told_once_to_the_person_and_the_unit_head() -> None:
-    returned = replace(task("15/3/2026"), returned_on=d("2/3/2026"), returns=1)
-    messages = run([returned], "2/3/2026")
-    assert fired(messages) == [("returned", 0, "person"), ("returned", 0, "lead_head")]
-    assert [m.ledger_key for m in messages] == [
-        "task:1|returned|0|person|r1",
-        "task:1|returned|0|lead_head|r1",
-    ]
-    # told once: past the catch-up window the step is not planned again
-    assert all(m.step_id != "returned" for m in run([returned], "16/3/2026"))
-
-
 def test_the_acceptor_role_belongs_to_awaiting_steps_only() -> None:
     text = LADDER_PATH.read_text(encoding="utf-8").replace(
         "recipients: [acceptor]", "recipients: [acceptor, chairman]"
     )
     assert parse_ladder(text, "escalation.yaml").enabled(StepKind.AWAITING)
-    broken = text.replace("kind: awaiting", "kind: returned").replace(
+    broken = text.replace("kind: awaiting", "kind: unclear").replace(
         "    repeat_every: 5\n    recipients: [acceptor, chairman]",
         "    recipients: [acceptor, chairman]",
     )

@@ -1,0 +1,311 @@
+"""The events that make notices, each told to the people it concerns (``record.notify``).
+
+Called by the action that causes the event, in its transaction, after its checks: a
+refused action tells nobody, and an event recorded twice (a retried request) is told once.
+
+Who hears of what:
+
+- a task given to a unit: the unit's head and deputies;
+- a task given to a person: the person, and the unit's heads when someone else gave it;
+- a task given to someone else: the person it was given to before;
+- an extension requested: the task's authority (the Vice-Chairman in charge of the lead
+  unit, else the Chairman);
+- an extension decided: the requester, the task's person, the unit's heads;
+- a result sent for acceptance: the acceptor (the authority, or the standing office's
+  heads);
+- a result returned or accepted: the task's person and the unit's heads;
+- a coordinating unit's note: the lead unit's heads and the task's person;
+- a unit's report form requested: the unit's head and deputies.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Session, col, select
+
+from engine.calendar.deadlines import format_date
+from engine.directory.store import find_person
+from engine.errors import NotFoundError
+from engine.notices.record import Event, leaders_of, notify, unit_heads
+from engine.store.audit import Actor
+from engine.store.models import (
+    Acceptor,
+    CoordinationNote,
+    ExtensionRequest,
+    ExtensionStatus,
+    Organization,
+    Person,
+    Task,
+    Unit,
+    require_id,
+)
+from notifications.notice_config import NoticeKind
+
+_WORK_SHOWN = 160
+
+
+def task_assigned(session: Session, task: Task, *, actor: Actor, now: datetime) -> None:
+    """A task given (by hand, or by an edit of its lead unit) to its lead unit."""
+    unit = _unit(session, task.lead_unit_id)
+    if unit is None:
+        return
+    notify(
+        session,
+        _event(
+            task,
+            NoticeKind.ASSIGNED,
+            f"task:{task.id}:unit:{unit.id}:v{task.version}",
+            f"{_label(task, capital=True)} giao cho {unit.name} chủ trì",
+            _work_and_due(task),
+            actor=actor,
+        ),
+        unit_heads(session, unit.id),
+        now=now,
+    )
+
+
+def task_delegated(
+    session: Session,
+    task: Task,
+    previous: int | None,
+    *,
+    actor: Actor,
+    now: datetime,
+    by_head: bool,
+) -> None:
+    """A task given to its person (``task.person_id``), taken from ``previous`` if any; the
+    unit's heads hear of it unless one of them gave it (``by_head``)."""
+    person = session.get(Person, task.person_id) if task.person_id else None
+    if person is None:
+        return
+    round_key = f"task:{task.id}:a{task.assignment}"
+    body = _work_and_due(task)
+    notify(
+        session,
+        _event(
+            task,
+            NoticeKind.DELEGATED,
+            f"{round_key}:to:{person.id}",
+            f"{_label(task, capital=True)} giao cho {person.name} thực hiện",
+            body,
+            actor=actor,
+        ),
+        [person.id, *([] if by_head else unit_heads(session, task.lead_unit_id))],
+        now=now,
+    )
+    if previous is not None and previous != person.id:
+        notify(
+            session,
+            _event(
+                task,
+                NoticeKind.REASSIGNED,
+                f"{round_key}:from:{previous}",
+                f"{_label(task, capital=True)} đã giao lại cho {person.name}",
+                f"Bạn không còn là người thực hiện nhiệm vụ này. {body}",
+                actor=actor,
+            ),
+            [previous],
+            now=now,
+        )
+
+
+def extension_requested(
+    session: Session, task: Task, request: ExtensionRequest, *, actor: Actor, now: datetime
+) -> None:
+    unit = _unit(session, task.lead_unit_id)
+    body = (
+        f"{request.requested_by} đề nghị gia hạn từ {format_date(request.old_due)} đến "
+        f"{format_date(request.new_due)}. Lý do: {request.reason}"
+    )
+    notify(
+        session,
+        _event(
+            task,
+            NoticeKind.EXTENSION_REQUESTED,
+            f"extension:{request.id}:requested",
+            f"Đề nghị gia hạn {_label(task)} chờ quyết định",
+            body,
+            actor=actor,
+        ),
+        leaders_of(session, task.organization_id, unit.code if unit else None),
+        now=now,
+    )
+
+
+def extension_decided(
+    session: Session, task: Task, request: ExtensionRequest, *, actor: Actor, now: datetime
+) -> None:
+    approved = request.status == ExtensionStatus.APPROVED
+    verdict = "đồng ý" if approved else "không đồng ý"
+    body = (
+        f"{request.decided_by or actor.name} {verdict} gia hạn đến "
+        f"{format_date(request.new_due)}."
+        + (f" Ý kiến: {request.decision_note}" if request.decision_note else "")
+        + (f" Thời hạn mới: {format_date(request.new_due)}." if approved else "")
+    )
+    notify(
+        session,
+        _event(
+            task,
+            NoticeKind.EXTENSION_DECIDED,
+            f"extension:{request.id}:decided",
+            f"Đề nghị gia hạn {_label(task)} được {verdict}"
+            if approved
+            else f"Đề nghị gia hạn {_label(task)} không được đồng ý",
+            body,
+            actor=actor,
+        ),
+        [
+            _person_named(session, task.organization_id, request.requested_by),
+            task.person_id,
+            *unit_heads(session, task.lead_unit_id),
+        ],
+        now=now,
+    )
+
+
+def result_submitted(session: Session, task: Task, *, actor: Actor, now: datetime) -> None:
+    """A completion waiting for the acceptor's decision."""
+    org = session.get(Organization, task.organization_id)
+    if org is None:
+        return
+    unit = _unit(session, task.lead_unit_id)
+    if org.acceptor == Acceptor.STANDING_OFFICE:
+        office = _unit_by_code(session, task.organization_id, org.standing_office_code)
+        people = unit_heads(session, office.id if office else None)
+    else:
+        people = leaders_of(session, task.organization_id, unit.code if unit else None)
+    done = format_date(task.completed_on) if task.completed_on else ""
+    notify(
+        session,
+        _event(
+            task,
+            NoticeKind.AWAITING_ACCEPTANCE,
+            f"task:{task.id}:s{task.submission}",
+            f"Kết quả {_label(task)} chờ xác nhận",
+            f"{unit.name if unit else actor.name} báo hoàn thành ngày {done}. "
+            f"Kết quả: {task.result}",
+            actor=actor,
+        ),
+        people,
+        now=now,
+    )
+
+
+def result_reviewed(
+    session: Session, task: Task, *, accepted: bool, actor: Actor, now: datetime
+) -> None:
+    if accepted:
+        kind, key = NoticeKind.RESULT_ACCEPTED, f"task:{task.id}:accepted:s{task.submission}"
+        title = f"Kết quả {_label(task)} đã được xác nhận"
+        body = f"{actor.name} xác nhận kết quả. Nhiệm vụ đã hoàn thành."
+    else:
+        kind, key = NoticeKind.RESULT_RETURNED, f"task:{task.id}:r{task.returns}"
+        title = f"Kết quả {_label(task)} bị trả lại"
+        body = f"{actor.name} trả lại kết quả. Lý do: {task.return_reason}"
+    notify(
+        session,
+        _event(task, kind, key, title, body, actor=actor),
+        [task.person_id, *unit_heads(session, task.lead_unit_id)],
+        now=now,
+    )
+
+
+def coordination_noted(
+    session: Session, task: Task, note: CoordinationNote, *, actor: Actor, now: datetime
+) -> None:
+    unit = _unit(session, note.unit_id)
+    notify(
+        session,
+        _event(
+            task,
+            NoticeKind.COORDINATION,
+            f"coordination:{note.id}",
+            f"{unit.name if unit else 'Đơn vị phối hợp'} ghi phần việc phối hợp {_label(task)}",
+            note.note + (f" Minh chứng: {note.evidence}" if note.evidence else ""),
+            actor=actor,
+        ),
+        [*unit_heads(session, task.lead_unit_id), task.person_id],
+        now=now,
+    )
+
+
+def form_requested(
+    session: Session,
+    unit: Unit,
+    *,
+    period_code: str,
+    period_label: str,
+    due: date,
+    tasks: int,
+    actor: Actor,
+    now: datetime,
+) -> None:
+    """A unit's report form for a period, to fill in and return by ``due``."""
+    notify(
+        session,
+        Event(
+            kind=NoticeKind.FORM_REQUESTED,
+            key=f"form:{unit.organization_id}:{unit.id}:{period_code}",
+            organization_id=unit.organization_id,
+            title=f"Báo cáo {period_label} của {unit.name}: hạn gửi {format_date(due)}",
+            body=(
+                f"Mẫu báo cáo gồm {tasks} nhiệm vụ đơn vị chủ trì. Tải mẫu, điền tiến độ, kết "
+                f"quả và gửi lại trên Sáu Rõ trước ngày {format_date(due)}."
+            ),
+            link="/unit-reports",
+            actor=actor.name,
+        ),
+        unit_heads(session, unit.id),
+        now=now,
+    )
+
+
+def _event(
+    task: Task,
+    kind: NoticeKind,
+    key: str,
+    title: str,
+    body: str,
+    *,
+    actor: Actor,
+) -> Event:
+    task_id = require_id(task)
+    return Event(
+        kind=kind,
+        key=key,
+        organization_id=task.organization_id,
+        title=title,
+        body=body,
+        link=f"/tasks/{task_id}",
+        actor=actor.name,
+        task_id=task_id,
+    )
+
+
+def _label(task: Task, *, capital: bool = False) -> str:
+    word = "Nhiệm vụ" if capital else "nhiệm vụ"
+    return f"{word} {task.ref}" if task.ref else f"{word} mã {task.id}"
+
+
+def _work_and_due(task: Task) -> str:
+    work = task.work if len(task.work) <= _WORK_SHOWN else task.work[: _WORK_SHOWN - 1] + "…"
+    due = format_date(task.due_date) if task.due_date else "chưa xác định"
+    return f"{work} Thời hạn: {due}."
+
+
+def _unit(session: Session, unit_id: int | None) -> Unit | None:
+    return session.get(Unit, unit_id) if unit_id is not None else None
+
+
+def _unit_by_code(session: Session, organization_id: int, code: str) -> Unit | None:
+    query = select(Unit).where(col(Unit.organization_id) == organization_id, Unit.code == code)
+    return session.exec(query).first()
+
+
+def _person_named(session: Session, organization_id: int, who: str) -> int | None:
+    try:
+        return find_person(session, organization_id=organization_id, who=who).id
+    except NotFoundError:
+        return None
