@@ -11,9 +11,16 @@ run is skipped), then tries the transport with a timeout per attempt:
 - permanent (5xx) → recorded ``failed``, never retried; the report's ``failure_notice``
   is the message telling the standing office.
 
-When a message gives up on a server problem (cannot connect, TLS, login refused), the
-run stops trying the rest: they are reported deferred, unclaimed, for the next run.
+When a message gives up on a server problem (cannot connect, TLS, login refused; for
+Zalo a refresh token that no longer works), the run stops trying the rest: they are
+reported deferred, unclaimed, for the next run.
 ``deliver`` never raises for a delivery problem: every message has an ``Outcome``.
+
+The transport is any ``notifications.channels.Channel`` and the messages anything
+``Deliverable`` (``OutgoingMessage`` by e-mail, ``ZaloMessage`` by ZNS): delivery reads
+only their ledger keys, message id, recipients and subject. The failure notice to the
+standing office is an e-mail: it goes through the channel itself when that is e-mail,
+otherwise through ``notice_channel``.
 """
 
 from __future__ import annotations
@@ -27,17 +34,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import partial
-from typing import TypeVar
+from typing import Generic, TypeVar, cast
 
 from sqlalchemy.exc import SQLAlchemyError
+from typing_extensions import TypeVar as DefaultTypeVar
 
+from notifications.channels import EMAIL, Channel, Deliverable, channel_name
 from notifications.ledger import DeliveryStatus, Ledger
 from notifications.outgoing import OutgoingMessage
 from notifications.smtp_settings import SmtpSettings
-from notifications.transport import SendResult, SendStatus, Transport, make_transport
+from notifications.transport import SendResult, SendStatus, make_transport
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# The message type of a run; a bare ``Outcome`` or ``DeliveryReport`` is about e-mail.
+M = DefaultTypeVar("M", bound=Deliverable, default=OutgoingMessage)
 
 Clock = Callable[[], datetime]
 
@@ -62,14 +73,16 @@ _LABELS = {
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """What became of one message in this run; ``detail`` is Vietnamese."""
+class Outcome(Generic[M]):
+    """What became of one message in this run; ``detail`` is Vietnamese. ``channel``
+    names the channel it went by ("email", "zalo")."""
 
-    message: OutgoingMessage
+    message: M
     status: OutcomeStatus
     detail: str
     attempts: int = 0
     smtp_code: int | None = None
+    channel: str = EMAIL
 
     @property
     def message_id(self) -> str:
@@ -77,29 +90,30 @@ class Outcome:
 
 
 @dataclass
-class DeliveryReport:
+class DeliveryReport(Generic[M]):
     """Every message's outcome, in the order the messages were given."""
 
-    outcomes: list[Outcome] = field(default_factory=list)
-    notice: Outcome | None = None  # the failure notice to the standing office, if sent
+    outcomes: list[Outcome[M]] = field(default_factory=list)
+    # the failure notice to the standing office, if sent (always an e-mail)
+    notice: Outcome[OutgoingMessage] | None = None
 
-    def _with(self, status: OutcomeStatus) -> list[Outcome]:
+    def _with(self, status: OutcomeStatus) -> list[Outcome[M]]:
         return [outcome for outcome in self.outcomes if outcome.status is status]
 
     @property
-    def sent(self) -> list[Outcome]:
+    def sent(self) -> list[Outcome[M]]:
         return self._with(OutcomeStatus.SENT)
 
     @property
-    def deferred(self) -> list[Outcome]:
+    def deferred(self) -> list[Outcome[M]]:
         return self._with(OutcomeStatus.DEFERRED)
 
     @property
-    def failed(self) -> list[Outcome]:
+    def failed(self) -> list[Outcome[M]]:
         return self._with(OutcomeStatus.FAILED)
 
     @property
-    def skipped(self) -> list[Outcome]:
+    def skipped(self) -> list[Outcome[M]]:
         return self._with(OutcomeStatus.SKIPPED)
 
     def summary(self) -> str:
@@ -129,12 +143,13 @@ class DeliveryReport:
         if not failed or not to:
             return None
         where = f" ({organization})" if organization else ""
+        by_email = all(outcome.channel == EMAIL for outcome in failed)
         lines = [
             f"Kính gửi Văn phòng{where},",
             "",
-            f"Hệ thống Sáu Rõ không gửi được {len(failed)} thư nhắc việc sau đây. Máy chủ thư "
-            "đã từ chối hẳn nên hệ thống sẽ không tự gửi lại; đề nghị kiểm tra địa chỉ "
-            "thư điện tử của người nhận và báo trực tiếp cho họ.",
+            _FAILED_EMAIL.format(count=len(failed))
+            if by_email
+            else _FAILED_ANY.format(count=len(failed)),
             "",
             *(_line(outcome) for outcome in failed),
         ]
@@ -143,27 +158,43 @@ class DeliveryReport:
             for outcome in failed
             for address in to
         )
+        noun = "thư" if by_email else "tin"
         return OutgoingMessage(
             to=tuple(to),
-            subject=f"[Sáu Rõ] {len(failed)} thư nhắc việc không gửi được",
+            subject=f"[Sáu Rõ] {len(failed)} {noun} nhắc việc không gửi được",
             text="\n".join(lines) + "\n",
             ledger_keys=keys,
         )
 
 
-def _line(outcome: Outcome) -> str:
+_FAILED_EMAIL = (
+    "Hệ thống Sáu Rõ không gửi được {count} thư nhắc việc sau đây. Máy chủ thư "
+    "đã từ chối hẳn nên hệ thống sẽ không tự gửi lại; đề nghị kiểm tra địa chỉ "
+    "thư điện tử của người nhận và báo trực tiếp cho họ."
+)
+_FAILED_ANY = (
+    "Hệ thống Sáu Rõ không gửi được {count} tin nhắc việc sau đây. Máy chủ thư hoặc Zalo "
+    "đã từ chối hẳn nên hệ thống sẽ không tự gửi lại; đề nghị xem lý do ở từng dòng, "
+    "kiểm tra địa chỉ thư điện tử hoặc số điện thoại Zalo của người nhận và báo trực "
+    "tiếp cho họ."
+)
+_CHANNEL_LABELS = {EMAIL: "", "zalo": "Zalo "}
+
+
+def _line(outcome: Outcome[M]) -> str:
     recipients = ", ".join(outcome.message.to)
+    by = _CHANNEL_LABELS.get(outcome.channel, f"{outcome.channel} ")
     return (
-        f"- {recipients}: «{outcome.message.subject}» — {_LABELS[outcome.status]}: "
+        f"- {by}{recipients}: «{outcome.message.subject}» — {_LABELS[outcome.status]}: "
         f"{outcome.detail} (số lần thử: {outcome.attempts})"
     )
 
 
 @dataclass
-class _Run:
+class _Run(Generic[M]):
     """One delivery run: the shared state of its workers."""
 
-    transport: Transport
+    transport: Channel[M]
     ledger: Ledger
     retries: int
     backoff: float
@@ -196,9 +227,11 @@ class _Run:
                 return True
         return False
 
-    async def worker(
-        self, queue: Iterator[tuple[int, OutgoingMessage]], out: dict[int, Outcome]
-    ) -> None:
+    @property
+    def channel(self) -> str:
+        return channel_name(self.transport)
+
+    async def worker(self, queue: Iterator[tuple[int, M]], out: dict[int, Outcome[M]]) -> None:
         # The iterator is shared by all workers: ``next`` runs between awaits, so each
         # message is taken by exactly one worker.
         for index, message in queue:
@@ -206,11 +239,23 @@ class _Run:
                 out[index] = await self.one(message)
             except Exception as error:  # the ledger is unreachable: report, keep going
                 log.exception("delivery of %s failed unexpectedly", message.message_id)
-                out[index] = Outcome(message, OutcomeStatus.DEFERRED, f"lỗi sổ gửi thư: {error!r}")
+                out[index] = self.outcome(
+                    message, OutcomeStatus.DEFERRED, f"lỗi sổ gửi thư: {error!r}"
+                )
 
-    async def one(self, message: OutgoingMessage) -> Outcome:
+    def outcome(
+        self,
+        message: M,
+        status: OutcomeStatus,
+        detail: str,
+        attempts: int = 0,
+        smtp_code: int | None = None,
+    ) -> Outcome[M]:
+        return Outcome(message, status, detail, attempts, smtp_code, self.channel)
+
+    async def one(self, message: M) -> Outcome[M]:
         if self.stop_reason is not None:
-            return Outcome(message, OutcomeStatus.DEFERRED, f"chưa gửi: {self.stop_reason}")
+            return self.outcome(message, OutcomeStatus.DEFERRED, f"chưa gửi: {self.stop_reason}")
         keys = message.ledger_keys
         now = self.clock()
         claimed = await self.in_ledger(
@@ -220,7 +265,7 @@ class _Run:
             return await self.skipped(message)
         return await self.send_claimed(message)
 
-    async def skipped(self, message: OutgoingMessage) -> Outcome:
+    async def skipped(self, message: M) -> Outcome[M]:
         statuses = set(
             (await self.in_ledger(lambda: self.ledger.statuses(message.ledger_keys))).values()
         )
@@ -230,9 +275,9 @@ class _Run:
             detail = "đã ghi nhận không gửi được ở lượt trước; không tự gửi lại"
         else:
             detail = "đang được một lượt chạy khác gửi"
-        return Outcome(message, OutcomeStatus.SKIPPED, detail)
+        return self.outcome(message, OutcomeStatus.SKIPPED, detail)
 
-    async def send_claimed(self, message: OutgoingMessage) -> Outcome:
+    async def send_claimed(self, message: M) -> Outcome[M]:
         attempts = 0
         while True:
             attempts += 1
@@ -242,11 +287,11 @@ class _Run:
             if attempts > self.retries or self.stop_reason is not None:
                 break
             await asyncio.sleep(self.delay(attempts))
-        if result.status is SendStatus.TEMPORARY and result.server_problem:
+        if result.status is not SendStatus.SENT and result.server_problem:
             self.stop_reason = result.detail
         return await self.record(message, result, attempts)
 
-    async def attempt(self, message: OutgoingMessage) -> SendResult:
+    async def attempt(self, message: M) -> SendResult:
         try:
             return await asyncio.wait_for(self.transport.send(message), self.attempt_timeout)
         except TimeoutError:
@@ -260,7 +305,7 @@ class _Run:
             attempts, base=self.backoff, cap=self.max_backoff, jitter=self.jitter()
         )
 
-    async def record(self, message: OutgoingMessage, result: SendResult, attempts: int) -> Outcome:
+    async def record(self, message: M, result: SendResult, attempts: int) -> Outcome[M]:
         keys, now = message.ledger_keys, self.clock()
         write: Callable[[], None]
         if result.status is SendStatus.SENT:
@@ -275,7 +320,7 @@ class _Run:
         detail = result.detail
         if not await self.write_ledger(write):
             detail += "; không ghi được vào sổ gửi thư"
-        return Outcome(message, status, detail, attempts, result.smtp_code)
+        return self.outcome(message, status, detail, attempts, result.smtp_code)
 
 
 def backoff_delay(attempts: int, *, base: float, cap: float, jitter: float) -> float:
@@ -287,8 +332,8 @@ def backoff_delay(attempts: int, *, base: float, cap: float, jitter: float) -> f
 
 
 async def deliver(
-    messages: Iterable[OutgoingMessage],
-    transport: Transport,
+    messages: Iterable[M],
+    transport: Channel[M],
     *,
     ledger: Ledger,
     concurrency: int = 4,
@@ -300,7 +345,8 @@ async def deliver(
     jitter: Callable[[], float] = random.random,
     failures_to: Sequence[str] = (),
     organization: str = "",
-) -> DeliveryReport:
+    notice_channel: Channel[OutgoingMessage] | None = None,
+) -> DeliveryReport[M]:
     """Deliver ``messages`` through ``transport``, each at most once per the ``ledger``.
 
     At most ``concurrency`` messages are in the transport at a time. A temporary failure
@@ -309,16 +355,19 @@ async def deliver(
     ``attempt_timeout`` bounds each attempt. ``clock`` gives the times written to the
     ledger. With ``failures_to`` (the standing office's addresses), the messages that
     failed for good are then reported to it in one notice (``report.notice``), itself
-    ledgered. The caller owns the transport (and closes it).
+    ledgered: through ``transport`` when it is e-mail, else through ``notice_channel``
+    (required then). The caller owns the transport (and closes it).
     """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     if retries < 0:
         raise ValueError("retries cannot be negative")
+    if failures_to and notice_channel is None and channel_name(transport) != EMAIL:
+        raise ValueError("failures_to on a channel other than e-mail needs a notice_channel")
     listed = list(messages)
     run = _Run(transport, ledger, retries, backoff, max_backoff, attempt_timeout, clock, jitter)
     queue = iter(enumerate(listed))
-    out: dict[int, Outcome] = {}
+    out: dict[int, Outcome[M]] = {}
     workers = min(concurrency, len(listed))
     try:
         async with asyncio.TaskGroup() as group:
@@ -327,10 +376,29 @@ async def deliver(
         report = DeliveryReport([out[index] for index in range(len(listed))])
         notice = report.failure_notice(failures_to, organization=organization)
         if notice is not None:
-            report.notice = await run.one(notice)
+            report.notice = await _notice_run(run, notice_channel).one(notice)
     finally:
         run.ledger_thread.shutdown(wait=True)
     return report
+
+
+def _notice_run(run: _Run[M], channel: Channel[OutgoingMessage] | None) -> _Run[OutgoingMessage]:
+    """The run that sends the failure notice: this one when its channel is e-mail (so a
+    mail server found down is not tried again), else one over ``channel`` sharing its
+    ledger thread."""
+    if channel is None:
+        return cast(_Run[OutgoingMessage], run)  # checked in ``deliver``: e-mail
+    return _Run(
+        channel,
+        run.ledger,
+        run.retries,
+        run.backoff,
+        run.max_backoff,
+        run.attempt_timeout,
+        run.clock,
+        run.jitter,
+        ledger_thread=run.ledger_thread,
+    )
 
 
 async def deliver_with_settings(
