@@ -21,6 +21,9 @@ from engine.store.models import Notice, Person, PersonRole
 from notifications.notice_config import NoticeKind
 
 TITLE_MAX = 300
+# ``Session.info`` key: set when a unit of work recorded notices, so that whoever commits it
+# may send those due at once (the web app does: ``engine.web.mailer``).
+PENDING = "sauro_notices_pending"
 BODY_MAX = 2000
 
 
@@ -84,6 +87,8 @@ def notify(
     ]
     session.add_all(notices)
     session.flush()
+    if notices:
+        session.info[PENDING] = True
     return notices
 
 

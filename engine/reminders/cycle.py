@@ -189,7 +189,7 @@ def preview_cycle(
 
 async def send_notices(
     *,
-    database_url: str,
+    engine: Engine,
     config_dir: Path,
     org_code: str | None,
     now: datetime,
@@ -198,11 +198,10 @@ async def send_notices(
     clock: Clock = utc_now,
 ) -> DeliveryReport:
     """Mail the notices due at once (``engine.reminders.notices``) that no run has sent:
-    what the web app and the commands call just after an action. The daily cycle sends
-    them too, so an outage here only delays them."""
+    what the web app calls just after an action. The daily cycle sends them too, so an
+    outage here only delays them."""
     configs = load_configs(config_dir)
     templates = TemplateSet.load(config_dir / "templates")
-    engine = make_engine(database_url)
     outbox = _Outbox(smtp or SmtpSettings(), DatabaseLedger(engine), clock, backoff=1.0)
     try:
         digests = pending_immediate(
@@ -216,7 +215,6 @@ async def send_notices(
         return await outbox.deliver(messages)
     finally:
         await outbox.close()
-        engine.dispose()
 
 
 @dataclass

@@ -1,0 +1,38 @@
+"""The inbox: the list of one's notices, opening one (marks it read), marking all read."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from engine.web import notices
+from engine.web.deps import RowId, User, checked_user, current_user, web
+from engine.web.pages import render
+
+router = APIRouter(include_in_schema=False)
+Viewer = Annotated[User, Depends(current_user)]
+Actor = Annotated[User, Depends(checked_user)]
+
+
+@router.get("/notices")
+def inbox(
+    request: Request, user: Viewer, page: Annotated[int, Query(ge=1, le=100_000)] = 1
+) -> Response:
+    return render(
+        request, "notices.html", user, inbox=notices.page(web(request), user, page, size=20)
+    )
+
+
+@router.get("/notices/{notice_id}")
+def follow(request: Request, user: Viewer, notice_id: RowId) -> Response:
+    return RedirectResponse(notices.follow(web(request), user, notice_id), status_code=303)
+
+
+@router.post("/notices/read")
+def read_all(
+    request: Request, user: Actor, notice_id: Annotated[int | None, Form(ge=1)] = None
+) -> Response:
+    notices.read(web(request), user, None if notice_id is None else [notice_id])
+    return RedirectResponse("/notices", status_code=303)
