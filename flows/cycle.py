@@ -22,6 +22,7 @@ from engine.calendar.workdays import (
 from engine.errors import Location, Problem, SauroError
 from engine.reminders.cycle import CycleReport, run_cycle
 from engine.reports.cycle import ReportingDay, run_reporting_day
+from notifications.zalo_settings import ZaloSettings
 
 DAY_OFF = "ngày nghỉ"
 
@@ -75,6 +76,7 @@ async def working_day_cycle(
     now: datetime,
     dry_run: bool = False,
     base_url: str = "",
+    zalo: ZaloSettings | None = None,
 ) -> Outcome:
     """Run the reminder cycle at ``now`` (aware), unless ``now`` falls on a day off; mails
     link to ``base_url``."""
@@ -88,6 +90,7 @@ async def working_day_cycle(
         now=now,
         dry_run=dry_run,
         base_url=base_url,
+        zalo=zalo,
     )
 
 

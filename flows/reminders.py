@@ -15,6 +15,7 @@ from prefect import flow, get_run_logger
 
 from engine.configs.settings import Settings
 from flows.cycle import parse_instant, working_day_cycle
+from notifications.zalo_settings import ZaloSettings
 
 FLOW_NAME = "sau-ro-daily-cycle"
 
@@ -35,6 +36,7 @@ async def daily_cycle(
         now=now,
         dry_run=dry_run,
         base_url=settings.base_url,
+        zalo=ZaloSettings(),
     )
     get_run_logger().info(outcome.summary())
     return outcome.to_json()

@@ -203,6 +203,7 @@ def run_daily_cycle(org: str | None = None, dry_run: bool = False) -> Outcome:
     completion in this worker thread. The outcome goes to the scheduler's listeners."""
     # Imported here: the trigger and the scheduler do not need the sending stack.
     from flows.cycle import working_day_cycle
+    from notifications.zalo_settings import ZaloSettings
 
     settings = Settings()
     return asyncio.run(
@@ -213,6 +214,7 @@ def run_daily_cycle(org: str | None = None, dry_run: bool = False) -> Outcome:
             now=datetime.now(UTC),
             dry_run=dry_run,
             base_url=settings.base_url,
+            zalo=ZaloSettings(),
         )
     )
 

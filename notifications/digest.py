@@ -80,7 +80,7 @@ SECTION_TITLES: dict[Section, str] = {
 }
 
 # "{n} nhiệm vụ sắp đến hạn": how a count of items is said in a subject line.
-_SECTION_PHRASES: dict[Section, str] = {
+SECTION_PHRASES: dict[Section, str] = {
     Section.AWAITING: "{n} nhiệm vụ chờ xác nhận kết quả",
     Section.DUE_SOON: "{n} nhiệm vụ sắp đến hạn",
     Section.DUE_TODAY: "{n} nhiệm vụ đến hạn hôm nay",
@@ -253,7 +253,7 @@ class DigestSection:
     @property
     def phrase(self) -> str:
         """ "2 nhiệm vụ sắp đến hạn"."""
-        return _SECTION_PHRASES[self.key].format(n=len(self.items))
+        return SECTION_PHRASES[self.key].format(n=len(self.items))
 
 
 @dataclass(frozen=True, slots=True)

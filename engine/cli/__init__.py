@@ -96,6 +96,10 @@ COMMANDS: dict[str, CommandEntry] = {
         "engine.cli.user_cmd:user_app",
         "Tài khoản đăng nhập ứng dụng web: thêm, đổi mật khẩu, khóa, mở lại.",
     ),
+    "directory": CommandEntry(
+        "engine.cli.directory_cmd:directory_app",
+        "Danh mục đơn vị, cán bộ: xuất ra tệp directory.yaml, nạp tệp (xem trước rồi mới ghi).",
+    ),
 }
 
 

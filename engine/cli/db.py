@@ -6,10 +6,12 @@ from typing import Annotated
 
 import typer
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import select
 
 from engine.cli import common
 from engine.directory.store import sync_directory
 from engine.store.db import current_revision, make_engine, session_scope, upgrade
+from engine.store.models import Organization
 
 _NOUNS = {"organization": "đơn vị hành chính", "unit": "cơ quan, đơn vị", "person": "cán bộ"}
 
@@ -59,15 +61,26 @@ def init() -> None:
     engine = common.database(current)
     try:
         with session_scope(engine) as session:
+            # The first load only: once stored, an organization's directory is edited in the
+            # database (web, API, 'sauro directory import'), which a re-run must not undo.
+            stored = set(session.exec(select(Organization.code)))
+            new = tuple(o for o in configs.directory.organizations if o.code not in stored)
             summary = sync_directory(
                 session=session,
-                directory=configs.directory,
+                directory=configs.directory.model_copy(update={"organizations": new}),
                 actor=common.actor("cli:init"),
                 now=common.now(),
             )
+            kept = sorted(stored & {o.code for o in configs.directory.organizations})
     finally:
         engine.dispose()
     created = ", ".join(f"{n} {_NOUNS[k]}" for k, n in summary.created.items()) or "không có"
     updated = ", ".join(f"{n} {_NOUNS[k]}" for k, n in summary.updated.items()) or "không có"
     typer.echo(f"Đã khởi tạo cơ sở dữ liệu: {common.shown_url(current.database_url)}")
     typer.echo(f"Danh mục: thêm mới {created}; cập nhật {updated}.")
+    if kept:
+        typer.echo(
+            f"Danh mục của {', '.join(kept)} đã có trong cơ sở dữ liệu (nguồn chính) nên không "
+            "nạp lại từ directory.yaml; để nạp thay đổi của tệp: 'sauro directory import "
+            "TỆP' (xem trước) rồi thêm '--apply'."
+        )

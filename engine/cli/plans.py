@@ -165,11 +165,15 @@ def _print_skipped(result: ImportResult) -> None:
 def _print_units(result: ImportResult) -> None:
     if result.registered_units:
         typer.echo("Đã thêm vào danh mục: " + "; ".join(result.registered_units))
+    if result.not_registered:
+        typer.echo(
+            "Không thêm (là chức danh, không phải đơn vị): " + "; ".join(result.not_registered)
+        )
     if not result.unknown_units:
         return
     if result.dry_run and result.register_units:
         typer.echo("Sẽ thêm vào danh mục: " + "; ".join(result.unknown_units))
-    else:
+    elif not set(result.unknown_units) <= set(result.not_registered):
         typer.echo(
             "Đơn vị chưa có trong danh mục (thêm vào config/directory.yaml "
             "hoặc chạy lại với --register-units): " + "; ".join(result.unknown_units)

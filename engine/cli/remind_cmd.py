@@ -10,6 +10,7 @@ import typer
 
 from engine.cli import common
 from engine.reminders.cycle import CycleReport, run_cycle
+from notifications.zalo_settings import ZaloSettings
 
 OrgOpt = Annotated[
     str | None,
@@ -54,6 +55,7 @@ def _run(org: str | None, at: str | None, *, dry_run: bool, as_json: bool) -> No
             now=common.instant(at),
             dry_run=dry_run,
             base_url=current.base_url,
+            zalo=None if dry_run else ZaloSettings(),
         )
     )
     if as_json:

@@ -112,6 +112,7 @@ def _print_next(calendar: WorkCalendar, count: int) -> None:
 def _run_once(current: Settings, org: str | None, dry_run: bool, at: str | None) -> None:
     from engine.reminders.cycle import CycleReport
     from flows.cycle import parse_instant, working_day_cycle
+    from notifications.zalo_settings import ZaloSettings
 
     now = parse_instant(at, "--at") if at else common.now()
     outcome = asyncio.run(
@@ -122,6 +123,7 @@ def _run_once(current: Settings, org: str | None, dry_run: bool, at: str | None)
             now=now,
             dry_run=dry_run,
             base_url=current.base_url,
+            zalo=ZaloSettings(),
         )
     )
     typer.echo(outcome.summary())

@@ -2,8 +2,11 @@
 
 ``config/directory.yaml`` (``version: 1``) lists each People's Committee that uses Sáu Rõ:
 its Chairman and Vice Chairmen, its standing office for administrative reform and its
-units, each with a head and officers. ``parse_directory`` validates it and reports every
-problem with its place.
+units, each with a head, deputies and officers (with e-mail, phone, Zalo number, notice
+preferences; ``left`` for one who has left). A unit merged into another is kept inactive
+with ``merged_into``. ``parse_directory`` validates it and reports every problem with its
+place. ``sauro init`` loads it once; afterwards the database is the source of truth and
+``sauro directory export`` writes this format back from it.
 
 ``UnitResolver`` and ``PersonResolver`` are pure: built from the directory once, they turn
 the unit or person text of a plan cell ("Phòng VH&TT", "Ông Lê Minh Tâm - Chuyên viên")
@@ -24,10 +27,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from typing import Annotated, Literal, Protocol, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
 from engine.errors import ConfigError, DirectoryError
 from engine.text import clean, fold
@@ -64,9 +68,40 @@ def _check_text(value: str) -> str:
     return value
 
 
+_PHONE_JUNK = re.compile(r"[\s.\-()/]")
+_PHONE = re.compile(r"0\d{9,10}")
+
+
+def normalize_phone(value: str | int) -> str:
+    """A phone number as digits only, in the national form: "+84 912.345.678" and
+    "0912 345 678" are "0912345678"; "" stays "". ``ValueError`` (Vietnamese) otherwise."""
+    text = _PHONE_JUNK.sub("", str(value))
+    if not text:
+        return ""
+    if text.startswith("+84"):
+        text = "0" + text[3:]
+    elif text.startswith("84") and len(text) == 11:
+        text = "0" + text[2:]
+    elif text.isdigit() and len(text) == 9 and not text.startswith("0"):
+        text = "0" + text  # a number written unquoted in YAML loses its leading zero
+    if not _PHONE.fullmatch(text):
+        raise ValueError(
+            f'số điện thoại "{value}" không hợp lệ (10 hoặc 11 chữ số, ví dụ: 0912 345 678)'
+        )
+    return text
+
+
+def _phone_text(value: object) -> object:
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 Slug = Annotated[str, AfterValidator(_check_slug)]
 Email = Annotated[str, AfterValidator(_check_email)]
 Text = Annotated[str, AfterValidator(_check_text)]
+Phone = Annotated[str, BeforeValidator(_phone_text), AfterValidator(normalize_phone)]
+# How a person hears of events ("" = the organization's default, config/notices.yaml).
+Channel = Literal["", "email", "zalo", "both"]
+EmailMode = Literal["", "immediate", "digest"]
 
 
 class _Model(BaseModel):
@@ -74,11 +109,18 @@ class _Model(BaseModel):
 
 
 class PersonConfig(_Model):
-    """A named official: who receives reminders and is named as "rõ người"."""
+    """A named official: who receives reminders and is named as "rõ người". ``zalo`` is the
+    number registered with Zalo when it differs from ``phone``; ``left`` the day the person
+    left (nghỉ việc, chuyển công tác): kept with their history, no longer active."""
 
     name: Text
     title: Text
     email: Email
+    phone: Phone = ""
+    zalo: Phone = ""
+    channel: Channel = ""
+    email_mode: EmailMode = ""
+    left: date | None = None
 
 
 class RecipientConfig(_Model):
@@ -104,7 +146,9 @@ class AcceptanceConfig(_Model):
 
 
 class UnitConfig(_Model):
-    """A unit of the organization (internal) or a body outside it named in plans (external)."""
+    """A unit of the organization (internal) or a body outside it named in plans (external).
+    ``active: false`` with ``merged_into`` (a unit code): merged into that unit, kept for
+    the history of its tasks."""
 
     code: Slug
     name: Text
@@ -112,12 +156,21 @@ class UnitConfig(_Model):
     abbreviations: tuple[Text, ...] = ()
     aliases: tuple[Text, ...] = ()
     head: PersonConfig | None = None
+    deputies: tuple[PersonConfig, ...] = ()  # phó thủ trưởng
     people: tuple[PersonConfig, ...] = ()
+    active: bool = True
+    merged_into: Slug | None = None
+
+    @property
+    def everyone(self) -> tuple[PersonConfig, ...]:
+        """The head, the deputies, then the officers, including those who have left."""
+        head = (self.head,) if self.head else ()
+        return (*head, *self.deputies, *self.people)
 
     @property
     def members(self) -> tuple[PersonConfig, ...]:
-        """The head first, then the officers."""
-        return (self.head, *self.people) if self.head else self.people
+        """The head first, then the deputies and officers still working (no ``left``)."""
+        return tuple(p for p in self.everyone if p.left is None)
 
 
 class OrganizationConfig(_Model):
@@ -148,12 +201,14 @@ class OrganizationConfig(_Model):
         return organization_localities(self.place, self.parent)
 
     def unit_resolver(self) -> UnitResolver:
-        """A resolver over this organization's units (build once, reuse)."""
-        return UnitResolver(self.units, localities=self.localities())
+        """A resolver over this organization's active units (build once, reuse)."""
+        return UnitResolver([u for u in self.units if u.active], localities=self.localities())
 
     def person_resolver(self) -> PersonResolver:
         """A resolver over the unit people (with their unit) and the leaders (unit None)."""
-        leaders: list[PersonMatch] = [(p.name, None) for p in (self.chairman, *self.vice_chairmen)]
+        leaders: list[PersonMatch] = [
+            (p.name, None) for p in (self.chairman, *self.vice_chairmen) if p.left is None
+        ]
         members = [(p.name, u.code) for u in self.units for p in u.members]
         return PersonResolver([*leaders, *members])
 
@@ -216,20 +271,47 @@ def _organization_problems(org: OrganizationConfig, at: Loc) -> Iterable[tuple[L
     yield from _email_collisions(org, at)
     yield from _reference_problems(org, at)
     for index, unit in enumerate(org.units):
-        if unit.kind == "internal" and unit.head is None:
+        if unit.kind == "internal" and unit.active and unit.head is None:
             message = (
                 "đơn vị thuộc UBND (kind: internal) phải có người đứng đầu (head) để nhận "
                 "nhắc việc và báo cáo"
             )
             yield (*at, "units", index, "head"), message
+        yield from _unit_problems(org, unit, (*at, "units", index))
+    if org.chairman.left is not None:
+        message = "Chủ tịch đang giữ chức không thể ghi ngày nghỉ (left); hãy ghi Chủ tịch mới"
+        yield (*at, "chairman", "left"), message
+
+
+def _unit_problems(org: OrganizationConfig, unit: UnitConfig, at: Loc) -> Iterable[tuple[Loc, str]]:
+    """A merged unit names an active internal unit of the organization; a head has not left."""
+    if unit.head is not None and unit.head.left is not None:
+        message = "người đứng đầu không thể đã nghỉ (left): hãy ghi người đứng đầu mới"
+        yield (*at, "head", "left"), message
+    target = unit.merged_into
+    if target is None:
+        return
+    if unit.active:
+        yield (*at, "active"), "đơn vị đã sáp nhập (merged_into) phải ghi active: false"
+    others = {u.code: u for u in org.units if u.code != unit.code}
+    if target == unit.code:
+        yield (*at, "merged_into"), "đơn vị không thể sáp nhập vào chính nó"
+    elif target not in others:
+        yield (*at, "merged_into"), f'đơn vị "{target}" không có trong units'
+    elif others[target].kind != "internal" or not others[target].active:
+        message = f'"{target}" không phải đơn vị đang hoạt động thuộc UBND (kind: internal)'
+        yield (*at, "merged_into"), message
 
 
 def _reference_problems(org: OrganizationConfig, at: Loc) -> Iterable[tuple[Loc, str]]:
     """The standing office and the Vice Chairmen's units name units of this organization."""
-    kinds = {u.code: u.kind for u in org.units}
+    kinds = {u.code: u.kind if u.active else "inactive" for u in org.units}
     office = org.standing_office
     if office not in kinds:
         message = f'cơ quan thường trực "{office}" không phải đơn vị nào trong units'
+        yield (*at, "standing_office"), message
+    elif kinds[office] == "inactive":
+        message = f'cơ quan thường trực "{office}" đã sáp nhập hoặc thôi hoạt động'
         yield (*at, "standing_office"), message
     elif kinds[office] != "internal":
         message = (
@@ -257,6 +339,8 @@ def _name_collisions(org: OrganizationConfig, at: Loc) -> Iterable[tuple[Loc, st
     localities = _locality_keys(org.localities())
     seen: dict[tuple[str, ...], list[tuple[tuple[str, ...], str, str]]] = {}
     for index, unit in enumerate(org.units):
+        if not unit.active:  # a merged unit's names live on as the other unit's aliases
+            continue
         for field, position, form in _unit_forms(unit):
             base, suffix = _split_locality(canonical_tokens(fold(form)), localities)
             for other_suffix, other_code, other_form in seen.get(base, ()):
@@ -293,6 +377,7 @@ def _email_collisions(org: OrganizationConfig, at: Loc) -> Iterable[tuple[Loc, s
     for index, unit in enumerate(org.units):
         if unit.head:
             people.append((("units", index, "head"), unit.head))
+        people.extend((("units", index, "deputies", i), p) for i, p in enumerate(unit.deputies))
         people.extend((("units", index, "people", i), p) for i, p in enumerate(unit.people))
     for where, person in people:
         email = person.email.lower()

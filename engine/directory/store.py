@@ -1,8 +1,11 @@
 """The directory in the database: organizations, units and people loaded from config.
 
 ``sync_directory`` makes the database match ``config/directory.yaml`` (insert, update,
-deactivate; never delete, since tasks point at units and people). Units registered by an
-import (``--register-units``) are kept. Every change is audited.
+deactivate; never delete, since tasks point at units and people): ``sauro init`` uses it
+for an organization's first load only, after which the database is the source of truth
+(edited on the web, ``engine.directory.editing``; exchanged as a file,
+``engine.directory.exchange``). Units registered by an import (``--register-units``) are
+kept. Every change is audited.
 """
 
 from __future__ import annotations
@@ -67,6 +70,9 @@ def sync_directory(
     for org_config in directory.organizations:
         org_id = sync.organization(org_config)
         units = {u.code: sync.unit(org_id, u) for u in org_config.units}
+        for unit_config in org_config.units:
+            target = units.get(unit_config.merged_into or "")
+            sync.merged(org_id, units[unit_config.code], target.id if target else None)
         sync.people(org_id, org_config, units)
     return sync.summary
 
@@ -105,6 +111,7 @@ class _DirectorySync:
             "kind": str(config.kind),
             "abbreviations": list(config.abbreviations),
             "aliases": list(config.aliases),
+            "active": config.active,
         }
         unit = self.session.exec(
             select(Unit).where(Unit.organization_id == org_id, Unit.code == config.code)
@@ -114,6 +121,9 @@ class _DirectorySync:
         self._update(unit, org_id, values)
         return unit
 
+    def merged(self, org_id: int, unit: Unit, target_id: int | None) -> None:
+        self._update(unit, org_id, {"merged_into_id": target_id})
+
     def people(self, org_id: int, config: OrganizationConfig, units: dict[str, Unit]) -> None:
         stored = {
             (p.unit_id, p.name): p
@@ -121,12 +131,7 @@ class _DirectorySync:
         }
         wanted = _wanted_people(config, units)
         for unit_id, person_config, role in wanted:
-            values: dict[str, Any] = {
-                "title": person_config.title,
-                "email": person_config.email or "",
-                "role": str(role),
-                "active": True,
-            }
+            values = person_values(person_config, role)
             if isinstance(person_config, LeaderConfig):
                 values["areas"] = list(person_config.areas)
                 values["in_charge"] = list(person_config.units)
@@ -174,19 +179,44 @@ class _DirectorySync:
         )
 
 
-def _wanted_people(
-    config: OrganizationConfig, units: dict[str, Unit]
-) -> list[tuple[int | None, PersonConfig, PersonRole]]:
-    wanted: list[tuple[int | None, PersonConfig, PersonRole]] = []
+def person_values(config: PersonConfig, role: PersonRole) -> dict[str, Any]:
+    """The stored fields of a directory person as ``directory.yaml`` writes them."""
+    return {
+        "title": config.title,
+        "email": config.email or "",
+        "role": str(role),
+        "active": config.left is None,
+        "left_on": config.left,
+        "phone": config.phone,
+        "zalo": config.zalo,
+        "channel": config.channel,
+        "email_mode": config.email_mode,
+    }
+
+
+def wanted_people(config: OrganizationConfig) -> list[tuple[str | None, PersonConfig, PersonRole]]:
+    """Every person of an organization's config with their unit code (None for the
+    leaders) and role: Chairman, Vice-Chairmen, then each unit's head, deputies, officers."""
+    wanted: list[tuple[str | None, PersonConfig, PersonRole]] = []
     if config.chairman is not None:
         wanted.append((None, config.chairman, PersonRole.CHAIRMAN))
     wanted.extend((None, p, PersonRole.VICE_CHAIRMAN) for p in config.vice_chairmen)
     for unit_config in config.units:
-        unit_id = units[unit_config.code].id
+        code = unit_config.code
         if unit_config.head is not None:
-            wanted.append((unit_id, unit_config.head, PersonRole.HEAD))
-        wanted.extend((unit_id, p, PersonRole.OFFICER) for p in unit_config.people)
+            wanted.append((code, unit_config.head, PersonRole.HEAD))
+        wanted.extend((code, p, PersonRole.DEPUTY) for p in unit_config.deputies)
+        wanted.extend((code, p, PersonRole.OFFICER) for p in unit_config.people)
     return wanted
+
+
+def _wanted_people(
+    config: OrganizationConfig, units: dict[str, Unit]
+) -> list[tuple[int | None, PersonConfig, PersonRole]]:
+    return [
+        (units[code].id if code else None, person, role)
+        for code, person, role in wanted_people(config)
+    ]
 
 
 def get_organization(session: Session, code: str) -> Organization:
@@ -219,8 +249,9 @@ def load_org_directory(session: Session, org: Organization) -> OrgDirectory:
         session.exec(select(Person).where(Person.organization_id == org.id, Person.active))
     )
     by_id = {u.id: u for u in units}
+    # A merged unit's names resolve to the unit it was merged into (they are its aliases).
     unit_resolver = UnitResolver.from_units(
-        ((u.code, u.name, u.abbreviations, u.aliases) for u in units),
+        ((u.code, u.name, u.abbreviations, u.aliases) for u in units if u.active),
         localities=organization_localities(org.place, org.parent_name),
     )
     person_resolver = PersonResolver.from_people(

@@ -24,6 +24,7 @@ from sqlmodel import Session, SQLModel, select
 
 from engine.calendar.deadlines import parse_deadline
 from engine.configs.files import Configs
+from engine.directory.bodies import CLASSIFIER
 from engine.directory.store import OrgDirectory, get_organization, load_org_directory
 from engine.directory.unit_cells import split_units
 from engine.errors import ImportFileError, Location, Problem, SauroError
@@ -109,6 +110,8 @@ class ImportResult:
     unchanged: int = 0
     withdrawn: int = 0
     registered_units: list[str] = field(default_factory=list)
+    # Names --register-units left out: posts ("Chủ tịch UBND xã"), not units.
+    not_registered: list[str] = field(default_factory=list)
     unknown_units: list[str] = field(default_factory=list)
     dry_run: bool = False
     register_units: bool = False
@@ -272,10 +275,11 @@ def import_plan(
     if options.dry_run:
         return result
     if options.register_units and result.unknown_units:
-        registered = _register_units(session, directory, result.unknown_units, actor, now)
+        registered, posts = _register_units(session, directory, result.unknown_units, actor, now)
         directory = load_org_directory(session, org)
         result = _drafts_result(options, configs, directory, source, areas)
         result.registered_units = registered
+        result.not_registered = posts
     plan = _upsert_plan(
         session, directory=directory, options=options, result=result, actor=actor, now=now
     )
@@ -322,29 +326,42 @@ def _task_keys(rows: Sequence[ParsedRow]) -> list[str]:
 
 def _register_units(
     session: Session, directory: OrgDirectory, unknown: Sequence[str], actor: Actor, now: datetime
-) -> list[str]:
+) -> tuple[list[str], list[str]]:
+    """Add the unknown units to the directory: an outside body's name ("Sở Y tế", "UBND
+    tỉnh") as an external unit, a post's ("Chủ tịch UBND xã") not at all. Returns the names
+    registered and the posts left out."""
     org_id = require_id(directory.organization)
     taken = set(directory.units)
     names: list[str] = []
+    posts: list[str] = []
     for text in unknown:
         name = _fit(clean(text).strip(" ,;.-"), _max_length(Unit, "name"))
+        kind = CLASSIFIER.kind(name)
+        if kind == "post":
+            posts.append(name)
+            continue
         code = _free_code(fold(name).replace(" ", "-")[:60] or "don-vi", taken)
         taken.add(code)
-        unit = Unit(organization_id=org_id, code=code, name=name, registered_by_import=True)
+        unit = Unit(
+            organization_id=org_id, code=code, name=name, kind=kind, registered_by_import=True
+        )
         session.add(unit)
         session.flush()
+        changes = [audit.Change("name", None, name)]
+        if kind == "external":
+            changes.append(audit.Change("kind", None, kind))
         audit.record(
             session,
             organization_id=org_id,
             entity="unit",
             entity_id=require_id(unit),
             action="create",
-            changes=(audit.Change("name", None, name),),
+            changes=changes,
             actor=actor,
             now=now,
         )
         names.append(name)
-    return names
+    return names, posts
 
 
 def _free_code(code: str, taken: set[str]) -> str:

@@ -37,6 +37,7 @@ from engine.plans.check import as_date, raw_rows
 from engine.plans.verdicts import refresh_verdicts
 from engine.reminders.held_messages import held, hold, release
 from engine.reminders.notices import pending_immediate, plan_notices
+from engine.reminders.zalo_messages import ZaloNotice, notice_messages, zalo_plan
 from engine.reports.unit_reports import refresh_submissions, report_snapshots
 from engine.store.bulk import collector_paused
 from engine.store.db import make_engine
@@ -49,7 +50,16 @@ from engine.store.models import (
     TaskState,
     Unit,
 )
-from notifications.delivery import Clock, DeliveryReport, OutcomeStatus, deliver, utc_now
+from notifications import channels
+from notifications.channels import ZALO
+from notifications.delivery import (
+    Clock,
+    DeliveryReport,
+    Outcome,
+    OutcomeStatus,
+    deliver,
+    utc_now,
+)
 from notifications.digest import (
     AddressFinding,
     Digest,
@@ -59,10 +69,13 @@ from notifications.digest import (
     recipient_key,
 )
 from notifications.ledger import DatabaseLedger
+from notifications.notice_config import NoticesConfig
 from notifications.outgoing import OutgoingMessage
 from notifications.render import TemplateSet
 from notifications.smtp_settings import SmtpSettings
 from notifications.transport import make_transport
+from notifications.zalo import ZaloMessage
+from notifications.zalo_settings import ZaloSettings, make_zalo_channel
 from rules.escalation import Role, StepKind
 from rules.facts import Dimension
 from rules.ladder import PlannedMessage, TaskSnapshot, plan
@@ -81,6 +94,12 @@ class CycleReport:
     delivery: DeliveryReport | None = None
     # (step id, role) -> planned messages: what each rule step asked for, before digests
     planned_by_step: Counter[tuple[str, Role]] = field(default_factory=Counter)
+    zalo: dict[str, list[ZaloMessage]] = field(default_factory=dict)  # org code -> messages
+    zalo_delivery: DeliveryReport[ZaloMessage] | None = None
+
+    @property
+    def zalo_sent(self) -> int:
+        return len(self.zalo_delivery.sent) if self.zalo_delivery else 0
 
     @property
     def sent(self) -> int:
@@ -104,6 +123,8 @@ class CycleReport:
             "deferred": self.deferred,
             "failed": self.failed,
             "already_sent": self.already_sent,
+            "zalo": sum(len(messages) for messages in self.zalo.values()),
+            "zalo_sent": self.zalo_sent,
             "findings": self.findings,
             "outbox": [
                 {"to": list(m.to), "subject": m.subject, "ledger_keys": list(m.ledger_keys)}
@@ -124,6 +145,8 @@ class CycleReport:
             ]
             if self.delivery and (self.delivery.deferred or self.delivery.failed):
                 lines.extend(self.delivery.summary().splitlines()[1:])
+            if self.zalo_delivery is not None:
+                lines.append("Zalo: " + self.zalo_delivery.summary().replace("thư", "tin"))
         lines.extend(f"! {finding}" for finding in self.findings)
         return "\n".join(lines)
 
@@ -139,6 +162,7 @@ async def run_cycle(
     clock: Clock = utc_now,
     backoff: float = 1.0,
     base_url: str = "",
+    zalo: ZaloSettings | None = None,
 ) -> CycleReport:
     """One reminder cycle as of ``now`` for one organization (or all, with None).
 
@@ -147,9 +171,11 @@ async def run_cycle(
     how long a crashed run has been gone. ``backoff`` is the wait in seconds before the
     first retry of a temporary failure within the run (then doubled; see
     ``notifications.delivery.deliver``). ``base_url`` is the app's address, for the links
-    in every mail (none when empty).
+    in every mail (none when empty). ``zalo`` enabled, the people who chose Zalo get their
+    summary and urgent notices by ZNS as well (``engine.reminders.zalo_messages``).
     """
     engine = make_engine(database_url)
+    zalo_on = zalo is not None and zalo.enabled
     try:
         cycle = _plan_cycle(
             engine,
@@ -159,10 +185,14 @@ async def run_cycle(
             dry_run=dry_run,
             clock=clock,
             base_url=base_url,
+            zalo_on=zalo_on,
         )
         if dry_run:
             return cycle.report
-        return await _deliver(engine, cycle, smtp or SmtpSettings(), clock=clock, backoff=backoff)
+        report = await _deliver(engine, cycle, smtp or SmtpSettings(), clock=clock, backoff=backoff)
+        if zalo is not None and zalo_on and report.zalo:
+            await _deliver_zalo(engine, cycle, zalo, smtp or SmtpSettings(), clock=clock)
+        return report
     finally:
         engine.dispose()
 
@@ -195,24 +225,39 @@ async def send_notices(
     now: datetime,
     base_url: str = "",
     smtp: SmtpSettings | None = None,
+    zalo: ZaloSettings | None = None,
     clock: Clock = utc_now,
-) -> DeliveryReport:
-    """Mail the notices due at once (``engine.reminders.notices``) that no run has sent:
-    what the web app calls just after an action. The daily cycle sends them too, so an
-    outage here only delays them."""
+) -> list[DeliveryReport[Any]]:
+    """Send the notices due at once (``engine.reminders.notices``) that no run has sent, by
+    e-mail and, ``zalo`` enabled, by Zalo: what the web app calls just after an action. The
+    daily cycle sends them too, so an outage here only delays them."""
     configs = load_configs(config_dir)
     templates = TemplateSet.load(config_dir / "templates")
     outbox = _Outbox(smtp or SmtpSettings(), DatabaseLedger(engine), clock, backoff=1.0)
     try:
-        digests = pending_immediate(
+        pending = pending_immediate(
             engine, configs=configs, org_code=org_code, now=now, base_url=base_url
         )
         messages = []
-        for digest in digests:
+        for digest in pending.immediate:
             keys = [_address_key(key, digest.to) for key in digest.ledger_keys]
             if outbox.ledger.claimable(keys, clock()):
                 messages.append(_outgoing(digest, keys, templates))
-        return await outbox.deliver(messages)
+        reports: list[DeliveryReport[Any]] = [await outbox.deliver(messages)]
+        template = configs.notices.zalo.templates.notice
+        if zalo is not None and zalo.enabled and template and pending.zalo:
+            texts = notice_messages(
+                pending.zalo,
+                template=template,
+                base_url=base_url,
+                fresh=lambda key: bool(outbox.ledger.claimable([key], clock())),
+            )
+            channel = make_zalo_channel(zalo, engine)
+            try:
+                reports.append(await deliver(texts, channel, ledger=outbox.ledger, clock=clock))
+            finally:
+                await channel.aclose()
+        return reports
     finally:
         await outbox.close()
 
@@ -237,6 +282,7 @@ def _plan_cycle(
     dry_run: bool,
     clock: Clock,
     base_url: str = "",
+    zalo_on: bool = False,
 ) -> _PlannedCycle:
     configs = load_configs(config_dir)
     templates = TemplateSet.load(config_dir / "templates")
@@ -249,7 +295,7 @@ def _plan_cycle(
         planned, task_people = plan_day(
             connection, configs=configs, calendar=calendar, today=today, org_code=org_code
         )
-        directory = _DirectoryView.load(connection, org_code, task_people)
+        directory = _DirectoryView.load(connection, org_code, task_people, configs.notices)
         notices = plan_notices(
             connection, configs=configs, org_code=org_code, now=now, base_url=base_url
         )
@@ -260,7 +306,9 @@ def _plan_cycle(
     ledger = DatabaseLedger(engine)
     digester = _Digester(planned, directory, configs, today, base_url)
     recipients = {recipient_key(m): directory.resolve(m) for m in planned}
-    digests, findings = digester.digests(planned, recipients, notices.folded)
+    # A message whose people all chose Zalo only goes by Zalo: no mail, and no finding.
+    by_mail = [m for m in planned if recipients[recipient_key(m)] or not directory.chosen(m)]
+    digests, findings = digester.digests(by_mail, recipients, notices.folded)
     report.findings = [finding.message for finding in findings]
     with engine.connect() as connection:
         resend, superseded = _held_back(connection, digests, ledger, org_code, clock())
@@ -269,7 +317,74 @@ def _plan_cycle(
     fresh = digester.unsent([*notices.immediate, *digests], ledger, report, clock(), taken=taken)
     for digest, keys in fresh:
         report.messages.append(_outgoing(digest, keys, templates))
+    if zalo_on:
+        report.zalo = _zalo_messages(
+            planned, directory, notices.zalo, configs, base_url, ledger, clock(), report
+        )
     return _PlannedCycle(report, ledger, directory, findings, superseded)
+
+
+def _zalo_messages(  # noqa: PLR0917
+    planned: Sequence[PlannedMessage],
+    directory: _DirectoryView,
+    notices: Sequence[ZaloNotice],
+    configs: Configs,
+    base_url: str,
+    ledger: DatabaseLedger,
+    now: datetime,
+    report: CycleReport,
+) -> dict[str, list[ZaloMessage]]:
+    """The run's Zalo messages per organization, of what the ledger does not hold yet."""
+    templates = configs.notices.zalo.templates
+    if not templates.digest or not templates.notice:
+        report.findings.append(
+            "Chưa khai báo mã mẫu tin ZNS đã được Zalo duyệt (notices.yaml, zalo.templates: "
+            "digest và notice): chưa gửi tin Zalo."
+        )
+        return {}
+    out: dict[str, list[ZaloMessage]] = {}
+    for code in directory.orgs:
+        messages = zalo_plan(
+            [m for m in planned if m.org == code],
+            directory.chosen,
+            lambda person: ZALO in directory.channels(person),
+            [n for n in notices if directory.codes.get(n.person.organization_id) == code],
+            templates=(templates.digest, templates.notice),
+            base_url=base_url,
+            claimable=lambda keys: ledger.claimable(keys, now),
+        )
+        if messages:
+            out[code] = messages
+    return out
+
+
+async def _deliver_zalo(
+    engine: Engine,
+    cycle: _PlannedCycle,
+    settings: ZaloSettings,
+    smtp: SmtpSettings,
+    *,
+    clock: Clock,
+) -> None:
+    """Send the run's Zalo messages, organization by organization: what Zalo refuses for
+    good is told to that organization's standing office by e-mail."""
+    report = cycle.report
+    channel = make_zalo_channel(settings, engine)
+    mail = make_transport(smtp)
+    outcomes: list[Outcome[ZaloMessage]] = []
+    try:
+        for code, messages in report.zalo.items():
+            org = cycle.directory.orgs[code]
+            office = _office_addresses(cycle.directory, code, org)
+            done = await deliver(
+                messages, channel, ledger=cycle.ledger, clock=clock, failures_to=office,
+                organization=org.name, notice_channel=mail,
+            )  # fmt: skip
+            outcomes.extend(done.outcomes)
+    finally:
+        await channel.aclose()
+        await mail.aclose()
+    report.zalo_delivery = DeliveryReport(outcomes)
 
 
 async def _deliver(
@@ -452,10 +567,16 @@ class _DirectoryView:
     unit_names: dict[tuple[str, str], str]  # (org, unit code) -> name
     in_charge: dict[tuple[str, str], list[str]]  # (org, unit code) -> vice-chairman names
     task_people: dict[int, int]  # task id -> person id
+    codes: dict[int | None, str]  # organization id -> code
+    notices: NoticesConfig  # who is reached by which channel by default
 
     @classmethod
     def load(
-        cls, connection: Connection, org_code: str | None, task_people: dict[int, int]
+        cls,
+        connection: Connection,
+        org_code: str | None,
+        task_people: dict[int, int],
+        notices: NoticesConfig,
     ) -> _DirectoryView:
         with Session(bind=connection) as session:
             orgs = {o.code: o for o in session.execute(select(Organization)).scalars()}
@@ -478,10 +599,33 @@ class _DirectoryView:
             unit_names={(ids[u.organization_id], u.code): u.name for u in units},
             in_charge=_in_charge(people, ids),
             task_people=task_people,
+            codes=ids,
+            notices=notices,
         )
 
     def resolve(self, message: PlannedMessage) -> list[ResolvedRecipient]:
-        """The people a planned message's role names."""
+        """The people a planned message's role names who are reached by e-mail."""
+        if message.role is Role.NAMED:
+            return _named(message.named or "", self.people.get(message.org, []))
+        return [
+            ResolvedRecipient(p.name, p.title, p.email or None, message.role)
+            for p in self.chosen(message)
+            if channels.EMAIL in self.channels(p)
+        ]
+
+    def channels(self, person: Person) -> tuple[str, ...]:
+        """How ``person`` is reached: their choice, else their organization's default, among
+        the channels they have an address for (no address at all: e-mail, so that the
+        standing office hears the address is missing)."""
+        org = self.codes.get(person.organization_id, "")
+        prefs = self.notices.preferences(org, channel=person.channel)
+        found = channels.channels_for(
+            prefs.channel.value, email=person.email, phone=person.zalo or person.phone
+        )
+        return found or (channels.EMAIL,)
+
+    def chosen(self, message: PlannedMessage) -> list[Person]:
+        """The directory people a planned message's role names (none for a named one)."""
         people = self.people.get(message.org, [])
         org = self.orgs.get(message.org)
         role = message.role
@@ -501,8 +645,8 @@ class _DirectoryView:
         elif role is Role.ACCEPTOR:
             chosen = self._acceptors(people, org, message)
         else:
-            return _named(message.named or "", people)
-        return [ResolvedRecipient(p.name, p.title, p.email or None, role) for p in chosen]
+            chosen = []
+        return chosen
 
     def _acceptors(
         self, people: list[Person], org: Organization | None, message: PlannedMessage
@@ -659,11 +803,7 @@ def _notices(
 ) -> list[OutgoingMessage]:
     notices: list[OutgoingMessage] = []
     for code, org in directory.orgs.items():
-        office = [
-            p.email
-            for p in directory.people.get(code, [])
-            if p.email and directory.unit_codes.get(p.unit_id or -1) == org.standing_office_code
-        ]
+        office = _office_addresses(directory, code, org)
         if not office:
             continue
         if report.delivery is not None:
@@ -675,6 +815,15 @@ def _notices(
         if mine:
             notices.append(_address_notice(mine, office, org, today))
     return notices
+
+
+def _office_addresses(directory: _DirectoryView, code: str, org: Organization) -> list[str]:
+    """The e-mail addresses of an organization's standing office."""
+    return [
+        p.email
+        for p in directory.people.get(code, [])
+        if p.email and directory.unit_codes.get(p.unit_id or -1) == org.standing_office_code
+    ]
 
 
 def _orgs_of(message: OutgoingMessage) -> list[str]:

@@ -20,7 +20,6 @@ command, or the daily cycle catching up on what an outage held back. Notices old
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -30,7 +29,9 @@ from sqlmodel import Session, col, select
 from engine.calendar.status import VN, local_date
 from engine.calendar.workdays import WorkCalendar
 from engine.configs.files import Configs
+from engine.reminders.zalo_messages import ZaloNotice
 from engine.store.models import Notice, Organization, Person, Task
+from notifications.channels import EMAIL, ZALO, channels_for
 from notifications.digest import Digest, NewsItem, build_digests
 from notifications.notice_config import NOTICE_LABELS, EmailMode, NoticeKind, NoticesConfig
 
@@ -44,6 +45,7 @@ class NoticePlan:
 
     immediate: list[Digest] = field(default_factory=list)
     folded: list[NewsItem] = field(default_factory=list)
+    zalo: list[ZaloNotice] = field(default_factory=list)  # for the people reached by Zalo
 
 
 @dataclass(frozen=True)
@@ -73,11 +75,21 @@ def plan_notices(
         prefs = configs.notices.preferences(
             row.org.code, channel=row.person.channel, email=row.person.email_mode
         )
-        if not prefs.channel.email or not row.person.email:
-            continue
         at_once = prefs.email is EmailMode.IMMEDIATE or _urgent(
             configs.notices, row, calendar, today
         )
+        reached = channels_for(
+            prefs.channel.value, email=row.person.email, phone=row.person.zalo or row.person.phone
+        )
+        if ZALO in reached and (at_once or row.notice.read_at is None):
+            plan.zalo.append(
+                ZaloNotice(
+                    row.person, row.notice.title, row.notice.link, f"notice:{row.notice.id}",
+                    at_once=at_once,
+                )
+            )  # fmt: skip
+        if EMAIL not in reached:
+            continue
         item = _news(row, base_url)
         if not immediate_only:
             if at_once or row.notice.read_at is None:
@@ -142,8 +154,9 @@ def _news(row: _Row, base_url: str) -> NewsItem:
 
 def pending_immediate(
     engine: Engine, *, configs: Configs, org_code: str | None, now: datetime, base_url: str
-) -> Sequence[Digest]:
-    """The notices due at once and not yet mailed (the ledger decides at delivery)."""
+) -> NoticePlan:
+    """The notices due at once (each e-mail in a digest of its own; the Zalo ones with
+    ``at_once`` set); the ledger decides at delivery which were sent already."""
     with engine.connect() as connection:
         return plan_notices(
             connection,
@@ -152,4 +165,4 @@ def pending_immediate(
             now=now,
             base_url=base_url,
             immediate_only=True,
-        ).immediate
+        )

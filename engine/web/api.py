@@ -525,3 +525,218 @@ async def unit_report_submit(
         "blank": summary.blank,
         "general": summary.general,
     }
+
+
+# -- the directory: units and people -----------------------------------------------------------
+# (imported here to keep this part in one block)
+import typing  # noqa: E402
+
+from engine.directory.editing import PersonFields  # noqa: E402
+from engine.tasks.reassignment import Choice, Outcome  # noqa: E402
+from engine.web import directory as directory_service  # noqa: E402
+
+
+class PersonIn(_Body):
+    name: str = Field(max_length=128)
+    title: str = Field(max_length=128)
+    email: str = Field(max_length=255)
+    phone: str = Field(default="", max_length=32)
+    zalo: str = Field(default="", max_length=32)
+
+    def fields(self) -> PersonFields:
+        return PersonFields(self.name, self.title, self.email, self.phone, self.zalo)
+
+
+class UnitIn(_Body):
+    """A new unit (``internal``: with its ``head``) or outside body (``external``)."""
+
+    name: str = Field(max_length=255)
+    kind: typing.Literal["internal", "external"] = "internal"
+    code: str = Field(default="", max_length=64)
+    head: PersonIn | None = None
+
+
+class NewPersonIn(PersonIn):
+    unit_id: BodyId
+    deputy: bool = False
+
+
+class UnitPatch(_Body):
+    """Only the fields sent change."""
+
+    name: str | None = Field(default=None, max_length=255)
+    abbreviations: list[str] | None = Field(default=None, max_length=50)
+    aliases: list[str] | None = Field(default=None, max_length=50)
+    kind: typing.Literal["internal", "external"] | None = None
+    head_id: BodyId | None = None
+    deputy_ids: list[BodyId] | None = Field(default=None, max_length=50)
+
+
+class MergeIn(_Body):
+    target_id: BodyId
+    move_people: bool = False
+
+
+class TaskChoiceIn(_Body):
+    """``keep`` (unchanged), ``nobody``, ``follow`` (a move only) or ``person`` with its id."""
+
+    mode: typing.Literal["keep", "nobody", "follow", "person"] = "keep"
+    person_id: BodyId | None = None
+
+
+class ReassignIn(_Body):
+    """What becomes of the person's open tasks: ``all`` unless ``tasks`` (by task id) says."""
+
+    all: TaskChoiceIn = Field(default_factory=TaskChoiceIn)
+    tasks: dict[BodyId, TaskChoiceIn] = Field(default_factory=dict, max_length=1000)
+    reason: str = Field(default="", max_length=2000)
+
+    def choices(self) -> directory_service.TaskChoices:
+        def one(c: TaskChoiceIn) -> Choice:
+            return Choice(c.mode, c.person_id)
+
+        return directory_service.TaskChoices(
+            default=one(self.all), per_task={k: one(v) for k, v in self.tasks.items()}
+        )
+
+
+class MoveIn(ReassignIn):
+    unit_id: BodyId
+
+
+class LeaveIn(ReassignIn):
+    left_on: date
+
+
+def _outcome_json(done: Outcome) -> dict[str, Any]:
+    return {
+        "ok": True, "person_id": done.person.id, "kept": done.kept,
+        "given": {str(k): v for k, v in done.given.items()}, "cleared": done.cleared,
+        "followed": done.followed,
+    }  # fmt: skip
+
+
+@router.get("/directory", summary="Danh mục: lãnh đạo, đơn vị, cơ quan bên ngoài, cán bộ")
+def directory_list(request: Request, user: Viewer) -> dict[str, Any]:
+    view = directory_service.overview(web(request), user)
+    return {
+        "leaders": [directory_service.person_json(p) for p in view.leaders],
+        "units": [v.to_json() for v in [*view.units, *view.outside, *view.merged]],
+    }
+
+
+@router.post("/directory/units", summary="Thêm đơn vị (kèm người đứng đầu) hoặc cơ quan bên ngoài")
+def directory_unit_add(request: Request, user: Actor, body: UnitIn) -> Done:
+    head = body.head.fields() if body.head else None
+    unit = directory_service.add_unit(
+        web(request), user, name=body.name, kind=body.kind, code=body.code, head=head
+    )
+    return Done(id=unit.id)
+
+
+@router.patch(
+    "/directory/units/{unit_id}",
+    summary="Sửa đơn vị: tên, viết tắt, tên khác, loại, người đứng đầu, cấp phó",
+)
+def directory_unit_edit(request: Request, user: Actor, unit_id: RowId, body: UnitPatch) -> Done:
+    state = web(request)
+    if body.name is not None or body.abbreviations is not None or body.aliases is not None:
+        current = directory_service.unit_page(state, user, unit_id).view.unit
+        directory_service.edit_unit(
+            state, user, unit_id, name=body.name if body.name is not None else current.name,
+            abbreviations=body.abbreviations if body.abbreviations is not None
+            else list(current.abbreviations),
+            aliases=body.aliases if body.aliases is not None else list(current.aliases),
+        )  # fmt: skip
+    if body.head_id is not None:
+        directory_service.set_head(state, user, unit_id, body.head_id)
+    if body.deputy_ids is not None:
+        directory_service.set_deputies(state, user, unit_id, list(body.deputy_ids))
+    if body.kind is not None:
+        directory_service.set_kind(state, user, unit_id, body.kind)
+    return Done(id=unit_id)
+
+
+@router.post("/directory/units/{unit_id}/merge", summary="Sáp nhập đơn vị vào đơn vị khác")
+def directory_unit_merge(
+    request: Request, user: Actor, unit_id: RowId, body: MergeIn
+) -> dict[str, Any]:
+    done = directory_service.merge(
+        web(request), user, unit_id, body.target_id, move_people=body.move_people
+    )
+    return {"ok": True, "id": unit_id, "target_id": done.target.id, "tasks": list(done.tasks),
+            "parts": done.parts, "people": list(done.people)}  # fmt: skip
+
+
+@router.post("/directory/people", summary="Thêm cán bộ vào một đơn vị")
+def directory_person_add(request: Request, user: Actor, body: NewPersonIn) -> Done:
+    person = directory_service.add_person(
+        web(request), user, body.unit_id, body.fields(), deputy=body.deputy
+    )
+    return Done(id=person.id)
+
+
+@router.patch("/directory/people/{person_id}", summary="Sửa họ tên, chức vụ, email, điện thoại")
+def directory_person_edit(request: Request, user: Actor, person_id: RowId, body: PersonIn) -> Done:
+    directory_service.edit_person(web(request), user, person_id, body.fields())
+    return Done(id=person_id)
+
+
+@router.post(
+    "/directory/people/{person_id}/move",
+    summary="Chuyển cán bộ sang đơn vị khác (nhiệm vụ đang làm: theo lựa chọn)",
+)
+def directory_person_move(
+    request: Request, user: Actor, person_id: RowId, body: MoveIn
+) -> dict[str, Any]:
+    done = directory_service.move_person(
+        web(request), user, person_id, body.unit_id, body.choices(), reason=body.reason
+    )
+    return _outcome_json(done)
+
+
+@router.post(
+    "/directory/people/{person_id}/leave",
+    summary="Đánh dấu cán bộ đã nghỉ (nhiệm vụ đang làm: theo lựa chọn)",
+)
+def directory_person_leave(
+    request: Request, user: Actor, person_id: RowId, body: LeaveIn
+) -> dict[str, Any]:
+    done = directory_service.mark_left(
+        web(request), user, person_id, body.left_on, body.choices(), reason=body.reason
+    )
+    return _outcome_json(done)
+
+
+# --- the inbox ---------------------------------------------------------------------------
+
+
+class ReadIn(BaseModel):
+    """Which of one's notices to mark read: ``ids``, or every one with ``all``."""
+
+    model_config = ConfigDict(extra="forbid")
+    ids: list[BodyId] = Field(default_factory=list, max_length=500)
+    all: bool = False
+
+
+@router.get("/notices", summary="Thông báo của tôi (mới nhất trước, phân trang)")
+def notice_list(
+    request: Request,
+    user: Viewer,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    inbox = notices.page(web(request), user, page, size)
+    return {
+        "page": inbox.page,
+        "pages": inbox.pages,
+        "total": inbox.total,
+        "unread": inbox.unread,
+        "notices": [notices.as_json(n) for n in inbox.notices],
+    }
+
+
+@router.post("/notices/read", summary="Đánh dấu đã đọc một số hoặc tất cả thông báo của tôi")
+def notice_read(request: Request, user: Actor, body: ReadIn) -> dict[str, int]:
+    marked = notices.read(web(request), user, None if body.all else body.ids)
+    return {"marked": marked, "unread": notices.unread(web(request), user)}

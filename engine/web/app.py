@@ -25,6 +25,7 @@ from engine.web.routes import (
     auth,
     configs,
     dashboard,
+    directory,
     imports,
     plans,
     reports,
@@ -87,6 +88,7 @@ def create_app(
         unit_reports.router,
         configs.router,
         accounts.router,
+        directory.router,
         api.router,
     ):
         app.include_router(router)

@@ -30,6 +30,7 @@ from engine.store.models import Organization, Person, UserAccount, UserRole
 from engine.web.policy import Principal
 from engine.web.sessions import COOKIE, find_session, same_token
 from notifications.smtp_settings import SmtpSettings
+from notifications.zalo_settings import ZaloSettings
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
@@ -88,6 +89,7 @@ class Web:
     clock: Callable[[], datetime]
     configs: ConfigCache
     smtp: SmtpSettings = field(default_factory=SmtpSettings)  # mail of the reports page
+    zalo: ZaloSettings = field(default_factory=ZaloSettings)  # notices by Zalo ZNS
 
     def calendar(self) -> WorkCalendar:
         return WorkCalendar(self.configs.get().calendar)

@@ -58,7 +58,7 @@ class NoticeMailer:
     def _run(self) -> None:
         state = self.state
         try:
-            report = asyncio.run(
+            reports = asyncio.run(
                 send_notices(
                     engine=state.engine,
                     config_dir=state.settings.config_dir,
@@ -66,13 +66,15 @@ class NoticeMailer:
                     now=state.clock(),
                     base_url=state.settings.base_url,
                     smtp=state.smtp,
+                    zalo=state.zalo,
                 )
             )
         except Exception:  # a background thread: say it, the daily cycle catches up
             log.exception("gửi thông báo ngay không thành công; lượt nhắc hằng ngày sẽ gửi bù")
             return
-        if report.outcomes:
-            log.info("thông báo gửi ngay: %s", report.summary().splitlines()[0])
+        for report in reports:
+            if report.outcomes:
+                log.info("thông báo gửi ngay: %s", report.summary().splitlines()[0])
 
 
 @event.listens_for(Session, "after_commit")

@@ -38,6 +38,7 @@ _MENU: tuple[tuple[Action, str, str], ...] = (
     (Action.SUBMIT_UNIT_REPORT, "/unit-reports", "Báo cáo đơn vị"),
     (Action.VIEW_REPORTS, "/reports", "Báo cáo kỳ"),
     (Action.EDIT_CONFIG, "/configs", "Cấu hình"),
+    (Action.EDIT_PEOPLE, "/directory", "Danh mục"),
     (Action.MANAGE_USERS, "/accounts", "Tài khoản"),
 )
 

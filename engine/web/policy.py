@@ -52,6 +52,8 @@ class Action(StrEnum):
     EDIT_CONFIG = "edit_config"
     SUBMIT_UNIT_REPORT = "submit_unit_report"  # download and return a unit's period form
     MANAGE_USERS = "manage_users"  # the organization's accounts
+    MANAGE_DIRECTORY = "manage_directory"  # units: add, rename, merge, head, deputies, kind
+    EDIT_PEOPLE = "edit_people"  # the directory's people: add, edit, move, mark as left
 
 
 ACTION_LABELS: dict[Action, str] = {
@@ -74,6 +76,8 @@ ACTION_LABELS: dict[Action, str] = {
     Action.EDIT_CONFIG: "sửa cấu hình",
     Action.SUBMIT_UNIT_REPORT: "nộp báo cáo của đơn vị",
     Action.MANAGE_USERS: "quản lý tài khoản",
+    Action.MANAGE_DIRECTORY: "quản lý danh mục đơn vị",
+    Action.EDIT_PEOPLE: "sửa danh mục cán bộ",
 }
 
 _ALL = frozenset(UserRole)
@@ -100,6 +104,10 @@ MATRIX: dict[Action, frozenset[UserRole]] = {
     Action.EDIT_CONFIG: frozenset({UserRole.ADMIN}),
     Action.SUBMIT_UNIT_REPORT: frozenset({UserRole.UNIT_HEAD, UserRole.STANDING_OFFICE}),
     Action.MANAGE_USERS: frozenset({UserRole.ADMIN}),
+    # The directory of the account's own organization: its units for the administrator; its
+    # people also for the standing office, who follows who does what.
+    Action.MANAGE_DIRECTORY: frozenset({UserRole.ADMIN}),
+    Action.EDIT_PEOPLE: frozenset({UserRole.ADMIN, UserRole.STANDING_OFFICE}),
 }
 
 # Actions on one task; the others concern the organization as a whole.

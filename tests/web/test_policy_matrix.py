@@ -136,6 +136,21 @@ def _approved(site: Site) -> bool:
         return any(r.status == "approved" for r in session.exec(select(ExtensionRequest)))
 
 
+def _unit_named(site: Site, name: str) -> bool:
+    with Session(site.engine) as session:
+        return session.exec(select(Unit).where(Unit.name == name)).first() is not None
+
+
+def _person_form(site: Site) -> dict[str, Any]:
+    return {"name": "Võ Thanh Tùng", "title": "Trưởng phòng Tư pháp", "email": HEAD_EMAIL,
+            "phone": "0912 345 678"}  # fmt: skip
+
+
+def _person_title(site: Site, email: str) -> str:
+    with Session(site.engine) as session:
+        return session.exec(select(Person).where(Person.email == email)).one().title
+
+
 CASES: dict[Action, Case] = {
     Action.VIEW_TASKS: Case(_get(lambda s: f"/tasks/{_t21(s)}")),
     Action.EDIT_TASK: Case(
@@ -206,6 +221,16 @@ CASES: dict[Action, Case] = {
     Action.EDIT_CONFIG: Case(_get(lambda s: "/configs")),
     Action.SUBMIT_UNIT_REPORT: Case(_get(lambda s: "/unit-reports?period=2024-H1")),
     Action.MANAGE_USERS: Case(_get(lambda s: "/accounts")),
+    # The directory: units for the administrator, people also for the standing office.
+    Action.MANAGE_DIRECTORY: Case(
+        _post(lambda s: "/directory/units", lambda s: {"name": "Sở Y tế", "kind": "external"}),
+        lambda s: _unit_named(s, "Sở Y tế"),
+    ),
+    Action.EDIT_PEOPLE: Case(
+        _post(lambda s: f"/directory/people/{_person_id(s, HEAD_EMAIL)}", _person_form),
+        lambda s: _person_title(s, HEAD_EMAIL) == "Trưởng phòng Tư pháp",
+    ),
+    # Every role and account with a person, in tests/web/test_account_roles.py as well.
 }
 
 
