@@ -94,7 +94,7 @@ COMMANDS: dict[str, CommandEntry] = {
     ),
     "user": CommandEntry(
         "engine.cli.user_cmd:user_app",
-        "Tài khoản đăng nhập ứng dụng web: thêm, đổi mật khẩu, khóa, mở lại.",
+        "Tài khoản đăng nhập ứng dụng web: thêm, liệt kê, đổi mật khẩu, đổi vai trò, khóa, mở lại.",
     ),
     "directory": CommandEntry(
         "engine.cli.directory_cmd:directory_app",

@@ -23,7 +23,9 @@ class Settings(BaseSettings):
     ``SAURO_SESSION_HOURS`` is how long a login lasts; ``SAURO_MAX_UPLOAD_MB`` caps an upload;
     ``SAURO_LOGIN_MAX_FAILURES`` failed logins lock a username for ``SAURO_LOGIN_LOCK_MINUTES``,
     and ``SAURO_LOGIN_MAX_FAILURES_PER_IP`` failures from one address within that time refuse
-    further attempts from it.
+    further attempts from it. A forgotten password ("Quên mật khẩu") is mailed at most
+    ``SAURO_RESET_MAX_PER_NAME`` times per name and ``SAURO_RESET_MAX_PER_IP`` times per
+    address within ``SAURO_RESET_WINDOW_MINUTES`` (5, 20, 60).
 
     ``SAURO_BASE_URL`` is where people open the app (``https://sauro.xuanduong.gov.vn``):
     every mail and Zalo message links into it; default ``http://127.0.0.1:8000``.
@@ -41,6 +43,9 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1)
     login_max_failures_per_ip: int = Field(default=20, ge=1)
     login_lock_minutes: int = Field(default=15, ge=1)
+    reset_max_per_name: int = Field(default=5, ge=1)
+    reset_max_per_ip: int = Field(default=20, ge=1)
+    reset_window_minutes: int = Field(default=60, ge=1)
     base_url: str = "http://127.0.0.1:8000"
 
     def link(self, path: str) -> str:

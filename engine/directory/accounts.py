@@ -1,9 +1,15 @@
-"""Web accounts: create, change password, disable, and check a login with throttling.
+"""Web accounts: create, change password or role, disable, list, and check a login with
+throttling.
 
 Passwords are hashed with Argon2id (``argon2-cffi``'s defaults, RFC 9106 low-memory
 profile); a hash made with older parameters is upgraded at the next successful login.
 Every change to an account is audited under ``user_account`` (the password hash never
 appears in the log: the change is recorded as "password").
+
+A role must fit the account's directory person (``check_role_fit``, used when an account
+is added and when its role changes, on the web and the CLI alike): a unit head is linked to
+a unit's head or deputy, an officer to a person of a unit, the Chairman and Vice-Chairmen
+to themselves, the standing office to a person of the standing office unit (or nobody).
 
 Throttling (``LoginPolicy``): a username's consecutive failures lock it for a while; failures
 from one client address within the same window refuse further attempts from it, whatever
@@ -29,8 +35,10 @@ from engine.store import audit
 from engine.store.audit import Actor
 from engine.store.models import (
     LoginFailure,
+    Organization,
     Person,
     PersonRole,
+    Unit,
     UserAccount,
     UserRole,
     UserSession,
@@ -52,13 +60,11 @@ ROLE_LABELS: dict[UserRole, str] = {
     UserRole.VICE_CHAIRMAN: "Phó Chủ tịch",
 }
 
-# The directory role a linked person must have; None: any person of a unit (or none).
-_PERSON_ROLE: dict[UserRole, PersonRole | None] = {
-    UserRole.CHAIRMAN: PersonRole.CHAIRMAN,
-    UserRole.VICE_CHAIRMAN: PersonRole.VICE_CHAIRMAN,
-}
-_NEEDS_UNIT = frozenset({UserRole.UNIT_HEAD, UserRole.OFFICER})
-_NEEDS_PERSON = frozenset({*_NEEDS_UNIT, *_PERSON_ROLE})
+# The roles whose account must be linked to a directory person.
+_NEEDS_PERSON = frozenset(
+    {UserRole.UNIT_HEAD, UserRole.OFFICER, UserRole.CHAIRMAN, UserRole.VICE_CHAIRMAN}
+)
+_UNIT_LEADERS = frozenset({PersonRole.HEAD, PersonRole.DEPUTY})
 
 
 def hash_password(password: str) -> str:
@@ -68,6 +74,15 @@ def hash_password(password: str) -> str:
             f"Mật khẩu phải có ít nhất {PASSWORD_MIN} ký tự (mật khẩu đã nhập có {len(password)})."
         )
     return HASHER.hash(password)
+
+
+def check_confirmation(password: str, again: str) -> None:
+    """Refuse a new password whose second typing differs (nothing is changed)."""
+    if password != again:
+        raise SauroError(
+            "Hai lần nhập mật khẩu không khớp nhau.",
+            [Problem(Location(field="again"), "nhập lại đúng mật khẩu mới ở ô Nhập lại mật khẩu")],
+        )
 
 
 def parse_role(text: str) -> UserRole:
@@ -135,26 +150,166 @@ def _check_username(username: str) -> str:
 
 
 def _linked_person(session: Session, org_id: int, role: UserRole, who: str | None) -> Person | None:
-    if not who:
-        if role in _NEEDS_PERSON:
-            raise SauroError(
-                f"Tài khoản vai trò {ROLE_LABELS[role]} cần gắn với một cán bộ trong danh mục: "
-                "dùng --person với họ tên hoặc email."
-            )
-        return None
-    person = find_person(session, organization_id=org_id, who=who)
-    wanted = _PERSON_ROLE.get(role)
-    if wanted is not None and person.role != wanted:
-        raise DirectoryError(
-            f"{person.name} ({person.title or person.role}) không phải "
-            f"{ROLE_LABELS[role]} trong danh mục: không tạo được tài khoản vai trò này."
-        )
-    if role in _NEEDS_UNIT and person.unit_id is None:
-        raise DirectoryError(
-            f"{person.name} không thuộc đơn vị nào trong danh mục: tài khoản "
-            f"{ROLE_LABELS[role]} cần một đơn vị."
-        )
+    person = find_person(session, organization_id=org_id, who=who) if who else None
+    check_role_fit(session, organization=_organization(session, org_id), role=role, person=person)
     return person
+
+
+def check_role_fit(
+    session: Session, *, organization: Organization, role: UserRole, person: Person | None
+) -> None:
+    """Refuse (Vietnamese ``DirectoryError``) an account of ``role`` linked to ``person``
+    (None: to nobody) when the directory says otherwise: a unit head must be a unit's head
+    or deputy, an officer a person of a unit, the Chairman the organization's Chairman, a
+    Vice-Chairman one of its Vice-Chairmen, the standing office a person of the standing
+    office unit (or nobody); an administrator may be anyone or nobody."""
+    label = ROLE_LABELS[role]
+    if person is None:
+        if role in _NEEDS_PERSON:
+            raise DirectoryError(
+                f"Tài khoản vai trò {label} cần gắn với một cán bộ trong danh mục: chọn cán bộ "
+                "(ở dòng lệnh: --person với họ tên hoặc email)."
+            )
+        return
+    if person.organization_id != organization.id:
+        raise DirectoryError(f"{person.name} không thuộc {organization.name}.")
+    unit = session.get(Unit, person.unit_id) if person.unit_id is not None else None
+    problem = _misfit(organization, role, person, unit)
+    if problem:
+        raise DirectoryError(
+            f"{person.name} ({person.title or person.role}) {problem}: không gắn được với tài "
+            f"khoản vai trò {label}."
+        )
+
+
+def _misfit(organization: Organization, role: UserRole, person: Person, unit: Unit | None) -> str:
+    """Why ``person`` cannot hold an account of ``role`` ("" when it can)."""
+    if not person.active:
+        return "không còn hoạt động trong danh mục"
+    standing = organization.standing_office_code
+    # role -> (whether the person fits, why not)
+    rules: dict[UserRole, tuple[bool, str]] = {
+        UserRole.CHAIRMAN: (
+            person.role == PersonRole.CHAIRMAN,
+            "không phải Chủ tịch trong danh mục",
+        ),
+        UserRole.VICE_CHAIRMAN: (
+            person.role == PersonRole.VICE_CHAIRMAN,
+            "không phải Phó Chủ tịch trong danh mục",
+        ),
+        UserRole.UNIT_HEAD: (
+            unit is not None and person.role in _UNIT_LEADERS,
+            "không phải thủ trưởng hoặc phó thủ trưởng của một đơn vị trong danh mục",
+        ),
+        UserRole.OFFICER: (unit is not None, "không thuộc đơn vị nào trong danh mục"),
+        UserRole.STANDING_OFFICE: (
+            unit is not None and unit.code == standing,
+            f"không thuộc cơ quan thường trực ({standing or 'chưa khai báo'}) trong danh mục",
+        ),
+    }
+    fits, why = rules.get(role, (True, ""))
+    return "" if fits else why
+
+
+def change_role(
+    session: Session,
+    *,
+    username: str,
+    role: UserRole,
+    person: str | None,
+    actor: Actor,
+    now: datetime,
+) -> UserAccount:
+    """Give ``username`` the role ``role``, linked to the directory person ``person`` (full
+    name or e-mail; "" links nobody; None keeps the current link), after checking that they
+    fit (``check_role_fit``). Audited with the old and new role (and person); the account's
+    sessions end, so its next login has the new rights."""
+    account = get_user(session, username)
+    org_id = account.organization_id
+    old_person = session.get(Person, account.person_id) if account.person_id else None
+    if person is None:
+        linked = old_person
+        organization = _organization(session, org_id)
+        check_role_fit(session, organization=organization, role=role, person=linked)
+    else:
+        linked = _linked_person(session, org_id, role, person or None)
+    changes = audit.apply_changes(
+        account, {"role": str(role), "person_id": linked.id if linked else None}
+    )
+    if not changes:
+        raise SauroError(
+            f"Tài khoản '{account.username}' đã có vai trò {ROLE_LABELS[role]} với cán bộ này: "
+            "không có gì thay đổi."
+        )
+    changes = [
+        audit.Change("person", _name(old_person), _name(linked)) if c.field == "person_id" else c
+        for c in changes
+    ]
+    account.updated_at = now
+    end_sessions(session, user_id=require_id(account))
+    _audit(session, account, action="role", changes=changes, actor=actor, now=now)
+    return account
+
+
+@dataclass(frozen=True)
+class AccountLine:
+    """One account as ``sauro user list`` shows it."""
+
+    username: str
+    role: str  # in Vietnamese
+    organization: str  # its code
+    person: str
+    unit: str
+    state: str  # "đang dùng", "đã khóa" (disabled) or "tạm khóa đến …" (failed logins)
+    last_login: str  # local time, "" when never
+
+
+def list_users(session: Session, *, org_code: str | None, now: datetime) -> list[AccountLine]:
+    """Every account (of ``org_code`` only, when given), by organization then username."""
+    query = (
+        select(UserAccount, Organization, Person, Unit)
+        .join(Organization, col(Organization.id) == col(UserAccount.organization_id))
+        .outerjoin(Person, col(Person.id) == col(UserAccount.person_id))
+        .outerjoin(Unit, col(Unit.id) == col(Person.unit_id))
+        .order_by(col(Organization.code), col(UserAccount.username))
+    )
+    if org_code:
+        query = query.where(col(Organization.id) == require_id(get_organization(session, org_code)))
+    return [
+        AccountLine(
+            account.username,
+            ROLE_LABELS.get(UserRole(account.role), account.role),
+            org.code,
+            person.name if person else "",
+            unit.name if unit else "",
+            _state(account, now),
+            _local(account.last_login_at),
+        )
+        for account, org, person, unit in session.exec(query).all()
+    ]
+
+
+def _state(account: UserAccount, now: datetime) -> str:
+    if not account.active:
+        return "đã khóa"
+    if account.locked_until is not None and account.locked_until > now:
+        return f"tạm khóa đến {_local(account.locked_until)}"
+    return "đang dùng"
+
+
+def _local(moment: datetime | None) -> str:
+    return f"{moment.astimezone(VN):%H:%M %d/%m/%Y}" if moment is not None else ""
+
+
+def _organization(session: Session, org_id: int) -> Organization:
+    org = session.get(Organization, org_id)
+    if org is None:
+        raise NotFoundError(f"Không có cơ quan số {org_id}.")
+    return org
+
+
+def _name(person: Person | None) -> str | None:
+    return person.name if person is not None else None
 
 
 def end_sessions(session: Session, *, user_id: int) -> None:
@@ -173,9 +328,16 @@ def get_user(session: Session, username: str) -> UserAccount:
 
 
 def set_password(
-    session: Session, *, username: str, password: str, actor: Actor, now: datetime
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    actor: Actor,
+    now: datetime,
+    action: str = "update",
 ) -> UserAccount:
-    """Replace the password of ``username``; unlocks the account and ends its sessions."""
+    """Replace the password of ``username``; unlocks the account and ends its sessions
+    (audited as ``action``: "update", or "reset" after a forgotten password)."""
     account = get_user(session, username)
     account.password_hash = hash_password(password)
     account.failed_logins = 0
@@ -183,7 +345,7 @@ def set_password(
     account.updated_at = now
     end_sessions(session, user_id=require_id(account))
     changes = [audit.Change("password", None, "***")]
-    _audit(session, account, action="update", changes=changes, actor=actor, now=now)
+    _audit(session, account, action=action, changes=changes, actor=actor, now=now)
     return account
 
 

@@ -27,6 +27,7 @@ from engine.web.routes import (
     dashboard,
     directory,
     imports,
+    password_reset,
     plans,
     reports,
     tasks,
@@ -80,6 +81,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for router in (
         auth.router,
+        password_reset.router,
         tasks.router,
         imports.router,
         plans.router,

@@ -52,6 +52,8 @@ class Action(StrEnum):
     EDIT_CONFIG = "edit_config"
     SUBMIT_UNIT_REPORT = "submit_unit_report"  # download and return a unit's period form
     MANAGE_USERS = "manage_users"  # the organization's accounts
+    CHANGE_ROLE = "change_role"  # an account's role (and directory person), audited
+    OWN_PREFERENCES = "own_preferences"  # how one's own person hears of their work
     MANAGE_DIRECTORY = "manage_directory"  # units: add, rename, merge, head, deputies, kind
     EDIT_PEOPLE = "edit_people"  # the directory's people: add, edit, move, mark as left
 
@@ -76,6 +78,8 @@ ACTION_LABELS: dict[Action, str] = {
     Action.EDIT_CONFIG: "sửa cấu hình",
     Action.SUBMIT_UNIT_REPORT: "nộp báo cáo của đơn vị",
     Action.MANAGE_USERS: "quản lý tài khoản",
+    Action.CHANGE_ROLE: "đổi vai trò tài khoản",
+    Action.OWN_PREFERENCES: "chọn cách nhận thông báo",
     Action.MANAGE_DIRECTORY: "quản lý danh mục đơn vị",
     Action.EDIT_PEOPLE: "sửa danh mục cán bộ",
 }
@@ -104,6 +108,9 @@ MATRIX: dict[Action, frozenset[UserRole]] = {
     Action.EDIT_CONFIG: frozenset({UserRole.ADMIN}),
     Action.SUBMIT_UNIT_REPORT: frozenset({UserRole.UNIT_HEAD, UserRole.STANDING_OFFICE}),
     Action.MANAGE_USERS: frozenset({UserRole.ADMIN}),
+    Action.CHANGE_ROLE: frozenset({UserRole.ADMIN}),
+    # Every account; one without a directory person has no preferences (the page says so).
+    Action.OWN_PREFERENCES: _ALL,
     # The directory of the account's own organization: its units for the administrator; its
     # people also for the standing office, who follows who does what.
     Action.MANAGE_DIRECTORY: frozenset({UserRole.ADMIN}),

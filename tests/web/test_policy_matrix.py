@@ -25,6 +25,7 @@ from engine.store.models import (
     Task,
     TaskState,
     Unit,
+    UserAccount,
     UserRole,
 )
 from engine.web.policy import MATRIX, Action
@@ -151,6 +152,34 @@ def _person_title(site: Site, email: str) -> str:
         return session.exec(select(Person).where(Person.email == email)).one().title
 
 
+def _role_attempt(site: Site, client: TestClient, csrf: str) -> Response:
+    site.add("truongphong-noivu")  # the head of Phòng Nội vụ, made an officer of it
+    return client.post("/accounts/truongphong-noivu/role", data={
+        "role": "officer", "person": "hattt@kientuong.example.vn", "csrf_token": csrf,
+    })  # fmt: skip
+
+
+def _account_role(site: Site) -> str:
+    with Session(site.engine) as session:
+        query = select(UserAccount).where(UserAccount.username == "truongphong-noivu")
+        return session.exec(query).one().role
+
+
+def _unit_named(site: Site, name: str) -> bool:
+    with Session(site.engine) as session:
+        return session.exec(select(Unit).where(Unit.name == name)).first() is not None
+
+
+def _person_form(site: Site) -> dict[str, Any]:
+    return {"name": "Võ Thanh Tùng", "title": "Trưởng phòng Tư pháp", "email": HEAD_EMAIL,
+            "phone": "0912 345 678"}  # fmt: skip
+
+
+def _person_title(site: Site, email: str) -> str:
+    with Session(site.engine) as session:
+        return session.exec(select(Person).where(Person.email == email)).one().title
+
+
 CASES: dict[Action, Case] = {
     Action.VIEW_TASKS: Case(_get(lambda s: f"/tasks/{_t21(s)}")),
     Action.EDIT_TASK: Case(
@@ -221,6 +250,9 @@ CASES: dict[Action, Case] = {
     Action.EDIT_CONFIG: Case(_get(lambda s: "/configs")),
     Action.SUBMIT_UNIT_REPORT: Case(_get(lambda s: "/unit-reports?period=2024-H1")),
     Action.MANAGE_USERS: Case(_get(lambda s: "/accounts")),
+    # Every role and account with a person, in tests/web/test_account_roles.py as well.
+    Action.CHANGE_ROLE: Case(_role_attempt, lambda s: _account_role(s) == "officer"),
+    Action.OWN_PREFERENCES: Case(_get(lambda s: "/account")),
     # The directory: units for the administrator, people also for the standing office.
     Action.MANAGE_DIRECTORY: Case(
         _post(lambda s: "/directory/units", lambda s: {"name": "Sở Y tế", "kind": "external"}),

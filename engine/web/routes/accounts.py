@@ -1,4 +1,5 @@
-"""The accounts page (administrator) and the own-password page (every account)."""
+"""The accounts page (administrator), and every account's own page ("Tài khoản của tôi":
+how its person hears of their work) and own-password page."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from engine.directory.accounts import PASSWORD_MIN, ROLE_LABELS
+from engine.directory.preferences import CHANNEL_LABELS, EMAIL_MODE_LABELS, NoticePreferences
 from engine.errors import PermissionDeniedError, SauroError
 from engine.store.models import UserRole
 from engine.web import accounts
@@ -64,12 +66,13 @@ def add(
     role: Annotated[str, Form()],
     password: Annotated[str, Form()],
     person: Annotated[str, Form()] = "",
+    again: Annotated[str, Form()] = "",
 ) -> Response:
     state = web(request)
     return _acted(
         request, user,
         lambda: accounts.add(state, user, username=username, role=role, person=person,
-                             password=password),
+                             password=password, again=again),
         f"Đã tạo tài khoản '{username.strip().lower()}'.",
     )  # fmt: skip
 
@@ -89,14 +92,84 @@ def set_active(
 
 @router.post("/accounts/{username}/password")
 def reset_password(
-    request: Request, user: Actor, username: str, password: Annotated[str, Form()]
+    request: Request,
+    user: Actor,
+    username: str,
+    password: Annotated[str, Form()],
+    again: Annotated[str, Form()] = "",
 ) -> Response:
     state = web(request)
     return _acted(
         request, user,
-        lambda: accounts.reset_password(state, user, username, password),
+        lambda: accounts.reset_password(state, user, username, password, again),
         f"Đã đặt mật khẩu mới cho '{username}'; các phiên đăng nhập của tài khoản đã kết thúc.",
     )  # fmt: skip
+
+
+@router.post("/accounts/{username}/role")
+def change_role(
+    request: Request,
+    user: Actor,
+    username: str,
+    role: Annotated[str, Form()],
+    person: Annotated[str, Form()] = "",
+) -> Response:
+    state = web(request)
+    label = next((text for code, text in ROLE_LABELS.items() if code == role), role)
+    return _acted(
+        request, user,
+        lambda: accounts.change_role(state, user, username, role=role, person=person),
+        f"Đã đổi vai trò của '{username}' thành {label}; các phiên đăng nhập của tài khoản "
+        "đã kết thúc.",
+    )  # fmt: skip
+
+
+def _own_page(
+    request: Request,
+    user: User,
+    *,
+    shown: NoticePreferences | None = None,
+    error: str = "",
+    done: str = "",
+    status: int = 200,
+) -> Response:
+    stored = accounts.preferences(web(request), user)
+    return render(
+        request,
+        "account.html",
+        user,
+        status=status,
+        error=error,
+        done=done,
+        preferences=shown or stored,
+        no_person=accounts.NO_PERSON if stored is None else "",
+        channels=CHANNEL_LABELS,
+        email_modes=EMAIL_MODE_LABELS,
+    )
+
+
+@router.get("/account")
+def own_page(request: Request, user: Viewer) -> Response:
+    return _own_page(request, user)
+
+
+@router.post("/account/preferences")
+def save_preferences(
+    request: Request,
+    user: Actor,
+    channel: Annotated[str, Form()] = "",
+    email_mode: Annotated[str, Form()] = "",
+    phone: Annotated[str, Form()] = "",
+    zalo: Annotated[str, Form()] = "",
+) -> Response:
+    wanted = NoticePreferences(channel, email_mode, phone.strip(), zalo.strip())
+    try:
+        accounts.save_preferences(web(request), user, wanted)
+    except PermissionDeniedError:
+        raise
+    except SauroError as error:
+        return _own_page(request, user, shown=wanted, error=str(error), status=400)
+    return _own_page(request, user, done="Đã lưu cách nhận thông báo.")
 
 
 @router.get("/password")

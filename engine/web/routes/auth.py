@@ -31,9 +31,11 @@ def index(user: Annotated[User, Depends(current_user)]) -> Response:
 
 
 @router.get("/login")
-def login_form(request: Request, next: str = "", changed: str = "") -> Response:
+def login_form(request: Request, next: str = "", changed: str = "", reset: str = "") -> Response:
     token = request.cookies.get(LOGIN_CSRF_COOKIE) or new_token()
     notice = "Đã đổi mật khẩu: đăng nhập lại bằng mật khẩu mới." if changed else ""
+    if reset:
+        notice = "Đã đặt lại mật khẩu: đăng nhập bằng mật khẩu mới."
     response = render(
         request, "login.html", None, csrf_token=token, next=_local(next), notice=notice
     )
