@@ -20,6 +20,7 @@ Who hears of what:
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from sqlmodel import Session, col, select
@@ -43,6 +44,7 @@ from engine.store.models import (
 from notifications.notice_config import NoticeKind
 
 _WORK_SHOWN = 160
+_ACCOUNT_AND_PERSON = re.compile(r"\S+ \((?P<person>[^()]+)\)")
 
 
 def task_assigned(session: Session, task: Task, *, actor: Actor, now: datetime) -> None:
@@ -115,7 +117,7 @@ def extension_requested(
 ) -> None:
     unit = _unit(session, task.lead_unit_id)
     body = (
-        f"{request.requested_by} đề nghị gia hạn từ {format_date(request.old_due)} đến "
+        f"{_who(request.requested_by)} đề nghị gia hạn từ {format_date(request.old_due)} đến "
         f"{format_date(request.new_due)}. Lý do: {request.reason}"
     )
     notify(
@@ -138,11 +140,10 @@ def extension_decided(
 ) -> None:
     approved = request.status == ExtensionStatus.APPROVED
     verdict = "đồng ý" if approved else "không đồng ý"
+    note = request.decision_note.rstrip(".")
     body = (
-        f"{request.decided_by or actor.name} {verdict} gia hạn đến "
-        f"{format_date(request.new_due)}."
-        + (f" Ý kiến: {request.decision_note}" if request.decision_note else "")
-        + (f" Thời hạn mới: {format_date(request.new_due)}." if approved else "")
+        f"{request.decided_by or _who(actor.name)} {verdict} gia hạn đến "
+        f"{format_date(request.new_due)}." + (f" Ý kiến: {note}." if note else "")
     )
     notify(
         session,
@@ -184,7 +185,7 @@ def result_submitted(session: Session, task: Task, *, actor: Actor, now: datetim
             NoticeKind.AWAITING_ACCEPTANCE,
             f"task:{task.id}:s{task.submission}",
             f"Kết quả {_label(task)} chờ xác nhận",
-            f"{unit.name if unit else actor.name} báo hoàn thành ngày {done}. "
+            f"{unit.name if unit else _who(actor.name)} báo hoàn thành ngày {done}. "
             f"Kết quả: {task.result}",
             actor=actor,
         ),
@@ -199,11 +200,11 @@ def result_reviewed(
     if accepted:
         kind, key = NoticeKind.RESULT_ACCEPTED, f"task:{task.id}:accepted:s{task.submission}"
         title = f"Kết quả {_label(task)} đã được xác nhận"
-        body = f"{actor.name} xác nhận kết quả. Nhiệm vụ đã hoàn thành."
+        body = f"{_who(actor.name)} xác nhận kết quả. Nhiệm vụ đã hoàn thành."
     else:
         kind, key = NoticeKind.RESULT_RETURNED, f"task:{task.id}:r{task.returns}"
         title = f"Kết quả {_label(task)} bị trả lại"
-        body = f"{actor.name} trả lại kết quả. Lý do: {task.return_reason}"
+        body = f"{_who(actor.name)} trả lại kết quả. Lý do: {task.return_reason}"
     notify(
         session,
         _event(task, kind, key, title, body, actor=actor),
@@ -293,6 +294,12 @@ def _work_and_due(task: Task) -> str:
     work = task.work if len(task.work) <= _WORK_SHOWN else task.work[: _WORK_SHOWN - 1] + "…"
     due = format_date(task.due_date) if task.due_date else "chưa xác định"
     return f"{work} Thời hạn: {due}."
+
+
+def _who(actor: str) -> str:
+    """The person behind an audit actor: "truongphong (Võ Thanh Tùng)" → "Võ Thanh Tùng"."""
+    match = _ACCOUNT_AND_PERSON.fullmatch(actor)
+    return match["person"] if match else actor
 
 
 def _unit(session: Session, unit_id: int | None) -> Unit | None:

@@ -16,7 +16,7 @@ from engine.plans.importer import ImportResult, draft_json
 from engine.store.models import DocumentKind
 from engine.tasks.assignment import NewTask, Source
 from engine.tasks.edits import TaskEdit
-from engine.web import imports, plans, reports, tasks, unit_reports
+from engine.web import imports, notices, plans, reports, tasks, unit_reports
 from engine.web.dashboard import dashboard
 from engine.web.deps import MAX_ROW_ID, BodyId, RowId, User, checked_user, current_user, web
 from engine.web.policy import MATRIX, allowed
@@ -527,6 +527,43 @@ async def unit_report_submit(
     }
 
 
+# -- the account's own notice preferences ------------------------------------------------------
+# (imported here to keep this part in one block)
+import dataclasses  # noqa: E402
+from typing import Literal  # noqa: E402
+
+from engine.directory.preferences import NoticePreferences  # noqa: E402
+from engine.errors import NotFoundError  # noqa: E402
+from engine.web import accounts as account_service  # noqa: E402
+
+
+class PreferencesIn(_Body):
+    """How the account's person hears of their work ("" = the organization's default)."""
+
+    channel: Literal["", "email", "zalo", "both"] = ""
+    email_mode: Literal["", "immediate", "digest"] = ""
+    phone: str = Field(default="", max_length=32)
+    zalo: str = Field(default="", max_length=32)
+
+
+def _preferences_json(user: User, stored: NoticePreferences) -> dict[str, str]:
+    return {"person": user.person_name, **dataclasses.asdict(stored)}
+
+
+@router.get("/me/preferences", summary="Cách nhận thông báo của cán bộ gắn với tài khoản")
+def my_preferences(request: Request, user: Viewer) -> dict[str, str]:
+    stored = account_service.preferences(web(request), user)
+    if stored is None:
+        raise NotFoundError(account_service.NO_PERSON)
+    return _preferences_json(user, stored)
+
+
+@router.put("/me/preferences", summary="Đổi cách nhận thông báo (số điện thoại, Zalo)")
+def my_preferences_update(request: Request, user: Actor, body: PreferencesIn) -> dict[str, str]:
+    wanted = NoticePreferences(body.channel, body.email_mode, body.phone, body.zalo)
+    return _preferences_json(user, account_service.save_preferences(web(request), user, wanted))
+
+
 # -- the directory: units and people -----------------------------------------------------------
 # (imported here to keep this part in one block)
 import typing  # noqa: E402
@@ -740,40 +777,3 @@ def notice_list(
 def notice_read(request: Request, user: Actor, body: ReadIn) -> dict[str, int]:
     marked = notices.read(web(request), user, None if body.all else body.ids)
     return {"marked": marked, "unread": notices.unread(web(request), user)}
-
-
-# -- the account's own notice preferences ------------------------------------------------------
-# (imported here to keep this part in one block)
-import dataclasses  # noqa: E402
-from typing import Literal  # noqa: E402
-
-from engine.directory.preferences import NoticePreferences  # noqa: E402
-from engine.errors import NotFoundError  # noqa: E402
-from engine.web import accounts as account_service  # noqa: E402
-
-
-class PreferencesIn(_Body):
-    """How the account's person hears of their work ("" = the organization's default)."""
-
-    channel: Literal["", "email", "zalo", "both"] = ""
-    email_mode: Literal["", "immediate", "digest"] = ""
-    phone: str = Field(default="", max_length=32)
-    zalo: str = Field(default="", max_length=32)
-
-
-def _preferences_json(user: User, stored: NoticePreferences) -> dict[str, str]:
-    return {"person": user.person_name, **dataclasses.asdict(stored)}
-
-
-@router.get("/me/preferences", summary="Cách nhận thông báo của cán bộ gắn với tài khoản")
-def my_preferences(request: Request, user: Viewer) -> dict[str, str]:
-    stored = account_service.preferences(web(request), user)
-    if stored is None:
-        raise NotFoundError(account_service.NO_PERSON)
-    return _preferences_json(user, stored)
-
-
-@router.put("/me/preferences", summary="Đổi cách nhận thông báo (số điện thoại, Zalo)")
-def my_preferences_update(request: Request, user: Actor, body: PreferencesIn) -> dict[str, str]:
-    wanted = NoticePreferences(body.channel, body.email_mode, body.phone, body.zalo)
-    return _preferences_json(user, account_service.save_preferences(web(request), user, wanted))

@@ -20,6 +20,7 @@ from engine.errors import NotFoundError, PermissionDeniedError, SauroError
 from engine.store.db import make_engine
 from engine.web import api, pages
 from engine.web.deps import ConfigCache, CsrfError, LoginRequiredError, Web
+from engine.web.mailer import NoticeMailer
 from engine.web.routes import (
     accounts,
     auth,
@@ -27,6 +28,7 @@ from engine.web.routes import (
     dashboard,
     directory,
     imports,
+    notices,
     password_reset,
     plans,
     reports,
@@ -34,6 +36,7 @@ from engine.web.routes import (
     unit_reports,
 )
 from notifications.smtp_settings import SmtpSettings
+from notifications.zalo_settings import ZaloSettings
 
 HERE = Path(__file__).parent
 CSRF_MESSAGE = (
@@ -56,11 +59,12 @@ def create_app(
     engine: Engine | None = None,
     clock: Callable[[], datetime] = _now,
     smtp: SmtpSettings | None = None,
+    zalo: ZaloSettings | None = None,
 ) -> FastAPI:
     """The web app over ``settings`` (database, configs, uploads). ``engine`` reuses an
     existing engine (else one is made and disposed of at shutdown); ``clock`` gives "now"
     (tests fix it); ``smtp`` is how reports are mailed (default: ``SAURO_SMTP_*``, read
-    here once)."""
+    here once); ``zalo`` how notices go by Zalo (default: ``SAURO_ZALO_*``)."""
     owned = engine is None
     db = engine if engine is not None else make_engine(settings.database_url)
     app = FastAPI(
@@ -77,6 +81,7 @@ def create_app(
         clock=clock,
         configs=ConfigCache(settings.config_dir),
         smtp=smtp or SmtpSettings(),
+        zalo=zalo or ZaloSettings(),
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for router in (
@@ -91,12 +96,16 @@ def create_app(
         configs.router,
         accounts.router,
         directory.router,
+        notices.router,
         api.router,
     ):
         app.include_router(router)
     _handlers(app)
     app.middleware("http")(_security_headers)
     app.add_middleware(BodyLimit, max_bytes=(settings.max_upload_mb + 1) * 1024 * 1024)
+    mailer = NoticeMailer(app.state.web)
+    app.state.mailer = mailer
+    app.router.on_shutdown.append(mailer.close)
     if owned:
         app.router.on_shutdown.append(db.dispose)
     return app

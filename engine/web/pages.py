@@ -17,6 +17,7 @@ from engine.errors import ConfigError
 from engine.reports.document import rate_text
 from engine.store.models import UserRole
 from engine.tasks.history import STATUS_WORDS, history_lines
+from engine.web import notices
 from engine.web.deps import User, Web, web
 from engine.web.policy import Action, allowed
 from rules.facts import Dimension
@@ -101,6 +102,7 @@ def render(
     shared = {
         "user": user,
         "menu": menu(user) if user else [],
+        "unread": notices.unread(state, user) if user else 0,
         "dimension_labels": dimension_labels(state),
         "path": request.url.path,
     }

@@ -56,6 +56,7 @@ class Action(StrEnum):
     OWN_PREFERENCES = "own_preferences"  # how one's own person hears of their work
     MANAGE_DIRECTORY = "manage_directory"  # units: add, rename, merge, head, deputies, kind
     EDIT_PEOPLE = "edit_people"  # the directory's people: add, edit, move, mark as left
+    VIEW_NOTICES = "view_notices"  # one's own inbox: only the notices of one's own person
 
 
 ACTION_LABELS: dict[Action, str] = {
@@ -82,6 +83,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.OWN_PREFERENCES: "chọn cách nhận thông báo",
     Action.MANAGE_DIRECTORY: "quản lý danh mục đơn vị",
     Action.EDIT_PEOPLE: "sửa danh mục cán bộ",
+    Action.VIEW_NOTICES: "xem thông báo của mình",
 }
 
 _ALL = frozenset(UserRole)
@@ -115,6 +117,7 @@ MATRIX: dict[Action, frozenset[UserRole]] = {
     # people also for the standing office, who follows who does what.
     Action.MANAGE_DIRECTORY: frozenset({UserRole.ADMIN}),
     Action.EDIT_PEOPLE: frozenset({UserRole.ADMIN, UserRole.STANDING_OFFICE}),
+    Action.VIEW_NOTICES: _ALL,
 }
 
 # Actions on one task; the others concern the organization as a whole.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,5 +11,7 @@ from web_support import Site, build_site
 
 
 @pytest.fixture
-def site(db_engine: Engine, db_url: str, tmp_path: Path) -> Site:
-    return build_site(db_engine, db_url, tmp_path)
+def site(db_engine: Engine, db_url: str, tmp_path: Path) -> Iterator[Site]:
+    built = build_site(db_engine, db_url, tmp_path)
+    yield built
+    built.app.state.mailer.close()  # notices being mailed finish before the database goes

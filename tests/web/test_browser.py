@@ -9,6 +9,7 @@ fixed clock (10/06/2024) so the plan's 2024 deadlines are still ahead.
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import threading
@@ -39,8 +40,10 @@ from engine.configs.files import load_configs
 from engine.configs.settings import Settings
 from engine.directory.store import sync_directory
 from engine.store.db import make_engine, session_scope
-from engine.store.models import Organization, Plan, Task
+from engine.store.models import Organization, Person, Plan, Task
 from engine.web.app import create_app
+from notifications.smtp_settings import SmtpSettings
+from notifications.zalo_settings import ZaloSettings
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -63,7 +66,9 @@ _SMTP_SUPPORT = REPO / "tests" / "notifications"
 if str(_SMTP_SUPPORT) not in sys.path:
     sys.path.insert(0, str(_SMTP_SUPPORT))
 
-from smtp_support import free_port  # noqa: E402
+from fake_zns import APP_ID, SECRET_KEY, FakeZns, FakeZnsServer  # noqa: E402
+from reminder_support import mail_server  # noqa: E402
+from smtp_support import SmtpTestServer, free_port  # noqa: E402
 
 
 @dataclass
@@ -84,10 +89,19 @@ class Live:
 
 
 @contextmanager
-def _serve(engine: Engine, settings: Settings) -> Iterator[str]:
-    """The app under uvicorn in a thread on a free loopback port, until the block ends."""
-    app = create_app(settings, engine=engine, clock=lambda: NOW)
-    port = free_port()
+def _serve(
+    engine: Engine,
+    settings: Settings,
+    *,
+    port: int | None = None,
+    smtp: SmtpSettings | None = None,
+    zalo: ZaloSettings | None = None,
+) -> Iterator[str]:
+    """The app under uvicorn in a thread on a free loopback port, until the block ends;
+    notices due at once go to ``smtp`` (default: ``.eml`` files beside the uploads)."""
+    outbox = SmtpSettings(smtp_host="", outbox_dir=settings.uploads_dir.parent / "outbox")
+    app = create_app(settings, engine=engine, clock=lambda: NOW, smtp=smtp or outbox, zalo=zalo)
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -98,6 +112,7 @@ def _serve(engine: Engine, settings: Settings) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(10)
+    app.state.mailer.close()
 
 
 @pytest.fixture(params=list(WINDOWS))
@@ -118,7 +133,7 @@ def live(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path) 
         uploads_dir=tmp_path / "uploads",
         reports_dir=tmp_path / "reports",
     )
-    site = Site(create_app(settings, engine=engine), engine, settings)
+    site = Site(create_app(settings, engine=engine), engine, settings)  # accounts, ids
     for username in ROLE_ACCOUNT.values():
         site.add(username)
     shots = ARTIFACTS / str(request.param) / request.node.originalname.removeprefix("test_")
@@ -417,3 +432,127 @@ def _ref_id(live: Live, ref: str) -> int:
             select(Task).join(Plan).where(Plan.key == "45/TB-UBND", Task.ref == ref)
         ).one()
         return int(task.id or 0)
+
+
+# --- notices: the bell, the inbox, mails and Zalo messages with links ----------------------
+
+
+@dataclass
+class Noticing:
+    """The app with notices mailed at once to a real SMTP server and sent to a fake ZNS."""
+
+    live: Live
+    smtp: SmtpTestServer
+    zns: FakeZnsServer
+
+
+@pytest.fixture
+def noticing(request: pytest.FixtureRequest, live: Live, tmp_path: Path) -> Iterator[Noticing]:
+    """Kiến Tường mails notices at once; its Vice-Chairman in charge of Phòng Tư pháp and
+    that unit's head chose e-mail and Zalo. Served on its own port, with its address as the
+    base of every link."""
+    config_dir = live.site.settings.config_dir
+    notices = config_dir / "notices.yaml"
+    notices.write_text(
+        notices.read_text(encoding="utf-8")
+        .replace("  xuan-duong:\n", "  kien-tuong:\n    email: immediate\n  xuan-duong:\n")
+        .replace('digest: ""', 'digest: "2001"')
+        .replace('notice: ""', 'notice: "2002"'),
+        encoding="utf-8",
+    )
+    engine = live.site.engine
+    load_kien_tuong(engine, load_configs(config_dir), actor=SETUP, now=NOW)
+    with session_scope(engine) as session:
+        for email, phone in PHONES.items():
+            person = session.exec(select(Person).where(Person.email == email)).one()
+            person.channel, person.phone = "both", phone
+    smtp = mail_server()
+    smtp.start()
+    zns = FakeZnsServer(FakeZns(templates={t: ("ten", "noi_dung", "lien_ket") for t in TEMPLATES}))
+    port = free_port()
+    settings = live.site.settings.model_copy(update={"base_url": f"http://127.0.0.1:{port}"})
+    zalo = ZaloSettings(
+        enabled=True, app_id=APP_ID, secret_key=SECRET_KEY,
+        access_token=zns.fake.access_token or "", refresh_token=zns.fake.refresh_token,
+        api_url=zns.url, oauth_url=zns.url,
+    )  # fmt: skip
+    server_settings = SmtpSettings(
+        smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_security="none",
+        smtp_sender="Sáu Rõ <sauro@kientuong.example.vn>", smtp_timeout=5,
+    )  # fmt: skip
+    with _serve(engine, settings, port=port, smtp=server_settings, zalo=zalo) as url:
+        yield Noticing(Live(url, live.site, live.shots, live.window), smtp, zns)
+    smtp.stop()
+    zns.stop()
+
+
+PHONES = {
+    "ducpv@kientuong.example.vn": "0912 000 111",
+    "tungvt@kientuong.example.vn": "0912 000 222",
+}
+TEMPLATES = ("2001", "2002")
+
+
+def _mails_to(smtp: SmtpTestServer, address: str, count: int) -> list[str]:
+    """The text of the mails ``address`` received, once ``count`` have arrived."""
+    deadline = time.monotonic() + 15
+    while True:
+        with smtp.handler.lock:
+            found = [r.message for r in smtp.handler.received if address in str(r.message["To"])]
+        if len(found) >= count or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert len(found) == count, f"{address}: {len(found)} mails, not {count}"
+    return [str(m.get_body(("plain",)).get_content()) for m in found]  # type: ignore[union-attr]
+
+
+def test_an_extension_rings_the_bell_and_mails_a_link_in_a_real_browser(
+    browser: Browser, noticing: Noticing
+) -> None:
+    live = noticing.live
+    task_id = live.site.task_id("2.1")
+    head = _page(browser, live)
+    _request_extension(head, live)
+    expect(head.locator("#so-thong-bao")).to_have_text("0")
+    # The Vice-Chairman in charge hears at once: the bell, a mail and a Zalo message.
+    (asked,) = _mails_to(noticing.smtp, "ducpv@", 1)
+    assert "Đề nghị gia hạn nhiệm vụ 2.1 chờ quyết định" in asked
+    assert f"Xem và xử lý: {live.url}/tasks/{task_id}" in asked
+    vice = _page(browser, live)
+    _login(vice, live, "phochutich")
+    expect(vice.locator("#so-thong-bao")).to_have_text("1")
+    live.shot(vice, "bell-rings")
+    vice.click("a.bell")
+    expect(vice.locator("h1")).to_contain_text("Thông báo của bạn")
+    live.shot(vice, "inbox")
+    vice.click("a:has-text('Đề nghị gia hạn nhiệm vụ 2.1 chờ quyết định')")
+    vice.wait_for_url(f"**/tasks/{task_id}")
+    expect(vice.locator("#so-thong-bao")).to_have_text("0")
+    vice.fill("textarea[name=note]", "Đồng ý gia hạn")
+    vice.click("button:has-text('Phê duyệt')")
+    expect(vice.locator("text=được phê duyệt").first).to_be_visible()
+    # The unit head's bell shows the decision; the mail links to the task.
+    head.reload()
+    expect(head.locator("#so-thong-bao")).to_have_text("1")
+    head.click("a.bell")
+    expect(head.locator("ul.notices")).to_contain_text("Đề nghị gia hạn nhiệm vụ 2.1 được đồng ý")
+    live.shot(head, "decision-told")
+    (decided,) = _mails_to(noticing.smtp, "tungvt@", 1)
+    link = f"{live.url}/tasks/{task_id}"
+    assert f"Xem và xử lý: {link}" in decided
+    # The link opens the task after login, in a browser that was never signed in.
+    fresh = _page(browser, live)
+    fresh.goto(link)
+    fresh.wait_for_url(re.compile(r"/login\?next=/tasks/"))
+    fresh.fill("input[name=username]", "truongphong")
+    fresh.fill("input[name=password]", PASSWORD)
+    fresh.click("button[type=submit]")
+    fresh.wait_for_url(link)
+    expect(fresh.locator("h1")).to_contain_text("Nhiệm vụ 2.1")
+    # Zalo: one message each, to the numbers they gave, linking to the same page.
+    fake = noticing.zns.fake
+    assert fake.problems == []
+    sent = {r["phone"]: r["template_data"] for r in fake.requests}
+    assert set(sent) == {"84912000111", "84912000222"}
+    assert sent["84912000222"]["noi_dung"] == "Đề nghị gia hạn nhiệm vụ 2.1 được đồng ý"
+    assert sent["84912000222"]["lien_ket"] == link

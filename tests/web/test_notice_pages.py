@@ -72,7 +72,7 @@ def test_an_extension_request_rings_the_vice_chairman_in_charge_and_the_decision
     told = head.get("/api/notices").json()["notices"][0]
     assert told["title"] == "Đề nghị gia hạn nhiệm vụ 2.1 được đồng ý"
     assert told["link"] == f"/tasks/{task_id}" and told["read"] is False
-    assert "Thời hạn mới: 31/01/2025" in told["body"]
+    assert told["body"] == "Phạm Văn Đức đồng ý gia hạn đến 31/01/2025. Ý kiến: Đồng ý."
     # The task's officer hears it too.
     site.add("canbo")
     officer = site.client()

@@ -137,21 +137,6 @@ def _approved(site: Site) -> bool:
         return any(r.status == "approved" for r in session.exec(select(ExtensionRequest)))
 
 
-def _unit_named(site: Site, name: str) -> bool:
-    with Session(site.engine) as session:
-        return session.exec(select(Unit).where(Unit.name == name)).first() is not None
-
-
-def _person_form(site: Site) -> dict[str, Any]:
-    return {"name": "Võ Thanh Tùng", "title": "Trưởng phòng Tư pháp", "email": HEAD_EMAIL,
-            "phone": "0912 345 678"}  # fmt: skip
-
-
-def _person_title(site: Site, email: str) -> str:
-    with Session(site.engine) as session:
-        return session.exec(select(Person).where(Person.email == email)).one().title
-
-
 def _role_attempt(site: Site, client: TestClient, csrf: str) -> Response:
     site.add("truongphong-noivu")  # the head of Phòng Nội vụ, made an officer of it
     return client.post("/accounts/truongphong-noivu/role", data={
@@ -250,9 +235,6 @@ CASES: dict[Action, Case] = {
     Action.EDIT_CONFIG: Case(_get(lambda s: "/configs")),
     Action.SUBMIT_UNIT_REPORT: Case(_get(lambda s: "/unit-reports?period=2024-H1")),
     Action.MANAGE_USERS: Case(_get(lambda s: "/accounts")),
-    # Every role and account with a person, in tests/web/test_account_roles.py as well.
-    Action.CHANGE_ROLE: Case(_role_attempt, lambda s: _account_role(s) == "officer"),
-    Action.OWN_PREFERENCES: Case(_get(lambda s: "/account")),
     # The directory: units for the administrator, people also for the standing office.
     Action.MANAGE_DIRECTORY: Case(
         _post(lambda s: "/directory/units", lambda s: {"name": "Sở Y tế", "kind": "external"}),
@@ -263,6 +245,9 @@ CASES: dict[Action, Case] = {
         lambda s: _person_title(s, HEAD_EMAIL) == "Trưởng phòng Tư pháp",
     ),
     # Every role and account with a person, in tests/web/test_account_roles.py as well.
+    Action.CHANGE_ROLE: Case(_role_attempt, lambda s: _account_role(s) == "officer"),
+    Action.OWN_PREFERENCES: Case(_get(lambda s: "/account")),
+    Action.VIEW_NOTICES: Case(_get(lambda s: "/notices")),
 }
 
 

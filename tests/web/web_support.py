@@ -27,6 +27,7 @@ from engine.store.models import ExtensionRequest, Person, Task, TaskUnit, UserAc
 from engine.tasks.actions import request_extension
 from engine.tasks.edits import TaskEdit, edit_task
 from engine.web.app import create_app
+from notifications.smtp_settings import SmtpSettings
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / "config"
@@ -138,7 +139,9 @@ def build_site(engine: Engine, db_url: str, tmp_path: Path) -> Site:
         uploads_dir=tmp_path / "uploads",
         reports_dir=tmp_path / "reports",
     )
-    site = Site(create_app(settings, engine=engine, clock=lambda: NOW), engine, settings)
+    outbox = SmtpSettings(smtp_host="", outbox_dir=tmp_path / "outbox")  # notices' mail
+    app = create_app(settings, engine=engine, clock=lambda: NOW, smtp=outbox)
+    site = Site(app, engine, settings)
     _name_person(site, "2.1", "linhntm@kientuong.example.vn", configs)
     return site
 
