@@ -12,10 +12,12 @@ import typer
 
 from engine.cli import common
 from engine.cli.check import print_check_table
+from engine.directory.store import get_organization
 from engine.errors import Location, Problem, SauroError
+from engine.notices import events
 from engine.plans.importer import ImportOptions, ImportResult, draft_json, import_plan
 from engine.store.db import session_scope
-from engine.store.models import DocumentKind
+from engine.store.models import DocumentKind, require_id
 from rules.schema import RulesConfig
 
 
@@ -86,17 +88,23 @@ def import_command(
         kind=_kind(kind),
     )
     engine = common.database(current)
+    actor, now = common.actor(f"cli:import {file.name}"), common.now()
     try:
         with session_scope(engine) as session:
             result = import_plan(
                 session=session,
                 options=options,
                 configs=configs,
-                actor=common.actor(f"cli:import {file.name}"),
-                now=common.now(),
+                actor=actor,
+                now=now,
             )
             if dry_run:  # import_plan writes nothing then; roll back all the same
                 session.rollback()
+            else:
+                stored = get_organization(session, result.organization)
+                events.plan_imported(
+                    session, require_id(stored), result.plan_key, actor=actor, now=now
+                )
     finally:
         engine.dispose()
     if as_json:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from urllib.parse import quote
 
 from sqlmodel import Session, col, select
 
@@ -33,10 +34,12 @@ from engine.store.audit import Actor
 from engine.store.models import (
     Acceptor,
     CoordinationNote,
+    DocumentKind,
     ExtensionRequest,
     ExtensionStatus,
     Organization,
     Person,
+    Plan,
     Task,
     Unit,
     require_id,
@@ -44,6 +47,13 @@ from engine.store.models import (
 from notifications.notice_config import NoticeKind
 
 _WORK_SHOWN = 160
+_REFS_SHOWN = 12
+_KIND_WORDS = {
+    DocumentKind.PLAN.value: "Kế hoạch",
+    DocumentKind.CONCLUSION.value: "Thông báo kết luận",
+    DocumentKind.LETTER.value: "Công văn",
+    DocumentKind.MEETING.value: "Chỉ đạo tại cuộc họp",
+}
 _ACCOUNT_AND_PERSON = re.compile(r"\S+ \((?P<person>[^()]+)\)")
 
 
@@ -65,6 +75,45 @@ def task_assigned(session: Session, task: Task, *, actor: Actor, now: datetime) 
         unit_heads(session, unit.id),
         now=now,
     )
+
+
+def plan_imported(
+    session: Session, organization_id: int, plan_key: str, *, actor: Actor, now: datetime
+) -> None:
+    """The tasks an import of a plan (or an assigning document) just created, told to each
+    lead unit's heads once: "Kế hoạch 3838/KH-UBND: 4 nhiệm vụ mới giao cho Phòng Tư pháp"."""
+    plan = session.exec(
+        select(Plan).where(col(Plan.organization_id) == organization_id, Plan.key == plan_key)
+    ).first()
+    if plan is None:
+        return
+    new = session.exec(
+        select(Task).where(
+            col(Task.plan_id) == plan.id,
+            col(Task.created_at) == now,
+            col(Task.lead_unit_id).is_not(None),
+        )
+    ).all()
+    by_unit: dict[int, list[Task]] = {}
+    for task in new:
+        by_unit.setdefault(task.lead_unit_id or 0, []).append(task)
+    document = f"{_KIND_WORDS.get(plan.kind, 'Văn bản')} {plan.number or plan.key}"
+    for unit_id, tasks in by_unit.items():
+        unit = _unit(session, unit_id)
+        if unit is None:
+            continue
+        refs = ", ".join(t.ref for t in tasks[:_REFS_SHOWN] if t.ref)
+        more = f" và {len(tasks) - _REFS_SHOWN} nhiệm vụ khác" if len(tasks) > _REFS_SHOWN else ""
+        event = Event(
+            kind=NoticeKind.ASSIGNED,
+            key=f"plan:{plan.id}:unit:{unit_id}:{min(require_id(t) for t in tasks)}",
+            organization_id=organization_id,
+            title=f"{document}: {len(tasks)} nhiệm vụ mới giao cho {unit.name} chủ trì",
+            body=f"Các nhiệm vụ: {refs}{more}." if refs else plan.title,
+            link=f"/tasks?unit={unit_id}&plan={quote(plan.key)}",
+            actor=actor.name,
+        )
+        notify(session, event, unit_heads(session, unit_id), now=now)
 
 
 def task_delegated(

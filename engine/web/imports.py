@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from engine.errors import UploadError
 from engine.importing.rows import ParsedRow
+from engine.notices import events
 from engine.plans.document_rows import WORDS, document_row
 from engine.plans.importer import ImportOptions, ImportResult, import_plan
 from engine.store.db import session_scope
@@ -192,6 +193,10 @@ def commit(state: Web, user: User, token: str) -> ImportResult:
     """Import the staged file in one transaction, then remove it."""
     with session_scope(state.engine) as session:
         result = _run(state, user, token, session, dry_run=False)
+        events.plan_imported(
+            session, user.principal.organization_id, result.plan_key,
+            actor=user.actor("import"), now=state.clock(),
+        )  # fmt: skip
     discard(staged_dir(state.settings.uploads_dir, token))
     return result
 

@@ -153,3 +153,32 @@ def test_notices_read_in_the_app_are_not_mailed_in_the_digest(
     text = next(m.text for m in inbox.mails if m.to == BOTH + DOMAIN)
     assert "Thông báo loại coordination" not in text  # read in the app: not mailed
     assert "Thông báo loại result_returned" in text  # the others are
+
+
+def test_an_imported_plan_tells_each_lead_units_heads_once(sauro: Sauro, tmp_path: Path) -> None:
+    _loaded(sauro, tmp_path)
+    engine = make_engine(sauro.url)
+    with Session(engine) as session:
+        told = {
+            (person.email.split("@")[0], notice.title)
+            for notice, person in session.exec(
+                select(Notice, Person).where(
+                    Notice.person_id == Person.id, Notice.kind == "assigned"
+                )
+            )
+        }
+    assert told == {
+        (
+            "thaihv",
+            "Kế hoạch 15/KH-UBND: 1 nhiệm vụ mới giao cho Văn phòng HĐND và UBND xã chủ trì",
+        ),
+        ("hungtv", "Kế hoạch 15/KH-UBND: 1 nhiệm vụ mới giao cho Phòng Kinh tế chủ trì"),
+        ("hanhntb", "Kế hoạch 15/KH-UBND: 1 nhiệm vụ mới giao cho Phòng Văn hóa - Xã hội chủ trì"),
+    }
+    again = sauro.ok(
+        "import", tmp_path / "ke_hoach.csv", "--org", ORG, "--plan-number", "15/KH-UBND"
+    )
+    assert "Không có thay đổi" in again.stdout or again.exit_code == 0
+    with Session(engine) as session:
+        assert len(session.exec(select(Notice).where(Notice.kind == "assigned")).all()) == 3
+    engine.dispose()
