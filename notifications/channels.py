@@ -21,9 +21,9 @@ and the addresses known for them into the channels to use. Pure: no I/O.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from enum import StrEnum
 from typing import Protocol, TypeVar
 
+from notifications.notice_config import Channel as Choice
 from notifications.transport import SendResult
 
 EMAIL = "email"
@@ -79,17 +79,8 @@ def channel_keys(keys: Iterable[str], channel: str) -> tuple[str, ...]:
     return tuple(channel_key(key, channel) for key in keys)
 
 
-class ChannelChoice(StrEnum):
-    """A person's choice of channel (``person.channel``); empty means the organization's
-    default."""
-
-    EMAIL = "email"
-    ZALO = "zalo"
-    BOTH = "both"
-
-
 def channels_for(
-    choice: str, *, email: str, phone: str, default: str = ChannelChoice.EMAIL
+    choice: str, *, email: str, phone: str, default: str = Choice.EMAIL
 ) -> tuple[str, ...]:
     """The channels to reach a person by: their choice (``default`` when empty) among those
     they can be reached on.
@@ -98,7 +89,7 @@ def channels_for(
     number is reached by e-mail rather than not at all; one with neither gets nothing.
     An unknown choice raises ``ValueError``.
     """
-    wanted = ChannelChoice(choice or default)
-    by_zalo = wanted in {ChannelChoice.ZALO, ChannelChoice.BOTH} and bool(phone)
-    by_email = bool(email) and (wanted is not ChannelChoice.ZALO or not by_zalo)
+    wanted = Choice(choice or default)
+    by_zalo = wanted in {Choice.ZALO, Choice.BOTH} and bool(phone)
+    by_email = bool(email) and (wanted is not Choice.ZALO or not by_zalo)
     return tuple(name for name, chosen in ((EMAIL, by_email), (ZALO, by_zalo)) if chosen)

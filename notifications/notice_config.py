@@ -51,29 +51,11 @@ class Channel(StrEnum):
     ZALO = "zalo"
     BOTH = "both"
 
-    @property
-    def email(self) -> bool:
-        return self is not Channel.ZALO
-
-    @property
-    def zalo(self) -> bool:
-        return self is not Channel.EMAIL
-
 
 class EmailMode(StrEnum):
     IMMEDIATE = "immediate"  # one mail per notice, at once
     DIGEST = "digest"  # folded into the next daily digest
 
-
-CHANNEL_LABELS: dict[Channel, str] = {
-    Channel.EMAIL: "Thư điện tử",
-    Channel.ZALO: "Zalo",
-    Channel.BOTH: "Thư điện tử và Zalo",
-}
-EMAIL_MODE_LABELS: dict[EmailMode, str] = {
-    EmailMode.IMMEDIATE: "Gửi ngay từng việc",
-    EmailMode.DIGEST: "Gộp vào thư tổng hợp hằng ngày",
-}
 
 TemplateId = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z_-]{0,64}$")]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]

@@ -66,7 +66,6 @@ message for any code not listed.
 from __future__ import annotations
 
 import asyncio
-import re
 import threading
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
@@ -81,6 +80,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from engine.errors import Location, Problem, SauroError
 from engine.store.models import ZaloToken
+from notifications import phones
 from notifications.channels import ZALO
 from notifications.outgoing import message_id_for
 from notifications.transport import SendResult, SendStatus
@@ -105,11 +105,6 @@ def utc_now() -> datetime:
 
 # ------------------------------------------------------------------------- phone numbers
 
-_SEPARATORS = re.compile(r"[\s.\-()]")
-# Vietnamese mobile prefixes (03x, 05x, 07x, 08x, 09x as assigned), after the leading 0
-# (the same rule as the directory's numbers).
-_MOBILE = re.compile(r"(?:\+?84|0)((?:3[2-9]|5[2689]|7[06-9]|8[1-9]|9\d)\d{7})")
-
 
 class PhoneNumberError(SauroError, ValueError):
     """A phone number Zalo cannot be sent to."""
@@ -118,17 +113,13 @@ class PhoneNumberError(SauroError, ValueError):
 def normalize_phone(text: str) -> str:
     """``text`` ("0987 654 321", "+84 987654321", "84987654321") as ZNS wants it:
     "84987654321". Raises ``PhoneNumberError`` (Vietnamese) for anything else."""
-    match = _MOBILE.fullmatch(_SEPARATORS.sub("", text))
-    if match is None:
-        why = (
-            f"«{text.strip()}» không phải số di động Việt Nam "
-            "(ví dụ 0987 654 321, +84 987 654 321 hoặc 84987654321)"
-        )
+    try:
+        return phones.zns(text)
+    except ValueError as error:
         raise PhoneNumberError(
-            f"Không gửi được tin Zalo: số điện thoại {why}.",
-            [Problem(Location(field="phone"), why)],
-        )
-    return "84" + match.group(1)
+            f"Không gửi được tin Zalo: số điện thoại {error}.",
+            [Problem(Location(field="phone"), str(error))],
+        ) from None
 
 
 # ------------------------------------------------------------------------------ messages

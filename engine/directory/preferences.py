@@ -9,7 +9,6 @@ needs a number (the Zalo number, else the phone). Every change is audited under 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +18,7 @@ from engine.errors import Location, NotFoundError, Problem, SauroError
 from engine.store import audit
 from engine.store.audit import Actor
 from engine.store.models import Person
+from notifications import phones
 
 CHANNEL_LABELS: dict[str, str] = {
     "": "Theo mặc định của cơ quan",
@@ -32,9 +32,6 @@ EMAIL_MODE_LABELS: dict[str, str] = {
     "digest": "Gộp vào thư tổng hợp hằng ngày",
 }
 _ZALO = frozenset({"zalo", "both"})
-_SEPARATORS = re.compile(r"[\s.\-()]")
-# Vietnamese mobile prefixes (03x, 05x, 07x, 08x, 09x as assigned), after the leading 0.
-_MOBILE = re.compile(r"(?:\+?84|0)((?:3[2-9]|5[2689]|7[06-9]|8[1-9]|9\d)\d{7})")
 
 
 @dataclass(frozen=True)
@@ -49,14 +46,12 @@ class NoticePreferences:
 
 def normalize_phone(text: str, *, field: str = "phone") -> str:
     """``text`` as ten digits from "0" ("" stays ""), or a Vietnamese error on ``field``."""
-    compact = _SEPARATORS.sub("", text)
-    if not compact:
-        return ""
-    match = _MOBILE.fullmatch(compact)
-    if match is None:
-        why = f"'{text.strip()}' không phải số di động Việt Nam (10 chữ số, ví dụ 0987654321)"
-        raise SauroError(f"Số điện thoại {why}.", [Problem(Location(field=field), why)])
-    return "0" + match.group(1)
+    try:
+        return phones.mobile(text)
+    except ValueError as error:
+        raise SauroError(
+            f"Số điện thoại {error}.", [Problem(Location(field=field), str(error))]
+        ) from None
 
 
 def checked(preferences: NoticePreferences) -> NoticePreferences:

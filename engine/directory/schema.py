@@ -35,6 +35,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
 from engine.errors import ConfigError, DirectoryError
 from engine.text import clean, fold
+from notifications import phones
 from rules.config_text import load_yaml, problem_at, validate_data
 
 # ---------------------------------------------------------------------------------------
@@ -68,27 +69,8 @@ def _check_text(value: str) -> str:
     return value
 
 
-_PHONE_JUNK = re.compile(r"[\s.\-()/]")
-_PHONE = re.compile(r"0\d{9,10}")
-
-
-def normalize_phone(value: str | int) -> str:
-    """A phone number as digits only, in the national form: "+84 912.345.678" and
-    "0912 345 678" are "0912345678"; "" stays "". ``ValueError`` (Vietnamese) otherwise."""
-    text = _PHONE_JUNK.sub("", str(value))
-    if not text:
-        return ""
-    if text.startswith("+84"):
-        text = "0" + text[3:]
-    elif text.startswith("84") and len(text) == 11:
-        text = "0" + text[2:]
-    elif text.isdigit() and len(text) == 9 and not text.startswith("0"):
-        text = "0" + text  # a number written unquoted in YAML loses its leading zero
-    if not _PHONE.fullmatch(text):
-        raise ValueError(
-            f'số điện thoại "{value}" không hợp lệ (10 hoặc 11 chữ số, ví dụ: 0912 345 678)'
-        )
-    return text
+def _check_phone(value: str) -> str:
+    return phones.national(value)
 
 
 def _phone_text(value: object) -> object:
@@ -98,7 +80,7 @@ def _phone_text(value: object) -> object:
 Slug = Annotated[str, AfterValidator(_check_slug)]
 Email = Annotated[str, AfterValidator(_check_email)]
 Text = Annotated[str, AfterValidator(_check_text)]
-Phone = Annotated[str, BeforeValidator(_phone_text), AfterValidator(normalize_phone)]
+Phone = Annotated[str, BeforeValidator(_phone_text), AfterValidator(_check_phone)]
 # How a person hears of events ("" = the organization's default, config/notices.yaml).
 Channel = Literal["", "email", "zalo", "both"]
 EmailMode = Literal["", "immediate", "digest"]
