@@ -103,6 +103,7 @@ async def working_day_reporting(
     out_dir: Path,
     send_upward: bool = False,
     dry_run: bool = False,
+    base_url: str = "",
 ) -> ReportingOutcome:
     """Run one day of the reporting calendar at ``now``, unless it falls on a day off."""
     off = day_off(WorkCalendar(load_calendar(config_dir / CALENDAR_FILE)), now)
@@ -116,6 +117,7 @@ async def working_day_reporting(
         out_dir=out_dir,
         send_upward=send_upward,
         dry_run=dry_run,
+        base_url=base_url,
     )
 
 

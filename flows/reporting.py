@@ -35,6 +35,7 @@ async def reporting_cycle(
         out_dir=settings.reports_dir,
         send_upward=send,
         dry_run=dry_run,
+        base_url=settings.base_url,
     )
     get_run_logger().info(outcome.summary())
     return outcome.to_json()

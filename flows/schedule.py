@@ -235,5 +235,6 @@ def run_reporting_cycle(
             out_dir=settings.reports_dir,
             send_upward=send,
             dry_run=dry_run,
+            base_url=settings.base_url,
         )
     )

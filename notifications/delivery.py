@@ -132,9 +132,10 @@ class DeliveryReport(Generic[M]):
         return "\n".join(lines)
 
     def failure_notice(
-        self, to: Sequence[str], *, organization: str = ""
+        self, to: Sequence[str], *, organization: str = "", directory_link: str = ""
     ) -> OutgoingMessage | None:
-        """The message telling the standing office (``to``) which messages failed for good.
+        """The message telling the standing office (``to``) which messages failed for good;
+        ``directory_link`` is where the app's directory fixes an address.
 
         None when nothing failed. Its ledger keys name the failed messages and the
         recipients, so the notice itself is delivered once per failure.
@@ -152,6 +153,11 @@ class DeliveryReport(Generic[M]):
             else _FAILED_ANY.format(count=len(failed)),
             "",
             *(_line(outcome) for outcome in failed),
+            *(
+                ["", f"Sửa địa chỉ, số điện thoại trong Danh mục: {directory_link}"]
+                if directory_link
+                else []
+            ),
         ]
         keys = tuple(
             f"delivery-failure:{outcome.message_id}|{address}"

@@ -155,6 +155,7 @@ def run(
         run_reporting_day(
             database_url=current.database_url, config_dir=current.config_dir, org_code=org,
             now=common.instant(at), out_dir=out, send_upward=send, dry_run=dry_run,
+            base_url=current.base_url,
         )
     )  # fmt: skip
     typer.echo(day.summary())

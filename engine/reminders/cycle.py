@@ -271,6 +271,7 @@ class _PlannedCycle:
     directory: _DirectoryView
     findings: list[AddressFinding]
     superseded: list[str]  # held messages to drop once delivery is done
+    base_url: str = ""  # the app's address, for the links of the standing office's notices
 
 
 def _plan_cycle(
@@ -321,7 +322,7 @@ def _plan_cycle(
         report.zalo = _zalo_messages(
             planned, directory, notices.zalo, configs, base_url, ledger, clock(), report
         )
-    return _PlannedCycle(report, ledger, directory, findings, superseded)
+    return _PlannedCycle(report, ledger, directory, findings, superseded, base_url)
 
 
 def _zalo_messages(  # noqa: PLR0917
@@ -395,7 +396,9 @@ async def _deliver(
     outbox = _Outbox(smtp, cycle.ledger, clock, backoff)
     try:
         report.delivery = await outbox.deliver(report.messages)
-        notices = outbox.unsent(_notices(report, cycle.findings, cycle.directory, report.today))
+        notices = outbox.unsent(
+            _notices(report, cycle.findings, cycle.directory, report.today, cycle.base_url)
+        )
         if notices:
             report.delivery.outcomes.extend((await outbox.deliver(notices)).outcomes)
             report.messages.extend(notices)
@@ -800,6 +803,7 @@ def _notices(
     findings: Sequence[AddressFinding],
     directory: _DirectoryView,
     today: date,
+    base_url: str,
 ) -> list[OutgoingMessage]:
     notices: list[OutgoingMessage] = []
     for code, org in directory.orgs.items():
@@ -808,13 +812,19 @@ def _notices(
             continue
         if report.delivery is not None:
             failed = [o for o in report.delivery.failed if code in _orgs_of(o.message)]
-            notice = DeliveryReport(failed).failure_notice(office, organization=org.name)
+            notice = DeliveryReport(failed).failure_notice(
+                office, organization=org.name, directory_link=_directory_link(base_url)
+            )
             if notice is not None:
                 notices.append(notice)
         mine = [f for f in findings if f.org == code]
         if mine:
-            notices.append(_address_notice(mine, office, org, today))
+            notices.append(_address_notice(mine, office, org, today, base_url))
     return notices
+
+
+def _directory_link(base_url: str) -> str:
+    return f"{base_url.rstrip('/')}/directory" if base_url else ""
 
 
 def _office_addresses(directory: _DirectoryView, code: str, org: Organization) -> list[str]:
@@ -831,14 +841,20 @@ def _orgs_of(message: OutgoingMessage) -> list[str]:
 
 
 def _address_notice(
-    findings: Sequence[AddressFinding], office: list[str], org: Organization, today: date
+    findings: Sequence[AddressFinding],
+    office: list[str],
+    org: Organization,
+    today: date,
+    base_url: str,
 ) -> OutgoingMessage:
+    link = _directory_link(base_url)
+    where = f": {link}" if link else ""
     lines = [
         f"Kính gửi cơ quan thường trực CCHC ({org.name}),",
         "",
         f"Ngày {today:%d/%m/%Y}, hệ thống Sáu Rõ chưa gửi được thư nhắc việc cho "
         f"{len(findings)} người nhận vì thiếu hoặc sai địa chỉ thư điện tử. Đề nghị bổ sung "
-        "trong danh bạ (config/directory.yaml) rồi chạy 'sauro init':",
+        f"trong Danh mục cán bộ trên Sáu Rõ{where}",
         "",
         *(f"- {finding.message}" for finding in findings),
     ]

@@ -122,15 +122,16 @@ async def run_reporting_day(
     dry_run: bool = False,
     smtp: SmtpSettings | None = None,
     clock: Clock = utc_now,
+    base_url: str = "",
 ) -> ReportingDay:
     """One day of the reporting calendar as of ``now`` for one organization or all; files
-    go under ``out_dir/<org>/<period>/``."""
+    go under ``out_dir/<org>/<period>/``; the units' mails link to ``base_url``."""
     configs = load_configs(config_dir)
     engine = make_engine(database_url)
     try:
         run = _Run(
             engine=engine, configs=configs, config_dir=config_dir, now=now, out_dir=out_dir,
-            send_upward=send_upward, clock=clock,
+            send_upward=send_upward, clock=clock, base_url=base_url,
             day=ReportingDay(today=local_date(now), dry_run=dry_run),
         )  # fmt: skip
         for org in _organizations(engine, configs, org_code):
@@ -175,6 +176,7 @@ class _Run:
         send_upward: bool,
         clock: Clock,
         day: ReportingDay,
+        base_url: str = "",
     ) -> None:
         self.engine = engine
         self.configs = configs
@@ -184,6 +186,7 @@ class _Run:
         self.send_upward = send_upward
         self.clock = clock
         self.day = day
+        self.base_url = base_url
         self.calendar = WorkCalendar(configs.calendar)
         self.ledger = DatabaseLedger(engine)
 
@@ -221,8 +224,9 @@ class _Run:
             if self.day.dry_run:
                 session.rollback()
         messages, findings = form_messages(
-            forms, org_code=organization.code, org_name=organization.name, period=period
-        )
+            forms, org_code=organization.code, org_name=organization.name, period=period,
+            base_url=self.base_url,
+        )  # fmt: skip
         self.day.forms += [
             f"{organization.code} {period.code} {f.unit_code} ({f.tasks} nhiệm vụ)" for f in forms
         ]

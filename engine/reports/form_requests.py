@@ -123,7 +123,12 @@ def _heads(session: Session, unit_id: int) -> tuple[tuple[str, str], ...]:
 
 
 def form_messages(
-    forms: Sequence[RequestedForm], *, org_code: str, org_name: str, period: Period
+    forms: Sequence[RequestedForm],
+    *,
+    org_code: str,
+    org_name: str,
+    period: Period,
+    base_url: str = "",
 ) -> tuple[list[OutgoingMessage], list[str]]:
     """One message per unit head with an address, for the forms not yet submitted; and a
     Vietnamese finding per unit whose head cannot be mailed."""
@@ -146,7 +151,7 @@ def form_messages(
                     to=(f"{name} <{email}>",),
                     subject=f"[Sáu Rõ] Đề nghị {form.unit_name} báo cáo kết quả CCHC "
                     f"{period.label} trước ngày {format_date(form.due)}",
-                    text=_form_text(form, name, org_name, period),
+                    text=_form_text(form, name, org_name, period, base_url),
                     ledger_keys=(
                         f"unit-form:{org_code}/{form.unit_code}/{period.code}|to:{email.lower()}",
                     ),
@@ -157,7 +162,12 @@ def form_messages(
     return messages, findings
 
 
-def _form_text(form: RequestedForm, head: str, org_name: str, period: Period) -> str:
+def _form_text(form: RequestedForm, head: str, org_name: str, period: Period, base_url: str) -> str:
+    upload = (
+        [f"Tải biểu và nộp lại trên Sáu Rõ: {base_url.rstrip('/')}/unit-reports", ""]
+        if base_url
+        else []
+    )
     return "\n".join(
         [
             f"Kính gửi: {head}, thủ trưởng {form.unit_name},",
@@ -172,6 +182,7 @@ def _form_text(form: RequestedForm, head: str, org_name: str, period: Period) ->
             "xóa hay sửa dòng nhiệm vụ. Gửi lại biểu đã điền cho cơ quan thường trực CCHC "
             f"chậm nhất ngày {format_date(form.due)}.",
             "",
+            *upload,
             "Thư này do hệ thống Sáu Rõ gửi tự động.",
         ]
     )

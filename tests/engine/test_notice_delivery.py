@@ -182,3 +182,24 @@ def test_an_imported_plan_tells_each_lead_units_heads_once(sauro: Sauro, tmp_pat
     with Session(engine) as session:
         assert len(session.exec(select(Notice).where(Notice.kind == "assigned")).all()) == 3
     engine.dispose()
+
+
+def test_the_standing_office_is_told_where_to_fix_an_address(
+    sauro: Sauro, tmp_path: Path, mail_servers: Servers
+) -> None:
+    _loaded(sauro, tmp_path)
+    engine = make_engine(sauro.url)
+    with session_scope(engine) as session:
+        person = session.exec(select(Person).where(Person.email == BOTH + DOMAIN)).one()
+        person.email = ""
+    engine.dispose()
+    smtp = mail_servers()
+    env = {**_smtp_env(smtp), "SAURO_BASE_URL": "https://sauro.xuanduong.example.vn"}
+    assert _run(sauro, env, "remind", "--org", ORG, "--at", AT).exit_code == 0
+    inbox = Inbox(smtp.handler)
+    inbox.collect(day("06/02"))
+    notice = next(m for m in inbox.mails if "chưa có địa chỉ thư" in m.subject)
+    assert "Ma Thị Huyền" in notice.text
+    assert (
+        "Danh mục cán bộ trên Sáu Rõ: https://sauro.xuanduong.example.vn/directory" in notice.text
+    )
