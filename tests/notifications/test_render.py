@@ -425,3 +425,26 @@ def test_data_is_never_run_as_a_template(templates: TemplateSet) -> None:
     rendered = render_digest(unit_head_digest(sneaky), templates)
     assert sneaky in rendered.text
     assert "{{ &#39;&#39;.__class__ }}" in rendered.html
+
+
+def test_a_notice_mailed_alone_is_titled_by_what_happened(templates: TemplateSet) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from notifications.digest import NewsItem
+
+    at = datetime(2024, 6, 10, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    news = NewsItem(
+        to="tungvt@kientuong.example.vn", name="Võ Thanh Tùng", title="Trưởng phòng",
+        org="kien-tuong", org_name="Ủy ban nhân dân thị xã Kiến Tường",
+        kind_label="Kết quả bị trả lại", headline="Kết quả nhiệm vụ 2.1 bị trả lại",
+        body="Lý do: thiếu phụ lục.", at=at,
+        link="https://sauro.example.vn/tasks/12", ledger_key="notice:7|email",
+    )  # fmt: skip
+    (digest,) = build_digests(
+        (), recipients={}, today=date(2024, 6, 10), org_names={}, news=[news]
+    ).digests
+    rendered = templates.render(digest)
+    assert rendered.subject == "[Sáu Rõ] Kết quả nhiệm vụ 2.1 bị trả lại"
+    assert "Xem và xử lý: https://sauro.example.vn/tasks/12" in rendered.text
+    assert 'href="https://sauro.example.vn/tasks/12"' in (rendered.html or "")
