@@ -20,13 +20,13 @@ section               from step kind         shown as
 
 A task reached through several steps or roles in one section (the unit head who is also
 the task's officer) is one item listing every step id and ledger key it covers, and the
-rules in words (``Step.words``: "quá hạn 5 ngày làm việc — báo Phó Chủ tịch phụ trách"),
-never a step id or a config date; with ``base_url`` each item links to its page. Items are
-sorted by due date, then reference in natural order ("1.2" before "1.10"); digests by
-address. The digest's template is the one named by its most serious step (overdue, then
-missing report, unclear, due today, due soon; equally serious steps naming different
-templates: the last name in alphabetical order; ``digest`` for notices alone), so one
-address never gets two mails.
+rules in words (``Step.words``: "quá hạn từ 5 ngày làm việc, nhắc lại hằng tuần — báo Phó
+Chủ tịch phụ trách"), never a step id or a config date; with ``base_url`` each item links
+to its page. Items are sorted by due date, then reference in natural order ("1.2" before
+"1.10"); digests by address. The digest's template is the one named by its most serious
+step (overdue, then missing report, unclear, due today, due soon; equally serious steps
+naming different templates: the last name in alphabetical order; ``digest`` for notices
+alone), so one address never gets two mails.
 
 Resolving roles to people is the engine's job (it reads the directory): it computes
 ``recipient_key(message)`` for each message and passes, per key, the people found. A key

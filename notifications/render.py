@@ -100,7 +100,8 @@ TEMPLATE_VARIABLES: dict[str, str] = {
     "item.days_late": "số ngày làm việc quá hạn (0 nếu chưa quá hạn)",
     "item.unclear_labels": 'các "rõ" cần sửa: Rõ người, Rõ thời gian…',
     "item.is_report, item.period_label": 'mục là báo cáo của đơn vị; kỳ báo cáo "quý I/2026"',
-    "item.rule": 'căn cứ nhắc bằng lời: "quá hạn 5 ngày làm việc — báo Phó Chủ tịch phụ trách"',
+    "item.rule": 'căn cứ nhắc bằng lời: "quá hạn từ 5 ngày làm việc, nhắc lại hằng tuần — báo '
+    'Phó Chủ tịch phụ trách"',
     "item.link": "trang của nhiệm vụ (hoặc trang báo cáo của đơn vị) trên Sáu Rõ",
     "item.step_ids, item.config_version": "mã bước nhắc và phiên bản cấu hình đã sinh ra mục "
     "(đã ghi ở tiêu đề kỹ thuật của thư; không nên in ra cho người đọc)",

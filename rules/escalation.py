@@ -90,6 +90,9 @@ ROLE_LABELS: dict[Role, str] = {
     Role.NAMED: "Người nhận ghi đích danh",
 }
 
+# How a repetition is said: daily and weekly by name.
+_REPEATS = {1: "nhắc lại hằng ngày", 5: "nhắc lại hằng tuần"}
+
 # Roles beyond the task's own people: a mail names them as whom the rule escalates to.
 _ESCALATED: dict[Role, str] = {
     Role.STANDING_OFFICE: "cơ quan thường trực CCHC",
@@ -252,20 +255,23 @@ class Step(_Strict):
 
     def words(self, role: Role) -> str:
         """The rule in plain Vietnamese, as a mail names it: "nhắc trước hạn 3 ngày làm
-        việc", "quá hạn 5 ngày làm việc — báo Phó Chủ tịch phụ trách"."""
+        việc", "quá hạn từ 5 ngày làm việc, nhắc lại hằng tuần — báo Phó Chủ tịch phụ trách"."""
         days = f"{self.offset} ngày làm việc"
+        since = f"từ {days}" if self.repeat_every else days
         when = {
             StepKind.BEFORE_DUE: f"nhắc trước hạn {days}",
             StepKind.DUE_DAY: "nhắc đúng ngày đến hạn",
-            StepKind.OVERDUE: f"quá hạn {days}",
-            StepKind.UNCLEAR: f"chưa đạt 6 rõ {days}" if self.offset else "chưa đạt 6 rõ",
+            StepKind.OVERDUE: f"quá hạn {since}",
+            StepKind.UNCLEAR: f"chưa đạt 6 rõ {since}" if self.offset else "chưa đạt 6 rõ",
             StepKind.MISSING_REPORT: (
-                f"quá hạn nộp báo cáo {days}" if self.offset else "đến hạn nộp báo cáo"
+                f"quá hạn nộp báo cáo {since}" if self.offset else "đến hạn nộp báo cáo"
             ),
-            StepKind.AWAITING: f"kết quả chờ xác nhận {days}",
+            StepKind.AWAITING: f"kết quả chờ xác nhận {since}",
         }[self.kind]
         if self.repeat_every:
-            when += f", nhắc lại sau mỗi {self.repeat_every} ngày làm việc"
+            when += ", " + _REPEATS.get(
+                self.repeat_every, f"nhắc lại sau mỗi {self.repeat_every} ngày làm việc"
+            )
         if role in _ESCALATED:
             when += f" — báo {_ESCALATED[role]}"
         return when

@@ -338,8 +338,8 @@ def test_digest_content(sqlite_url: str, tmp_path: Path, mail_servers: Servers) 
     for line in (
         "QUÁ HẠN (1)",
         "   Quá hạn: 9 ngày làm việc",
-        "   Căn cứ nhắc: quá hạn 1 ngày làm việc, nhắc lại sau mỗi 5 ngày làm việc; quá hạn 3 "
-        "ngày làm việc, nhắc lại sau mỗi 5 ngày làm việc — báo cơ quan thường trực CCHC",
+        "   Căn cứ nhắc: quá hạn từ 1 ngày làm việc, nhắc lại hằng tuần; quá hạn từ 3 ngày "
+        "làm việc, nhắc lại hằng tuần — báo cơ quan thường trực CCHC",
         "CHƯA ĐẠT 6 RÕ (1)",
         "   Thời hạn: chưa xác định",
         "   Cần làm rõ: Rõ thời gian",

@@ -548,7 +548,7 @@ def test_items_name_their_rule_in_words_and_link_to_their_page() -> None:
     assert head.link == "https://sauro.xuanduong.example.vn"
     overdue = vice_digest.overdue[0]
     assert overdue.rule == (
-        "quá hạn 5 ngày làm việc, nhắc lại sau mỗi 5 ngày làm việc — báo Phó Chủ tịch phụ trách"
+        "quá hạn từ 5 ngày làm việc, nhắc lại hằng tuần — báo Phó Chủ tịch phụ trách"
     )
 
 
