@@ -95,6 +95,9 @@ class Organization(SQLModel, table=True):
     acceptor: str = Field(
         default="authority", max_length=32, sa_column_kwargs={"server_default": "authority"}
     )
+    # The code of the organization above it in the same database (a commune's district or
+    # province): the parent's dashboard and report roll its children up. "" for none.
+    parent_code: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
 
 
 class Unit(SQLModel, table=True):
@@ -577,6 +580,74 @@ class PasswordReset(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
     expires_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
     used_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime(), nullable=True))
+
+
+class ReportSection(SQLModel, table=True):
+    """One saved text of one section of an organization's period report ("I", "III.1"…),
+    numbered 1, 2, 3… per section: the latest is the one in force, the others its history.
+    A section never saved is the draft the data writes (``engine.reports.sections``)."""
+
+    __tablename__ = "report_section"
+    __table_args__ = (UniqueConstraint("organization_id", "period_code", "section", "revision"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id")
+    period_code: str = Field(max_length=16)
+    section: str = Field(max_length=16)
+    revision: int
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    saved_by: str = Field(max_length=128)
+    saved_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+
+
+class ReportState(StrEnum):
+    """Where a period report stands: bản nháp → trình ký → đã duyệt → đã ban hành → đã gửi."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    ISSUED = "issued"
+    SENT = "sent"
+
+
+class DocumentRegister(SQLModel, table=True):
+    """The organization's register of outgoing documents (sổ văn bản đi): one row per number
+    given, per year, sequential and never reused."""
+
+    __tablename__ = "document_register"
+    __table_args__ = (UniqueConstraint("organization_id", "year", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id")
+    year: int
+    number: int
+    symbol: str = Field(max_length=32)  # "BC-UBND"
+    subject: str = Field(sa_column=Column(Text, nullable=False))
+    issued_on: date
+    issued_by: str = Field(max_length=128)
+    recorded_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+
+
+class PeriodReport(SQLModel, table=True):
+    """One organization's report for one period on its way from draft to sent
+    (``engine.reports.approval``); the number comes from the register when it is issued."""
+
+    __tablename__ = "period_report"
+    __table_args__ = (UniqueConstraint("organization_id", "period_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id")
+    period_code: str = Field(max_length=16)
+    state: str = Field(default=ReportState.DRAFT, max_length=16)
+    submitted_by: str = Field(default="", max_length=128)
+    submitted_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime()))
+    approver_id: int | None = Field(default=None, foreign_key="person.id")
+    approved_by: str = Field(default="", max_length=128)
+    approved_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime()))
+    register_id: int | None = Field(default=None, foreign_key="document_register.id")
+    issued_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime()))
+    sent_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime()))
+    updated_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
 
 
 class ZaloToken(SQLModel, table=True):
