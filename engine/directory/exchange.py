@@ -75,10 +75,14 @@ def export_directory(
             f"Không có tổ chức {', '.join(sorted(missing)) or 'nào'} trong cơ sở dữ liệu."
         )
     codes = [o.code for o in orgs]
+    organizations = [_org_data(session, o, (report_to or {}).get(o.code, ())) for o in orgs]
+    for org_data in organizations:  # a parent left out of the file is not named
+        if org_data.get("parent_code") not in codes:
+            org_data.pop("parent_code", None)
     data = {
         "version": 1,
         "default_organization": default_organization if default_organization in codes else codes[0],
-        "organizations": [_org_data(session, o, (report_to or {}).get(o.code, ())) for o in orgs],
+        "organizations": organizations,
     }
     body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
     text = _header(now) + body
@@ -116,6 +120,7 @@ def _org_data(
         "level": org.level,
         "place": org.place,
         "parent": org.parent_name,
+        **({"parent_code": org.parent_code} if org.parent_code else {}),
         "chairman": _person_data(chairman),
         "vice_chairmen": [
             _person_data(p) for p in shown if p.role == PersonRole.VICE_CHAIRMAN and not p.unit_id
@@ -250,6 +255,8 @@ class _OrgImport:
             "acceptance_required": self.config.acceptance.required,
             "acceptor": self.config.acceptance.by,
         }
+        if self.config.parent_code:  # a file without the parent cannot name it: kept
+            values["parent_code"] = self.config.parent_code
         self._update("tổ chức", self.org.name, self.org, values)
         units = {
             u.code: u

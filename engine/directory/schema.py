@@ -163,6 +163,9 @@ class OrganizationConfig(_Model):
     level: Literal["commune", "ward", "district", "province"]
     place: Text  # for the date line: "Kiến Tường, ngày … tháng … năm …"
     parent: Text  # the upper level: "Ủy ban nhân dân tỉnh Long An"
+    # The upper level's code when it is in this file too: its dashboard and report roll
+    # this organization up (``engine.reports.rollup``).
+    parent_code: Slug | None = None
     chairman: LeaderConfig
     vice_chairmen: tuple[LeaderConfig, ...] = ()
     standing_office: Slug  # unit code of the cơ quan thường trực CCHC
@@ -218,7 +221,8 @@ def parse_directory(text: str, source: str) -> DirectoryConfig:
     Beyond the schema: organization and unit codes are unique, no two units of an
     organization share a name key (after folding, short forms and localities), the default
     organization and the standing office exist, Vice Chairmen's units exist, internal units
-    have a head, and one email belongs to one person.
+    have a head, one email belongs to one person, and a ``parent_code`` names another
+    organization of the file without a cycle.
     """
     data, lines = load_yaml(text, source)
     config = validate_data(DirectoryConfig, data, lines, source)
@@ -243,6 +247,44 @@ def _directory_problems(config: DirectoryConfig) -> Iterable[tuple[Loc, str]]:
         yield ("default_organization",), message
     for index, organization in enumerate(config.organizations):
         yield from _organization_problems(organization, ("organizations", index))
+    yield from _parent_problems(config)
+
+
+def _parent_problems(config: DirectoryConfig) -> Iterable[tuple[Loc, str]]:
+    """Each ``parent_code`` names another organization of the file, with no cycle."""
+    parents = {o.code: o.parent_code for o in config.organizations}
+    for index, org in enumerate(config.organizations):
+        at: Loc = ("organizations", index, "parent_code")
+        code = org.parent_code
+        if code is None:
+            continue
+        if code == org.code:
+            yield at, "tổ chức không thể là cấp trên của chính nó"
+        elif code not in parents:
+            yield at, f'không có tổ chức mã "{code}" trong organizations'
+        elif _in_cycle(org.code, parents):
+            yield at, f'cấp trên "{code}" tạo thành vòng lặp: {_chain(org.code, parents)}'
+
+
+def _in_cycle(code: str, parents: dict[str, str | None]) -> bool:
+    """Does following ``parent_code`` from ``code`` come back to it?"""
+    seen: set[str] = set()
+    current = parents.get(code)
+    while current is not None and current not in seen:
+        if current == code:
+            return True
+        seen.add(current)
+        current = parents.get(current)
+    return False
+
+
+def _chain(code: str, parents: dict[str, str | None]) -> str:
+    """ "a → b → a": the cycle through ``code``, for the message."""
+    chain, current = [code], parents.get(code)
+    while current is not None and current != code:
+        chain.append(current)
+        current = parents.get(current)
+    return " → ".join([*chain, code])
 
 
 def _organization_problems(org: OrganizationConfig, at: Loc) -> Iterable[tuple[Loc, str]]:

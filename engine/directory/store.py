@@ -92,6 +92,7 @@ class _DirectorySync:
             "level": str(config.level),
             "place": config.place,
             "parent_name": config.parent,
+            "parent_code": config.parent_code or "",
             "standing_office_code": config.standing_office,
             "acceptance_required": config.acceptance.required,
             "acceptor": config.acceptance.by,

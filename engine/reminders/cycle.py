@@ -38,6 +38,7 @@ from engine.plans.verdicts import refresh_verdicts
 from engine.reminders.held_messages import held, hold, release
 from engine.reminders.notices import pending_immediate, plan_notices
 from engine.reminders.zalo_messages import ZaloNotice, notice_messages, zalo_plan
+from engine.reports.rollup import missing_child_reports
 from engine.reports.unit_reports import refresh_submissions, report_snapshots
 from engine.store.bulk import collector_paused
 from engine.store.db import make_engine
@@ -486,14 +487,19 @@ def plan_day(
     today: date,
     org_code: str | None,
 ) -> tuple[list[PlannedMessage], dict[int, int]]:
-    """Read the tasks the ladder can fire on today and the unit reports missing on their
-    deadline, and plan their messages; also each task's person id. The garbage collector is
-    paused meanwhile: planning builds hundreds of thousands of small acyclic objects (see
+    """Read the tasks the ladder can fire on today, the unit reports and the children's
+    period reports (``engine.reports.rollup``) missing on their deadline, and plan their
+    messages; also each task's person id. The garbage collector is paused meanwhile:
+    planning builds hundreds of thousands of small acyclic objects (see
     ``collector_paused``)."""
     horizon = horizon_for(configs, calendar, today)
     with collector_paused():
         snapshots, task_people = load_snapshots(connection, org_code=org_code, horizon=horizon)
         reports = report_snapshots(connection, org_code=org_code, today=today)
+        reports += missing_child_reports(
+            connection, org_code=org_code, today=today, reporting=configs.reporting,
+            calendar=calendar,
+        )  # fmt: skip
         planned = plan(snapshots, reports, today=today, ladder=configs.ladder, calendar=calendar)
     return planned, task_people
 

@@ -26,6 +26,7 @@ from engine.reports.charts import ChartFiles, write_charts
 from engine.reports.data import ReportData, build_report_data
 from engine.reports.document import render_report
 from engine.reports.pdf import to_pdf
+from engine.reports.rollup_annex import extend_annex
 from engine.store.models import Organization, Person, PersonRole
 from notifications.outgoing import Attachment, OutgoingMessage
 
@@ -68,6 +69,7 @@ def write_period_report(
     issued_on: date | None = None,
     recipients: Sequence[str] | None = None,
     pdf: bool = True,
+    rollup: bool = True,
 ) -> ReportFiles:
     """Build the report of ``org_code`` for ``period`` as of ``now`` into the folder
     ``out``: ``bao-cao-<org>-<period>.docx`` (from ``config_dir/report/bao_cao_cchc.docx``),
@@ -106,6 +108,8 @@ def write_period_report(
         charts=charts,
     )
     annex = write_annex(data, out / f"bieu-so-lieu-{stem}.xlsx")
+    if rollup:  # with children in the database: their summary and sheets (issue 12)
+        extend_annex(engine, configs=configs, org_code=org_code, period=period, now=now, path=annex)
     converted = to_pdf(document) if pdf else None
     return ReportFiles(data=data, document=document, annex=annex, charts=charts, pdf=converted)
 

@@ -777,3 +777,52 @@ def notice_list(
 def notice_read(request: Request, user: Actor, body: ReadIn) -> dict[str, int]:
     marked = notices.read(web(request), user, None if body.all else body.ids)
     return {"marked": marked, "unread": notices.unread(web(request), user)}
+
+
+# -- the roll-up of the children (a district's or province's communes) ------------------------
+
+from engine.errors import SauroError  # noqa: E402
+from engine.reports.rollup import ChildRow  # noqa: E402
+from engine.web import rollup as rollup_service  # noqa: E402
+
+
+def _child_json(row: ChildRow, period: str, today: date) -> dict[str, Any]:
+    data, report = row.data, row.report
+    return {
+        "rank": row.rank,
+        "code": row.code,
+        "name": row.name,
+        "tasks": row.tasks,
+        "done_on_time": data.totals.done_on_time,
+        "on_time": data.indicators.on_time.percent,
+        "completion": data.indicators.completion.percent,
+        "overdue": row.overdue,
+        "unclear": row.unclear,
+        "unit_reports_on_time": data.indicators.unit_reports.numerator,
+        "unit_reports_asked": data.indicators.unit_reports.denominator,
+        "report": {
+            "state": report.state,
+            "number": report.number_text,
+            "issued_on": report.issued_on.isoformat() if report.issued_on else None,
+            "received": report.received,
+            "on_time": report.on_time,
+            "status": report.status_label(today),
+            "files": [f"/rollup/{period}/{row.code}/files/{p.name}" for p in report.files],
+        },
+    }
+
+
+@router.get("/rollup", summary="Tổng hợp các cơ quan cấp dưới: số liệu, xếp hạng, báo cáo kỳ")
+def rollup_data(request: Request, user: Viewer, period: str | None = None) -> dict[str, Any]:
+    state = web(request)
+    chosen, refused = rollup_service.chosen(state, period)
+    if refused:
+        raise SauroError(refused)
+    board = rollup_service.rollup(state, user, chosen)
+    return {
+        "period": chosen.code,
+        "label": chosen.label,
+        "deadline": board.deadline.isoformat(),
+        "children": [_child_json(c, chosen.code, board.today) for c in board.children],
+        "missing": [c.code for c in board.missing],
+    }

@@ -32,6 +32,7 @@ from engine.web.routes import (
     password_reset,
     plans,
     reports,
+    rollup,
     tasks,
     unit_reports,
 )
@@ -97,6 +98,7 @@ def create_app(
         accounts.router,
         directory.router,
         notices.router,
+        rollup.router,
         api.router,
     ):
         app.include_router(router)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -17,7 +18,7 @@ from engine.errors import ConfigError
 from engine.reports.document import rate_text
 from engine.store.models import UserRole
 from engine.tasks.history import STATUS_WORDS, history_lines
-from engine.web import notices
+from engine.web import notices, rollup
 from engine.web.deps import User, Web, web
 from engine.web.policy import Action, allowed
 from rules.facts import Dimension
@@ -38,20 +39,29 @@ _MENU: tuple[tuple[Action, str, str], ...] = (
     (Action.IMPORT_PLAN, "/import", "Nhập kế hoạch"),
     (Action.SUBMIT_UNIT_REPORT, "/unit-reports", "Báo cáo đơn vị"),
     (Action.VIEW_REPORTS, "/reports", "Báo cáo kỳ"),
+    (Action.VIEW_ROLLUP, "/rollup", "Tổng hợp cấp dưới"),
     (Action.EDIT_CONFIG, "/configs", "Cấu hình"),
     (Action.EDIT_PEOPLE, "/directory", "Danh mục"),
     (Action.MANAGE_USERS, "/accounts", "Tài khoản"),
 )
 
 
-def menu(user: User) -> list[MenuItem]:
+# Entries shown only when a further check holds: the roll-up for an organization with
+# children in the database.
+_SHOWN: dict[Action, Callable[[Web, User], bool]] = {Action.VIEW_ROLLUP: rollup.shown}
+
+
+def menu(user: User, state: Web | None = None) -> list[MenuItem]:
     """The pages ``user`` may open, in menu order ("Phối hợp": the tasks the user's unit
-    coordinates, for the people of a unit)."""
+    coordinates, for the people of a unit); without ``state`` the entries of ``_SHOWN``
+    are left out."""
     unit = user.principal.unit_id
     return [
         MenuItem(href.format(unit=unit), label)
         for action, href, label in _MENU
-        if allowed(user.principal, action) and (unit is not None or "{unit}" not in href)
+        if allowed(user.principal, action)
+        and (unit is not None or "{unit}" not in href)
+        and (action not in _SHOWN or (state is not None and _SHOWN[action](state, user)))
     ]
 
 
@@ -101,7 +111,7 @@ def render(
     state = web(request)
     shared = {
         "user": user,
-        "menu": menu(user) if user else [],
+        "menu": menu(user, state) if user else [],
         "unread": notices.unread(state, user) if user else 0,
         "dimension_labels": dimension_labels(state),
         "path": request.url.path,

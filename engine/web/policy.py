@@ -57,6 +57,7 @@ class Action(StrEnum):
     MANAGE_DIRECTORY = "manage_directory"  # units: add, rename, merge, head, deputies, kind
     EDIT_PEOPLE = "edit_people"  # the directory's people: add, edit, move, mark as left
     VIEW_NOTICES = "view_notices"  # one's own inbox: only the notices of one's own person
+    VIEW_ROLLUP = "view_rollup"  # the children's figures and issued reports (parent only)
 
 
 ACTION_LABELS: dict[Action, str] = {
@@ -84,6 +85,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.MANAGE_DIRECTORY: "quản lý danh mục đơn vị",
     Action.EDIT_PEOPLE: "sửa danh mục cán bộ",
     Action.VIEW_NOTICES: "xem thông báo của mình",
+    Action.VIEW_ROLLUP: "xem tổng hợp của các cơ quan cấp dưới",
 }
 
 _ALL = frozenset(UserRole)
@@ -118,6 +120,8 @@ MATRIX: dict[Action, frozenset[UserRole]] = {
     Action.MANAGE_DIRECTORY: frozenset({UserRole.ADMIN}),
     Action.EDIT_PEOPLE: frozenset({UserRole.ADMIN, UserRole.STANDING_OFFICE}),
     Action.VIEW_NOTICES: _ALL,
+    # Always the account's own organization's children (``engine.web.rollup``).
+    Action.VIEW_ROLLUP: _LEADERS | {UserRole.STANDING_OFFICE},
 }
 
 # Actions on one task; the others concern the organization as a whole.

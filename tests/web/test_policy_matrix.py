@@ -248,6 +248,8 @@ CASES: dict[Action, Case] = {
     Action.CHANGE_ROLE: Case(_role_attempt, lambda s: _account_role(s) == "officer"),
     Action.OWN_PREFERENCES: Case(_get(lambda s: "/account")),
     Action.VIEW_NOTICES: Case(_get(lambda s: "/notices")),
+    # Kiến Tường has no children: the page says so (tests/web/test_rollup_pages.py has some).
+    Action.VIEW_ROLLUP: Case(_get(lambda s: "/rollup")),
 }
 
 
