@@ -52,7 +52,9 @@ AREA_FIELDS = (
     "overdue",
     "no_deadline",
 )
-AREA_WIDTHS_CM = (1.0, 5.0, 1.5, 1.8, 1.8, 1.8, 1.8, 1.5)
+# 16 cm of the 16.5 cm text width; "Lĩnh vực" wide enough for "Xây dựng, phát triển Chính
+# quyền điện tử, Chính quyền số" on three lines.
+AREA_WIDTHS_CM = (1.2, 4.8, 1.5, 1.7, 1.7, 1.7, 1.7, 1.7)
 
 
 def _set_fonts(rpr_parent: object) -> None:
@@ -231,10 +233,26 @@ def _heading(document: object, text: str) -> None:
 
 
 def _lines(document: object, variable: str) -> None:
-    """An assessment: one paragraph per line of the text."""
+    """A section's text: one paragraph per line, a "## " line as an italic bold
+    sub-heading."""
     _para(document, "{%p for line in " + variable + " %}", indent=False)
-    _para(document, "{{ line }}")
+    _para(document, "{%p if line.heading %}", indent=False)
+    _para(document, "{{ line.text }}", bold=True, italic=True, keep_next=True)
+    _para(document, "{%p else %}", indent=False)
+    _para(document, "{{ line.text }}")
+    _para(document, "{%p endif %}", indent=False)
     _para(document, "{%p endfor %}", indent=False)
+
+
+def _fixed_layout(table: object, widths_cm: tuple[float, ...]) -> None:
+    """Column widths Word and LibreOffice both keep: a fixed layout and the grid's widths
+    (cell widths alone are taken as hints and a long name squeezes its column)."""
+    tbl = table._tbl  # type: ignore[attr-defined]
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    tbl.tblPr.append(layout)
+    for grid_col, width in zip(tbl.tblGrid.findall(qn("w:gridCol")), widths_cm, strict=True):
+        grid_col.set(qn("w:w"), str(int(Cm(width).twips)))
 
 
 def _area_table(document: object) -> None:
@@ -242,6 +260,7 @@ def _area_table(document: object) -> None:
     table.style = document.styles["Table Grid"]  # type: ignore[attr-defined]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
+    _fixed_layout(table, AREA_WIDTHS_CM)
     for column, width in zip(table.columns, AREA_WIDTHS_CM, strict=True):
         for cell in column.cells:
             cell.width = Cm(width)
@@ -265,8 +284,9 @@ def _area_table(document: object) -> None:
         )
     _para(_cell(table, 3, 0), "{%tr endfor %}", size=11, indent=False, after=0)
     total = table.add_row()
-    for index, name in enumerate(AREA_FIELDS):
+    for index, (name, width) in enumerate(zip(AREA_FIELDS, AREA_WIDTHS_CM, strict=True)):
         cell = _cell(table, 4, index)
+        cell.width = Cm(width)  # type: ignore[attr-defined]
         if name == "stt":
             _para(cell, "", size=11, indent=False, after=0)
         elif name == "name":
@@ -307,8 +327,8 @@ def _body_results(document: object) -> None:
     _para(
         document,
         "Thực hiện chế độ báo cáo công tác cải cách hành chính, {{ org_name }} báo cáo kết quả "
-        "thực hiện công tác cải cách hành chính {{ period_label }} như sau (số liệu tính từ ngày "
-        "{{ data_start }} đến ngày {{ data_end }}, tổng hợp đến {{ as_of }}):",
+        "thực hiện công tác cải cách hành chính {{ period_label }} như sau (số liệu tính "
+        "{{ data_range }}):",
     )
     _heading(document, "I. CÔNG TÁC CHỈ ĐẠO, ĐIỀU HÀNH CẢI CÁCH HÀNH CHÍNH")
     _lines(document, "assess.chi_dao")
@@ -335,11 +355,11 @@ def _body_results(document: object) -> None:
     _chart(document, "chart_areas", "Biểu đồ 1. Kết quả thực hiện nhiệm vụ theo lĩnh vực")
     _chart(document, "chart_units", "Biểu đồ 2. Kết quả thực hiện nhiệm vụ theo đơn vị chủ trì")
 
-    _heading(document, "2. Kết quả thực hiện theo từng lĩnh vực")
-    _para(document, "{%p for a in areas %}", indent=False)
-    _para(document, "2.{{ a.stt }}. {{ a.name }}", italic=True, bold=True, keep_next=True)
-    _para(document, "{{ a.sentence }}")
-    _para(document, "{%p endfor %}", indent=False)
+    _heading(document, "2. Kết quả thực hiện theo từng lĩnh vực; so sánh với các kỳ trước")
+    _lines(document, "assess.ket_qua")
+    _para(document, "{%p if comparisons %}", indent=False)
+    _chart(document, "chart_comparison", "Biểu đồ 3. So sánh với các kỳ trước")
+    _para(document, "{%p endif %}", indent=False)
 
 
 def _body_lists(document: object) -> None:
@@ -350,9 +370,18 @@ def _body_lists(document: object) -> None:
     _para(
         document,
         "- {{ o.ref }}. {{ o.work }} (đơn vị chủ trì: {{ o.unit }}; hạn hoàn thành: {{ o.due }}; "
-        "quá hạn {{ o.days_late }} ngày).",
+        "quá hạn {{ o.late }}{{ '; quá hạn từ trước kỳ báo cáo' if o.before else '' }}).",
     )
     _para(document, "{%p endfor %}", indent=False)
+    _para(document, "{%p if overdue_before != '0' %}", indent=False)
+    _para(
+        document,
+        "Trong số này có {{ overdue_before }} nhiệm vụ có hạn hoàn thành trước ngày "
+        "{{ period_start }} (trước kỳ báo cáo): đến nay chưa hoàn thành nên vẫn được tính là "
+        "nhiệm vụ chưa hoàn thành quá hạn của kỳ này. Số ngày quá hạn tính theo "
+        "{{ overdue_unit }}, kể từ ngày sau hạn hoàn thành.",
+    )
+    _para(document, "{%p endif %}", indent=False)
     _para(document, "{%p else %}", indent=False)
     _para(document, "Không có nhiệm vụ chưa hoàn thành quá hạn.")
     _para(document, "{%p endif %}", indent=False)
@@ -439,7 +468,7 @@ def _signature(document: object) -> None:
     _para(left, "{%p for r in recipients %}", size=11, align=LEFT, indent=False, after=0)
     _para(left, "- {{ r }};", size=11, align=LEFT, indent=False, after=0)
     _para(left, "{%p endfor %}", size=11, align=LEFT, indent=False, after=0)
-    _para(left, "- Lưu: VT.", size=11, align=LEFT, indent=False, after=0)
+    _para(left, "- Lưu: {{ archive }}.", size=11, align=LEFT, indent=False, after=0)
     right = _cell(table, 0, 1)
     _para(right, "", indent=False, after=0)
     _para(right, "TM. ỦY BAN NHÂN DÂN", bold=True, align=CENTER, indent=False, after=0)

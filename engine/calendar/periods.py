@@ -36,6 +36,9 @@ REPORTING_FILE = "reporting.yaml"
 
 PeriodKind = Literal["quy-1", "6-thang", "quy-3", "nam", "q1", "q2", "q3", "q4"]
 Stage = Literal["unit_report", "assemble", "report"]
+# How days overdue are counted: every day after the due date, or working days only.
+OverdueCount = Literal["calendar_days", "working_days"]
+OVERDUE_UNITS: dict[str, str] = {"calendar_days": "ngày", "working_days": "ngày làm việc"}
 
 STAGES: tuple[Stage, ...] = get_args(Stage)
 DEFAULT_KINDS: tuple[PeriodKind, ...] = ("quy-1", "6-thang", "quy-3", "nam")
@@ -113,6 +116,15 @@ class Deadlines(_Strict):
     report: Deadline = Deadline(day=16)
 
 
+class OverdueCounting(_Strict):
+    """How days overdue are counted where they are shown: in the period report, its annex
+    and the web app's report figures (``documents``); in reminders and escalations
+    (``reminders``)."""
+
+    documents: OverdueCount = "calendar_days"
+    reminders: OverdueCount = "working_days"
+
+
 class ReportingConfig(_Strict):
     """The schema of ``config/reporting.yaml``."""
 
@@ -122,6 +134,7 @@ class ReportingConfig(_Strict):
     deadlines: Deadlines = Field(default_factory=Deadlines)
     # Working days before the units' deadline on which their forms are sent.
     forms_before_unit_report: int = Field(default=5, ge=0, le=MAX_OFFSET)
+    overdue: OverdueCounting = Field(default_factory=OverdueCounting)
 
 
 def parse_reporting(text: str, source: str) -> ReportingConfig:
@@ -387,6 +400,96 @@ def overlaps(period: Period, start: date | None, due: date | None) -> bool:
     begins = start if start is not None else date.min
     ends = due if due is not None else date.max
     return begins <= period.data_end and ends >= period.data_start
+
+
+def days_overdue(due: date, today: date, count: OverdueCount, calendar: WorkCalendar) -> int:
+    """Days ``today`` lies after ``due`` (1 on the day after it; 0 when not after it),
+    counted as ``count`` says: every day, or working days only."""
+    if today <= due:
+        return 0
+    if count == "calendar_days":
+        return (today - due).days
+    return calendar.working_days_between(due, today)
+
+
+def overdue_text(days: int, count: OverdueCount) -> str:
+    """ "12 ngày", "8 ngày làm việc": a count of days overdue always with its unit."""
+    return f"{days} {OVERDUE_UNITS[count]}"
+
+
+# --- the periods a report compares itself with ---
+
+
+def _cutoff_day_of(period: Period) -> int:
+    """The cut-off day a period was made with: the day before its first day, or 31 when it
+    starts on the 1st (the cut-off is the month's last day)."""
+    return 31 if period.data_start.day == 1 else period.data_start.day - 1
+
+
+def _range(year: int, first_month: int, months: int, cutoff_day: int) -> tuple[date, date]:
+    """The data range of ``months`` months whose first month is ``first_month`` of ``year``
+    (months before January roll back into the year before)."""
+    index = year * 12 + first_month - 1
+    before = index - 1
+    last = index + months - 1
+    start = _cutoff(before // 12, before % 12 + 1, cutoff_day) + timedelta(days=1)
+    return start, _cutoff(last // 12, last % 12 + 1, cutoff_day)
+
+
+_PREVIOUS_LABELS: dict[PeriodKind, tuple[int, str]] = {
+    # kind: (months back to the previous period's first month, its label)
+    "quy-1": (3, "Quý IV năm {year}"),
+    "q1": (3, "Quý IV năm {year}"),
+    "q2": (3, "Quý I năm {year}"),
+    "6-thang": (6, "6 tháng cuối năm {year}"),
+    "quy-3": (3, "Quý II năm {year}"),
+    "q3": (3, "Quý II năm {year}"),
+    "q4": (3, "Quý III năm {year}"),
+    "nam": (12, "năm {year}"),
+}
+
+
+def _shifted(period: Period, months_back: int, label: str) -> Period:
+    """``period`` moved ``months_back`` months earlier (negative: later), with ``label``;
+    its deadlines are those of the data range (the comparison needs only the range)."""
+    shape = _SHAPES[period.kind]
+    months = shape.last_month - shape.first_month + 1
+    index = period.year * 12 + shape.first_month - 1 - months_back
+    year, first_month = index // 12, index % 12 + 1
+    start, end = _range(year, first_month, months, _cutoff_day_of(period))
+    return Period(
+        code=f"{end.year}-{first_month:02d}+{months}",
+        kind=period.kind,
+        year=end.year,
+        label=label.format(year=end.year),
+        data_start=start,
+        data_end=end,
+        unit_deadline=end,
+        assemble_on=end,
+        report_deadline=end,
+    )
+
+
+def previous_period(period: Period) -> Period:
+    """The data range of the same length just before ``period`` (Quý I 2026 → Quý IV 2025;
+    6 tháng đầu năm 2026 → 6 tháng cuối năm 2025; năm 2026 → năm 2025), for the report's
+    comparison with the previous period."""
+    months_back, label = _PREVIOUS_LABELS[period.kind]
+    return _shifted(period, months_back, label)
+
+
+def same_period_last_year(period: Period) -> Period:
+    """``period`` one year earlier (cùng kỳ năm trước)."""
+    return _shifted(period, 12, _SHAPES[period.kind].label)
+
+
+def next_period(period: Period) -> Period:
+    """The data range of the same length just after ``period`` (kỳ tới): what the report's
+    "phương hướng, nhiệm vụ kỳ tới" looks ahead to."""
+    shape = _SHAPES[period.kind]
+    months = shape.last_month - shape.first_month + 1
+    follows = {3: "quý tới", 6: "6 tháng tới", 12: "năm tới"}
+    return _shifted(period, -months, follows.get(months, "kỳ tới"))
 
 
 # --- period codes ---

@@ -16,6 +16,7 @@ from engine.importing.columns import ImportConfig, parse_import_config
 from notifications.notice_config import NoticesConfig, parse_notices
 from notifications.render import check_templates
 from rules.escalation import Ladder, parse_ladder
+from rules.report_outline import parse_outline
 from rules.schema import RulesConfig, parse_rules
 
 Parser = Callable[[str, str], Any]
@@ -30,6 +31,7 @@ CONFIG_FILES: dict[str, Parser] = {
     "escalation.yaml": parse_ladder,
     "reporting.yaml": parse_reporting,
     "notices.yaml": parse_notices,
+    "report/outline.yaml": parse_outline,
 }
 
 

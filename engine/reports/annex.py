@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from engine.calendar.periods import OVERDUE_UNITS
 from engine.calendar.status import LABELS
 from engine.reports.data import REPORTED, ReportData, StatusCounts
 
@@ -175,11 +176,20 @@ def write_annex(data: ReportData, path: Path) -> Path:
             "Nội dung nhiệm vụ",
             "Đơn vị chủ trì",
             "Hạn hoàn thành",
-            "Số ngày quá hạn",
+            f"Số {OVERDUE_UNITS[data.overdue_count]} quá hạn",
+            "Ghi chú",
         ),
-        widths=(6, 10, 60, 30, 15, 12),
+        widths=(6, 10, 55, 28, 15, 12, 18),
         rows=[
-            [i, task.ref, task.work, task.unit or "chưa rõ", task.due, task.days_late]
+            [
+                i,
+                task.ref,
+                task.work,
+                task.unit or "chưa rõ",
+                task.due,
+                task.days_late,
+                "Quá hạn từ trước kỳ" if task.since_before else "",
+            ]
             for i, task in enumerate(data.overdue, start=1)
         ],
         empty="Không có nhiệm vụ chưa hoàn thành quá hạn.",

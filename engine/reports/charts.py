@@ -1,4 +1,5 @@
-"""Charts of the period report: completion per lead unit and per CCHC area, as PNG.
+"""Charts of the period report: completion per lead unit and per CCHC area, and the
+period against the previous period and the same period last year, as PNG.
 
 Each chart is one stacked horizontal bar per row of ``ReportData.by_unit`` (or
 ``by_area``), split by official status in the order of the annex tables, with the row's
@@ -72,6 +73,7 @@ class Chart:
 class ChartFiles:
     units: Path
     areas: Path
+    comparison: Path | None = None
 
 
 def _bar(label: str, counts: StatusCounts) -> Bar:
@@ -90,13 +92,25 @@ def area_chart(data: ReportData) -> Chart:
     return Chart(f"Kết quả thực hiện nhiệm vụ theo lĩnh vực, {data.period_label}", bars)
 
 
+def comparison_chart(data: ReportData) -> Chart:
+    """The period's tasks by status beside the previous period's and last year's (the
+    earliest first), as ``data.comparisons`` holds them."""
+    rows = [(c.label, c.totals) for c in reversed(data.comparisons)]
+    bars = tuple(_bar(label, counts) for label, counts in [*rows, (data.period_label, data.totals)])
+    return Chart("So sánh kết quả thực hiện nhiệm vụ với các kỳ trước", bars)
+
+
 def write_charts(data: ReportData, folder: Path, *, stem: str) -> ChartFiles:
-    """Draw both charts of ``data`` into ``folder`` as ``<stem>-don-vi.png`` and
-    ``<stem>-linh-vuc.png``."""
+    """Draw the charts of ``data`` into ``folder``: ``<stem>-don-vi.png``,
+    ``<stem>-linh-vuc.png`` and, when there are earlier periods to compare with,
+    ``<stem>-so-sanh.png``."""
     folder.mkdir(parents=True, exist_ok=True)
     units = draw(unit_chart(data), folder / f"{stem}-don-vi.png")
     areas = draw(area_chart(data), folder / f"{stem}-linh-vuc.png")
-    return ChartFiles(units=units, areas=areas)
+    comparison = (
+        draw(comparison_chart(data), folder / f"{stem}-so-sanh.png") if data.comparisons else None
+    )
+    return ChartFiles(units=units, areas=areas, comparison=comparison)
 
 
 def read_series(path: Path) -> dict[str, object]:

@@ -22,8 +22,18 @@ The template is rendered in a sandboxed Jinja2 environment with autoescape and
   ``decided_by``; ``extension_counts``: ``approved``, ``refused``, ``pending``,
   ``cancelled``;
 - ``compliance``: ``clear``, ``unclear``, ``text`` (rate), ``failing`` (``ref``, ``missing``);
-- ``assess``: ``chi_dao``, ``uu_diem``, ``han_che``, ``nguyen_nhan``, ``phuong_huong``,
-  ``kien_nghi``, each a list of paragraphs (the text written by the standing office);
+- ``assess``: ``chi_dao`` (section I), ``ket_qua`` (II), ``uu_diem`` (III.1), ``han_che``
+  (III.2), ``nguyen_nhan`` (III.3), ``phuong_huong`` (IV), ``kien_nghi`` (V), each a list
+  of paragraphs (``text``, ``heading``: a "## " sub-heading): the text the standing office
+  saved for the section, else the draft written from the data through the outline
+  (``engine.reports.sections``; ``outline.yaml`` beside the template);
+- ``data_range``: "từ ngày 15/12/2025 đến ngày 14/03/2026", never past the report date (a
+  report made before the cut-off: "từ ngày … đến ngày <the day it was made>");
+  ``archive``: "VT, VHXH" (the standing office's short name);
+- ``overdue_unit`` ("ngày" or "ngày làm việc"), ``overdue_before`` (how many overdue
+  tasks were due before the period), each ``overdue`` row's ``late`` ("12 ngày") and
+  ``before``; ``comparisons``: ``label``, ``total``, ``done``, ``overdue``,
+  ``completion``, ``on_time``; ``chart_comparison``;
 - ``unit_reports``: rows of ``unit``, ``due``, ``status`` (the units asked for their
   report of the period); ``unit_report_counts``: ``asked``, ``on_time``, ``late``,
   ``missing``; ``unit_report_rate``: like ``completion``;
@@ -48,22 +58,27 @@ from docxtpl import DocxTemplate, InlineImage
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
+from engine.calendar.periods import OVERDUE_UNITS
 from engine.calendar.status import VN
+from engine.calendar.workdays import WorkCalendar, format_day
 from engine.errors import ConfigError, Location, Problem
 from engine.reports.charts import ChartFiles
 from engine.reports.data import Rate, ReportData, StatusCounts
+from engine.reports.sections import HEADING, OUTLINE_FILE, Outline, load_outline, section_texts
 from engine.store.models import ExtensionStatus
+from notifications.render import format_document_date
 
-# The assessment texts the standing office writes (sections I, III, IV, V of the outline).
-ASSESSMENT_KEYS: tuple[str, ...] = (
-    "chi_dao",
-    "uu_diem",
-    "han_che",
-    "nguyen_nhan",
-    "phuong_huong",
-    "kien_nghi",
-)
-MISSING_ASSESSMENT = "(Cơ quan thường trực bổ sung nội dung.)"
+# The template's name for the text of each section of the outline.
+SECTION_KEYS: dict[str, str] = {
+    "chi_dao": "I",
+    "ket_qua": "II",
+    "uu_diem": "III.1",
+    "han_che": "III.2",
+    "nguyen_nhan": "III.3",
+    "phuong_huong": "IV",
+    "kien_nghi": "V",
+}
+ASSESSMENT_KEYS: tuple[str, ...] = tuple(SECTION_KEYS)
 NOT_COMPUTABLE = "không xác định (không có nhiệm vụ để tính)"
 # A draft not yet registered by the văn thư: the number is written in by hand, so the line
 # keeps room for it ("Số:        /BC-UBND").
@@ -148,19 +163,73 @@ def _rate(rate: Rate) -> dict[str, str]:
     }
 
 
-def _paragraphs(text: str) -> list[str]:
+def _paragraphs(text: str) -> list[dict[str, Any]]:
+    """A section's text as paragraphs; a line starting with "## " is a sub-heading."""
     lines = [line.strip() for line in text.splitlines()]
-    return [line for line in lines if line] or [MISSING_ASSESSMENT]
+    return [
+        {"text": line.removeprefix(HEADING).strip(), "heading": line.startswith(HEADING)}
+        for line in lines
+        if line and line.removeprefix(HEADING).strip()
+    ]
 
 
-def _assessments(assessments: Mapping[str, str] | None) -> dict[str, list[str]]:
+def _assessments(
+    data: ReportData, assessments: Mapping[str, str] | None, outline: Outline | None
+) -> dict[str, list[dict[str, Any]]]:
+    """Each section's paragraphs: ``assessments`` (by template name) first, then the text
+    saved for the period, then the draft of the outline."""
     given = dict(assessments or {})
     unknown = sorted(set(given) - set(ASSESSMENT_KEYS))
     if unknown:
         raise ValueError(
             f"unknown assessment keys {unknown}; expected some of {list(ASSESSMENT_KEYS)}"
         )
-    return {key: _paragraphs(given.get(key, "")) for key in ASSESSMENT_KEYS}
+    texts = section_texts(data, outline)
+    return {
+        key: _paragraphs(given.get(key) or texts[section]) for key, section in SECTION_KEYS.items()
+    }
+
+
+def document_month(day: date) -> str:
+    """The month of the date line: "02" for January and February, "6" otherwise (NĐ 30)."""
+    return format_document_date(day).split(" tháng ")[1].split(" ")[0]
+
+
+def data_range(data: ReportData, issued_on: date) -> str:
+    """The data range the report states, never past the day it is dated or made."""
+    end = min(data.data_end, data.as_of.astimezone(VN).date(), issued_on)
+    return f"từ ngày {day_text(data.data_start)} đến ngày {day_text(end)}"
+
+
+def date_warnings(issued_on: date, data: ReportData, calendar: WorkCalendar) -> list[str]:
+    """What to tell whoever dates the report: a day off, a date before the data end."""
+    warnings: list[str] = []
+    reason = calendar.non_working_reason(issued_on)
+    if reason is not None:
+        warnings.append(
+            f"Ngày báo cáo {format_day(issued_on)} là ngày nghỉ ({reason}): nên ghi ngày làm việc."
+        )
+    if issued_on < data.data_end:
+        warnings.append(
+            f"Ngày báo cáo {format_day(issued_on)} trước ngày chốt số liệu "
+            f"{format_day(data.data_end)}: báo cáo ghi số liệu tính đến ngày "
+            f"{day_text(min(issued_on, data.as_of.astimezone(VN).date()))}."
+        )
+    return warnings
+
+
+def _comparisons(data: ReportData) -> list[dict[str, str]]:
+    return [
+        {
+            "label": c.label,
+            "total": number_text(c.totals.total),
+            "done": number_text(c.totals.done),
+            "overdue": number_text(c.totals.overdue),
+            "completion": rate_text(c.completion),
+            "on_time": rate_text(c.on_time),
+        }
+        for c in data.comparisons
+    ]
 
 
 def _missing(unclear: str) -> str:
@@ -188,6 +257,7 @@ def report_context(
     signer: str,
     recipients: Sequence[str],
     assessments: Mapping[str, str] | None = None,
+    outline: Outline | None = None,
 ) -> dict[str, Any]:
     """The template context of ``render_report`` (see the module docstring)."""
     if number is not None and number < 1:
@@ -201,11 +271,13 @@ def report_context(
         "place": data.org_place,
         "so": f"{number:02d}" if number is not None else UNNUMBERED,
         "dd": f"{issued_on.day:02d}",
-        "mm": f"{issued_on.month:02d}",
+        "mm": document_month(issued_on),
         "yyyy": f"{issued_on.year}",
         "period_label": data.period_label,
         "data_start": day_text(data.data_start),
         "data_end": day_text(data.data_end),
+        "data_range": data_range(data, issued_on),
+        "archive": "VT, " + data.office_short if data.office_short else "VT",
         "as_of": f"{as_of:%H} giờ {as_of:%M} ngày {day_text(as_of.date())}",
         "totals": _counts(data.totals),
         "completion": _rate(data.indicators.completion),
@@ -231,9 +303,15 @@ def report_context(
                 "unit": task.unit or "chưa rõ",
                 "due": day_text(task.due),
                 "days_late": number_text(task.days_late),
+                "late": f"{number_text(task.days_late)} {OVERDUE_UNITS[task.count]}",
+                "before": task.since_before,
             }
             for task in data.overdue
         ],
+        "overdue_unit": OVERDUE_UNITS[data.overdue_count],
+        "overdue_before": number_text(sum(1 for task in data.overdue if task.since_before)),
+        "period_start": day_text(data.data_start),
+        "comparisons": _comparisons(data),
         "extensions": [
             {
                 "ref": ext.ref,
@@ -270,7 +348,8 @@ def report_context(
         "unit_report_rate": _rate(data.indicators.unit_reports),
         "chart_areas": "",
         "chart_units": "",
-        "assess": _assessments(assessments),
+        "chart_comparison": "",
+        "assess": _assessments(data, assessments, outline),
         "recipients": list(recipients),
         "signer": signer,
     }
@@ -335,6 +414,8 @@ def render_report(
         signer=signer,
         recipients=recipients,
         assessments=assessments,
+        # The outline beside the template; a missing template is reported just below.
+        outline=load_outline(template.with_name(OUTLINE_FILE)) if template.is_file() else None,
     )
     if not template.is_file():
         raise ConfigError(
@@ -347,6 +428,10 @@ def render_report(
         if charts is not None:
             values["chart_areas"] = InlineImage(document, str(charts.areas), width=Mm(160))
             values["chart_units"] = InlineImage(document, str(charts.units), width=Mm(160))
+            if charts.comparison is not None:
+                values["chart_comparison"] = InlineImage(
+                    document, str(charts.comparison), width=Mm(160)
+                )
         document.render(values, jinja_env=_environment(), autoescape=True)
     except TemplateError as error:
         raise _template_error(template, error) from error

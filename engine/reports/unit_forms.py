@@ -438,10 +438,28 @@ def apply_unit_form(
         session, organization_id=require_id(org), unit_id=require_id(unit), period=period,
         task_ids=submission.task_ids, who=actor.name, now=now,
         changed=counts["completed"] + counts["progress"] + general > 0,
+        notes=form_notes(submission),
     )  # fmt: skip
     return SubmitSummary(
         counts["completed"], counts["progress"], counts["unchanged"], blank, general
     )
+
+
+def form_notes(
+    submission: UnitSubmission,
+) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """The difficulties and the proposals of a form: each row's (with its task's number),
+    then the unit's general ones (number "")."""
+    kept: tuple[list[dict[str, str]], list[dict[str, str]]] = ([], [])
+    for row in submission.rows:
+        for notes, text in zip(kept, (row.difficulties, row.proposals), strict=True):
+            if text:
+                notes.append({"ref": row.ref, "text": text})
+    general = (submission.difficulties, submission.proposals)
+    for notes, text in zip(kept, general, strict=True):
+        if clean_lines(text):
+            notes.append({"ref": "", "text": clean_lines(text)})
+    return kept
 
 
 def _apply(session: Session, plan: _Planned, actor: Actor, now: datetime) -> str:

@@ -47,11 +47,14 @@ def mark_submitted(
     who: str,
     now: datetime,
     changed: bool = True,
+    notes: tuple[list[dict[str, str]], list[dict[str, str]]] | None = None,
 ) -> UnitReport:
     """Record that the unit returned its filled form for ``period``. The first submission
     sets ``submitted_at``; a later one that ``changed`` anything sets
     ``last_submitted_at`` (a form sent again as it was changes nothing). A form exported by
-    hand (no request recorded) is recorded as requested and submitted at once."""
+    hand (no request recorded) is recorded as requested and submitted at once. ``notes``:
+    the form's difficulties and proposals (``{"ref", "text"}``, ref "" for the general
+    ones), kept as the last form says."""
     row = session.exec(
         select(UnitReport).where(
             col(UnitReport.organization_id) == organization_id,
@@ -71,6 +74,8 @@ def mark_submitted(
         row.submitted_by = who[:128]
     if first or changed:
         row.last_submitted_at = now
+    if notes is not None:
+        row.difficulties, row.proposals = notes
     session.add(row)
     session.flush()
     return row

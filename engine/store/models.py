@@ -451,6 +451,13 @@ class UnitReport(SQLModel, table=True):
     )
     submitted_by: str = Field(default="", max_length=128)
     submitted_via: str = Field(default="", max_length=16)  # "form" or "task_actions"
+    # What the unit wrote in its last returned form: [{"ref": "1.2" or "" (general), "text"}].
+    difficulties: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
+    proposals: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
 
 
 class ConfigFileRevision(SQLModel, table=True):

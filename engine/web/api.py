@@ -826,3 +826,53 @@ def rollup_data(request: Request, user: Viewer, period: str | None = None) -> di
         "children": [_child_json(c, chosen.code, board.today) for c in board.children],
         "missing": [c.code for c in board.missing],
     }
+
+
+# --- the report's sections ---------------------------------------------------------------
+
+from engine.reports.sections import SECTIONS  # noqa: E402
+from engine.web import report_sections as section_service  # noqa: E402
+
+
+class SectionsIn(BaseModel):
+    """New texts of some sections of a period's report, by section ("I", "III.2", …)."""
+
+    model_config = ConfigDict(extra="forbid")
+    sections: dict[str, Annotated[str, Field(max_length=20_000)]] = Field(max_length=len(SECTIONS))
+
+
+@router.get("/reports/{period}/sections", summary="Nội dung từng mục của báo cáo kỳ")
+def report_sections_get(request: Request, user: Viewer, period: str) -> dict[str, Any]:
+    state = web(request)
+    chosen = reports.chosen_period(state, period)
+    return {
+        "period": chosen.code,
+        "sections": [
+            {
+                "section": s.section,
+                "title": s.title,
+                "text": s.text,
+                "draft": s.draft,
+                "saved": s.saved,
+                "history": [
+                    {
+                        "revision": r.revision,
+                        "saved_by": r.saved_by,
+                        "saved_at": r.saved_at.isoformat(),
+                    }
+                    for r in s.history
+                ],
+            }
+            for s in section_service.states(state, user, chosen)
+        ],
+    }
+
+
+@router.put("/reports/{period}/sections", summary="Lưu nội dung đã sửa của các mục báo cáo")
+def report_sections_put(
+    request: Request, user: Actor, period: str, body: SectionsIn
+) -> dict[str, Any]:
+    state = web(request)
+    chosen = reports.chosen_period(state, period)
+    saved = section_service.save(state, user, chosen, body.sections)
+    return {"saved": [{"section": r.section, "revision": r.revision} for r in saved]}

@@ -31,6 +31,7 @@ from engine.web.routes import (
     notices,
     password_reset,
     plans,
+    report_sections,
     reports,
     rollup,
     tasks,
@@ -99,6 +100,7 @@ def create_app(
         directory.router,
         notices.router,
         rollup.router,
+        report_sections.router,
         api.router,
     ):
         app.include_router(router)

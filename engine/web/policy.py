@@ -49,6 +49,7 @@ class Action(StrEnum):
     VIEW_DASHBOARD = "view_dashboard"
     VIEW_REPORTS = "view_reports"
     GENERATE_REPORT = "generate_report"
+    EDIT_REPORT_TEXT = "edit_report_text"  # the text of the report's sections, per period
     EDIT_CONFIG = "edit_config"
     SUBMIT_UNIT_REPORT = "submit_unit_report"  # download and return a unit's period form
     MANAGE_USERS = "manage_users"  # the organization's accounts
@@ -77,6 +78,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.VIEW_DASHBOARD: "xem bảng điều hành",
     Action.VIEW_REPORTS: "xem báo cáo kỳ",
     Action.GENERATE_REPORT: "lập báo cáo kỳ",
+    Action.EDIT_REPORT_TEXT: "sửa nội dung báo cáo kỳ",
     Action.EDIT_CONFIG: "sửa cấu hình",
     Action.SUBMIT_UNIT_REPORT: "nộp báo cáo của đơn vị",
     Action.MANAGE_USERS: "quản lý tài khoản",
@@ -109,6 +111,7 @@ MATRIX: dict[Action, frozenset[UserRole]] = {
     Action.VIEW_DASHBOARD: _LEADERS | {UserRole.STANDING_OFFICE},
     Action.VIEW_REPORTS: _LEADERS | {UserRole.STANDING_OFFICE},
     Action.GENERATE_REPORT: frozenset({UserRole.STANDING_OFFICE}),
+    Action.EDIT_REPORT_TEXT: frozenset({UserRole.STANDING_OFFICE}),
     Action.EDIT_CONFIG: frozenset({UserRole.ADMIN}),
     Action.SUBMIT_UNIT_REPORT: frozenset({UserRole.UNIT_HEAD, UserRole.STANDING_OFFICE}),
     Action.MANAGE_USERS: frozenset({UserRole.ADMIN}),

@@ -24,7 +24,7 @@ def test_report_writes_the_document_and_the_annex(loaded: Sauro, tmp_path: Path)
     header = Document(str(document)).tables[0]
     text = "\n".join(cell.text for row in header.rows for cell in row.cells)
     assert "Số: 05/BC-UBND" in text
-    assert "Kiến Tường, ngày 16 tháng 06 năm 2024" in text
+    assert "Kiến Tường, ngày 16 tháng 6 năm 2024" in text
     word = Document(str(document))
     cells = (cell.text for table in word.tables for row in table.rows for cell in row.cells)
     body = "\n".join([*(p.text for p in word.paragraphs), *cells])

@@ -212,7 +212,7 @@ def test_header_number_and_date(tmp_path: Path) -> None:
     slogan = find(document, "Độc lập - Tự do - Hạnh phúc")
     assert all(run.bold for run in slogan.runs) and 13 <= size(slogan, document) <= 14
     assert size(find(document, "Số: 05/BC-UBND"), document) == 13
-    dated = find(document, "Xuân Dương, ngày 16 tháng 03 năm 2026")
+    dated = find(document, "Xuân Dương, ngày 16 tháng 3 năm 2026")  # NĐ 30: "02", "3"
     assert all(run.italic for run in dated.runs if run.text.strip())
     title = find(document, "BÁO CÁO")
     assert title.alignment == WD_ALIGN_PARAGRAPH.CENTER and title.runs[0].bold
@@ -292,7 +292,8 @@ def check_numbers(data: ReportData, document: Document) -> None:
     for task in data.overdue:
         assert (
             f"- {task.ref}. {task.work} (đơn vị chủ trì: {task.unit or 'chưa rõ'}; hạn hoàn "
-            f"thành: {task.due:%d/%m/%Y}; quá hạn {task.days_late} ngày)."
+            f"thành: {task.due:%d/%m/%Y}; quá hạn {task.days_late} ngày"
+            + ("; quá hạn từ trước kỳ báo cáo)." if task.since_before else ").")
         ) in text
     for ext in data.extensions:
         assert (
@@ -351,7 +352,7 @@ def check_annex(data: ReportData, path: Path) -> None:
             (o.ref, o.unit or "chưa rõ", o.due, o.days_late) for o in data.overdue
         ]
     else:
-        assert overdue == [(None, "Không có nhiệm vụ chưa hoàn thành quá hạn.", *[None] * 4)]
+        assert overdue == [(None, "Không có nhiệm vụ chưa hoàn thành quá hạn.", *[None] * 5)]
     extensions = body(SHEET_EXTENSIONS)
     if data.extensions:
         assert [(r[1], r[5].date(), r[6]) for r in extensions] == [  # type: ignore[union-attr]
@@ -416,6 +417,7 @@ def test_real_database(
 
 def broken_template(tmp_path: Path, old: str, new: str) -> Path:
     target = tmp_path / "mau_loi.docx"
+    shutil.copy(TEMPLATE.with_name("outline.yaml"), tmp_path / "outline.yaml")
     with zipfile.ZipFile(TEMPLATE) as source, zipfile.ZipFile(target, "w") as out:
         for item in source.infolist():
             content = source.read(item.filename)
@@ -445,6 +447,7 @@ def test_unknown_variable_names_file(tmp_path: Path) -> None:
 def test_missing_or_invalid_template(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"khong_co\.docx"):
         render(sample(), tmp_path, template=tmp_path / "khong_co.docx")
+    shutil.copy(TEMPLATE.with_name("outline.yaml"), tmp_path / "outline.yaml")
     bad = tmp_path / "hong.docx"
     bad.write_text("không phải Word", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"hong\.docx"):

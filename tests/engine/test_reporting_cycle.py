@@ -214,7 +214,7 @@ def test_a_full_reporting_period(  # noqa: PLR0915  (one story, told in order)
     assert "- Phòng Nội vụ (hạn 10/06/2024): đúng hạn." in paragraphs
     assert "- Phòng Văn hóa và Thông tin (hạn 10/06/2024): chưa gửi." in paragraphs
     assert f"Tổng số nhiệm vụ trong kỳ: {data.totals.total};" in paragraphs
-    assert len(word.inline_shapes) == 2  # both charts embedded
+    assert len(word.inline_shapes) == 3  # the three charts embedded
     sheet = load_workbook(files.annex)[SHEET_UNIT_REPORTS]
     statuses = [sheet.cell(r, 5).value for r in range(6, 12)]
     assert statuses.count("Đúng hạn") == 2 and statuses.count("Chưa gửi") == 4

@@ -22,6 +22,7 @@ from engine.store.models import (
     Organization,
     Person,
     ProgressReport,
+    ReportSection,
     Task,
     TaskState,
     Unit,
@@ -49,6 +50,11 @@ def _post(path: Callable[[Site], str], data: Callable[[Site], dict[str, Any]]) -
         return client.post(path(site), data={**data(site), "csrf_token": csrf})
 
     return attempt
+
+
+def _section_saved(site: Site) -> bool:
+    with Session(site.engine) as session:
+        return session.exec(select(ReportSection)).first() is not None
 
 
 def _get(path: Callable[[Site], str]) -> Any:
@@ -226,6 +232,10 @@ CASES: dict[Action, Case] = {
     ),
     Action.VIEW_DASHBOARD: Case(_get(lambda s: "/dashboard")),
     Action.VIEW_REPORTS: Case(_get(lambda s: "/reports?period=2024-H1")),
+    Action.EDIT_REPORT_TEXT: Case(
+        _post(lambda s: "/reports/2024-H1/sections", lambda s: {"text-V": "Kiến nghị mới."}),
+        _section_saved,
+    ),
     Action.GENERATE_REPORT: Case(
         _post(lambda s: "/reports", lambda s: {"period": "2024-H1", "number": "5"}),
         lambda s: (
