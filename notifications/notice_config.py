@@ -30,6 +30,10 @@ class NoticeKind(StrEnum):
     RESULT_ACCEPTED = "result_accepted"  # your result was accepted
     COORDINATION = "coordination"  # a coordinating unit's note on a task your unit leads
     FORM_REQUESTED = "form_requested"  # your unit's period report form
+    REPORT_SUBMITTED = "report_submitted"  # a period report awaiting your approval
+    REPORT_DECIDED = "report_decided"  # the report you submitted approved or returned
+    REPORT_ISSUED = "report_issued"  # the report numbered and issued
+    REPORT_SENT = "report_sent"  # the report sent upward
 
 
 NOTICE_LABELS: dict[NoticeKind, str] = {
@@ -43,6 +47,10 @@ NOTICE_LABELS: dict[NoticeKind, str] = {
     NoticeKind.RESULT_ACCEPTED: "Kết quả đã được xác nhận",
     NoticeKind.COORDINATION: "Ý kiến của đơn vị phối hợp",
     NoticeKind.FORM_REQUESTED: "Mẫu báo cáo kỳ của đơn vị",
+    NoticeKind.REPORT_SUBMITTED: "Báo cáo kỳ chờ duyệt",
+    NoticeKind.REPORT_DECIDED: "Ý kiến về báo cáo kỳ trình ký",
+    NoticeKind.REPORT_ISSUED: "Báo cáo kỳ đã ban hành",
+    NoticeKind.REPORT_SENT: "Báo cáo kỳ đã gửi cấp trên",
 }
 
 

@@ -471,8 +471,8 @@ def _signature(document: object) -> None:
     _para(left, "- Lưu: {{ archive }}.", size=11, align=LEFT, indent=False, after=0)
     right = _cell(table, 0, 1)
     _para(right, "", indent=False, after=0)
-    _para(right, "TM. ỦY BAN NHÂN DÂN", bold=True, align=CENTER, indent=False, after=0)
-    _para(right, "CHỦ TỊCH", bold=True, align=CENTER, indent=False, after=0)
+    _para(right, "{{ signer_lines[0] }}", bold=True, align=CENTER, indent=False, after=0)
+    _para(right, "{{ signer_lines[1] }}", bold=True, align=CENTER, indent=False, after=0)
     for _ in range(4):
         _para(right, "", align=CENTER, indent=False, after=0)
     _para(right, "{{ signer }}", bold=True, align=CENTER, indent=False, after=0)

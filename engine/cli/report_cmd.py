@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -12,15 +12,19 @@ import typer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from engine.calendar.periods import parse_period
+from engine.calendar.periods import Period, parse_period
+from engine.calendar.status import local_date
 from engine.calendar.workdays import WorkCalendar
 from engine.cli import common
 from engine.configs.files import Configs
 from engine.directory.store import get_organization
+from engine.errors import SauroError
+from engine.reports import approval
 from engine.reports.assembly import ReportFiles, write_period_report
-from engine.reports.cycle import report_messages, report_recipients, run_reporting_day
-from notifications.delivery import deliver_with_settings
-from notifications.ledger import DatabaseLedger
+from engine.reports.cycle import run_reporting_day
+from engine.reports.sending import send_upward
+from engine.store.db import session_scope
+from engine.store.models import require_id
 from notifications.smtp_settings import SmtpSettings
 
 reporting_app = typer.Typer(
@@ -39,17 +43,35 @@ def report(
     out: Annotated[
         Path, typer.Option("--out", help="Thư mục ghi báo cáo (mặc định: ./bao-cao).")
     ] = Path("bao-cao"),
-    number: Annotated[
-        int | None,
-        typer.Option(
-            "--number",
-            min=1,
-            help="Số văn bản, ví dụ 5 → 05/BC-UBND; bỏ trống để văn thư ghi số khi đăng ký.",
-        ),
-    ] = None,
     issued_on: Annotated[
         str | None,
-        typer.Option("--date", help="Ngày ký, YYYY-MM-DD (mặc định: hôm nay, giờ Việt Nam)."),
+        typer.Option(
+            "--date",
+            help="Ngày ghi trên văn bản, YYYY-MM-DD (mặc định: hôm nay, giờ Việt Nam); với "
+            "--step issue là ngày ban hành.",
+        ),
+    ] = None,
+    step: Annotated[
+        str | None,
+        typer.Option(
+            "--step",
+            help="Bước duyệt: submit (trình ký), approve (duyệt, cùng --as Chủ tịch hoặc Phó "
+            "Chủ tịch), return (trả lại, cùng --as và --reason), issue (ban hành: lấy số tiếp "
+            "theo trong sổ văn bản đi của năm).",
+        ),
+    ] = None,
+    who: Annotated[
+        str | None,
+        typer.Option("--as", help="Người duyệt hoặc trả lại: họ tên hoặc email trong danh mục."),
+    ] = None,
+    reason: Annotated[str, typer.Option("--reason", help="Lý do trả lại báo cáo.")] = "",
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            help="Làm như vào thời điểm này, YYYY-MM-DDTHH:MM (giờ Việt Nam nếu không ghi múi "
+            "giờ); mặc định: bây giờ.",
+        ),
     ] = None,
     recipients: Annotated[
         list[str] | None,
@@ -61,8 +83,8 @@ def report(
         bool,
         typer.Option(
             "--send",
-            help="Gửi báo cáo qua thư điện tử cho cơ quan thường trực và nơi nhận cấu hình "
-            "(report_to trong directory.yaml); mỗi địa chỉ nhận một lần.",
+            help="Gửi báo cáo đã ban hành cho cơ quan thường trực và cấp trên (report_to); mỗi "
+            "địa chỉ nhận một lần. Bản nháp không gửi cấp trên.",
         ),
     ] = False,
     pdf: Annotated[
@@ -70,17 +92,20 @@ def report(
     ] = True,
 ) -> None:
     """Lập báo cáo kỳ theo thể thức Nghị định 30/2020 (.docx, biểu đồ, PDF) và biểu số liệu
-    (.xlsx)."""
+    (.xlsx); trình ký, duyệt, ban hành (lấy số) và gửi cấp trên."""
     current = common.settings()
     configs = common.configs(current)
     org_code = common.default_org(configs, org)
     chosen = parse_period(period, configs.reporting, WorkCalendar(configs.calendar))
-    now = common.now()
+    now = common.instant(at)
     engine = common.database(current)
     try:
+        if step:
+            _step(engine, org_code, chosen, step, who=who, reason=reason, day=_day(issued_on),
+                  now=now)  # fmt: skip
         files = write_period_report(
             engine, configs=configs, config_dir=current.config_dir,
-            org_code=org_code, period=chosen, now=now, out=out, number=number,
+            org_code=org_code, period=chosen, now=now, out=out,
             issued_on=_day(issued_on), recipients=recipients, pdf=pdf,
         )  # fmt: skip
         typer.echo(f"Báo cáo {chosen.label}: {files.document}")
@@ -91,26 +116,78 @@ def report(
         elif pdf:
             typer.echo("PDF: máy chưa cài LibreOffice (soffice), bỏ qua.")
         if send:
-            _send(engine, files, configs, org_code)
+            _send(engine, files, configs, org_code, chosen, now)
     finally:
         engine.dispose()
 
 
-def _send(engine: Engine, files: ReportFiles, configs: Configs, org_code: str) -> None:
+def _step(
+    engine: Engine,
+    org_code: str,
+    period: Period,
+    step: str,
+    *,
+    who: str | None,
+    reason: str,
+    day: date | None,
+    now: datetime,
+) -> None:
+    """One step of the report's approval, as ``--step`` names it."""
+    actor = common.actor(f"cli:report --step {step}")
+    with session_scope(engine) as session:
+        org_id = require_id(get_organization(session, org_code))
+        if step == "submit":
+            approval.submit(session, organization_id=org_id, period=period, actor=actor, now=now)
+        elif step in {"approve", "return"}:
+            if not who:
+                raise SauroError(f"--step {step} cần --as: họ tên hoặc email của người duyệt.")
+            if step == "approve":
+                approval.approve(
+                    session,
+                    organization_id=org_id,
+                    period=period,
+                    approver=who,
+                    actor=actor,
+                    now=now,
+                )
+            else:
+                approval.return_to_draft(
+                    session,
+                    organization_id=org_id,
+                    period=period,
+                    approver=who,
+                    reason=reason,
+                    actor=actor,
+                    now=now,
+                )
+        elif step == "issue":
+            approval.issue(
+                session,
+                organization_id=org_id,
+                period=period,
+                issued_on=day or local_date(now),
+                actor=actor,
+                now=now,
+            )
+        else:
+            raise SauroError(f"Bước '{step}' không có: dùng submit, approve, return hoặc issue.")
+        state = approval.state_of(session, org_id, period.code)
+    typer.echo(f"Báo cáo {period.label}: {approval.STATE_LABELS[state]}.")
+
+
+def _send(
+    engine: Engine, files: ReportFiles, configs: Configs, org_code: str, period: Period,
+    now: datetime,
+) -> None:  # fmt: skip
     with Session(engine) as session:
         organization = get_organization(session, org_code)
     config = next((o for o in configs.directory.organizations if o.code == org_code), None)
-    recipients = report_recipients(engine, organization, config, upward=True)
-    messages = report_messages(files, recipients)
-    if not messages:
-        typer.echo(
-            "Chưa gửi: không có địa chỉ nhận báo cáo (người của cơ quan thường trực, "
-            "report_to trong directory.yaml)."
-        )
-        return
     delivery = asyncio.run(
-        deliver_with_settings(messages, SmtpSettings(), ledger=DatabaseLedger(engine))
-    )
+        send_upward(
+            engine, files, organization=organization, config=config, period=period,
+            smtp=SmtpSettings(), actor=common.actor("cli:report --send"), now=now,
+        )
+    )  # fmt: skip
     typer.echo(delivery.summary())
 
 

@@ -15,7 +15,9 @@ Who hears of what:
   heads);
 - a result returned or accepted: the task's person and the unit's heads;
 - a coordinating unit's note: the lead unit's heads and the task's person;
-- a unit's report form requested: the unit's head and deputies.
+- a unit's report form requested: the unit's head and deputies;
+- a period report submitted for signature: the Chairman and the Vice-Chairmen;
+- a period report approved or returned, issued, sent: the standing office and the approver.
 """
 
 from __future__ import annotations
@@ -38,7 +40,9 @@ from engine.store.models import (
     ExtensionRequest,
     ExtensionStatus,
     Organization,
+    PeriodReport,
     Person,
+    PersonRole,
     Plan,
     Task,
     Unit,
@@ -365,3 +369,115 @@ def _person_named(session: Session, organization_id: int, who: str) -> int | Non
         return find_person(session, organization_id=organization_id, who=who).id
     except NotFoundError:
         return None
+
+
+def report_submitted(
+    session: Session, report: PeriodReport, *, period_label: str, actor: Actor, now: datetime
+) -> None:
+    leaders = session.exec(
+        select(Person.id).where(
+            col(Person.organization_id) == report.organization_id,
+            col(Person.active),
+            col(Person.role).in_([PersonRole.CHAIRMAN.value, PersonRole.VICE_CHAIRMAN.value]),
+        )
+    ).all()
+    notify(
+        session,
+        _report_event(
+            report, NoticeKind.REPORT_SUBMITTED, f"{report.updated_at.isoformat()}",
+            f"Báo cáo CCHC {period_label} trình ký",
+            f"{_who(actor.name)} trình báo cáo; xem, duyệt hoặc trả lại.", actor=actor,
+        ),
+        leaders,
+        now=now,
+    )  # fmt: skip
+
+
+def report_decided(
+    session: Session,
+    report: PeriodReport,
+    *,
+    period_label: str,
+    approved: bool,
+    reason: str,
+    actor: Actor,
+    now: datetime,
+) -> None:
+    title = (
+        f"Báo cáo CCHC {period_label} đã được duyệt"
+        if approved
+        else f"Báo cáo CCHC {period_label} bị trả lại"
+    )
+    body = (
+        f"{report.approved_by} duyệt báo cáo; cơ quan thường trực ban hành (lấy số) rồi gửi."
+        if approved
+        else f"{_who(actor.name)} trả lại báo cáo. Lý do: {reason}"
+    )
+    notify(
+        session,
+        _report_event(
+            report, NoticeKind.REPORT_DECIDED, f"{report.updated_at.isoformat()}", title, body,
+            actor=actor,
+        ),
+        _standing_office(session, report.organization_id),
+        now=now,
+    )  # fmt: skip
+
+
+def report_issued(
+    session: Session,
+    report: PeriodReport,
+    *,
+    period_label: str,
+    number: str,
+    actor: Actor,
+    now: datetime,
+) -> None:
+    notify(
+        session,
+        _report_event(
+            report, NoticeKind.REPORT_ISSUED, number,
+            f"Báo cáo CCHC {period_label} ban hành, số {number}",
+            f"{_who(actor.name)} ban hành báo cáo số {number}; có thể gửi cấp trên.", actor=actor,
+        ),
+        [*_standing_office(session, report.organization_id), report.approver_id],
+        now=now,
+    )  # fmt: skip
+
+
+def report_sent(
+    session: Session, report: PeriodReport, *, period_label: str, actor: Actor, now: datetime
+) -> None:
+    notify(
+        session,
+        _report_event(
+            report, NoticeKind.REPORT_SENT, "sent", f"Báo cáo CCHC {period_label} đã gửi cấp trên",
+            f"{_who(actor.name)} gửi báo cáo lên cấp trên.", actor=actor,
+        ),
+        [*_standing_office(session, report.organization_id), report.approver_id],
+        now=now,
+    )  # fmt: skip
+
+
+def _report_event(
+    report: PeriodReport, kind: NoticeKind, round_key: str, title: str, body: str, *, actor: Actor
+) -> Event:
+    return Event(
+        kind=kind,
+        key=f"report:{report.id}:{kind.value}:{round_key}",
+        organization_id=report.organization_id,
+        title=title,
+        body=body,
+        link=f"/reports/{report.period_code}/approval",
+        actor=actor.name,
+    )
+
+
+def _standing_office(session: Session, organization_id: int) -> list[int]:
+    """The active people of the organization's standing office."""
+    org = session.get(Organization, organization_id)
+    office = _unit_by_code(session, organization_id, org.standing_office_code) if org else None
+    if office is None:
+        return []
+    query = select(Person.id).where(col(Person.unit_id) == office.id, col(Person.active))
+    return [p for p in session.exec(query).all() if p is not None]

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from engine.calendar.periods import Period
 from engine.calendar.status import local_date
@@ -22,12 +22,13 @@ from engine.configs.files import Configs
 from engine.directory.store import get_organization
 from engine.plans.verdicts import refresh_verdicts
 from engine.reports.annex import write_annex
+from engine.reports.approval import issue_of
 from engine.reports.charts import ChartFiles, write_charts
 from engine.reports.data import ReportData, build_report_data
 from engine.reports.document import render_report
 from engine.reports.pdf import to_pdf
 from engine.reports.rollup_annex import extend_annex
-from engine.store.models import Organization, Person, PersonRole
+from engine.store.models import Organization
 from notifications.outgoing import Attachment, OutgoingMessage
 
 TEMPLATE = Path("report") / "bao_cao_cchc.docx"
@@ -65,7 +66,6 @@ def write_period_report(
     period: Period,
     now: datetime,
     out: Path,
-    number: int | None = None,
     issued_on: date | None = None,
     recipients: Sequence[str] | None = None,
     pdf: bool = True,
@@ -76,8 +76,11 @@ def write_period_report(
     its charts, ``bieu-so-lieu-<org>-<period>.xlsx`` and, with ``pdf`` and LibreOffice
     installed, the ``.pdf``. The stored 6-rõ verdicts are refreshed first, in a
     transaction of their own (short: the files are written with no transaction open, so a
-    report never holds SQLite's write lock). Without ``number`` the document is a draft
-    whose number the văn thư writes in. ``issued_on`` defaults to the Viet Nam date of ``now``;
+    report never holds SQLite's write lock). The number, the issue date and the signature
+    block come from the report's approval (``engine.reports.approval.issue_of``): an issued
+    report keeps its register number whatever regenerates it; before that the document is a
+    draft whose number is left blank, dated ``issued_on`` (default: the Viet Nam date of
+    ``now``) and signed by the approver once approved, else by the Chairman;
     ``recipients`` (the "Nơi nhận" lines) to the upper level, Sở Nội vụ, the Chairman and
     Vice-Chairmen and the units."""
     # The 6-rõ figures come from the stored verdicts: bring them up to date first.
@@ -86,7 +89,7 @@ def write_period_report(
     with engine.connect() as connection:
         with Session(bind=connection) as session:
             organization = get_organization(session, org_code)
-            signer = _chairman(session, organization)
+            approval = issue_of(session, organization, period.code)
         data = build_report_data(
             connection,
             org_code=org_code,
@@ -101,9 +104,10 @@ def write_period_report(
         data,
         template=config_dir / TEMPLATE,
         out=out / f"bao-cao-{stem}.docx",
-        number=number,
-        issued_on=issued_on or local_date(now),
-        signer=signer,
+        number=approval.number,
+        issued_on=approval.issued_on or issued_on or local_date(now),
+        signer=approval.signature.name,
+        signer_lines=approval.signature.lines,
         recipients=list(recipients) if recipients else default_recipients(organization),
         charts=charts,
     )
@@ -112,16 +116,6 @@ def write_period_report(
         extend_annex(engine, configs=configs, org_code=org_code, period=period, now=now, path=annex)
     converted = to_pdf(document) if pdf else None
     return ReportFiles(data=data, document=document, annex=annex, charts=charts, pdf=converted)
-
-
-def _chairman(session: Session, organization: Organization) -> str:
-    """The Chairman who signs ("TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH")."""
-    query = select(Person.name).where(
-        Person.organization_id == organization.id,
-        Person.role == PersonRole.CHAIRMAN,
-        col(Person.active),
-    )
-    return session.exec(query).first() or ""
 
 
 def default_recipients(organization: Organization) -> list[str]:
@@ -153,18 +147,23 @@ def report_message(
         "",
         "Thư này do hệ thống Sáu Rõ gửi tự động.",
     ]
-    key = f"period-report:{data.org_code}/{data.period_code}|{purpose}"
     return [
         OutgoingMessage(
             to=(f"{name} <{address}>" if name else address,),
             subject=f"[Sáu Rõ] Báo cáo CCHC {data.period_label} - {data.org_name}",
             text="\n".join(lines),
-            ledger_keys=(f"{key}|to:{address.lower()}",),
+            ledger_keys=(report_key(data.org_code, data.period_code, purpose, address),),
             headers={"X-Sauro-Org": data.org_code, "X-Sauro-Period": data.period_code},
             attachments=attachments,
         )
         for name, address in to
     ]
+
+
+def report_key(org_code: str, period_code: str, purpose: str, address: str) -> str:
+    """The ledger key of one copy of a period report: "period-report:<org>/<period>|<purpose>|
+    to:<address>"."""
+    return f"period-report:{org_code}/{period_code}|{purpose}|to:{address.lower()}"
 
 
 def _mimetype(path: Path) -> str:

@@ -32,11 +32,19 @@ from engine.calendar.status import local_date
 from engine.calendar.workdays import WorkCalendar
 from engine.configs.files import Configs, load_configs
 from engine.directory.schema import OrganizationConfig
-from engine.reports.assembly import ReportFiles, report_message, write_period_report
+from engine.reports.assembly import ReportFiles, report_key, write_period_report
 from engine.reports.data import build_report_data
 from engine.reports.form_requests import form_messages, request_forms
+from engine.reports.sending import (
+    Recipients,
+    report_messages,
+    report_recipients,
+    settle_sent,
+    upward_allowed,
+)
+from engine.store.audit import Actor
 from engine.store.db import make_engine, session_scope
-from engine.store.models import Organization, Person, Unit
+from engine.store.models import Organization
 from notifications.delivery import Clock, DeliveryReport, deliver_with_settings, utc_now
 from notifications.ledger import DatabaseLedger
 from notifications.outgoing import OutgoingMessage
@@ -45,6 +53,9 @@ from notifications.smtp_settings import SmtpSettings
 # How long after the deadline of the report upward the assembly still runs, to catch a day
 # lost to an outage.
 ASSEMBLY_DAYS = 10
+
+
+_SCHEDULE = Actor("Sáu Rõ", "lịch báo cáo")
 
 
 @dataclass
@@ -58,6 +69,8 @@ class ReportingDay:
     messages: list[OutgoingMessage] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)
     delivery: DeliveryReport | None = None
+    # (organization, period, upward recipients) of the issued reports sent upward today
+    upward: list[tuple[Organization, Period, list[tuple[str, str]]]] = field(default_factory=list)
 
     def summary(self) -> str:
         """A Vietnamese summary for the terminal and the flow log."""
@@ -142,6 +155,8 @@ async def run_reporting_day(
             day.delivery = await deliver_with_settings(
                 day.messages, smtp or SmtpSettings(), ledger=run.ledger, clock=clock
             )
+            for organization, period, upward in day.upward:
+                settle_sent(engine, organization, period, upward, actor=_SCHEDULE, now=now)
     finally:
         engine.dispose()
     return day
@@ -157,9 +172,6 @@ def _organizations(
         orgs = list(session.exec(query).all())
     by_code = {org.code: org for org in configs.directory.organizations}
     return [(org, by_code.get(org.code)) for org in orgs]
-
-
-Recipients = dict[str, list[tuple[str, str]]]  # purpose -> (name, address)
 
 
 class _Run:
@@ -201,9 +213,15 @@ class _Run:
             self.ask_units(organization, period, folder / "bieu-don-vi")
         start, end = assembly_window(period, self.calendar)
         if start <= today <= end:
-            recipients = report_recipients(
-                self.engine, organization, config, upward=self.send_upward
-            )
+            upward = self.send_upward and upward_allowed(self.engine, organization, period)
+            if self.send_upward and not upward:
+                self.day.findings.append(
+                    f"{organization.name}: báo cáo {period.label} chưa ban hành (chưa duyệt, "
+                    "chưa có số): chỉ gửi cơ quan thường trực để rà soát, chưa gửi cấp trên."
+                )
+            recipients = report_recipients(self.engine, organization, config, upward=upward)
+            if upward:
+                self.day.upward.append((organization, period, recipients.get("upward", [])))
             keys = _report_keys(organization, period, recipients)
             # Rebuilt only while a copy is still to go (with nobody to send to: every day
             # of the window, the finding saying so).
@@ -249,45 +267,9 @@ class _Run:
             )
 
 
-def report_recipients(
-    engine: Engine,
-    organization: Organization,
-    config: OrganizationConfig | None,
-    *,
-    upward: bool,
-) -> Recipients:
-    """Who gets the period report: the standing office's people with an address
-    ("office") and, with ``upward``, the organization's ``report_to`` ("upward")."""
-    with Session(engine) as session:
-        people = session.exec(
-            select(Person).where(col(Person.organization_id) == organization.id, col(Person.active))
-        ).all()
-        office_unit = session.exec(
-            select(Unit.id).where(
-                col(Unit.organization_id) == organization.id,
-                col(Unit.code) == organization.standing_office_code,
-            )
-        ).first()
-    office = [(p.name, p.email) for p in people if p.unit_id == office_unit and "@" in p.email]
-    found: Recipients = {"office": office}
-    if upward and config is not None:
-        found["upward"] = [(r.name, r.email) for r in config.report_to]
-    return found
-
-
-def report_messages(files: ReportFiles, recipients: Recipients) -> list[OutgoingMessage]:
-    """The report's messages to every recipient, by purpose."""
-    return [
-        message
-        for purpose, people in recipients.items()
-        for message in report_message(files, to=people, purpose=purpose)
-    ]
-
-
 def _report_keys(organization: Organization, period: Period, recipients: Recipients) -> list[str]:
-    base = f"period-report:{organization.code}/{period.code}"
     return [
-        f"{base}|{purpose}|to:{address.lower()}"
+        report_key(organization.code, period.code, purpose, address)
         for purpose, people in recipients.items()
         for _, address in people
     ]

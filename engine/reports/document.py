@@ -39,7 +39,9 @@ The template is rendered in a sandboxed Jinja2 environment with autoescape and
   ``missing``; ``unit_report_rate``: like ``completion``;
 - ``chart_areas``, ``chart_units``: the charts of ``engine.reports.charts`` as images (an
   empty text when rendered without charts);
-- ``recipients`` (the "Nơi nhận" lines, without "Lưu: VT"), ``signer``.
+- ``recipients`` (the "Nơi nhận" lines, without "Lưu: VT"), ``signer``, ``signer_lines``
+  (the two lines above the signature: "TM. ỦY BAN NHÂN DÂN" / "CHỦ TỊCH", or "KT. CHỦ
+  TỊCH" / "PHÓ CHỦ TỊCH").
 """
 
 from __future__ import annotations
@@ -80,6 +82,9 @@ SECTION_KEYS: dict[str, str] = {
 }
 ASSESSMENT_KEYS: tuple[str, ...] = tuple(SECTION_KEYS)
 NOT_COMPUTABLE = "không xác định (không có nhiệm vụ để tính)"
+# The signature block's two lines when the Chairman signs for the committee (NĐ 30/2020);
+# a Vice-Chairman signs "KT. CHỦ TỊCH" / "PHÓ CHỦ TỊCH" (``engine.reports.approval``).
+SIGNED_FOR_COMMITTEE = ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH")
 # A draft not yet registered by the văn thư: the number is written in by hand, so the line
 # keeps room for it ("Số:        /BC-UBND").
 UNNUMBERED = "\u00a0" * 8
@@ -258,6 +263,7 @@ def report_context(
     recipients: Sequence[str],
     assessments: Mapping[str, str] | None = None,
     outline: Outline | None = None,
+    signer_lines: tuple[str, str] = SIGNED_FOR_COMMITTEE,
 ) -> dict[str, Any]:
     """The template context of ``render_report`` (see the module docstring)."""
     if number is not None and number < 1:
@@ -352,6 +358,7 @@ def report_context(
         "assess": _assessments(data, assessments, outline),
         "recipients": list(recipients),
         "signer": signer,
+        "signer_lines": list(signer_lines),
     }
 
 
@@ -402,6 +409,7 @@ def render_report(
     recipients: Sequence[str],
     assessments: Mapping[str, str] | None = None,
     charts: ChartFiles | None = None,
+    signer_lines: tuple[str, str] = SIGNED_FOR_COMMITTEE,
 ) -> Path:
     """Write the period report of ``data`` to ``out`` (``.docx``) from ``template`` and
     return ``out``, with ``charts`` (PNG files) as images 16 cm wide. Raises
@@ -416,6 +424,7 @@ def render_report(
         assessments=assessments,
         # The outline beside the template; a missing template is reported just below.
         outline=load_outline(template.with_name(OUTLINE_FILE)) if template.is_file() else None,
+        signer_lines=signer_lines,
     )
     if not template.is_file():
         raise ConfigError(

@@ -31,6 +31,7 @@ from engine.web.routes import (
     notices,
     password_reset,
     plans,
+    report_approval,
     report_sections,
     reports,
     rollup,
@@ -100,6 +101,7 @@ def create_app(
         directory.router,
         notices.router,
         rollup.router,
+        report_approval.router,
         report_sections.router,
         api.router,
     ):

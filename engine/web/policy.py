@@ -57,6 +57,7 @@ class Action(StrEnum):
     OWN_PREFERENCES = "own_preferences"  # how one's own person hears of their work
     MANAGE_DIRECTORY = "manage_directory"  # units: add, rename, merge, head, deputies, kind
     EDIT_PEOPLE = "edit_people"  # the directory's people: add, edit, move, mark as left
+    APPROVE_REPORT = "approve_report"  # approve (sign) a submitted period report, or return it
     VIEW_NOTICES = "view_notices"  # one's own inbox: only the notices of one's own person
     VIEW_ROLLUP = "view_rollup"  # the children's figures and issued reports (parent only)
 
@@ -86,6 +87,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.OWN_PREFERENCES: "chọn cách nhận thông báo",
     Action.MANAGE_DIRECTORY: "quản lý danh mục đơn vị",
     Action.EDIT_PEOPLE: "sửa danh mục cán bộ",
+    Action.APPROVE_REPORT: "duyệt hoặc trả lại báo cáo kỳ",
     Action.VIEW_NOTICES: "xem thông báo của mình",
     Action.VIEW_ROLLUP: "xem tổng hợp của các cơ quan cấp dưới",
 }
@@ -122,6 +124,7 @@ MATRIX: dict[Action, frozenset[UserRole]] = {
     # people also for the standing office, who follows who does what.
     Action.MANAGE_DIRECTORY: frozenset({UserRole.ADMIN}),
     Action.EDIT_PEOPLE: frozenset({UserRole.ADMIN, UserRole.STANDING_OFFICE}),
+    Action.APPROVE_REPORT: _LEADERS,
     Action.VIEW_NOTICES: _ALL,
     # Always the account's own organization's children (``engine.web.rollup``).
     Action.VIEW_ROLLUP: _LEADERS | {UserRole.STANDING_OFFICE},

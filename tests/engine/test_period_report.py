@@ -17,10 +17,14 @@ from sqlalchemy import Engine
 from engine.calendar.periods import parse_period
 from engine.calendar.workdays import WorkCalendar
 from engine.configs.files import load_configs
+from engine.directory.store import get_organization
+from engine.reports import approval
 from engine.reports.assembly import ReportFiles, report_message, write_period_report
 from engine.reports.charts import read_series
 from engine.reports.pdf import soffice
 from engine.store.audit import Actor
+from engine.store.db import session_scope
+from engine.store.models import DocumentRegister
 from notifications.outgoing import email_bytes
 
 CONFIGS = load_configs(CONFIG)
@@ -30,11 +34,27 @@ A4_POINTS = (595.3, 841.9)
 
 
 def report(db_engine: Engine, out: Path, period: str, *, pdf: bool) -> ReportFiles:
+    """The report of ``period`` approved by the Chairman and issued on 16/06/2024 as the
+    fifth document of the year (four earlier ones in the register)."""
     load_kien_tuong(db_engine, CONFIGS, actor=Actor("test"), now=NOW)
+    chosen = parse_period(period, CONFIGS.reporting, CALENDAR)
+    actor = Actor("test")
+    with session_scope(db_engine) as session:
+        org_id = int(get_organization(session, "kien-tuong").id or 0)
+        for number in range(1, 5):
+            session.add(DocumentRegister(
+                organization_id=org_id, year=2024, number=number, symbol="CV-UBND",
+                subject="Công văn", issued_on=date(2024, 5, number), issued_by="văn thư",
+                recorded_at=NOW,
+            ))  # fmt: skip
+        approval.submit(session, organization_id=org_id, period=chosen, actor=actor, now=NOW)
+        approval.approve(session, organization_id=org_id, period=chosen,
+                         approver="Nguyễn Văn Vũ", actor=actor, now=NOW)  # fmt: skip
+        approval.issue(session, organization_id=org_id, period=chosen,
+                       issued_on=date(2024, 6, 16), actor=actor, now=NOW)  # fmt: skip
     return write_period_report(
         db_engine, configs=CONFIGS, config_dir=CONFIG, org_code="kien-tuong",
-        period=parse_period(period, CONFIGS.reporting, CALENDAR), now=NOW, out=out,
-        number=5, issued_on=date(2024, 6, 16), pdf=pdf,
+        period=chosen, now=NOW, out=out, pdf=pdf,
     )  # fmt: skip
 
 

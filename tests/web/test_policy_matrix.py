@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 from sqlmodel import Session, col, select
-from web_support import ROLE_ACCOUNT, Site, edit_form, login
+from web_support import NOW, ROLE_ACCOUNT, SETUP, Site, edit_form, login
 
 from engine.store.db import session_scope
 from engine.store.models import (
@@ -171,6 +171,26 @@ def _person_title(site: Site, email: str) -> str:
         return session.exec(select(Person).where(Person.email == email)).one().title
 
 
+def _report_approval_attempt(site: Site, client: TestClient, csrf: str) -> Response:
+    from engine.calendar.periods import parse_period
+    from engine.reports import approval
+
+    with session_scope(site.engine) as session:
+        org = session.exec(select(Organization).where(Organization.code == "kien-tuong")).one()
+        configs = site.app.state.web.configs.get()
+        period = parse_period("2024-H1", configs.reporting, site.app.state.web.calendar())
+        approval.submit(session, organization_id=int(org.id or 0), period=period,
+                        actor=SETUP, now=NOW)  # fmt: skip
+    return client.post("/reports/2024-H1/approval", data={"step": "approve", "csrf_token": csrf})
+
+
+def _report_approved(site: Site) -> bool:
+    from engine.store.models import PeriodReport
+
+    with Session(site.engine) as session:
+        return session.exec(select(PeriodReport)).one().state == "approved"
+
+
 CASES: dict[Action, Case] = {
     Action.VIEW_TASKS: Case(_get(lambda s: f"/tasks/{_t21(s)}")),
     Action.EDIT_TASK: Case(
@@ -260,6 +280,7 @@ CASES: dict[Action, Case] = {
     Action.VIEW_NOTICES: Case(_get(lambda s: "/notices")),
     # Kiến Tường has no children: the page says so (tests/web/test_rollup_pages.py has some).
     Action.VIEW_ROLLUP: Case(_get(lambda s: "/rollup")),
+    Action.APPROVE_REPORT: Case(_report_approval_attempt, _report_approved),
 }
 
 
