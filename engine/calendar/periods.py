@@ -245,6 +245,12 @@ class Period:
     report_deadline: date
     moves: tuple[Move, ...] = ()
 
+    @property
+    def title(self) -> str:
+        """The label as a list or a heading shows it, capitalized: "Quý III năm 2026",
+        "6 tháng đầu năm 2026", "Năm 2026" (``label`` reads inside a sentence)."""
+        return self.label[:1].upper() + self.label[1:]
+
     def contains(self, day: date) -> bool:
         """Whether ``day`` lies in the period's data range."""
         return self.data_start <= day <= self.data_end
@@ -337,6 +343,24 @@ def _periods_around(
     years = range(max(day.year - before, MINYEAR + 1), min(day.year + 1, MAXYEAR - 1) + 1)
     periods = [p for year in years for p in periods_for_year(year, config, calendar)]
     return sorted(periods, key=_closing_order)
+
+
+def periods_overlapping(
+    first: date, last: date, config: ReportingConfig, calendar: WorkCalendar
+) -> list[Period]:
+    """Every enabled period whose data range meets the days ``first`` to ``last``
+    (inclusive), latest cut-off first: the periods a span of tasks can be reported in."""
+    if last < first:
+        return []
+    low = max(first.year, MINYEAR + 1)
+    high = min(last.year + 1, MAXYEAR - 1)  # after the December cut-off: next year's periods
+    periods = [
+        p
+        for year in range(low, high + 1)
+        for p in periods_for_year(year, config, calendar)
+        if p.data_start <= last and p.data_end >= first
+    ]
+    return sorted(periods, key=_closing_order, reverse=True)
 
 
 def periods_containing(day: date, config: ReportingConfig, calendar: WorkCalendar) -> list[Period]:

@@ -96,6 +96,10 @@ COMMANDS: dict[str, CommandEntry] = {
         "engine.cli.user_cmd:user_app",
         "Tài khoản đăng nhập ứng dụng web: thêm, liệt kê, đổi mật khẩu, đổi vai trò, khóa, mở lại.",
     ),
+    "demo": CommandEntry(
+        "engine.cli.demo_cmd:demo",
+        "Dựng dữ liệu mẫu của xã Xuân Dương theo ngày hôm nay, kèm tài khoản cho mọi vai trò.",
+    ),
     "directory": CommandEntry(
         "engine.cli.directory_cmd:directory_app",
         "Danh mục đơn vị, cán bộ: xuất ra tệp directory.yaml, nạp tệp (xem trước rồi mới ghi).",

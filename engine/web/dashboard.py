@@ -1,25 +1,31 @@
-"""The Chairman's dashboard: the current period's figures (``engine.reports.data``), the
-overdue list, what has reached the leaders on the escalation ladder, and the extension
-requests waiting for a decision."""
+"""The Chairman's dashboard: a period's figures (``engine.reports.data``: the tasks that
+period's report counts; the current period unless another is chosen, or every task with
+"Tất cả"), the overdue list, what has reached the leaders on the escalation ladder, and the
+extension requests waiting for a decision. Each unit and area row links to the task list
+filtered the same way."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import MAXYEAR, MINYEAR, date
+from urllib.parse import urlencode
 
 from sqlmodel import Session, col, select
 
-from engine.calendar.periods import Period, current_period
+from engine.calendar.periods import Period
 from engine.calendar.status import local_date
 from engine.calendar.workdays import WorkCalendar
 from engine.plans.verdicts import refresh_verdicts
-from engine.reports.data import ReportData, build_report_data
-from engine.store.models import ExtensionRequest, ExtensionStatus, Task, TaskState
+from engine.reports.data import AreaRow, ReportData, UnitRow, build_report_data
+from engine.store.models import ExtensionRequest, ExtensionStatus, Task, TaskState, Unit
 from engine.web.deps import User, Web
 from engine.web.policy import Action, authorize
+from engine.web.reports import chosen_period
 from rules.escalation import Ladder, Role, StepKind
 
 _LEADERS = frozenset({Role.CHAIRMAN, Role.VICE_CHAIRMAN})
+# The period choice that means every task, whatever its dates.
+ALL = "tat-ca"
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,40 @@ class Dashboard:
     escalated: list[Escalated]
     pending: list[Pending]
     awaiting: list[Awaiting]
+    unit_ids: dict[str, int]  # the organization's units by name, to link a unit row
+
+    @property
+    def everything(self) -> bool:
+        """Whether the figures are of every task ("Tất cả"), not of one period."""
+        return self.period.code == ALL
+
+    def unit_link(self, row: UnitRow) -> str | None:
+        """The task list of the tasks the row's unit leads, in the same period; None for
+        the row of tasks with no directory unit."""
+        unit_id = self.unit_ids.get(row.name)
+        return None if unit_id is None else self._tasks_link("unit", str(unit_id))
+
+    def area_link(self, row: AreaRow) -> str | None:
+        """The task list of the row's area in the same period; None for the row of tasks
+        of no known area."""
+        return None if row.code is None else self._tasks_link("area", row.code)
+
+    def _tasks_link(self, name: str, value: str) -> str:
+        query = (
+            [(name, value)] if self.everything else [(name, value), ("period", self.period.code)]
+        )
+        return "/tasks?" + urlencode(query)
+
+
+def all_tasks(today: date) -> Period:
+    """A span holding every day, for the figures of every task ("Tất cả"): each task is
+    then in scope, and counted as of now."""
+    end = date(MAXYEAR - 1, 12, 31)
+    return Period(
+        code=ALL, kind="nam", year=today.year, label="tất cả nhiệm vụ",
+        data_start=date(MINYEAR + 1, 1, 1), data_end=end,
+        unit_deadline=end, assemble_on=end, report_deadline=end,
+    )  # fmt: skip
 
 
 def leader_offset(ladder: Ladder, kind: StepKind) -> int | None:
@@ -72,14 +112,16 @@ def leader_offset(ladder: Ladder, kind: StepKind) -> int | None:
     return min(offsets) if offsets else None
 
 
-def dashboard(state: Web, user: User) -> Dashboard:
-    """The dashboard of the user's organization as of now."""
+def dashboard(state: Web, user: User, period_code: str | None = None) -> Dashboard:
+    """The dashboard of the user's organization as of now, for the period ``period_code``
+    names (``ALL``: every task; None: the current period). Raises ``SauroError`` for a
+    code that names no period."""
     authorize(user.principal, Action.VIEW_DASHBOARD)
     configs = state.configs.get()
     calendar = state.calendar()
     now = state.clock()
     today = local_date(now)
-    period = current_period(today, configs.reporting, calendar)
+    period = all_tasks(today) if period_code == ALL else chosen_period(state, period_code)
     with state.engine.begin() as connection:  # the stored 6-rõ verdicts, brought up to date
         refresh_verdicts(connection, rules=configs.rules, org_code=user.org_code, today=today)
     with Session(state.engine) as session:
@@ -123,8 +165,14 @@ def dashboard(state: Web, user: User) -> Dashboard:
                 .order_by(col(Task.submitted_on), col(Task.position))
             )
         ]
+        unit_ids = {
+            unit.name: int(unit.id or 0)
+            for unit in session.exec(
+                select(Unit).where(Unit.organization_id == user.principal.organization_id)
+            )
+        }
     escalated = _escalated(open_tasks, configs.ladder, calendar, today)
-    return Dashboard(period, data, escalated, pending, awaiting)
+    return Dashboard(period, data, escalated, pending, awaiting, unit_ids)
 
 
 def _escalated(

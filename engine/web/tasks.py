@@ -14,11 +14,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from engine.calendar.periods import parse_period
 from engine.calendar.status import LABELS, TaskStatus, local_date, task_status
 from engine.errors import Location, NotFoundError, Problem, SauroError
 from engine.plans.check import TaskCheck, as_date, check_tasks, raw_rows
 from engine.plans.check_workbook import write_check_xlsx
 from engine.plans.verdicts import refresh_verdicts
+from engine.reports.data import build_report_data
 from engine.store.db import session_scope
 from engine.store.models import (
     ExtensionRequest,
@@ -94,6 +96,7 @@ class TaskFilters:
     plan: str | None = None  # the plan's key (its number, or the file name)
     person: int | None = None  # the named person
     sort: str | None = None  # a key of SORTS; None: as the plans list them
+    period: str | None = None  # a reporting period's code: the tasks its report counts
 
     def __post_init__(self) -> None:
         """Refuse (``SauroError``, 400) a filter value the list does not know."""
@@ -197,6 +200,9 @@ def list_tasks(state: Web, user: User, filters: TaskFilters) -> list[TaskRow]:
         }
         rows = raw_rows(connection, _list_query(user.principal.organization_id))
         coordinated = _coordinated(connection, user.principal.organization_id)
+        in_period = (
+            _period_tasks(state, user, connection, filters.period) if filters.period else None
+        )
     found: list[TaskRow] = []
     for (task_id, plan, ref, work, area, lead_id, person_id, due, state_, done_on,
          lead_name, person_name) in rows:  # fmt: skip
@@ -214,9 +220,21 @@ def list_tasks(state: Web, user: User, filters: TaskFilters) -> list[TaskRow]:
         row = TaskRow(task_id, plan, ref, work, area, lead_id, lead_name or "",
                       person_name or "", due_day, status, checks.get(task_id), units,
                       person_id)  # fmt: skip
-        if _matches(row, filters, today):
+        if _matches(row, filters, today) and (in_period is None or task_id in in_period):
             found.append(row)
     return _sorted(found, filters.sort)
+
+
+def _period_tasks(state: Web, user: User, connection: sa.Connection, code: str) -> set[int]:
+    """The tasks the report of the period ``code`` counts (due, running or done in it), as
+    the dashboard counts them. Raises ``SauroError`` for a code that names no period."""
+    configs = state.configs.get()
+    period = parse_period(code, configs.reporting, state.calendar())
+    data = build_report_data(
+        connection, org_code=user.org_code, period=period, now=state.clock(),
+        areas=[(a.code, a.name) for a in configs.areas.areas],
+    )  # fmt: skip
+    return {task.task_id for task in data.tasks}
 
 
 @dataclass(frozen=True)

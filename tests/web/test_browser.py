@@ -263,6 +263,10 @@ def _generate_report(page: Page, live: Live) -> None:
     _login(page, live, "thuongtruc")
     page.goto(f"{live.url}/reports?period=2024-H1")
     page.click("button:has-text('Lập báo cáo')")
+    # made in the background: the page reloads itself until the files are listed
+    expect(page.locator("a:has-text('bao-cao-kien-tuong-2024-H1.docx')")).to_be_visible(
+        timeout=120_000
+    )
     with page.expect_download() as info:
         page.click("a:has-text('bao-cao-kien-tuong-2024-H1.docx')")
     download = info.value
@@ -270,6 +274,25 @@ def _generate_report(page: Page, live: Live) -> None:
     download.save_as(str(saved))
     assert saved.read_bytes().startswith(b"PK")
     live.shot(page, "reports")
+
+
+def test_the_dashboard_period_and_its_links_in_a_real_browser(browser: Browser, live: Live) -> None:
+    load_kien_tuong(
+        live.site.engine, load_configs(live.site.settings.config_dir), actor=SETUP, now=NOW
+    )
+    page = _page(browser, live)
+    _login(page, live, "chutich")
+    page.goto(f"{live.url}/dashboard")
+    page.select_option("select[name=period]", label="Quý I năm 2024")
+    page.click("button:has-text('Xem')")
+    expect(page.locator("h1")).to_contain_text("Quý I năm 2024")
+    live.shot(page, "dashboard-period")
+    link = page.locator("td.name a").first
+    name = link.inner_text()
+    link.click()
+    expect(page.locator("select[name=period] option[selected]")).to_have_text("Quý I năm 2024")
+    expect(page.locator("select[name=unit] option[selected]")).to_have_text(name)
+    live.shot(page, "tasks-of-unit-in-period")
 
 
 def test_every_page_as_every_role(browser: Browser, live: Live) -> None:

@@ -23,7 +23,7 @@ from engine.plans.documents import KIND_LABELS
 from engine.store.models import DocumentKind
 from engine.tasks.assignment import NewTask, Source
 from engine.tasks.edits import TaskEdit
-from engine.web import tasks
+from engine.web import reports, tasks
 from engine.web.deps import MAX_ROW_ID, RowId, User, checked_user, current_user, web
 from engine.web.pages import render
 from engine.web.policy import Action, authorize
@@ -56,6 +56,7 @@ def task_filters(
     plan: str | None = None,
     person: str | None = None,
     sort: str | None = None,
+    period: str | None = None,
 ) -> TaskFilters:
     """The task list's filters from the query string (empty values mean "all")."""
     return TaskFilters(
@@ -69,12 +70,26 @@ def task_filters(
         plan=_text(plan),
         person=_int(person),
         sort=_text(sort),
+        period=_text(period[:20] if period else period),
     )
 
 
 Filters = Annotated[TaskFilters, Depends(task_filters)]
 _FILTER_NAMES = frozenset(
-    {"unit", "area", "status", "six", "due", "coordinator", "q", "plan", "person", "sort", "page"}
+    {
+        "unit",
+        "area",
+        "status",
+        "six",
+        "due",
+        "coordinator",
+        "q",
+        "plan",
+        "person",
+        "sort",
+        "page",
+        "period",
+    }
 )
 
 
@@ -114,6 +129,7 @@ def _list_page(
         units=tasks.units_of(state, user),
         areas=configs.areas.areas,
         area_names={a.code: a.name for a in configs.areas.areas},
+        periods=reports.periods_with_tasks(state, user),
         statuses=LABELS,
         six_states=SIX_STATES,
         due_windows=DUE_WINDOWS,

@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import FileResponse, Response
 
-from engine.calendar.status import local_date
 from engine.errors import PermissionDeniedError, SauroError
 from engine.reports.unit_forms import SubmitSummary
 from engine.web import reports, unit_reports
@@ -40,7 +39,7 @@ def _page(
         error=error,
         done=done,
         period=period,
-        codes=reports.periods_around(state, local_date(state.clock())),
+        periods=reports.with_chosen(reports.periods_with_tasks(state, user), period),
         forms=unit_reports.forms(state, user, period),
         max_mb=state.settings.max_upload_mb,
     )
