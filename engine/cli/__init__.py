@@ -52,7 +52,7 @@ COMMANDS: dict[str, CommandEntry] = {
     "report": CommandEntry(
         "engine.cli.report_cmd:report",
         "Lập báo cáo kỳ theo thể thức Nghị định 30/2020 (.docx, biểu đồ, PDF) và biểu số liệu "
-        "(.xlsx).",
+        "(.xlsx); trình ký, duyệt, ban hành (lấy số) và gửi cấp trên.",
     ),
     "deadline": CommandEntry(
         "engine.cli.deadline:deadline",

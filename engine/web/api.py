@@ -5,18 +5,30 @@ value is ``csrf_token`` of ``GET /api/me``)."""
 
 from __future__ import annotations
 
+import dataclasses
+import typing
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.calendar.status import local_date
+from engine.directory.editing import PersonFields
+from engine.directory.preferences import NoticePreferences
+from engine.errors import NotFoundError, SauroError
 from engine.plans.importer import ImportResult, draft_json
+from engine.reports.rollup import ChildRow
+from engine.reports.sections import SECTIONS
 from engine.store.models import DocumentKind
 from engine.tasks.assignment import NewTask, Source
 from engine.tasks.edits import TaskEdit
-from engine.web import imports, notices, plans, reports, tasks, unit_reports
+from engine.tasks.reassignment import Choice, Outcome
+from engine.web import accounts as account_service
+from engine.web import directory as directory_service
+from engine.web import imports, notices, plans, report_approval, reports, tasks, unit_reports
+from engine.web import report_sections as section_service
+from engine.web import rollup as rollup_service
 from engine.web.dashboard import dashboard
 from engine.web.deps import MAX_ROW_ID, BodyId, RowId, User, checked_user, current_user, web
 from engine.web.policy import MATRIX, allowed
@@ -448,9 +460,8 @@ def import_cancel(request: Request, user: Actor, token: str) -> Done:
 
 class ReportIn(_Body):
     period: str
-    number: int = Field(default=1, ge=1, le=9999)
     issued_on: date | None = None
-    send: bool = False  # mail it to the standing office and report_to, once per address
+    send: bool = False  # mail it to the standing office for review, once per address
 
 
 def _report_json(request: Request, user: User, code: str | None) -> dict[str, Any]:
@@ -486,9 +497,7 @@ def report_generate(request: Request, user: Actor, body: ReportIn) -> dict[str, 
     state = web(request)
     period = reports.chosen_period(state, body.period)
     issued_on = body.issued_on or local_date(state.clock())
-    _, sent = reports.generate(
-        state, user, period, number=body.number, issued_on=issued_on, send=body.send
-    )
+    _, sent = reports.generate(state, user, period, issued_on=issued_on, send=body.send)
     return {**_report_json(request, user, period.code), "sent": sent}
 
 
@@ -529,12 +538,6 @@ async def unit_report_submit(
 
 # -- the account's own notice preferences ------------------------------------------------------
 # (imported here to keep this part in one block)
-import dataclasses  # noqa: E402
-from typing import Literal  # noqa: E402
-
-from engine.directory.preferences import NoticePreferences  # noqa: E402
-from engine.errors import NotFoundError  # noqa: E402
-from engine.web import accounts as account_service  # noqa: E402
 
 
 class PreferencesIn(_Body):
@@ -566,11 +569,6 @@ def my_preferences_update(request: Request, user: Actor, body: PreferencesIn) ->
 
 # -- the directory: units and people -----------------------------------------------------------
 # (imported here to keep this part in one block)
-import typing  # noqa: E402
-
-from engine.directory.editing import PersonFields  # noqa: E402
-from engine.tasks.reassignment import Choice, Outcome  # noqa: E402
-from engine.web import directory as directory_service  # noqa: E402
 
 
 class PersonIn(_Body):
@@ -781,10 +779,6 @@ def notice_read(request: Request, user: Actor, body: ReadIn) -> dict[str, int]:
 
 # -- the roll-up of the children (a district's or province's communes) ------------------------
 
-from engine.errors import SauroError  # noqa: E402
-from engine.reports.rollup import ChildRow  # noqa: E402
-from engine.web import rollup as rollup_service  # noqa: E402
-
 
 def _child_json(row: ChildRow, period: str, today: date) -> dict[str, Any]:
     data, report = row.data, row.report
@@ -830,9 +824,6 @@ def rollup_data(request: Request, user: Viewer, period: str | None = None) -> di
 
 # --- the report's sections ---------------------------------------------------------------
 
-from engine.reports.sections import SECTIONS  # noqa: E402
-from engine.web import report_sections as section_service  # noqa: E402
-
 
 class SectionsIn(BaseModel):
     """New texts of some sections of a period's report, by section ("I", "III.2", …)."""
@@ -876,3 +867,56 @@ def report_sections_put(
     chosen = reports.chosen_period(state, period)
     saved = section_service.save(state, user, chosen, body.sections)
     return {"saved": [{"section": r.section, "revision": r.revision} for r in saved]}
+
+
+# --- the period report's approval -------------------------------------------------------
+
+
+class ApprovalIn(_Body):
+    """One step of the report's approval: submit, approve, return (with a reason), issue (on
+    a day, default today), send (upward, only once issued)."""
+
+    step: Literal["submit", "approve", "return", "issue", "send"]
+    reason: str = Field(default="", max_length=2000)
+    issued_on: date | None = None
+
+
+def _approval_json(request: Request, user: User, code: str) -> dict[str, Any]:
+    state = web(request)
+    period = reports.chosen_period(state, code)
+    shown = report_approval.view(state, user, period)
+    return {
+        "period": period.code,
+        "state": shown.state.value,
+        "label": shown.label,
+        "number": shown.number or None,
+        "issued_on": shown.issued_on.isoformat() if shown.issued_on else None,
+        "signer": shown.signer,
+        "history": [{"at": at, "actor": who, "step": what} for at, who, what in shown.history],
+    }
+
+
+@router.get("/reports/{code}/approval", summary="Báo cáo kỳ: bước duyệt, số văn bản, lịch sử")
+def approval_status(request: Request, user: Viewer, code: str) -> dict[str, Any]:
+    return _approval_json(request, user, code)
+
+
+@router.post(
+    "/reports/{code}/approval",
+    summary="Trình ký, duyệt, trả lại, ban hành hoặc gửi cấp trên báo cáo kỳ",
+)
+def approval_step(request: Request, user: Actor, code: str, body: ApprovalIn) -> dict[str, Any]:
+    state = web(request)
+    period = reports.chosen_period(state, code)
+    sent = ""
+    if body.step == "submit":
+        report_approval.submit(state, user, period)
+    elif body.step in {"approve", "return"}:
+        report_approval.decide(
+            state, user, period, approve=body.step == "approve", reason=body.reason
+        )
+    elif body.step == "issue":
+        report_approval.issue(state, user, period, body.issued_on)
+    else:
+        sent = report_approval.send(state, user, period)
+    return {**_approval_json(request, user, code), "sent": sent}

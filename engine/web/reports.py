@@ -269,9 +269,10 @@ def start_report(
     state: Web, user: User, period: Period, *, issued_on: date, send: bool = False
 ) -> ReportJob:
     """Start writing the period report, its PDF and its annex on a worker thread and, with
-    ``send``, mailing them to the standing office and the organization's ``report_to``
-    (once per address, whatever re-runs). A run of the same organization and period still
-    going is returned instead of starting another."""
+    ``send``, mailing them to the standing office for review (once per address, whatever
+    re-runs; upward only from the approval page, once issued: ``engine.web.report_approval``).
+    A run of the same organization and period still going is returned instead of starting
+    another."""
     authorize(user.principal, Action.GENERATE_REPORT)
     job = ReportJob(
         org_code=user.org_code, period=period, username=user.username, send=send,
@@ -304,13 +305,10 @@ def generate(
     *,
     issued_on: date,
     send: bool = False,
-    number: int | None = None,
 ) -> tuple[list[Path], str]:
     """``start_report`` and wait for the run (the API): the files and what became of the
     mail ("" without ``send``). A run already going for the period is waited for instead;
-    its failure is raised here. ``number`` is what the API's body may still carry: the
-    document's number is the register's, given when the report is issued."""
-    del number  # see above: write_period_report takes it from the report's approval
+    its failure is raised here."""
     job = start_report(state, user, period, issued_on=issued_on, send=send)
     job.done.wait()
     if job.failure is not None:
@@ -324,13 +322,10 @@ def _send(state: Web, user: User, files: ReportFiles) -> str:
     config = next(
         (o for o in state.configs.get().directory.organizations if o.code == user.org_code), None
     )
-    messages = report_messages(files, report_recipients(state.engine, organization, config,
-                                                        upward=True))  # fmt: skip
+    office = report_recipients(state.engine, organization, config, upward=False)
+    messages = report_messages(files, office)
     if not messages:
-        return (
-            "Chưa gửi: không có địa chỉ nhận (người của cơ quan thường trực, report_to trong "
-            "directory.yaml)."
-        )
+        return "Chưa gửi: cơ quan thường trực chưa có người có địa chỉ thư điện tử."
     delivery = asyncio.run(
         deliver_with_settings(messages, state.smtp, ledger=DatabaseLedger(state.engine))
     )

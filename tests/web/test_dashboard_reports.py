@@ -80,7 +80,7 @@ def test_standing_office_generates_and_downloads_the_period_report(site: Site) -
     csrf = login(client, "thuongtruc")
     page = finished(
         client,
-        {"period": "2024-H1", "number": "5", "issued_on": "2024-06-16", "csrf_token": csrf},
+        {"period": "2024-H1", "issued_on": "2024-06-16", "csrf_token": csrf},
     )
     assert "Đã lập xong" in page and '<meta http-equiv="refresh"' not in page
     assert "bao-cao-kien-tuong-2024-H1.docx" in page
@@ -143,7 +143,7 @@ def test_the_api_generates_and_lists_reports(site: Site) -> None:
     client = site.client()
     csrf = login(client, "thuongtruc")
     made = client.post(
-        "/api/reports", json={"period": "2024-H1", "number": 5}, headers={"X-CSRF-Token": csrf}
+        "/api/reports", json={"period": "2024-H1"}, headers={"X-CSRF-Token": csrf}
     )
     assert made.status_code == 200, made.text
     files = made.json()["files"]
@@ -155,7 +155,7 @@ def test_the_api_generates_and_lists_reports(site: Site) -> None:
     assert bad.status_code == 400 and "không phải kỳ báo cáo" in bad.json()["detail"]
 
 
-def test_the_standing_office_sends_the_report_once(site: Site) -> None:
+def test_the_standing_office_mails_its_draft_to_itself_once(site: Site) -> None:
     from fastapi.testclient import TestClient
     from reminder_support import mail_server, smtp_settings
 
@@ -169,7 +169,7 @@ def test_the_standing_office_sends_the_report_once(site: Site) -> None:
         site.add("thuongtruc")
         client = TestClient(app, base_url="http://testserver", follow_redirects=False)
         csrf = login(client, "thuongtruc")
-        form = {"csrf_token": csrf, "period": "2024-H1", "number": "5", "send": "on"}
+        form = {"csrf_token": csrf, "period": "2024-H1", "send": "on"}
 
         first = finished(client, form)
         again = finished(client, form)
@@ -179,7 +179,9 @@ def test_the_standing_office_sends_the_report_once(site: Site) -> None:
     assert "Đã gửi" in first
     received = [r.message for r in server.handler.received]
     addresses = {m["To"].addresses[0].addr_spec for m in received}
-    assert "cchc@sonoivu.longan.example.vn" in addresses  # report_to of directory.yaml
+    # A draft goes to the standing office for review, never upward (report_to).
+    assert "tamlm@kientuong.example.vn" in addresses  # Phòng Nội vụ, the standing office
+    assert "cchc@sonoivu.longan.example.vn" not in addresses
     assert len(received) == len(addresses)  # once per address, the second run sent nothing
     assert "0 thư" in again or "bỏ qua" in again
     names = {part.get_filename() for m in received for part in m.iter_attachments()}

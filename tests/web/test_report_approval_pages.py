@@ -105,3 +105,28 @@ def test_only_the_leaders_approve_and_only_the_standing_office_prepares(site: Si
     history = office.get(PAGE).text
     assert "trả lại: Bổ sung phần III" in history
     assert _state(site) == ReportState.DRAFT
+
+
+def test_the_api_walks_the_same_steps_and_never_sends_a_draft(site: Site) -> None:
+    site.add("thuongtruc")
+    site.add("chutich")
+    office, chairman = site.client(), site.client()
+    csrf, csrf_c = login(office, "thuongtruc"), login(chairman, "chutich")
+    api = "/api/reports/2024-H1/approval"
+
+    def post(client: TestClient, token: str, **body: str) -> tuple[int, dict[str, object]]:
+        response = client.post(api, json=body, headers={"X-CSRF-Token": token})
+        return response.status_code, response.json()
+
+    code, refused = post(office, csrf, step="send")
+    assert code == 400 and "chỉ báo cáo đã ban hành" in str(refused["detail"])
+    assert post(office, csrf, step="submit")[1]["state"] == "submitted"
+    assert post(office, csrf, step="approve")[0] == 403
+    code, body = post(chairman, csrf_c, step="approve")
+    assert code == 200 and body["state"] == "approved"
+    assert body["signer"] == "TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH — Nguyễn Văn Vũ"
+    code, issued = post(office, csrf, step="issue", issued_on="2024-06-10")
+    assert (code, issued["state"], issued["number"]) == (200, "issued", "01/BC-UBND")
+    assert [step["step"] for step in office.get(api).json()["history"]] == [
+        "trình ký", "duyệt", "ban hành",
+    ]  # fmt: skip
