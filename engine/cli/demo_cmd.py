@@ -35,7 +35,7 @@ from engine.directory.store import get_organization, sync_directory
 from engine.errors import SauroError
 from engine.plans.importer import ImportOptions, import_plan
 from engine.reports.assembly import write_period_report
-from engine.reports.data import build_report_data
+from engine.reports.data import report_data
 from engine.reports.form_requests import request_forms
 from engine.reports.unit_forms import (
     COL_CURRENT,
@@ -336,9 +336,9 @@ class _Builder:
 
         def ask(session: Session) -> None:
             organization = get_organization(session, ORG)
-            data = build_report_data(
-                session.connection(), org_code=ORG, period=period, now=_at(asked, 7),
-                areas=[(a.code, a.name) for a in self.configs.areas.areas],
+            data = report_data(
+                session.connection(), configs=self.configs, org_code=ORG, period=period,
+                now=_at(asked, 7),
             )  # fmt: skip
             forms = request_forms(session, organization=organization, period=period, data=data,
                                   folder=folder / "bieu-don-vi", now=_at(asked, 7))  # fmt: skip

@@ -15,7 +15,7 @@ from engine.calendar.workdays import WorkCalendar
 from engine.cli import common
 from engine.directory.store import find_person, get_organization
 from engine.errors import NotFoundError
-from engine.reports.data import build_report_data
+from engine.reports.data import report_data
 from engine.reports.unit_forms import apply_unit_form, read_unit_form, unit_tasks, write_unit_form
 from engine.store.audit import Actor
 from engine.store.db import session_scope
@@ -45,14 +45,17 @@ def export(
     current = common.settings()
     configs = common.configs(current)
     chosen = parse_period(period, configs.reporting, WorkCalendar(configs.calendar))
-    areas = [(area.code, area.name) for area in configs.areas.areas]
     engine = common.database(current)
     try:
         with session_scope(engine) as session:
             organization = get_organization(session, org)
             units = _units(session, organization, unit)
-            data = build_report_data(
-                session.connection(), org_code=org, period=chosen, now=common.now(), areas=areas
+            data = report_data(
+                session.connection(),
+                configs=configs,
+                org_code=org,
+                period=chosen,
+                now=common.now(),
             )
     finally:
         engine.dispose()

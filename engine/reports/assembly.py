@@ -24,7 +24,7 @@ from engine.plans.verdicts import refresh_verdicts
 from engine.reports.annex import write_annex
 from engine.reports.approval import issue_of
 from engine.reports.charts import ChartFiles, write_charts
-from engine.reports.data import ReportData, build_report_data
+from engine.reports.data import ReportData, report_data
 from engine.reports.document import render_report
 from engine.reports.pdf import to_pdf
 from engine.reports.rollup_annex import extend_annex
@@ -90,13 +90,7 @@ def write_period_report(
         with Session(bind=connection) as session:
             organization = get_organization(session, org_code)
             approval = issue_of(session, organization, period.code)
-        data = build_report_data(
-            connection,
-            org_code=org_code,
-            period=period,
-            now=now,
-            areas=[(area.code, area.name) for area in configs.areas.areas],
-        )
+        data = report_data(connection, configs=configs, org_code=org_code, period=period, now=now)
     stem = report_stem(org_code, period.code)
     out.mkdir(parents=True, exist_ok=True)
     charts = write_charts(data, out / "bieu-do", stem=stem)

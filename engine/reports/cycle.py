@@ -33,7 +33,7 @@ from engine.calendar.workdays import WorkCalendar
 from engine.configs.files import Configs, load_configs
 from engine.directory.schema import OrganizationConfig
 from engine.reports.assembly import ReportFiles, report_key, write_period_report
-from engine.reports.data import build_report_data
+from engine.reports.data import report_data
 from engine.reports.form_requests import form_messages, request_forms
 from engine.reports.sending import (
     Recipients,
@@ -229,11 +229,10 @@ class _Run:
                 self.assemble(organization, period, folder, recipients)
 
     def ask_units(self, organization: Organization, period: Period, folder: Path) -> None:
-        areas = [(area.code, area.name) for area in self.configs.areas.areas]
         with session_scope(self.engine) as session:
-            data = build_report_data(
-                session.connection(), org_code=organization.code, period=period,
-                now=self.now, areas=areas,
+            data = report_data(
+                session.connection(), configs=self.configs, org_code=organization.code,
+                period=period, now=self.now,
             )  # fmt: skip
             forms = request_forms(
                 session, organization=organization, period=period, data=data, folder=folder,

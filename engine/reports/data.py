@@ -46,6 +46,7 @@ from engine.calendar.periods import (
 )
 from engine.calendar.status import LABELS, VN, TaskStatus, local_date, task_status
 from engine.calendar.workdays import WorkCalendar
+from engine.configs.files import Configs
 from engine.errors import NotFoundError
 from engine.plans.check import as_date, as_instant, raw_rows
 from engine.store.models import (
@@ -349,6 +350,23 @@ def as_of_instant(period: Period, now: datetime) -> datetime:
         microseconds=1
     )
     return min(now, end)
+
+
+def report_data(
+    connection: Connection, *, configs: Configs, org_code: str, period: Period, now: datetime
+) -> ReportData:
+    """``build_report_data`` as the configs say: every area of ``areas.yaml``, days overdue
+    counted as ``reporting.yaml`` (``overdue.documents``) says. What every caller uses, so
+    overdue is counted one way on the web, in the report and in its annex."""
+    return build_report_data(
+        connection,
+        org_code=org_code,
+        period=period,
+        now=now,
+        areas=[(area.code, area.name) for area in configs.areas.areas],
+        overdue_count=configs.reporting.overdue.documents,
+        calendar=WorkCalendar(configs.calendar),
+    )
 
 
 def build_report_data(

@@ -42,10 +42,11 @@ from sqlmodel import col
 from engine.calendar.periods import Period, ReportingConfig, periods_for_year
 from engine.calendar.status import local_date
 from engine.calendar.workdays import WorkCalendar
+from engine.configs.files import Configs
 from engine.errors import NotFoundError
 from engine.plans.check import as_instant, raw_rows
 from engine.plans.verdicts import refresh_verdicts
-from engine.reports.data import ReportData, build_report_data
+from engine.reports.data import ReportData, report_data
 from engine.store.models import DocumentRegister, Organization, PeriodReport, ReportState
 from engine.text import fold
 from rules.ladder import ReportSnapshot
@@ -192,7 +193,7 @@ def build_rollup(
     parent_code: str,
     period: Period,
     now: datetime,
-    areas: Sequence[tuple[str, str]],
+    configs: Configs,
     reports_dir: Path | None = None,
 ) -> Rollup:
     """The roll-up of ``parent_code``'s children for ``period`` as of ``now``; with
@@ -207,8 +208,8 @@ def build_rollup(
     today = local_date(now)
     reports = period_reports(connection, parent_code, period)
     figures = [
-        (code, name, build_report_data(
-            connection, org_code=code, period=period, now=now, areas=areas,
+        (code, name, report_data(
+            connection, configs=configs, org_code=code, period=period, now=now,
         ))
         for code, name in children_of(connection, parent_code)
     ]  # fmt: skip

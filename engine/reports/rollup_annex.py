@@ -63,8 +63,7 @@ def extend_annex(
         )
     with engine.connect() as connection:
         rollup = build_rollup(
-            connection, parent_code=org_code, period=period, now=now,
-            areas=[(area.code, area.name) for area in configs.areas.areas],
+            connection, parent_code=org_code, period=period, now=now, configs=configs,
         )  # fmt: skip
     add_child_sheets(path, rollup)
     return True

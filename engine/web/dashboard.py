@@ -16,7 +16,7 @@ from engine.calendar.periods import Period
 from engine.calendar.status import local_date
 from engine.calendar.workdays import WorkCalendar
 from engine.plans.verdicts import refresh_verdicts
-from engine.reports.data import AreaRow, ReportData, UnitRow, build_report_data
+from engine.reports.data import AreaRow, ReportData, UnitRow, report_data
 from engine.store.models import ExtensionRequest, ExtensionStatus, Task, TaskState, Unit
 from engine.web.deps import User, Web
 from engine.web.policy import Action, authorize
@@ -125,12 +125,8 @@ def dashboard(state: Web, user: User, period_code: str | None = None) -> Dashboa
     with state.engine.begin() as connection:  # the stored 6-rõ verdicts, brought up to date
         refresh_verdicts(connection, rules=configs.rules, org_code=user.org_code, today=today)
     with Session(state.engine) as session:
-        data = build_report_data(
-            session.connection(),
-            org_code=user.org_code,
-            period=period,
-            now=now,
-            areas=[(a.code, a.name) for a in configs.areas.areas],
+        data = report_data(
+            session.connection(), configs=configs, org_code=user.org_code, period=period, now=now
         )
         open_tasks = list(
             session.exec(

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from engine.calendar.periods import Period
 from engine.calendar.status import local_date
 from engine.errors import SauroError
-from engine.reports.data import ReportData, build_report_data
+from engine.reports.data import ReportData, report_data
 from engine.reports.document import date_warnings
 from engine.reports.sections import (
     OUTLINE_FILE,
@@ -32,9 +32,9 @@ from engine.web.policy import Action, authorize
 def _data(state: Web, user: User, period: Period) -> ReportData:
     configs = state.configs.get()
     with Session(state.engine) as session:
-        return build_report_data(
-            session.connection(), org_code=user.org_code, period=period, now=state.clock(),
-            areas=[(a.code, a.name) for a in configs.areas.areas],
+        return report_data(
+            session.connection(), configs=configs, org_code=user.org_code, period=period,
+            now=state.clock(),
         )  # fmt: skip
 
 

@@ -88,7 +88,7 @@ def rollup(state: Web, user: User, period: Period) -> Rollup:
             parent_code=user.org_code,
             period=period,
             now=now,
-            areas=[(a.code, a.name) for a in configs.areas.areas],
+            configs=configs,
             reports_dir=state.settings.reports_dir,
         )
 

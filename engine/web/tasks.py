@@ -20,7 +20,7 @@ from engine.errors import Location, NotFoundError, Problem, SauroError
 from engine.plans.check import TaskCheck, as_date, check_tasks, raw_rows
 from engine.plans.check_workbook import write_check_xlsx
 from engine.plans.verdicts import refresh_verdicts
-from engine.reports.data import build_report_data
+from engine.reports.data import report_data
 from engine.store.db import session_scope
 from engine.store.models import (
     ExtensionRequest,
@@ -230,10 +230,9 @@ def _period_tasks(state: Web, user: User, connection: sa.Connection, code: str) 
     the dashboard counts them. Raises ``SauroError`` for a code that names no period."""
     configs = state.configs.get()
     period = parse_period(code, configs.reporting, state.calendar())
-    data = build_report_data(
-        connection, org_code=user.org_code, period=period, now=state.clock(),
-        areas=[(a.code, a.name) for a in configs.areas.areas],
-    )  # fmt: skip
+    data = report_data(
+        connection, configs=configs, org_code=user.org_code, period=period, now=state.clock()
+    )
     return {task.task_id for task in data.tasks}
 
 

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from engine.calendar.periods import Period
 from engine.errors import NotFoundError, PermissionDeniedError
-from engine.reports.data import ReportData, build_report_data
+from engine.reports.data import ReportData, report_data
 from engine.reports.form_requests import form_path
 from engine.reports.unit_forms import (
     SubmitSummary,
@@ -51,9 +51,9 @@ class UnitForm:
 def _data(state: Web, user: User, period: Period) -> ReportData:
     configs = state.configs.get()
     with Session(state.engine) as session:
-        return build_report_data(
-            session.connection(), org_code=user.org_code, period=period, now=state.clock(),
-            areas=[(a.code, a.name) for a in configs.areas.areas],
+        return report_data(
+            session.connection(), configs=configs, org_code=user.org_code, period=period,
+            now=state.clock(),
         )  # fmt: skip
 
 

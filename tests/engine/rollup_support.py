@@ -137,10 +137,6 @@ class Province:
     def period(self, code: str = PERIOD) -> Period:
         return parse_period(code, self.configs.reporting, WorkCalendar(self.configs.calendar))
 
-    @property
-    def areas(self) -> list[tuple[str, str]]:
-        return [(a.code, a.name) for a in self.configs.areas.areas]
-
 
 def build_province(engine: Engine, url: str, tmp_path: Path) -> Province:
     """The directory synced, a plan of four tasks per commune imported and ended."""

@@ -39,7 +39,7 @@ from engine.directory.schema import parse_directory
 from engine.errors import ConfigError
 from engine.reminders.cycle import CycleReport, run_cycle
 from engine.reports.assembly import write_period_report
-from engine.reports.data import build_report_data
+from engine.reports.data import report_data
 from engine.reports.rollup import (
     Rollup,
     build_rollup,
@@ -65,7 +65,7 @@ def _rollup(province: Province, now: datetime = NOW) -> Rollup:
     with province.engine.connect() as connection:
         return build_rollup(
             connection, parent_code=PROVINCE, period=province.period(), now=now,
-            areas=province.areas, reports_dir=province.reports_dir,
+            configs=province.configs, reports_dir=province.reports_dir,
         )  # fmt: skip
 
 
@@ -116,9 +116,9 @@ def test_every_commune_is_listed_with_the_figures_of_its_own_report(province: Pr
     assert sorted(c.code for c in rollup.children) == list(COMMUNES)
     with province.engine.connect() as connection:
         for child in rollup.children:
-            own = build_report_data(
-                connection, org_code=child.code, period=province.period(), now=NOW,
-                areas=province.areas,
+            own = report_data(
+                connection, configs=province.configs, org_code=child.code,
+                period=province.period(), now=NOW,
             )  # fmt: skip
             assert child.data == own, child.code
             assert (child.tasks, child.overdue, child.unclear) == (

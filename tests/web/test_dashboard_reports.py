@@ -142,9 +142,7 @@ def test_the_api_generates_and_lists_reports(site: Site) -> None:
     site.add("thuongtruc")
     client = site.client()
     csrf = login(client, "thuongtruc")
-    made = client.post(
-        "/api/reports", json={"period": "2024-H1"}, headers={"X-CSRF-Token": csrf}
-    )
+    made = client.post("/api/reports", json={"period": "2024-H1"}, headers={"X-CSRF-Token": csrf})
     assert made.status_code == 200, made.text
     files = made.json()["files"]
     assert files[0] == "/reports/2024-H1/files/bao-cao-kien-tuong-2024-H1.docx"

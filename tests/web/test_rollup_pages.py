@@ -25,7 +25,7 @@ from web_support import login
 
 from engine.configs.settings import Settings
 from engine.directory.accounts import hash_password
-from engine.reports.data import build_report_data
+from engine.reports.data import report_data
 from engine.store.db import session_scope
 from engine.store.models import Organization, Person, UserAccount, UserRole
 from engine.web.app import create_app
@@ -91,9 +91,9 @@ def test_the_province_sees_every_commune_with_its_own_figures(
     by_code = {c["code"]: c for c in api["children"]}
     with province.engine.connect() as connection:
         for code in COMMUNES:
-            own = build_report_data(
-                connection, org_code=code, period=province.period(), now=NOW,
-                areas=province.areas,
+            own = report_data(
+                connection, configs=province.configs, org_code=code,
+                period=province.period(), now=NOW,
             )  # fmt: skip
             shown = rows[code]
             assert int(shown["tasks"]) == own.totals.total == by_code[code]["tasks"]
