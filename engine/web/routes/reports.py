@@ -43,6 +43,7 @@ def _page(
     if refused:
         error, status = refused, 400
     job = reports.last_run(state, user, period)
+    running = job is not None and job.running  # read once: the run may end while rendering
     return render(
         request,
         "reports.html",
@@ -52,7 +53,8 @@ def _page(
         period=period,
         periods=reports.with_chosen(reports.periods_with_tasks(state, user), period),
         job=job,
-        refresh=REFRESH_SECONDS if job is not None and job.running else None,
+        running=running,
+        refresh=REFRESH_SECONDS if running else None,
         files=reports.generated(state, user, period),
         units=reports.unit_reports(state, user, period),
         can_generate=allowed(user.principal, Action.GENERATE_REPORT),
