@@ -60,6 +60,12 @@ def test_from_draft_to_sent_with_number_07_kept_on_regeneration(site: Site) -> N
         csrf_v = login(vice, "phochutich")
 
         assert _step(office, csrf, "send")[0] == 400  # a draft never goes upward
+        edited = office.put(
+            "/api/reports/2024-H1/sections",
+            json={"sections": {"III.1": "Ưu điểm: các phòng chủ động, đúng hạn."}},
+            headers={"X-CSRF-Token": csrf},
+        )
+        assert edited.status_code == 200, edited.text
         assert _step(office, csrf, "submit")[0] == 303
         code, page = _step(office, csrf, "send")
         assert code == 400 and "chỉ báo cáo đã ban hành" in page
@@ -84,6 +90,9 @@ def test_from_draft_to_sent_with_number_07_kept_on_regeneration(site: Site) -> N
         for cell in row.cells
     )  # fmt: skip
     assert "Số: 07/BC-UBND" in text
+    body = "\n".join(p.text for p in Document(str(document)).paragraphs)
+    assert "Ưu điểm: các phòng chủ động, đúng hạn." in body  # the edited section III.1
+    assert "KT. CHỦ TỊCH" in text + body and "Phạm Văn Đức" in text + body
 
 
 def test_only_the_leaders_approve_and_only_the_standing_office_prepares(site: Site) -> None:
