@@ -12,7 +12,6 @@ from sqlmodel import Session
 from engine.calendar.periods import Period
 from engine.calendar.status import local_date
 from engine.errors import SauroError
-from engine.reports.data import ReportData, report_data
 from engine.reports.document import date_warnings
 from engine.reports.sections import (
     OUTLINE_FILE,
@@ -27,21 +26,13 @@ from engine.reports.sections import (
 from engine.store.db import session_scope
 from engine.web.deps import User, Web
 from engine.web.policy import Action, authorize
-
-
-def _data(state: Web, user: User, period: Period) -> ReportData:
-    configs = state.configs.get()
-    with Session(state.engine) as session:
-        return report_data(
-            session.connection(), configs=configs, org_code=user.org_code, period=period,
-            now=state.clock(),
-        )  # fmt: skip
+from engine.web.reports import period_data
 
 
 def states(state: Web, user: User, period: Period) -> list[SectionState]:
     """Every section of the period's report as the page shows it."""
     authorize(user.principal, Action.VIEW_REPORTS)
-    data = _data(state, user, period)
+    data = period_data(state, user, period)
     outline = load_outline(state.settings.config_dir / "report" / OUTLINE_FILE)
     with Session(state.engine) as session:
         return section_states(session, data=data, outline=outline, now=state.clock())
@@ -49,7 +40,7 @@ def states(state: Web, user: User, period: Period) -> list[SectionState]:
 
 def warnings(state: Web, user: User, period: Period) -> list[str]:
     """What to tell before the report is dated today (a day off, a date before the cut-off)."""
-    data = _data(state, user, period)
+    data = period_data(state, user, period)
     return date_warnings(local_date(state.clock()), data, state.calendar())
 
 

@@ -37,6 +37,7 @@ from engine.directory.store import get_organization
 from engine.errors import NotFoundError, SauroError
 from engine.plans.check import as_date
 from engine.reports.assembly import ReportFiles, report_stem, write_period_report
+from engine.reports.data import ReportData, report_data
 from engine.reports.sending import report_messages, report_recipients
 from engine.store.models import Plan, Task, TaskState, Unit, UnitReport
 from engine.web.deps import User, Web
@@ -116,6 +117,15 @@ def period_or_current(state: Web, code: str | None) -> tuple[Period, str]:
         return chosen_period(state, code), ""
     except SauroError as problem:
         return chosen_period(state, None), str(problem)
+
+
+def period_data(state: Web, user: User, period: Period) -> ReportData:
+    """The figures of the user's organization for ``period``, as the configs count them."""
+    with Session(state.engine) as session:
+        return report_data(
+            session.connection(), configs=state.configs.get(), org_code=user.org_code,
+            period=period, now=state.clock(),
+        )  # fmt: skip
 
 
 def folder(state: Web, user: User, period: Period) -> Path:

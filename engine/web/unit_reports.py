@@ -19,7 +19,6 @@ from sqlmodel import Session, col, select
 
 from engine.calendar.periods import Period
 from engine.errors import NotFoundError, PermissionDeniedError
-from engine.reports.data import ReportData, report_data
 from engine.reports.form_requests import form_path
 from engine.reports.unit_forms import (
     SubmitSummary,
@@ -32,7 +31,7 @@ from engine.store.db import session_scope
 from engine.store.models import Unit, UnitKind, UnitReport
 from engine.web.deps import User, Web
 from engine.web.policy import Action, allowed_unit, authorize, authorize_unit
-from engine.web.reports import folder
+from engine.web.reports import folder, period_data
 from engine.web.uploads import PLAN_KINDS, read_checked
 
 FORM_KINDS = {".xlsx": PLAN_KINDS[".xlsx"]}
@@ -46,15 +45,6 @@ class UnitForm:
     name: str
     tasks: int
     submitted: bool
-
-
-def _data(state: Web, user: User, period: Period) -> ReportData:
-    configs = state.configs.get()
-    with Session(state.engine) as session:
-        return report_data(
-            session.connection(), configs=configs, org_code=user.org_code, period=period,
-            now=state.clock(),
-        )  # fmt: skip
 
 
 def _units(state: Web, user: User) -> list[Unit]:
@@ -74,7 +64,7 @@ def forms(state: Web, user: User, period: Period) -> list[UnitForm]:
     """The units whose form the user may download and return for ``period``: those leading
     tasks in it (a unit head: its own unit only)."""
     authorize(user.principal, Action.SUBMIT_UNIT_REPORT)
-    data = _data(state, user, period)
+    data = period_data(state, user, period)
     with Session(state.engine) as session:
         submitted = set(
             session.exec(
@@ -98,7 +88,7 @@ def form_file(state: Web, user: User, period: Period, unit_code: str) -> Path:
     unit = next((u for u in _units(state, user) if u.code == unit_code), None)
     if unit is None:
         _refuse(state, user, unit_code)
-    data = _data(state, user, period)
+    data = period_data(state, user, period)
     path = form_path(folder(state, user, period) / "bieu-don-vi", user.org_code, period.code,
                      unit.code)  # fmt: skip
     write_unit_form(path, data=data, unit_code=unit.code, unit_name=unit.name,
