@@ -42,6 +42,7 @@ from engine.directory.store import sync_directory
 from engine.store.db import make_engine, session_scope
 from engine.store.models import Organization, Person, Plan, Task
 from engine.web.app import create_app
+from engine.web.policy import MATRIX, Action
 from notifications.smtp_settings import SmtpSettings
 from notifications.zalo_settings import ZaloSettings
 
@@ -304,7 +305,10 @@ def test_every_page_as_every_role(browser: Browser, live: Live) -> None:
     for role, username in ROLE_ACCOUNT.items():
         _login(page, live, username)
         links = page.locator("header nav a").evaluate_all("links => links.map(a => a.href)")
-        for link in [*links, f"{live.url}/tasks/{live.site.task_id('2.1')}"]:
+        extra = [f"/tasks/{live.site.task_id('2.1')}", "/notices", "/account"]
+        if role in MATRIX[Action.VIEW_REPORTS]:
+            extra += ["/reports/2024-H1/approval", "/reports/2024-H1/sections"]
+        for link in [*links, *(live.url + path for path in extra)]:
             response = page.goto(link)
             assert response is not None
             assert response.status == 200, f"{role}: {link} answered {response.status}"
