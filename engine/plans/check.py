@@ -94,16 +94,18 @@ def check_tasks(
     rules: RulesConfig,
     org_code: str | None = None,
     plan_key: str | None = None,
+    task_id: int | None = None,
 ) -> list[TaskCheck]:
-    """Check every current task of an organization (or all, with ``org_code=None``).
+    """Check every current task of an organization (or all, with ``org_code=None``), of one
+    plan (``plan_key``), or the one task ``task_id`` (a task page checks only its task).
 
     Raises ``NotFoundError`` when ``org_code`` or ``plan_key`` names nothing stored, so a
     mistyped code is not mistaken for a plan with no tasks.
     """
     _require_scope(connection, org_code, plan_key)
     with collector_paused():
-        rows = raw_rows(connection, _task_query(org_code, plan_key))
-        mentions = _mentions(connection, org_code, plan_key)
+        rows = raw_rows(connection, _task_query(org_code, plan_key, task_id))
+        mentions = _mentions(connection, org_code, plan_key, task_id)
         evaluator = Evaluator(rules)
         none: tuple[tuple[UnitMention, ...], tuple[UnitMention, ...]] = ((), ())
         return [_judge(row, mentions.get(row[0], none), evaluator) for row in rows]
@@ -270,8 +272,12 @@ def _require_scope(connection: Connection, org_code: str | None, plan_key: str |
     )
 
 
-def _scope(query: Select[Any], org_code: str | None, plan_key: str | None) -> Select[Any]:
+def _scope(
+    query: Select[Any], org_code: str | None, plan_key: str | None, task_id: int | None = None
+) -> Select[Any]:
     query = query.where(Task.state != TaskState.WITHDRAWN)  # type: ignore[arg-type]
+    if task_id is not None:
+        query = query.where(Task.id == task_id)  # type: ignore[arg-type]
     if org_code is not None:
         query = query.where(Organization.code == org_code)  # type: ignore[arg-type]
     if plan_key is not None:
@@ -279,7 +285,7 @@ def _scope(query: Select[Any], org_code: str | None, plan_key: str | None) -> Se
     return query
 
 
-def _task_query(org_code: str | None, plan_key: str | None) -> Select[Any]:
+def _task_query(org_code: str | None, plan_key: str | None, task_id: int | None) -> Select[Any]:
     person_unit = aliased(Unit)
     t, p = Task.__table__.c, Person.__table__.c  # type: ignore[attr-defined]
     pl, o = Plan.__table__.c, Organization.__table__.c  # type: ignore[attr-defined]
@@ -299,11 +305,11 @@ def _task_query(org_code: str | None, plan_key: str | None) -> Select[Any]:
         .outerjoin(person_unit, person_unit.id == p.unit_id)
         .order_by(o.code, pl.key, t.position)
     )  # fmt: skip
-    return _scope(query, org_code, plan_key)
+    return _scope(query, org_code, plan_key, task_id)
 
 
 def _mentions(
-    connection: Connection, org_code: str | None, plan_key: str | None
+    connection: Connection, org_code: str | None, plan_key: str | None, task_id: int | None
 ) -> dict[int, tuple[tuple[UnitMention, ...], tuple[UnitMention, ...]]]:
     tu, u = TaskUnit.__table__.c, Unit.__table__.c  # type: ignore[attr-defined]
     t, pl = Task.__table__.c, Plan.__table__.c  # type: ignore[attr-defined]
@@ -317,7 +323,7 @@ def _mentions(
         .outerjoin(Unit, u.id == tu.unit_id)
         .order_by(tu.task_id, tu.role, tu.position)
     )
-    return _group(raw_rows(connection, _scope(query, org_code, plan_key)))
+    return _group(raw_rows(connection, _scope(query, org_code, plan_key, task_id)))
 
 
 def _group(

@@ -390,10 +390,7 @@ def task_page(state: Web, user: User, task_id: int) -> TaskPage:
             session=session, task_id=task_id, now=state.clock(), calendar=state.calendar()
         )
         checks = check_tasks(
-            session.connection(),
-            rules=configs.rules,
-            org_code=user.org_code,
-            plan_key=view.plan.key,
+            session.connection(), rules=configs.rules, org_code=user.org_code, task_id=task_id
         )
         org_id = task.organization_id
         units = {
@@ -413,7 +410,7 @@ def task_page(state: Web, user: User, task_id: int) -> TaskPage:
         pending = next((e for e in view.extensions if e.status == ExtensionStatus.PENDING), None)
         return TaskPage(
             view=view,
-            check=next((c for c in checks if c.task_id == task_id), None),
+            check=checks[0] if checks else None,
             actions=task_actions(user.principal, scope_of(session, task)),
             people=people,
             unit_people=unit_people(session, task.lead_unit_id) if task.lead_unit_id else [],

@@ -226,3 +226,21 @@ def test_all_organizations(kien_tuong: Sauro) -> None:
 
     assert {t["organization"] for t in tasks} == {"kien-tuong"}
     assert len(tasks) == 30
+
+
+def test_one_task_is_judged_as_its_whole_plan_judges_it(kien_tuong: Sauro) -> None:
+    """A task page checks only its task: the same verdict as the plan-wide check."""
+    from engine.configs.files import load_configs
+    from engine.plans.check import check_tasks
+    from engine.store.db import make_engine
+
+    rules = load_configs(kien_tuong.config_dir).rules
+    engine = make_engine(kien_tuong.url)
+    with engine.connect() as connection:
+        every = check_tasks(connection, rules=rules, org_code="kien-tuong")
+        for check in every[:: max(1, len(every) // 6)]:
+            (alone,) = check_tasks(
+                connection, rules=rules, org_code="kien-tuong", task_id=check.task_id
+            )
+            assert alone == check
+    engine.dispose()
