@@ -220,6 +220,22 @@ def _wanted_people(
     ]
 
 
+def standing_office(session: Session, organization: Organization) -> list[Person]:
+    """The active people of the organization's standing office (its unit
+    ``standing_office_code``), in id order."""
+    query = (
+        select(Person)
+        .join(Unit, col(Unit.id) == Person.unit_id)
+        .where(
+            col(Unit.organization_id) == organization.id,
+            col(Unit.code) == organization.standing_office_code,
+            col(Person.active),
+        )
+        .order_by(col(Person.id))
+    )
+    return list(session.exec(query).all())
+
+
 def get_organization(session: Session, code: str) -> Organization:
     """The stored organization ``code``, or a Vietnamese error saying how to create it."""
     org = session.exec(select(Organization).where(Organization.code == code)).first()

@@ -29,7 +29,7 @@ from urllib.parse import quote
 from sqlmodel import Session, col, select
 
 from engine.calendar.deadlines import format_date
-from engine.directory.store import find_person
+from engine.directory.store import find_person, standing_office
 from engine.errors import NotFoundError
 from engine.notices.record import Event, leaders_of, notify, unit_heads
 from engine.store.audit import Actor
@@ -476,8 +476,4 @@ def _report_event(
 def _standing_office(session: Session, organization_id: int) -> list[int]:
     """The active people of the organization's standing office."""
     org = session.get(Organization, organization_id)
-    office = _unit_by_code(session, organization_id, org.standing_office_code) if org else None
-    if office is None:
-        return []
-    query = select(Person.id).where(col(Person.unit_id) == office.id, col(Person.active))
-    return [p for p in session.exec(query).all() if p is not None]
+    return [p.id for p in standing_office(session, org) if p.id is not None] if org else []

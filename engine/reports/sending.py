@@ -12,16 +12,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from engine.calendar.periods import Period
 from engine.directory.schema import OrganizationConfig
+from engine.directory.store import standing_office
 from engine.errors import SauroError
 from engine.reports.approval import mark_sent, require_sendable, state_of
 from engine.reports.assembly import ReportFiles, report_key, report_message
 from engine.store.audit import Actor
 from engine.store.db import session_scope
-from engine.store.models import Organization, Person, ReportState, Unit, require_id
+from engine.store.models import Organization, ReportState, require_id
 from notifications.delivery import DeliveryReport, deliver_with_settings
 from notifications.ledger import DatabaseLedger, DeliveryStatus
 from notifications.outgoing import OutgoingMessage
@@ -40,16 +41,8 @@ def report_recipients(
     """Who gets the period report: the standing office's people with an address
     ("office") and, with ``upward``, the organization's ``report_to`` ("upward")."""
     with Session(engine) as session:
-        people = session.exec(
-            select(Person).where(col(Person.organization_id) == organization.id, col(Person.active))
-        ).all()
-        office_unit = session.exec(
-            select(Unit.id).where(
-                col(Unit.organization_id) == organization.id,
-                col(Unit.code) == organization.standing_office_code,
-            )
-        ).first()
-    office = [(p.name, p.email) for p in people if p.unit_id == office_unit and "@" in p.email]
+        people = standing_office(session, organization)
+    office = [(p.name, p.email) for p in people if "@" in p.email]
     found: Recipients = {"office": office}
     if upward and config is not None:
         found["upward"] = [(r.name, r.email) for r in config.report_to]
