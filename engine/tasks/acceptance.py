@@ -25,7 +25,7 @@ from engine.notices import events
 from engine.store import audit
 from engine.store.audit import Actor
 from engine.store.models import Acceptor, Organization, Person, Task, TaskState, Unit
-from engine.tasks.actions import AUTHORITY_ROLES, authority_of, get_task
+from engine.tasks.actions import AUTHORITY_ROLES, authority_of, get_task, record_change
 from engine.tasks.delegation import REASON_MAX
 from engine.text import clean, clean_lines
 
@@ -64,12 +64,9 @@ def review_result(
         raise TaskActionError(f"Lý do dài quá {REASON_MAX} ký tự ({len(text)} ký tự).")
     values = {"state": str(TaskState.DONE)} if accept else _returned(task, text, now)
     changes = audit.apply_changes(task, values)
-    task.version += 1
-    task.updated_at = now
-    audit.record_of(
+    record_change(
         session,
         task,
-        organization_id=task.organization_id,
         action="accept" if accept else "return",
         changes=[*changes, *([audit.Change("accepted_by", None, who)] if accept and who else [])],
         actor=actor,

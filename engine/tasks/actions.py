@@ -533,6 +533,29 @@ def _last_percent(session: Session, task_id: int) -> int | None:
     ).first()
 
 
+def record_change(
+    session: Session,
+    task: Task,
+    *,
+    action: str,
+    changes: Sequence[audit.Change],
+    actor: Actor,
+    now: datetime,
+) -> None:
+    """A new version of ``task``, stamped ``now``, and its audit row (``action``)."""
+    task.version += 1
+    task.updated_at = now
+    audit.record_of(
+        session,
+        task,
+        organization_id=task.organization_id,
+        action=action,
+        changes=changes,
+        actor=actor,
+        now=now,
+    )
+
+
 def _touch(task: Task, changes: Sequence[audit.Change], now: datetime) -> None:
     if changes:
         task.version += 1

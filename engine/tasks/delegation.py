@@ -25,7 +25,7 @@ from engine.notices import events
 from engine.store import audit
 from engine.store.audit import Actor
 from engine.store.models import Person, PersonRole, Task, TaskState
-from engine.tasks.actions import get_task
+from engine.tasks.actions import get_task, record_change
 from engine.tasks.history import STATE_WORDS
 from engine.text import clean_lines
 
@@ -128,14 +128,4 @@ def _give(
     changes = audit.apply_changes(task, {"person_id": person.id, "person_text": person.name})
     if reason:
         changes.append(audit.Change("reason", None, reason))
-    task.version += 1
-    task.updated_at = now
-    audit.record_of(
-        session,
-        task,
-        organization_id=task.organization_id,
-        action=DELEGATE,
-        changes=changes,
-        actor=actor,
-        now=now,
-    )
+    record_change(session, task, action=DELEGATE, changes=changes, actor=actor, now=now)

@@ -30,7 +30,7 @@ from engine.notices import events
 from engine.store import audit
 from engine.store.audit import Actor
 from engine.store.models import Milestone, Person, Plan, Task, TaskUnit, Unit, UnitRole, require_id
-from engine.tasks.actions import get_task
+from engine.tasks.actions import get_task, record_change
 from engine.text import clean, clean_lines
 
 
@@ -90,17 +90,7 @@ def edit_task(
         changes += _replace_units(session, task, edit, units)
     changes += _replace_milestones(session, task, [(m.due, m.text) for m in deadline.milestones])
     if changes:
-        task.version += 1
-        task.updated_at = now
-        audit.record_of(
-            session,
-            task,
-            organization_id=task.organization_id,
-            action="update",
-            changes=changes,
-            actor=actor,
-            now=now,
-        )
+        record_change(session, task, action="update", changes=changes, actor=actor, now=now)
     _tell(session, task, before, actor=actor, now=now)
     return task
 

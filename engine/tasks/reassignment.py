@@ -33,6 +33,7 @@ from engine.errors import Location, Problem, TaskActionError
 from engine.store import audit
 from engine.store.audit import Actor
 from engine.store.models import Person, Task, TaskUnit, Unit, UnitRole
+from engine.tasks.actions import record_change
 from engine.tasks.delegation import delegate
 
 Mode = Literal["keep", "person", "nobody", "follow"]
@@ -207,7 +208,7 @@ def _clear(session: Session, task: Task, reason: str, actor: Actor, now: datetim
     """No officer named: the lead unit's head names one (audited with the reason)."""
     changes = audit.apply_changes(task, {"person_id": None, "person_text": ""})
     changes.append(audit.Change("reason", None, reason))
-    _audited(session, task, changes, actor, now)
+    record_change(session, task, action="update", changes=changes, actor=actor, now=now)
 
 
 def _follow(
@@ -232,7 +233,7 @@ def _follow(
     if before != after:
         changes.append(audit.Change("units", before, after))
     changes.append(audit.Change("reason", None, reason))
-    _audited(session, task, changes, actor, now)
+    record_change(session, task, action="update", changes=changes, actor=actor, now=now)
 
 
 def _rows(session: Session, task: Task) -> list[dict[str, object]]:
@@ -241,19 +242,3 @@ def _rows(session: Session, task: Task) -> list[dict[str, object]]:
         select(TaskUnit).where(TaskUnit.task_id == task.id).order_by(col(TaskUnit.id))
     )
     return [{"role": row.role, "text": row.text, "unit_id": row.unit_id} for row in rows]
-
-
-def _audited(
-    session: Session, task: Task, changes: list[audit.Change], actor: Actor, now: datetime
-) -> None:
-    task.version += 1
-    task.updated_at = now
-    audit.record_of(
-        session,
-        task,
-        organization_id=task.organization_id,
-        action="update",
-        changes=changes,
-        actor=actor,
-        now=now,
-    )
