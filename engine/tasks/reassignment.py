@@ -30,6 +30,7 @@ from sqlmodel import Session, col, select
 from engine.calendar.deadlines import format_date
 from engine.directory import editing
 from engine.errors import Location, Problem, TaskActionError
+from engine.notices import events
 from engine.store import audit
 from engine.store.audit import Actor
 from engine.store.models import Person, Task, TaskUnit, Unit, UnitRole
@@ -234,6 +235,7 @@ def _follow(
         changes.append(audit.Change("units", before, after))
     changes.append(audit.Change("reason", None, reason))
     record_change(session, task, action="update", changes=changes, actor=actor, now=now)
+    events.task_assigned(session, task, actor=actor, now=now)  # the new unit's heads hear
 
 
 def _rows(session: Session, task: Task) -> list[dict[str, object]]:

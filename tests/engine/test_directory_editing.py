@@ -23,6 +23,7 @@ from engine.store.audit import Actor
 from engine.store.db import session_scope
 from engine.store.models import (
     AuditLog,
+    Notice,
     Organization,
     Person,
     Task,
@@ -251,6 +252,17 @@ def test_moving_an_officer_reassigns_only_the_chosen_tasks(db: Engine) -> None:
                                                          AuditLog.entity == "task"))
         }  # fmt: skip
     assert "delegate" in actions
+    with Session(db) as session:  # the unit the task followed its person to hears of it
+        told = session.exec(
+            select(Notice).where(Notice.task_id == followed.id, Notice.kind == "assigned")
+        ).all()
+        heads = {
+            p.id
+            for p in session.exec(
+                select(Person).where(Person.unit_id == noi_vu, Person.role == "head")
+            )
+        }
+    assert {n.person_id for n in told} == heads and heads  # fmt: skip
 
 
 def test_marking_left_keeps_the_unchosen_tasks_and_refuses_a_bad_choice(
