@@ -49,6 +49,7 @@ from engine.store.models import (
     UnitRole,
     require_id,
 )
+from engine.store.verdict_stamps import invalidate_verdicts
 from engine.text import clean, fold
 from rules.config_text import vietnamese_message
 
@@ -561,6 +562,8 @@ class _Edit:
         if changes:
             self.session.add(record)
             self._audit(record, "update", changes)
+            # a name, unit or code the tasks' verdicts read may have changed
+            invalidate_verdicts(self.session.connection(), organization_id=self.organization_id)
 
     def new_person(self, unit: Unit, values: dict[str, Any], role: PersonRole) -> Person:
         person = Person(organization_id=self.organization_id, unit_id=unit.id, name=values["name"])

@@ -50,6 +50,7 @@ from engine.store.models import (
     Unit,
     require_id,
 )
+from engine.store.verdict_stamps import invalidate_verdicts
 from engine.text import fold
 
 _LEADERS = (PersonRole.CHAIRMAN, PersonRole.VICE_CHAIRMAN)
@@ -443,6 +444,8 @@ class _OrgImport:
         if not changes and action == "update":
             return
         self.session.add(record)
+        if action == "update":  # a name, unit or code the tasks' verdicts read
+            invalidate_verdicts(self.session.connection(), organization_id=require_id(self.org))
         audit.record_of(
             self.session,
             record,

@@ -32,6 +32,7 @@ from engine.errors import DirectoryError, NotFoundError
 from engine.store import audit
 from engine.store.audit import Actor
 from engine.store.models import Organization, Person, PersonRole, Unit, require_id
+from engine.store.verdict_stamps import invalidate_verdicts
 from engine.text import clean, fold
 
 _Record = TypeVar("_Record", bound=SQLModel)
@@ -165,6 +166,7 @@ class _DirectorySync:
             entity = str(type(record).__tablename__)
             self._audit(org_id, record, "update", changes)
             self.summary.count(self.summary.updated, entity)
+            invalidate_verdicts(self.session.connection(), organization_id=org_id)
 
     def _audit(
         self, org_id: int, record: SQLModel, action: str, changes: Sequence[audit.Change]

@@ -9,7 +9,7 @@ and ``sauro check`` after the import give the same verdict.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -95,17 +95,20 @@ def check_tasks(
     org_code: str | None = None,
     plan_key: str | None = None,
     task_id: int | None = None,
+    task_ids: Collection[int] | None = None,
 ) -> list[TaskCheck]:
     """Check every current task of an organization (or all, with ``org_code=None``), of one
-    plan (``plan_key``), or the one task ``task_id`` (a task page checks only its task).
+    plan (``plan_key``), the one task ``task_id`` (a task page checks only its task) or the
+    tasks ``task_ids`` (a refresh re-judges only the tasks changed since their verdict).
 
     Raises ``NotFoundError`` when ``org_code`` or ``plan_key`` names nothing stored, so a
     mistyped code is not mistaken for a plan with no tasks.
     """
     _require_scope(connection, org_code, plan_key)
     with collector_paused():
-        rows = raw_rows(connection, _task_query(org_code, plan_key, task_id))
-        mentions = _mentions(connection, org_code, plan_key, task_id)
+        ids = _ids(task_id, task_ids)
+        rows = raw_rows(connection, _task_query(org_code, plan_key, ids))
+        mentions = _mentions(connection, org_code, plan_key, ids)
         evaluator = Evaluator(rules)
         none: tuple[tuple[UnitMention, ...], tuple[UnitMention, ...]] = ((), ())
         return [_judge(row, mentions.get(row[0], none), evaluator) for row in rows]
@@ -272,12 +275,18 @@ def _require_scope(connection: Connection, org_code: str | None, plan_key: str |
     )
 
 
+def _ids(task_id: int | None, task_ids: Collection[int] | None) -> list[int] | None:
+    if task_id is None:
+        return None if task_ids is None else list(task_ids)
+    return [task_id, *(task_ids or ())]
+
+
 def _scope(
-    query: Select[Any], org_code: str | None, plan_key: str | None, task_id: int | None = None
+    query: Select[Any], org_code: str | None, plan_key: str | None, ids: list[int] | None = None
 ) -> Select[Any]:
     query = query.where(Task.state != TaskState.WITHDRAWN)  # type: ignore[arg-type]
-    if task_id is not None:
-        query = query.where(Task.id == task_id)  # type: ignore[arg-type]
+    if ids is not None:
+        query = query.where(col(Task.id).in_(ids))
     if org_code is not None:
         query = query.where(Organization.code == org_code)  # type: ignore[arg-type]
     if plan_key is not None:
@@ -285,7 +294,7 @@ def _scope(
     return query
 
 
-def _task_query(org_code: str | None, plan_key: str | None, task_id: int | None) -> Select[Any]:
+def _task_query(org_code: str | None, plan_key: str | None, ids: list[int] | None) -> Select[Any]:
     person_unit = aliased(Unit)
     t, p = Task.__table__.c, Person.__table__.c  # type: ignore[attr-defined]
     pl, o = Plan.__table__.c, Organization.__table__.c  # type: ignore[attr-defined]
@@ -305,11 +314,11 @@ def _task_query(org_code: str | None, plan_key: str | None, task_id: int | None)
         .outerjoin(person_unit, person_unit.id == p.unit_id)
         .order_by(o.code, pl.key, t.position)
     )  # fmt: skip
-    return _scope(query, org_code, plan_key, task_id)
+    return _scope(query, org_code, plan_key, ids)
 
 
 def _mentions(
-    connection: Connection, org_code: str | None, plan_key: str | None, task_id: int | None
+    connection: Connection, org_code: str | None, plan_key: str | None, ids: list[int] | None
 ) -> dict[int, tuple[tuple[UnitMention, ...], tuple[UnitMention, ...]]]:
     tu, u = TaskUnit.__table__.c, Unit.__table__.c  # type: ignore[attr-defined]
     t, pl = Task.__table__.c, Plan.__table__.c  # type: ignore[attr-defined]
@@ -323,7 +332,7 @@ def _mentions(
         .outerjoin(Unit, u.id == tu.unit_id)
         .order_by(tu.task_id, tu.role, tu.position)
     )
-    return _group(raw_rows(connection, _scope(query, org_code, plan_key, task_id)))
+    return _group(raw_rows(connection, _scope(query, org_code, plan_key, ids)))
 
 
 def _group(

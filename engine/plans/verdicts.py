@@ -1,60 +1,132 @@
-"""The stored 6-rõ verdict of each open task (``task.unclear``, ``task.unclear_since``).
+"""The stored 6-rõ verdict of each current task (``task.unclear``, ``task.unclear_since``).
 
-The reminder cycle refreshes it every morning (the "unclear" steps of the ladder count
-from the day a task was first found unclear); an edit of the six dimensions on the web,
-the dashboard and a period report refresh it too, so that what they show is current.
+Pages read it; nothing refreshes it on a read. It is refreshed where it can change: after
+every write of a task (the web's and the CLI's actions, imports, edits) and by the reminder
+cycle every morning (the "unclear" steps of the ladder count from the day a task was first
+found unclear). A refresh re-judges only the tasks whose verdict is out of date: each
+verdict records what it was judged on (``task.judged_version``, the task's version, and
+``task.judged_rules``, the fingerprint of ``rules.yaml``), so a task edited since (its
+version bumped), a new task, or every task after an edit of the rules, is judged again; an
+edit of what a verdict reads outside the task (its plan's number and date, its person's
+name and unit, a unit's code) clears the stamps of the tasks concerned
+(``engine.store.verdict_stamps``). No verdict depends on the date: a day passing changes none.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, or_, select, update
 
 from engine.plans.check import as_date, check_tasks, raw_rows
-from engine.store.models import Task
+from engine.store.models import Organization, Task, TaskState
 from rules.facts import Dimension
 from rules.schema import RulesConfig
+
+_CHUNK = 5000
+_t = Task.__table__.c  # type: ignore[attr-defined]
+_o = Organization.__table__.c  # type: ignore[attr-defined]
+
+
+def rules_fingerprint(rules: RulesConfig) -> str:
+    """A short fingerprint of the rules a verdict was judged by."""
+    return _fingerprint(rules.model_dump_json())
+
+
+@lru_cache(maxsize=8)
+def _fingerprint(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def refresh_verdicts(
     connection: Connection, *, rules: RulesConfig, org_code: str | None, today: date
 ) -> int:
-    """Store each open task's failing dimensions; a task newly failing starts counting
-    today, a task fixed stops. Returns the number of tasks whose verdict changed."""
-    checks = check_tasks(connection, rules=rules, org_code=org_code)
-    stored = _stored_verdicts(connection, [c.task_id for c in checks if c.task_id is not None])
-    changes: list[dict[str, Any]] = []
+    """Judge again the tasks of an organization (or all) whose verdict is out of date and
+    store their failing dimensions: a task newly failing starts counting today, a task
+    fixed stops. Returns the number of tasks whose verdict changed."""
+    stamp = rules_fingerprint(rules)
+    stale = _stale(connection, org_code, stamp)
+    changed = 0
+    for start in range(0, len(stale), _CHUNK):
+        chunk = dict(stale[start : start + _CHUNK])
+        changed += _judge(connection, chunk, rules=rules, stamp=stamp, today=today)
+    return changed
+
+
+def _stale(connection: Connection, org_code: str | None, stamp: str) -> list[tuple[int, int]]:
+    """(task id, version) of the current tasks whose verdict is out of date."""
+    query = select(_t.id, _t.version).where(
+        _t.state != TaskState.WITHDRAWN,
+        or_(
+            _t.judged_version.is_(None),
+            _t.judged_version != _t.version,
+            _t.judged_rules != stamp,
+        ),
+    )
+    if org_code is not None:
+        query = query.where(
+            _t.organization_id == select(_o.id).where(_o.code == org_code).scalar_subquery()
+        )
+    return [(task_id, version) for task_id, version in raw_rows(connection, query)]
+
+
+def _judge(
+    connection: Connection,
+    versions: dict[int, int],
+    *,
+    rules: RulesConfig,
+    stamp: str,
+    today: date,
+) -> int:
+    """Judge the tasks of ``versions`` (id → the version read) and store each verdict with
+    its stamp; a task edited meanwhile keeps its stale stamp for the next refresh."""
+    checks = check_tasks(connection, rules=rules, task_ids=list(versions))
+    stored = _stored_verdicts(connection, list(versions))
+    changed = 0
+    rows: list[dict[str, Any]] = []
     for check in checks:
         if check.task_id is None:
             continue
         unclear = ",".join(str(d) for d in Dimension if not check.clear[d])
         old_unclear, old_since = stored.get(check.task_id, ("", None))
         if unclear == old_unclear and (old_since is not None) == bool(unclear):
-            continue
-        since = (old_since or today) if unclear else None
-        changes.append({"task_id": check.task_id, "unclear": unclear, "since": since})
-    if changes:
-        t = Task.__table__.c  # type: ignore[attr-defined]
+            since = old_since
+        else:
+            since = (old_since or today) if unclear else None
+            changed += 1
+        rows.append(
+            {
+                "task_id": check.task_id,
+                "read_version": versions[check.task_id],
+                "unclear": unclear,
+                "since": since,
+                "stamp": stamp,
+            }
+        )
+    if rows:
         statement = (
             update(Task)
-            .where(t.id == bindparam("task_id"))
-            .values(unclear=bindparam("unclear"), unclear_since=bindparam("since"))
+            .where(_t.id == bindparam("task_id"), _t.version == bindparam("read_version"))
+            .values(
+                unclear=bindparam("unclear"),
+                unclear_since=bindparam("since"),
+                judged_version=bindparam("read_version"),
+                judged_rules=bindparam("stamp"),
+            )
         )
-        connection.execute(statement, changes)
-    return len(changes)
+        connection.execute(statement, rows)
+    return changed
 
 
 def _stored_verdicts(
     connection: Connection, ids: Sequence[int]
 ) -> dict[int, tuple[str, date | None]]:
-    t = Task.__table__.c  # type: ignore[attr-defined]
-    found: dict[int, tuple[str, date | None]] = {}
-    for start in range(0, len(ids), 5000):
-        chunk = ids[start : start + 5000]
-        query = select(t.id, t.unclear, t.unclear_since).where(t.id.in_(chunk))
-        for task_id, unclear, since in raw_rows(connection, query):
-            found[task_id] = (unclear, as_date(since))
-    return found
+    query = select(_t.id, _t.unclear, _t.unclear_since).where(_t.id.in_(ids))
+    return {
+        task_id: (unclear, as_date(since))
+        for task_id, unclear, since in raw_rows(connection, query)
+    }

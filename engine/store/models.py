@@ -224,6 +224,11 @@ class Task(SQLModel, table=True):
     # from which the "unclear" steps of the escalation ladder count.
     unclear: str = Field(default="", max_length=128, sa_column_kwargs={"server_default": ""})
     unclear_since: date | None = None
+    # What that verdict was judged on: the task's version and the rules' fingerprint
+    # (``engine.plans.verdicts``). A refresh re-judges only the tasks where either differs;
+    # an edit of what a verdict reads outside the task (its plan, person, units) clears it.
+    judged_version: int | None = None
+    judged_rules: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})
     deadline_resolved: bool = False
     # The last time the task was given to its person (``engine.tasks.delegation``): the day,
     # a counter (one notice per assignment: the ladder's ``assigned`` steps) and whether the
@@ -395,6 +400,36 @@ class Delivery(SQLModel, table=True):
     )
     sent_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime(), nullable=True))
     updated_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+
+
+class CycleKind(StrEnum):
+    """The scheduled work done once per organization and working day."""
+
+    REMINDERS = "reminders"
+    REPORTING = "reporting"
+
+
+class CycleRun(SQLModel, table=True):
+    """The lease of one organization's cycle of one kind on one day (``engine.store.leases``).
+
+    Claimed atomically before the cycle starts, so that two schedulers, a flow run started
+    twice or a manual run on the same day do the work once; ``expires_at`` lets the next run
+    take over from a holder that died; ``finished_at`` marks the day's work done.
+    """
+
+    __tablename__ = "cycle_run"
+    __table_args__ = (UniqueConstraint("organization_id", "day", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id")
+    day: date
+    kind: str = Field(max_length=16)
+    holder: str = Field(max_length=128)
+    started_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+    finished_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime()))
+    takeovers: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    summary: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 class HeldMessage(SQLModel, table=True):
