@@ -7,10 +7,11 @@ is already Monday morning in Vietnam.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from engine.calendar.workdays import (
     CALENDAR_FILE,
@@ -23,6 +24,9 @@ from engine.errors import Location, Problem, SauroError
 from engine.reminders.cycle import CycleReport, run_cycle
 from engine.reports.cycle import ReportingDay, run_reporting_day
 from notifications.zalo_settings import ZaloSettings
+
+if TYPE_CHECKING:
+    from notifications.delivery import SendSlot
 
 DAY_OFF = "ngày nghỉ"
 
@@ -68,6 +72,13 @@ def day_off(calendar: WorkCalendar, now: datetime) -> DayOff | None:
     return DayOff(today, reason, calendar.next_working_day(today))
 
 
+def local_day(config_dir: Path, now: datetime) -> tuple[date, DayOff | None]:
+    """The day ``now`` falls on in the calendar's time zone (the day a cycle's leases are
+    taken for), and the day off it is, if it is one."""
+    calendar = WorkCalendar(load_calendar(config_dir / CALENDAR_FILE))
+    return now.astimezone(calendar.timezone).date(), day_off(calendar, now)
+
+
 async def working_day_cycle(
     *,
     database_url: str,
@@ -77,9 +88,13 @@ async def working_day_cycle(
     dry_run: bool = False,
     base_url: str = "",
     zalo: ZaloSettings | None = None,
+    org_codes: Sequence[str] | None = None,
+    send_slot: SendSlot | None = None,
 ) -> Outcome:
     """Run the reminder cycle at ``now`` (aware), unless ``now`` falls on a day off; mails
-    link to ``base_url``."""
+    link to ``base_url``. ``org_codes`` limits it to those organizations (a batch of a
+    Prefect fan-out); ``send_slot`` is held by each SMTP connection while it is open (the
+    global limit of connections to the SMTP host, ``flows.fanout.smtp_slot``)."""
     off = day_off(WorkCalendar(load_calendar(config_dir / CALENDAR_FILE)), now)
     if off is not None:
         return off
@@ -91,6 +106,8 @@ async def working_day_cycle(
         dry_run=dry_run,
         base_url=base_url,
         zalo=zalo,
+        org_codes=org_codes,
+        send_slot=send_slot,
     )
 
 
@@ -104,8 +121,11 @@ async def working_day_reporting(
     send_upward: bool = False,
     dry_run: bool = False,
     base_url: str = "",
+    org_codes: Sequence[str] | None = None,
+    send_slot: SendSlot | None = None,
 ) -> ReportingOutcome:
-    """Run one day of the reporting calendar at ``now``, unless it falls on a day off."""
+    """Run one day of the reporting calendar at ``now``, unless it falls on a day off;
+    ``org_codes`` and ``send_slot`` as for ``working_day_cycle``."""
     off = day_off(WorkCalendar(load_calendar(config_dir / CALENDAR_FILE)), now)
     if off is not None:
         return off
@@ -118,6 +138,8 @@ async def working_day_reporting(
         send_upward=send_upward,
         dry_run=dry_run,
         base_url=base_url,
+        org_codes=org_codes,
+        send_slot=send_slot,
     )
 
 

@@ -1,12 +1,37 @@
-"""Distributed scheduling (``sauro deploy``): register ``daily_cycle`` (07:00) and
-``reporting_cycle`` (07:30) on a Prefect server.
+"""Distributed scheduling (``sauro deploy``): register the daily cycles on a Prefect server.
 
-The deployment runs the flow by module path (``flows.reminders.daily_cycle``): nothing is
-uploaded, and a worker runs it wherever this package is installed, reading
+For one scope (every organization, one organization ``--org``, or a province and every
+organization below it ``--province``) four deployments, all in one work pool:
+
+==============================  ===========================================  =============
+deployment                      flow                                          schedule
+==============================  ===========================================  =============
+``hang-ngay-07-00<suffix>``     ``sau-ro-daily-cycle`` (parent)              07:00 Mon–Sat
+``lo-don-vi<suffix>``           ``sau-ro-daily-batch`` (a batch)             none
+``hang-ngay-07-30<suffix>``     ``sau-ro-reporting-cycle`` (parent)          07:30 Mon–Sat
+``lo-don-vi<suffix>``           ``sau-ro-reporting-batch`` (a batch)         none
+==============================  ===========================================  =============
+
+The suffix is empty for every organization, ``-<code>`` for ``--org <code>`` and
+``-<code>-toan-tinh`` for ``--province <code>``: the deployments of different scopes
+coexist, and deploying a scope again updates its own four in place. A parent names its
+child deployment in its parameters (``child_deployment``) and fans out to it
+(``flows.fanout``); the child deployment's ``concurrency_limit`` (``SAURO_BATCH_CONCURRENCY``)
+caps how many batches of the scope run at once, whatever the number of workers.
+
+The deployments run the flows by module path (``flows.reminders.daily_cycle``): nothing is
+uploaded, and a worker runs them wherever this package is installed, reading
 ``SAURO_DATABASE_URL`` and ``SAURO_CONFIG_DIR`` from its own environment (database passwords
-stay off the Prefect server). The cron fires Monday to Saturday at 07:00 in the calendar's
-time zone; the flow itself skips days that are not working days. Re-deploying updates the
-deployment in place. A missing work pool is created as a ``process`` pool.
+stay off the Prefect server). The cron fires Monday to Saturday in the calendar's time zone;
+the flow itself skips days that are not working days. A missing work pool is created as a
+``process`` pool.
+
+Beside the deployments, ``deploy`` keeps two server-wide objects up to date: the global
+concurrency limit ``smtp-<host>`` (``SAURO_SMTP_CONNECTION_LIMIT`` open SMTP connections to
+the host of ``SAURO_SMTP_HOST``, all workers together), and the automation
+``AUTOMATION_NAME``, which marks Crashed a Sáu Rõ flow run (tag ``sau-ro``) that stopped
+sending heartbeats for ``SAURO_CRASH_AFTER_SECONDS``: its machine died, and its parent then
+starts the batch again.
 
 The temporary server that Prefect starts when ``PREFECT_API_URL`` is unset refuses
 schedules, hence a real server's URL is required: ``prefect server start`` or Prefect Cloud.
@@ -15,30 +40,91 @@ schedules, hence a real server's URL is required: ``prefect server start`` or Pr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
 import httpx
+from prefect.automations import Automation
 from prefect.client.orchestration import PrefectClient, get_client
 from prefect.client.schemas.actions import WorkPoolCreate
+from prefect.client.schemas.objects import ConcurrencyLimitConfig, StateType
 from prefect.deployments.runner import RunnerDeployment
+from prefect.events.actions import ChangeFlowRunState
+from prefect.events.schemas.automations import EventTrigger, Posture
+from prefect.events.schemas.events import ResourceSpecification
 from prefect.exceptions import ObjectNotFound, PrefectException
+from prefect.flows import Flow
 from prefect.schedules import Cron
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.types.entrypoint import EntrypointType
 from prefect.workers.process import ProcessWorker
 
 from engine.errors import SauroError
-from flows.reminders import FLOW_NAME, daily_cycle
+from flows.fanout import smtp_limit_name
+from flows.reminders import BATCH_FLOW_NAME, FLOW_NAME, daily_batch, daily_cycle
+from flows.reporting import BATCH_FLOW_NAME as REPORTING_BATCH_FLOW_NAME
 from flows.reporting import FLOW_NAME as REPORTING_FLOW_NAME
-from flows.reporting import reporting_cycle
+from flows.reporting import reporting_batch, reporting_cycle
 
 DEPLOYMENT_NAME = "hang-ngay-07-00"
+BATCH_DEPLOYMENT_NAME = "lo-don-vi"
 DEFAULT_POOL = "sau-ro"
 CRON = "0 7 * * 1-6"
 REPORTING_DEPLOYMENT_NAME = "hang-ngay-07-30"
 REPORTING_CRON = "30 7 * * 1-6"
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+TAG = "sau-ro"
+AUTOMATION_NAME = "sau-ro: lượt chạy mất tín hiệu là Crashed"
+HEARTBEAT_ENV = "PREFECT_FLOWS_HEARTBEAT_FREQUENCY"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which organizations a set of deployments runs: one (``org``), a province and those
+    below it (``province``), or all."""
+
+    org: str | None = None
+    province: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.org and self.province:
+            raise SauroError("Chỉ dùng một trong hai tùy chọn --org và --province.")
+
+    @property
+    def suffix(self) -> str:
+        """What the scope's deployment names end with."""
+        if self.org:
+            return f"-{self.org}"
+        if self.province:
+            return f"-{self.province}-toan-tinh"
+        return ""
+
+    def parameters(self) -> dict[str, Any]:
+        if self.org:
+            return {"org": self.org}
+        if self.province:
+            return {"province": self.province}
+        return {}
+
+    def describe(self) -> str:
+        if self.org:
+            return f"đơn vị {self.org}"
+        if self.province:
+            return f"{self.province} và các đơn vị trực thuộc"
+        return "mọi đơn vị"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The settings the deployments carry (``engine.configs.settings.Settings``)."""
+
+    batch_concurrency: int = 4
+    heartbeat_seconds: int = 30
+    crash_after_seconds: int = 90
+    smtp_host: str = ""
+    smtp_connection_limit: int = 8
 
 
 @dataclass(frozen=True)
@@ -54,6 +140,11 @@ class Deployed:
     timezone: str
     reporting_name: str = ""
     reporting_cron: str = REPORTING_CRON
+    batch_names: tuple[str, ...] = ()
+    batch_concurrency: int = 0
+    smtp_limit: str = ""
+    smtp_connection_limit: int = 0
+    automation: str = AUTOMATION_NAME
 
 
 def api_address(url: str) -> str:
@@ -64,37 +155,99 @@ def api_address(url: str) -> str:
     return url
 
 
+def child_name(flow_name: str, scope: Scope) -> str:
+    """The full name ("flow/deployment") of the scope's batch deployment of ``flow_name``."""
+    return f"{flow_name}/{BATCH_DEPLOYMENT_NAME}{scope.suffix}"
+
+
 async def build_deployment(
-    *, pool: str, timezone: str = DEFAULT_TIMEZONE, org: str | None = None
+    *,
+    pool: str,
+    timezone: str = DEFAULT_TIMEZONE,
+    org: str | None = None,
+    scope: Scope | None = None,
 ) -> RunnerDeployment:
-    """The deployment of ``daily_cycle``: cron Monday–Saturday 07:00 in ``timezone``."""
-    return await daily_cycle.ato_deployment(
-        name=DEPLOYMENT_NAME,
-        schedules=[Cron(CRON, timezone=timezone)],
-        parameters={"org": org} if org else {},
+    """The parent deployment of ``daily_cycle``: cron Monday–Saturday 07:00 in ``timezone``,
+    fanning out to the scope's ``daily_batch`` deployment."""
+    scope = scope or Scope(org=org)
+    return await _parent(
+        daily_cycle,
+        name=DEPLOYMENT_NAME + scope.suffix,
+        cron=CRON,
+        child=child_name(BATCH_FLOW_NAME, scope),
+        scope=scope,
+        pool=pool,
+        timezone=timezone,
         description=(
-            "Chu trình nhắc việc 6 rõ lúc 07:00 từ Thứ Hai đến Thứ Bảy; "
-            "ngày không phải ngày làm việc thì bỏ qua (kể cả Thứ Bảy không làm bù)."
+            f"Chu trình nhắc việc 6 rõ lúc 07:00 từ Thứ Hai đến Thứ Bảy ({scope.describe()}), "
+            "chia lô đơn vị cho các worker; ngày không phải ngày làm việc thì bỏ qua "
+            "(kể cả Thứ Bảy không làm bù)."
         ),
-        tags=["sau-ro"],
-        work_pool_name=pool,
-        entrypoint_type=EntrypointType.MODULE_PATH,
     )
 
 
 async def build_reporting_deployment(
-    *, pool: str, timezone: str = DEFAULT_TIMEZONE, org: str | None = None
+    *,
+    pool: str,
+    timezone: str = DEFAULT_TIMEZONE,
+    org: str | None = None,
+    scope: Scope | None = None,
 ) -> RunnerDeployment:
-    """The deployment of ``reporting_cycle``: Monday–Saturday 07:30 in ``timezone``."""
-    return await reporting_cycle.ato_deployment(
-        name=REPORTING_DEPLOYMENT_NAME,
-        schedules=[Cron(REPORTING_CRON, timezone=timezone)],
-        parameters={"org": org} if org else {},
+    """The parent deployment of ``reporting_cycle``: Monday–Saturday 07:30 in ``timezone``."""
+    scope = scope or Scope(org=org)
+    return await _parent(
+        reporting_cycle,
+        name=REPORTING_DEPLOYMENT_NAME + scope.suffix,
+        cron=REPORTING_CRON,
+        child=child_name(REPORTING_BATCH_FLOW_NAME, scope),
+        scope=scope,
+        pool=pool,
+        timezone=timezone,
         description=(
-            "Lịch báo cáo CCHC lúc 07:30 từ Thứ Hai đến Thứ Bảy: gửi biểu cho đơn vị trước "
-            "hạn, tổng hợp và gửi báo cáo kỳ; ngày không phải ngày làm việc thì bỏ qua."
+            f"Lịch báo cáo CCHC lúc 07:30 từ Thứ Hai đến Thứ Bảy ({scope.describe()}): gửi "
+            "biểu cho đơn vị trước hạn, tổng hợp và gửi báo cáo kỳ; ngày không phải ngày "
+            "làm việc thì bỏ qua."
         ),
-        tags=["sau-ro"],
+    )
+
+
+async def build_batch_deployments(
+    *, pool: str, scope: Scope, limits: Limits
+) -> list[RunnerDeployment]:
+    """The scope's two batch deployments: no schedule (their parents start them), at most
+    ``batch_concurrency`` runs each at once (the others wait their turn), heartbeats every
+    ``heartbeat_seconds`` so that a run whose machine died is found."""
+    return [
+        await flow.ato_deployment(
+            name=BATCH_DEPLOYMENT_NAME + scope.suffix,
+            description=f"Một lô đơn vị ({scope.describe()}); do lượt chạy cha khởi động.",
+            tags=[TAG],
+            work_pool_name=pool,
+            entrypoint_type=EntrypointType.MODULE_PATH,
+            concurrency_limit=ConcurrencyLimitConfig(limit=limits.batch_concurrency),
+            job_variables={"env": {HEARTBEAT_ENV: str(limits.heartbeat_seconds)}},
+        )
+        for flow in (daily_batch, reporting_batch)
+    ]
+
+
+async def _parent(
+    flow: Flow[Any, Any],
+    *,
+    name: str,
+    cron: str,
+    child: str,
+    scope: Scope,
+    pool: str,
+    timezone: str,
+    description: str,
+) -> RunnerDeployment:
+    return await flow.ato_deployment(
+        name=name,
+        schedules=[Cron(cron, timezone=timezone)],
+        parameters={**scope.parameters(), "child_deployment": child},
+        description=description,
+        tags=[TAG],
         work_pool_name=pool,
         entrypoint_type=EntrypointType.MODULE_PATH,
     )
@@ -106,32 +259,104 @@ async def deploy(
     pool: str = DEFAULT_POOL,
     timezone: str = DEFAULT_TIMEZONE,
     org: str | None = None,
+    province: str | None = None,
+    limits: Limits | None = None,
 ) -> Deployed:
-    """Create or update the deployment (and its work pool if missing) on ``api_url``."""
+    """Create or update the scope's deployments (and the work pool if missing), the SMTP
+    host's global concurrency limit and the automation on ``api_url``."""
     api_url = api_address(api_url)
+    scope = Scope(org=org, province=province)
+    limits = limits or Limits()
     with temporary_settings(updates={PREFECT_API_URL: api_url}):
         try:
             async with get_client() as client:
                 await _require_server(client, api_url)
                 pool_created = await _ensure_pool(client, pool)
-            deployment = await build_deployment(pool=pool, timezone=timezone, org=org)
+                smtp_limit = await _ensure_smtp_limit(client, limits)
+            for batch in await build_batch_deployments(pool=pool, scope=scope, limits=limits):
+                await batch.aapply(work_pool_name=pool)
+            deployment = await build_deployment(pool=pool, timezone=timezone, scope=scope)
             deployment_id = await deployment.aapply(work_pool_name=pool)
-            reporting = await build_reporting_deployment(pool=pool, timezone=timezone, org=org)
+            reporting = await build_reporting_deployment(pool=pool, timezone=timezone, scope=scope)
             await reporting.aapply(work_pool_name=pool)
+            await ensure_crash_automation(limits.crash_after_seconds)
         except (httpx.HTTPError, PrefectException) as error:
             raise SauroError(
                 f"Máy chủ Prefect {api_url} từ chối đăng ký lịch chạy: {error}"
             ) from None
     return Deployed(
         deployment_id=deployment_id,
-        full_name=f"{FLOW_NAME}/{DEPLOYMENT_NAME}",
+        full_name=f"{FLOW_NAME}/{DEPLOYMENT_NAME}{scope.suffix}",
         api_url=api_url,
         pool=pool,
         pool_created=pool_created,
         cron=CRON,
         timezone=timezone,
-        reporting_name=f"{REPORTING_FLOW_NAME}/{REPORTING_DEPLOYMENT_NAME}",
+        reporting_name=f"{REPORTING_FLOW_NAME}/{REPORTING_DEPLOYMENT_NAME}{scope.suffix}",
+        batch_names=(
+            child_name(BATCH_FLOW_NAME, scope),
+            child_name(REPORTING_BATCH_FLOW_NAME, scope),
+        ),
+        batch_concurrency=limits.batch_concurrency,
+        smtp_limit=smtp_limit,
+        smtp_connection_limit=limits.smtp_connection_limit,
     )
+
+
+def crash_automation(crash_after_seconds: int) -> Automation:
+    """Prefect's recipe for runs whose machine died ("zombie" runs), kept to Sáu Rõ's runs
+    (tag ``sau-ro``): a run that sent a heartbeat and then, for ``crash_after_seconds``,
+    neither another one nor a final state is marked Crashed."""
+    return Automation(
+        name=AUTOMATION_NAME,
+        description="Đánh dấu Crashed lượt chạy Sáu Rõ không còn gửi tín hiệu (máy chạy đã "
+        "tắt): lượt chạy cha sẽ chạy lại lô đó.",
+        trigger=EventTrigger(
+            after={"prefect.flow-run.heartbeat"},
+            expect={
+                "prefect.flow-run.heartbeat",
+                "prefect.flow-run.Completed",
+                "prefect.flow-run.Failed",
+                "prefect.flow-run.Cancelled",
+                "prefect.flow-run.Crashed",
+            },
+            match=ResourceSpecification({"prefect.resource.id": ["prefect.flow-run.*"]}),
+            match_related=ResourceSpecification(
+                {"prefect.resource.role": "tag", "prefect.resource.id": f"prefect.tag.{TAG}"}
+            ),
+            for_each={"prefect.resource.id"},
+            posture=Posture.Proactive,
+            threshold=1,
+            within=timedelta(seconds=crash_after_seconds),
+        ),
+        actions=[
+            ChangeFlowRunState(
+                state=StateType.CRASHED,
+                message=f"Không nhận được tín hiệu trong {crash_after_seconds} giây.",
+            )
+        ],
+    )
+
+
+async def ensure_crash_automation(crash_after_seconds: int) -> None:
+    """Create the automation, or update the one of that name."""
+    wanted = crash_automation(crash_after_seconds)
+    try:
+        existing = await Automation.aread(name=AUTOMATION_NAME)
+    except ValueError:  # Prefect's way of saying there is none of that name
+        await wanted.acreate()
+        return
+    wanted.id = existing.id
+    await wanted.aupdate()
+
+
+async def _ensure_smtp_limit(client: PrefectClient, limits: Limits) -> str:
+    """Create or resize ``smtp-<host>``; "" without an SMTP host."""
+    if not limits.smtp_host:
+        return ""
+    name = smtp_limit_name(limits.smtp_host)
+    await client.upsert_global_concurrency_limit_by_name(name, limits.smtp_connection_limit)
+    return name
 
 
 async def _require_server(client: PrefectClient, api_url: str) -> None:

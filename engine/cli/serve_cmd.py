@@ -234,11 +234,21 @@ def deploy(
         str, typer.Option("--pool", help="Work pool của Prefect; chưa có thì tạo kiểu process.")
     ] = "sau-ro",
     org: OrgOpt = None,
+    province: Annotated[
+        str | None,
+        typer.Option(
+            "--province",
+            help="Chỉ chạy cho một tỉnh (hoặc cơ quan cấp trên) và mọi đơn vị trực thuộc.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Đăng ký chu trình nhắc việc lên máy chủ Prefect: 07:00 Thứ Hai – Thứ Bảy.
 
-    Luồng tự bỏ qua ngày không phải ngày làm việc. Worker trên mọi máy đã cài Sáu Rõ chạy
-    luồng: prefect worker start --pool <POOL>.
+    Lượt chạy cha chia các đơn vị thành lô (SAURO_BATCH_SIZE) và giao mỗi lô cho một lượt
+    chạy con trên bất kỳ worker nào: prefect worker start --pool <POOL>. Mỗi phạm vi (mọi
+    đơn vị, --org, --province) có bộ lịch riêng; đăng ký lại thì cập nhật bộ lịch đó. Luồng
+    tự bỏ qua ngày không phải ngày làm việc.
     """
     api_url = api_url or os.environ.get("PREFECT_API_URL")
     if not api_url:
@@ -246,11 +256,24 @@ def deploy(
             "Chưa có địa chỉ máy chủ Prefect: dùng --api-url hoặc đặt biến PREFECT_API_URL "
             "(vd. http://127.0.0.1:4200/api). Máy chủ tạm thời của Prefect không nhận lịch chạy."
         )
+    if org and province:
+        raise SauroError("Chỉ dùng một trong hai tùy chọn --org và --province.")
     current = common.settings()
     timezone = common.configs(current).calendar.timezone
+    from flows.deploy import Limits
     from flows.deploy import deploy as register
+    from notifications.smtp_settings import SmtpSettings
 
-    done = asyncio.run(register(api_url, pool=pool, timezone=timezone, org=org))
+    limits = Limits(
+        batch_concurrency=current.batch_concurrency,
+        heartbeat_seconds=current.heartbeat_seconds,
+        crash_after_seconds=current.crash_after_seconds,
+        smtp_host=SmtpSettings().smtp_host,
+        smtp_connection_limit=current.smtp_connection_limit,
+    )
+    done = asyncio.run(
+        register(api_url, pool=pool, timezone=timezone, org=org, province=province, limits=limits)
+    )
     if done.pool_created:
         typer.echo(f"Đã tạo work pool '{done.pool}' (kiểu process).")
     typer.echo(
@@ -258,4 +281,16 @@ def deploy(
         f"giờ {done.timezone}, work pool '{done.pool}' (mã {done.deployment_id})."
     )
     typer.echo(f"Đã đăng ký '{done.reporting_name}': cron '{done.reporting_cron}'.")
+    typer.echo(
+        f"Các lô chạy qua {', '.join(repr(name) for name in done.batch_names)}: "
+        f"{current.batch_size} đơn vị một lô, tối đa {done.batch_concurrency} lô cùng lúc."
+    )
+    if done.smtp_limit:
+        typer.echo(
+            f"Giới hạn '{done.smtp_limit}': tối đa {done.smtp_connection_limit} kết nối SMTP "
+            "cùng lúc trên mọi worker."
+        )
+    else:
+        typer.echo("Chưa đặt SAURO_SMTP_HOST: không tạo giới hạn kết nối SMTP.")
+    typer.echo(f"Tự động hóa '{done.automation}': lượt chạy mất tín hiệu được chạy lại.")
     typer.echo(f"Chạy worker trên máy có cài Sáu Rõ: prefect worker start --pool {done.pool}")

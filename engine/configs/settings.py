@@ -29,6 +29,19 @@ class Settings(BaseSettings):
 
     ``SAURO_BASE_URL`` is where people open the app (``https://sauro.xuanduong.gov.vn``):
     every mail and Zalo message links into it; default ``http://127.0.0.1:8000``.
+
+    The daily cycles on Prefect (``sauro deploy``, ``flows.fanout``): a parent flow run
+    splits the organizations into batches of ``SAURO_BATCH_SIZE`` (50: at about 1.4 s per
+    commune of 1,000 tasks, a batch runs about 70 s) and starts a child flow run per batch;
+    at most ``SAURO_BATCH_CONCURRENCY`` children of one deployment run at once (4). A child
+    that crashed, failed or left organizations unfinished is started again, at most
+    ``SAURO_BATCH_ATTEMPTS`` runs a batch (3); the parent looks at its children every
+    ``SAURO_BATCH_POLL_SECONDS`` (5). Every worker holds at most
+    ``SAURO_SMTP_CONNECTION_LIMIT`` SMTP connections to one host open at once, all workers
+    together (8: the Prefect global concurrency limit ``smtp-<host>``). Children send a
+    heartbeat every ``SAURO_HEARTBEAT_SECONDS`` (30, Prefect's minimum); one silent for
+    ``SAURO_CRASH_AFTER_SECONDS`` (90), its machine gone, is marked Crashed (a Prefect
+    automation) and started again.
     """
 
     model_config = SettingsConfigDict(env_prefix="SAURO_", extra="ignore")
@@ -47,6 +60,13 @@ class Settings(BaseSettings):
     reset_max_per_ip: int = Field(default=20, ge=1)
     reset_window_minutes: int = Field(default=60, ge=1)
     base_url: str = "http://127.0.0.1:8000"
+    batch_size: int = Field(default=50, ge=1, le=10_000)
+    batch_concurrency: int = Field(default=4, ge=1, le=1_000)
+    batch_attempts: int = Field(default=3, ge=1, le=20)
+    batch_poll_seconds: float = Field(default=5.0, gt=0, le=300)
+    smtp_connection_limit: int = Field(default=8, ge=1, le=1_000)
+    heartbeat_seconds: int = Field(default=30, ge=30, le=3_600)
+    crash_after_seconds: int = Field(default=90, ge=45, le=86_400)
 
     def link(self, path: str) -> str:
         """The absolute address of an app path ("/tasks/12")."""

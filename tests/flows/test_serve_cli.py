@@ -13,7 +13,16 @@ from freezegun import freeze_time
 from typer.testing import CliRunner
 
 from engine.cli import app
-from flows.deploy import CRON, DEPLOYMENT_NAME, api_address, build_deployment
+from flows.deploy import (
+    CRON,
+    DEPLOYMENT_NAME,
+    Limits,
+    Scope,
+    api_address,
+    build_batch_deployments,
+    build_deployment,
+    build_reporting_deployment,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -80,13 +89,58 @@ def test_deployment_runs_the_flow_by_module_path() -> None:
     assert deployment.flow_name == "sau-ro-daily-cycle"
     assert deployment.entrypoint == "flows.reminders.daily_cycle"
     assert deployment.work_pool_name == "xa-xuan-duong"
-    assert deployment.parameters == {}
+    assert deployment.parameters == {"child_deployment": "sau-ro-daily-batch/lo-don-vi"}
     [schedule] = deployment.schedules
     assert schedule.schedule.model_dump(include={"cron", "timezone"}) == {
         "cron": CRON,
         "timezone": "Asia/Ho_Chi_Minh",
     }
     assert CRON == "0 7 * * 1-6"  # Saturdays too: make-up working Saturdays exist
+
+
+@pytest.mark.parametrize(
+    ("scope", "suffix", "parameters"),
+    [
+        (Scope(), "", {}),
+        (Scope(org="xuan-duong"), "-xuan-duong", {"org": "xuan-duong"}),
+        (Scope(province="thanh-hoa"), "-thanh-hoa-toan-tinh", {"province": "thanh-hoa"}),
+    ],
+    ids=["all", "org", "province"],
+)
+def test_each_scope_has_its_own_deployments(
+    scope: Scope, suffix: str, parameters: dict[str, str]
+) -> None:
+    """Deploying --org A then --org B leaves both: the names differ by the scope's suffix."""
+    daily = asyncio.run(build_deployment(pool="p", scope=scope))
+    reporting = asyncio.run(build_reporting_deployment(pool="p", scope=scope))
+    batches = asyncio.run(build_batch_deployments(pool="p", scope=scope, limits=Limits(3, 45)))
+    assert daily.name == f"hang-ngay-07-00{suffix}"
+    assert reporting.name == f"hang-ngay-07-30{suffix}"
+    assert daily.parameters == {
+        **parameters,
+        "child_deployment": f"sau-ro-daily-batch/lo-don-vi{suffix}",
+    }
+    assert reporting.parameters == {
+        **parameters,
+        "child_deployment": f"sau-ro-reporting-batch/lo-don-vi{suffix}",
+    }
+    assert [(b.flow_name, b.name, b.entrypoint) for b in batches] == [
+        ("sau-ro-daily-batch", f"lo-don-vi{suffix}", "flows.reminders.daily_batch"),
+        ("sau-ro-reporting-batch", f"lo-don-vi{suffix}", "flows.reporting.reporting_batch"),
+    ]
+    for batch in batches:
+        assert batch.schedules == []
+        assert batch.concurrency_limit == 3
+        assert batch.job_variables == {"env": {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "45"}}
+
+
+def test_deploy_refuses_org_and_province(env: dict[str, str]) -> None:
+    result = sauro(
+        {**env, "PREFECT_API_URL": "http://127.0.0.1:9/api"},
+        "deploy", "--org", "a", "--province", "b",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "Chỉ dùng một trong hai tùy chọn --org và --province." in result.output
 
 
 @pytest.mark.parametrize(
