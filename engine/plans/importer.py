@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, select
 
-from engine.calendar.deadlines import parse_deadline
+from engine.calendar.deadlines import Deadline, DeadlineKind, parse_deadline
 from engine.configs.files import Configs
 from engine.directory.bodies import CLASSIFIER
 from engine.directory.store import OrgDirectory, get_organization, load_org_directory
@@ -38,7 +38,9 @@ from engine.plans.document_rows import document_rows, read_document
 from engine.plans.drafts import Authority, TaskDraft
 from engine.store import audit
 from engine.store.audit import Actor
+from engine.store.bulk import collector_paused
 from engine.store.models import (
+    AuditLog,
     DocumentKind,
     Milestone,
     PersonRole,
@@ -196,10 +198,15 @@ def _drafts_result(
         plan_date=options.plan_date,
     )
     context = _DraftContext(year, authority, configs, directory, areas)
-    drafts = [
-        _draft(key, position, row, context)
-        for position, (key, row) in enumerate(zip(_task_keys(rows), rows, strict=True), start=1)
-    ]
+    with collector_paused():  # thousands of small acyclic objects
+        drafts = [
+            _draft(key, position, row, context)
+            for position, (key, row) in enumerate(zip(_task_keys(rows), rows, strict=True), 1)
+        ]
+        checks = check_drafts(
+            drafts, rules=configs.rules, organization=directory.organization.code,
+            plan=options.plan_key,
+        )  # fmt: skip
     org_code = directory.organization.code
     return ImportResult(
         organization=org_code,
@@ -208,9 +215,7 @@ def _drafts_result(
         year_source=year_source,
         authority=authority,
         drafts=drafts,
-        checks=check_drafts(
-            drafts, rules=configs.rules, organization=org_code, plan=options.plan_key
-        ),
+        checks=checks,
         unknown_units=_unknown_units(drafts),
         dry_run=options.dry_run,
         register_units=options.register_units,
@@ -219,35 +224,82 @@ def _drafts_result(
     )
 
 
-@dataclass(frozen=True)
+@dataclass
 class _DraftContext:
-    """What every draft of one plan is read with."""
+    """What every draft of one plan is read with, and what was read already.
+
+    A plan repeats its cells (a merged lead cell fills a run of rows; a handful of
+    deadlines and units recur), so each distinct cell is read once: the readers are pure.
+    """
 
     year: int | None
     authority: Authority
     configs: Configs
     directory: OrgDirectory
     areas: AreaResolver
+    _units: dict[str, tuple[UnitMention, ...]] = field(default_factory=dict)
+    _deadlines: dict[str, Deadline] = field(default_factory=dict)
+    _people: dict[tuple[str, str | None], tuple[str, str | None] | None] = field(
+        default_factory=dict
+    )
+    _area_codes: dict[tuple[str, str], str | None] = field(default_factory=dict)
+
+    def units(self, cell: str) -> tuple[UnitMention, ...]:
+        """The mentions of a lead or coordinator cell."""
+        found = self._units.get(cell)
+        if found is None:
+            found = self._units[cell] = split_units(
+                cell,
+                resolver=self.directory.unit_resolver,
+                collective_patterns=self.configs.rules.collective_regexes,
+            )
+        return found
+
+    def deadline(self, cell: str, task_text: str) -> Deadline:
+        """The deadline cell read; an empty one is read from the task's text instead, so
+        only a cell that gives no deadline by itself is read again with the task."""
+        found = self._deadlines.get(cell)
+        if found is None:
+            found = self._deadlines[cell] = parse_deadline(cell, year=self.year)
+        if found == _no_deadline(cell):
+            return parse_deadline(cell, year=self.year, task_text=task_text)
+        return found
+
+    def person(self, name: str, unit_code: str | None) -> tuple[str, str | None] | None:
+        """The person cell resolved within the lead unit (None when empty or unknown)."""
+        if not name:
+            return None
+        key = (name, unit_code)
+        if key not in self._people:
+            resolver = self.directory.person_resolver
+            self._people[key] = resolver.resolve(name, unit_code=unit_code)
+        return self._people[key]
+
+    def area(self, area_text: str, group: str) -> str | None:
+        """The area code of the area cell, else of the section label."""
+        key = (area_text, group)
+        if key not in self._area_codes:
+            self._area_codes[key] = self.areas.resolve(area_text) or self.areas.resolve(group)
+        return self._area_codes[key]
+
+
+def _no_deadline(cell: str) -> Deadline:
+    """What ``parse_deadline`` says of a cell with no deadline when the task says none."""
+    return Deadline(clean(cell), DeadlineKind.NONE, reason="Chưa ghi thời hạn")
 
 
 def _draft(key: str, position: int, row: ParsedRow, context: _DraftContext) -> TaskDraft:
-    patterns = context.configs.rules.collective_regexes
-    directory, areas = context.directory, context.areas
-    resolver = directory.unit_resolver
-    lead = split_units(row.lead, resolver=resolver, collective_patterns=patterns)
+    lead = context.units(row.lead)
     lead_code = lead[0].unit_code if len(lead) == 1 else None
-    person = (
-        directory.person_resolver.resolve(row.person, unit_code=lead_code) if row.person else None
-    )
     return TaskDraft(
         key=key,
         position=position,
         row=row,
-        area=areas.resolve(row.area_text) or areas.resolve(row.group),
-        deadline=parse_deadline(row.deadline, year=context.year, task_text=row.work),
+        area=context.area(row.area_text, row.group),
+        deadline=context.deadline(row.deadline, row.work),
         lead=lead,
-        coordinators=split_units(row.coordinators, resolver=resolver, collective_patterns=patterns),
-        person=person,
+        coordinators=context.units(row.coordinators),
+        person=context.person(row.person, lead_code),
         authority=context.authority,
     )
 
@@ -481,14 +533,14 @@ class _TaskStore:
         plan_id = require_id(self.plan)
         tasks = self.session.exec(select(Task).where(Task.plan_id == plan_id))
         existing = {task.key: task for task in tasks}
-        stored = _stored_parts(self.session, plan_id)
-        created: list[tuple[Task, _Parts]] = []
+        stored = _stored_parts(self.session, plan_id) if existing else {}
+        created: list[tuple[TaskDraft, _Parts]] = []
         rewritten: dict[int, _Parts] = {}
         for draft in result.drafts:
             parts = self._parts(draft)
             task = existing.pop(draft.key, None)
             if task is None:
-                created.append((self._new_task(draft), parts))
+                created.append((draft, parts))
             elif self._update(task, draft, stored.get(require_id(task), _Parts()), parts):
                 rewritten[require_id(task)] = parts
                 result.updated += 1
@@ -499,22 +551,31 @@ class _TaskStore:
         result.withdrawn = sum(self._withdraw(task) for task in existing.values())
         _write_parts(self.session, rewritten)
 
-    def _new_task(self, draft: TaskDraft) -> Task:
-        task = Task(
-            organization_id=require_id(self.directory.organization),
-            plan_id=require_id(self.plan),
-            key=draft.key,
-            **_task_values(draft, self.directory),
-        )
-        task.created_at = task.updated_at = self.now
-        return task
-
-    def _create(self, created: list[tuple[Task, _Parts]]) -> dict[int, _Parts]:
-        self.session.add_all([task for task, _ in created])
-        self.session.flush()
-        for task, _ in created:
-            self._audit(task, "create", ())
-        return {require_id(task): parts for task, parts in created}
+    def _create(self, created: list[tuple[TaskDraft, _Parts]]) -> dict[int, _Parts]:
+        """Insert the new tasks and their "create" audit rows in bulk (Core, not one ORM
+        object per task: a plan has thousands); returns their parts by the new ids."""
+        if not created:
+            return {}
+        self.session.flush()  # what the ORM holds goes first, as it always did
+        org_id, plan_id = require_id(self.directory.organization), require_id(self.plan)
+        rows = [
+            {"organization_id": org_id, "plan_id": plan_id, "key": draft.key,
+             **_task_values(draft, self.directory), "created_at": self.now,
+             "updated_at": self.now}
+            for draft, _ in created
+        ]  # fmt: skip
+        connection = self.session.connection()
+        t = Task.__table__  # type: ignore[attr-defined]
+        insert = sa.insert(t).returning(t.c.id, sort_by_parameter_order=True)
+        ids = [int(row_id) for row_id in connection.execute(insert, rows).scalars()]
+        audit_rows = [
+            {"organization_id": org_id, "entity": t.name, "entity_id": task_id,
+             "action": "create", "actor": self.actor.name, "source": self.actor.source,
+             "at": self.now}
+            for task_id in ids
+        ]  # fmt: skip
+        connection.execute(sa.insert(AuditLog.__table__), audit_rows)  # type: ignore[attr-defined]
+        return {task_id: parts for task_id, (_, parts) in zip(ids, created, strict=True)}
 
     def _update(self, task: Task, draft: TaskDraft, old: _Parts, new: _Parts) -> bool:
         """Apply the draft to a stored task; True when anything but its placement changed."""
