@@ -1,0 +1,261 @@
+"""A real Prefect stack for tests and benchmarks: ``prefect server start`` with its own
+PREFECT_HOME (SQLite, or PostgreSQL through asyncpg), process workers, and SMTP servers on
+127.0.0.1 that record what they receive.
+
+Used by ``tests/flows/test_prefect_fanout.py`` and ``tests/bench/prefect_bench.py`` (which
+puts this folder on ``sys.path``). Every process here is started by us and stopped by its
+own pid (a worker with the flow runs it started).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from email.header import decode_header, make_header
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+
+VENV_BIN = Path(sys.executable).parent
+PREFECT = str(VENV_BIN / "prefect")
+SAURO = str(VENV_BIN / "sauro")
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now (aiosmtpd cannot take port 0)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def prefect_env(home: Path, api_url: str | None = None) -> dict[str, str]:
+    """The environment of every Prefect process of one stack: its own home, no telemetry."""
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_UI_ENABLED": "false",
+        "PREFECT_LOGGING_LEVEL": "INFO",
+    }
+    if api_url:
+        env["PREFECT_API_URL"] = api_url
+    return env
+
+
+class Server:
+    """``prefect server start`` on a free port; ``database_url`` (postgresql+asyncpg://…)
+    instead of the SQLite file in its home. Not scheduling: the tests start runs by hand."""
+
+    def __init__(self, home: Path, *, database_url: str | None = None) -> None:
+        home.mkdir(parents=True, exist_ok=True)
+        self.home = home
+        self.port = free_port()
+        self.api_url = f"http://127.0.0.1:{self.port}/api"
+        env = prefect_env(home)
+        env["PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED"] = "false"
+        if database_url:
+            env["PREFECT_API_DATABASE_CONNECTION_URL"] = database_url
+        self.log_path = home / "server.log"
+        self._log = self.log_path.open("w")
+        self.process = subprocess.Popen(
+            [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(self.port)],
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait_healthy(self, timeout: float = 90) -> float:
+        """Seconds until ``/api/health`` answered; RuntimeError if it never did."""
+        start = time.monotonic()
+        while time.monotonic() - start < timeout:
+            if self.process.poll() is not None:
+                break
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.api_url}/health", timeout=2).status_code == 200:
+                    return time.monotonic() - start
+            time.sleep(0.25)
+        raise RuntimeError(f"prefect server did not start:\n{self.log_path.read_text()[-3000:]}")
+
+    def env(self) -> dict[str, str]:
+        return prefect_env(self.home, self.api_url)
+
+    def stop(self) -> None:
+        stop_process(self.process)
+        self._log.close()
+
+
+class Worker:
+    """``prefect worker start`` (process type) polling ``pool`` every second, in its own
+    session; ``env`` adds the Sáu Rõ settings its flow runs read."""
+
+    def __init__(self, server: Server, pool: str, name: str, env: Mapping[str, str]) -> None:
+        self.name = name
+        self.log_path = server.home / f"worker-{name}.log"
+        self._log = self.log_path.open("w")
+        full = {**server.env(), **env, "PREFECT_WORKER_QUERY_SECONDS": "1"}
+        self.process = subprocess.Popen(
+            [PREFECT, "worker", "start", "--pool", pool, "--name", name, "--type", "process"],
+            env=full,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def kill_everything(self) -> list[int]:
+        """SIGKILL the worker and every flow run process it started, as a machine that
+        dies would leave them (the flow runs live in sessions of their own)."""
+        pids = [self.process.pid, *descendants(self.process.pid)]
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+        return pids
+
+    def stop(self) -> None:
+        children = descendants(self.process.pid)
+        stop_process(self.process, signal.SIGINT)
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self._log.close()
+
+
+def descendants(pid: int) -> list[int]:
+    """The pids of ``pid``'s children, their children, and so on (from ``ps``)."""
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        out = subprocess.run(
+            ["ps", "-o", "pid=", "--ppid", str(todo.pop())],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+        children = [int(line) for line in out.split()]
+        found += children
+        todo += children
+    return found
+
+
+def stop_process(process: subprocess.Popen[Any], first: int = signal.SIGTERM) -> None:
+    """Signal ``process`` (``first``, then SIGKILL after 15 s) and reap it."""
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        process.send_signal(first)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=15)
+
+
+# ---------------------------------------------------------------------------------------------
+# SMTP servers that record every message: in a thread (tests) or in a process (benchmarks)
+
+
+@dataclass
+class Received:
+    """The messages an SMTP server accepted, each as (recipients, subject)."""
+
+    messages: list[tuple[str, str]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def duplicates(self) -> dict[str, int]:
+        """Messages received more than once (same recipients, same subject), with counts."""
+        counts = Counter(f"{to} | {subject}" for to, subject in self.messages)
+        return {key: n for key, n in counts.items() if n > 1}
+
+    def recipients(self) -> set[str]:
+        return {to for to, _ in self.messages}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "messages": len(self.messages),
+            "distinct": len(set(self.messages)),
+            "duplicates": self.duplicates(),
+            "recipients": sorted(self.recipients()),
+        }
+
+
+class RecordingHandler:
+    """An aiosmtpd handler that records who got what."""
+
+    def __init__(self, received: Received) -> None:
+        self.received = received
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        message = email.message_from_bytes(envelope.content)
+        subject = str(make_header(decode_header(message.get("Subject", ""))))
+        with self.received.lock:
+            self.received.messages.append((",".join(sorted(envelope.rcpt_tos)), subject))
+        return "250 OK"
+
+
+@contextlib.contextmanager
+def smtp_server() -> Iterator[tuple[int, Received]]:
+    """aiosmtpd on 127.0.0.1 in a thread of this process: (port, what it received)."""
+    from aiosmtpd.controller import Controller
+
+    received = Received()
+    port = free_port()
+    controller = Controller(RecordingHandler(received), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port, received
+    finally:
+        controller.stop()
+
+
+class SmtpProcess:
+    """This module run as an SMTP server in a process of its own (``--smtp PORT``):
+    ``stop()`` returns ``Received.to_json()``."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--smtp", str(self.port)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        stdout = self.process.stdout
+        if stdout is None or stdout.readline().strip() != "ready":
+            self.process.kill()
+            raise RuntimeError("the SMTP server did not start")
+
+    def stop(self) -> dict[str, Any]:
+        output, _ = self.process.communicate(timeout=60)
+        result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
+        return result
+
+
+def _serve(port: int, out: IO[str]) -> None:
+    from aiosmtpd.controller import Controller
+
+    received = Received()
+    controller = Controller(RecordingHandler(received), hostname="127.0.0.1", port=port)
+    controller.start()
+    print("ready", file=out, flush=True)
+    sys.stdin.read()  # until the parent closes our standard input
+    controller.stop()
+    print(json.dumps(received.to_json()), file=out, flush=True)
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["--smtp"]:
+    _serve(int(sys.argv[2]), sys.stdout)

@@ -1,0 +1,179 @@
+"""The fan-out for real: ``prefect server start`` (its own PREFECT_HOME, SQLite), the
+deployments ``sauro deploy`` registers, one process worker, four communes in a SQLite file
+and their mail to an SMTP server on 127.0.0.1.
+
+The daily parent is triggered twice at once; batches of two communes; the first run of the
+second batch was created beforehand under its key and marked Crashed, as a worker stopped
+under it would leave it. Both parents end Completed, the first batch ran once, the second
+twice (the crashed run and its retry), and every digest arrived once.
+
+About 30–40 s: kept on one xdist worker (``xdist_group``). ``SAURO_TEST_PREFECT=off``, or a
+server that does not start outside CI, skips it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    DeploymentFilter,
+    DeploymentFilterName,
+    FlowFilter,
+    FlowFilterName,
+    FlowRunFilter,
+    FlowRunFilterId,
+)
+from prefect.client.schemas.objects import FlowRun
+from prefect.settings import PREFECT_API_URL, temporary_settings
+from prefect.states import Crashed
+from prefect_stack import SAURO, Server, Worker, smtp_server
+
+from engine.calendar.status import VN
+from engine.store.db import make_engine, upgrade
+from flows.batches import batch_key, plan_batches
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests" / "bench"))
+from province import build_province, org_code  # noqa: E402
+
+pytestmark = [pytest.mark.xdist_group("prefect")]
+
+NOW = datetime(2026, 6, 15, 7, 0, tzinfo=VN)  # a Monday, a working day
+ORGS = 4
+CHILD = "sau-ro-daily-batch/lo-don-vi"
+PARENT = "sau-ro-daily-cycle/hang-ngay-07-00"
+WAIT = 120.0
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    if os.environ.get("SAURO_TEST_PREFECT") == "off":
+        pytest.skip("SAURO_TEST_PREFECT=off: Prefect server tests not run")
+    started = Server(tmp_path / "prefect")
+    try:
+        started.wait_healthy()
+    except RuntimeError:
+        started.stop()
+        if os.environ.get("CI"):
+            raise
+        pytest.skip("prefect server start did not come up")
+    yield started
+    started.stop()
+
+
+def test_parent_twice_children_once_crashed_child_again(tmp_path: Path, server: Server) -> None:
+    database_url = f"sqlite:///{tmp_path / 'sauro.db'}"
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    build_province(engine, orgs=ORGS, tasks_per_org=40, now=NOW)
+    engine.dispose()
+    codes = [org_code(n) for n in range(1, ORGS + 1)]
+    first, second = plan_batches(codes, 2)
+
+    with smtp_server() as (smtp_port, received):
+        sauro_env = {
+            "SAURO_DATABASE_URL": database_url,
+            "SAURO_CONFIG_DIR": str(REPO / "config"),
+            "SAURO_REPORTS_DIR": str(tmp_path / "bao-cao"),
+            "SAURO_OUTBOX_DIR": str(tmp_path / "outbox"),
+            "SAURO_SMTP_HOST": "127.0.0.1",
+            "SAURO_SMTP_PORT": str(smtp_port),
+            "SAURO_SMTP_SECURITY": "none",
+            "SAURO_SMTP_SENDER": "Sáu Rõ <sauro@example.vn>",
+            "SAURO_BATCH_SIZE": "2",
+            "SAURO_BATCH_POLL_SECONDS": "1",
+        }
+        deployed = subprocess.run(
+            [SAURO, "deploy", "--api-url", server.api_url, "--pool", "sau-ro-test"],
+            env={**server.env(), **sauro_env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+        assert "Giới hạn 'smtp-127.0.0.1': tối đa 8 kết nối SMTP" in deployed.stdout
+
+        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+            key = batch_key(CHILD, NOW.date(), second, 0)
+            crashed = asyncio.run(_crashed_first_run(key, list(second.codes)))
+            worker = Worker(server, "sau-ro-test", "may-1", sauro_env)
+            try:
+                parents = asyncio.run(_run_parent_twice())
+                runs = asyncio.run(_child_runs())
+            finally:
+                worker.stop()
+
+    logs = worker.log_path.read_text()
+    assert [p["state"] for p in parents] == ["COMPLETED", "COMPLETED"], logs[-4000:]
+    by_key = {run["key"]: run for run in runs}
+    assert len(runs) == len(by_key) == 3  # first batch once, second twice
+    assert by_key[batch_key(CHILD, NOW.date(), first, 0)]["state"] == "COMPLETED"
+    assert by_key[batch_key(CHILD, NOW.date(), second, 0)]["id"] == crashed
+    assert by_key[batch_key(CHILD, NOW.date(), second, 0)]["state"] == "CRASHED"
+    assert by_key[batch_key(CHILD, NOW.date(), second, 1)]["state"] == "COMPLETED"
+
+    assert received.messages, "no mail arrived"
+    assert received.duplicates() == {}
+    domains = {to.split("@")[1] for to in received.recipients()}
+    assert domains == {f"{code}.example.vn" for code in codes}
+
+
+async def _crashed_first_run(key: str, codes: list[str]) -> Any:
+    """The second batch's first run, created under its key and marked Crashed before any
+    worker runs: what a worker stopped under it (SIGINT) leaves."""
+    async with get_client() as client:
+        deployment = await client.read_deployment_by_name(CHILD)
+        run = await client.create_flow_run_from_deployment(
+            deployment.id,
+            parameters={"org_codes": codes, "at": NOW.isoformat()},
+            idempotency_key=key,
+        )
+        await client.set_flow_run_state(run.id, Crashed(message="worker stopped"), force=True)
+        return run.id
+
+
+async def _run_parent_twice() -> list[dict[str, Any]]:
+    """Two runs of the daily parent at the same moment; their final states."""
+    async with get_client() as client:
+        deployment = await client.read_deployment_by_name(PARENT)
+        ids = [
+            (
+                await client.create_flow_run_from_deployment(
+                    deployment.id, parameters={"at": NOW.isoformat()}
+                )
+            ).id
+            for _ in range(2)
+        ]
+        start = time.monotonic()
+        while time.monotonic() - start < WAIT:
+            runs = await client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids))
+            )
+            if all(run.state and run.state.is_final() for run in runs):
+                break
+            await asyncio.sleep(1)
+        return [{"id": run.id, "state": _state(run)} for run in runs]
+
+
+async def _child_runs() -> list[dict[str, Any]]:
+    async with get_client() as client:
+        runs = await client.read_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=["sau-ro-daily-batch"])),
+            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=["lo-don-vi"])),
+        )
+    return [{"id": run.id, "key": run.idempotency_key, "state": _state(run)} for run in runs]
+
+
+def _state(run: FlowRun) -> str:
+    return run.state_type.value if run.state_type else ""
