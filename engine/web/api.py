@@ -32,7 +32,7 @@ from engine.web import rollup as rollup_service
 from engine.web.dashboard import dashboard
 from engine.web.deps import MAX_ROW_ID, BodyId, RowId, User, checked_user, current_user, web
 from engine.web.policy import MATRIX, allowed
-from engine.web.tasks import PAGE_SIZE, TaskFilters
+from engine.web.tasks import MAX_LIMIT, PAGE_SIZE, TaskFilters
 
 router = APIRouter(prefix="/api", tags=["Sáu Rõ"])
 Viewer = Annotated[User, Depends(current_user)]
@@ -146,7 +146,7 @@ def me(user: Viewer) -> dict[str, Any]:
     }
 
 
-@router.get("/tasks", summary="Danh sách nhiệm vụ (có lọc, tìm kiếm, phân trang)")
+@router.get("/tasks", summary="Danh sách nhiệm vụ (có lọc, tìm kiếm, phân trang theo con trỏ)")
 def task_list(
     request: Request,
     response: Response,
@@ -161,29 +161,61 @@ def task_list(
     plan: Annotated[str | None, Query(max_length=128)] = None,
     person: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
     sort: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = PAGE_SIZE,
-    offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0,
-) -> list[dict[str, Any]]:
-    """The tasks the account may see, filtered; ``limit`` rows from ``offset``, the count of
-    all of them in the ``X-Total-Count`` header."""
+    period: Annotated[str | None, Query(max_length=20)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = PAGE_SIZE,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    """The tasks the account may see, filtered: ``limit`` rows from the page ``cursor``
+    names (the first page without one); ``next`` is the cursor of the page after it (null
+    on the last), ``previous`` of the page before it; ``total`` and ``clear`` count the
+    whole filtered list (also in the ``X-Total-Count`` header)."""
     filters = TaskFilters(
         unit_id=unit, area=area, status=status, six=six, due=due, coordinator=coordinator,
-        q=q, plan=plan, person=person, sort=sort,
+        q=q, plan=plan, person=person, sort=sort, period=period,
     )  # fmt: skip
-    rows = tasks.list_tasks(web(request), user, filters)
-    response.headers["X-Total-Count"] = str(len(rows))
-    return [row.to_json() for row in rows[offset : offset + limit]]
+    listed = tasks.list_page(web(request), user, filters, cursor=cursor, limit=limit)
+    response.headers["X-Total-Count"] = str(listed.total)
+    return {
+        "tasks": [row.to_json() for row in listed.rows],
+        "next": listed.next,
+        "previous": listed.previous,
+        "total": listed.total,
+        "clear": listed.clear,
+    }
 
 
-@router.get("/plans", summary="Kế hoạch, văn bản giao nhiệm vụ và tình hình nhiệm vụ")
-def plan_list(request: Request, user: Viewer) -> list[dict[str, object]]:
-    return [doc.to_json() for doc in plans.documents(web(request), user)]
+@router.get(
+    "/plans",
+    summary="Kế hoạch, văn bản giao nhiệm vụ và tình hình nhiệm vụ (mới nhất trước, phân trang)",
+)
+def plan_list(
+    request: Request,
+    user: Viewer,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = PAGE_SIZE,
+    cursor: str | None = None,
+) -> dict[str, object]:
+    """``limit`` documents from the page ``cursor`` names; ``next`` names the page after."""
+    listed = plans.documents(web(request), user, cursor=cursor, limit=limit)
+    shown = listed.documents
+    return {
+        "plans": [doc.to_json() for doc in shown.rows],
+        "next": shown.next,
+        "previous": shown.previous,
+        "total": listed.total,
+    }
 
 
-@router.get("/plans/{plan_id}", summary="Một kế hoạch, văn bản và các nhiệm vụ")
-def plan_detail(request: Request, user: Viewer, plan_id: RowId) -> dict[str, object]:
-    page = plans.document(web(request), user, plan_id)
-    return {**page.summary.to_json(), "tasks": [row.to_json() for row in page.rows]}
+@router.get("/plans/{plan_id}", summary="Một kế hoạch, văn bản và một trang nhiệm vụ của nó")
+def plan_detail(
+    request: Request, user: Viewer, plan_id: RowId, cursor: str | None = None
+) -> dict[str, object]:
+    page = plans.document(web(request), user, plan_id, cursor=cursor)
+    return {
+        **page.summary.to_json(),
+        "tasks": [row.to_json() for row in page.rows],
+        "next": page.listed.next,
+        "previous": page.listed.previous,
+    }
 
 
 class WithdrawalIn(_Body):

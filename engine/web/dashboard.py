@@ -15,7 +15,6 @@ from sqlmodel import Session, col, select
 from engine.calendar.periods import Period
 from engine.calendar.status import local_date
 from engine.calendar.workdays import WorkCalendar
-from engine.plans.verdicts import refresh_verdicts
 from engine.reports.data import AreaRow, ReportData, UnitRow, report_data
 from engine.store.models import ExtensionRequest, ExtensionStatus, Task, TaskState, Unit
 from engine.web.deps import User, Web
@@ -122,8 +121,6 @@ def dashboard(state: Web, user: User, period_code: str | None = None) -> Dashboa
     now = state.clock()
     today = local_date(now)
     period = all_tasks(today) if period_code == ALL else chosen_period(state, period_code)
-    with state.engine.begin() as connection:  # the stored 6-rõ verdicts, brought up to date
-        refresh_verdicts(connection, rules=configs.rules, org_code=user.org_code, today=today)
     with Session(state.engine) as session:
         data = report_data(
             session.connection(), configs=configs, org_code=user.org_code, period=period, now=now

@@ -16,10 +16,10 @@ from sqlmodel import Session, col, func, select
 from engine.directory import editing
 from engine.directory.editing import PersonFields
 from engine.errors import SauroError
-from engine.store.db import session_scope
 from engine.store.models import Person, PersonRole, Task, TaskState, Unit, UnitKind
 from engine.tasks import reassignment
 from engine.tasks.reassignment import Choice
+from engine.web.changes import task_change
 from engine.web.deps import User, Web
 from engine.web.policy import Action, allowed, authorize
 
@@ -223,7 +223,7 @@ def add_unit(
 ) -> Unit:
     """Add a unit (with its head) or an outside body."""
     common = _edit(state, user, Action.MANAGE_DIRECTORY, "directory add unit")
-    with session_scope(state.engine) as session:
+    with task_change(state, user) as session:
         unit = editing.add_unit(
             session=session, name=name, kind=kind, code=code, head=head, **common
         )
@@ -242,7 +242,7 @@ def edit_unit(
     aliases: list[str],
 ) -> None:
     common = _edit(state, user, Action.MANAGE_DIRECTORY, "directory edit unit")
-    with session_scope(state.engine) as session:
+    with task_change(state, user) as session:
         editing.edit_unit(
             session=session, unit_id=unit_id, name=name, abbreviations=abbreviations,
             aliases=aliases, **common,
@@ -251,19 +251,19 @@ def edit_unit(
 
 def set_kind(state: Web, user: User, unit_id: int, kind: str) -> None:
     common = _edit(state, user, Action.MANAGE_DIRECTORY, "directory unit kind")
-    with session_scope(state.engine) as session:
+    with task_change(state, user) as session:
         editing.set_unit_kind(session=session, unit_id=unit_id, kind=kind, **common)
 
 
 def set_head(state: Web, user: User, unit_id: int, person_id: int) -> None:
     common = _edit(state, user, Action.MANAGE_DIRECTORY, "directory unit head")
-    with session_scope(state.engine) as session:
+    with task_change(state, user) as session:
         editing.set_head(session=session, unit_id=unit_id, person_id=person_id, **common)
 
 
 def set_deputies(state: Web, user: User, unit_id: int, person_ids: list[int]) -> None:
     common = _edit(state, user, Action.MANAGE_DIRECTORY, "directory unit deputies")
-    with session_scope(state.engine) as session:
+    with task_change(state, user) as session:
         editing.set_deputies(session=session, unit_id=unit_id, person_ids=person_ids, **common)
 
 
@@ -271,7 +271,7 @@ def merge(
     state: Web, user: User, unit_id: int, target_id: int, *, move_people: bool
 ) -> editing.Merge:
     common = _edit(state, user, Action.MANAGE_DIRECTORY, "directory merge")
-    with session_scope(state.engine) as session:
+    with task_change(state, user) as session:
         done = editing.merge_units(
             session=session, source_id=unit_id, target_id=target_id, move_people=move_people,
             **common,
@@ -287,7 +287,7 @@ def add_person(
     common = _edit(state, user, Action.EDIT_PEOPLE, "directory add person")
     if deputy:
         authorize(user.principal, Action.MANAGE_DIRECTORY)
-    with session_scope(state.engine) as session:
+    with task_change(state, user) as session:
         person = editing.add_person(
             session=session, unit_id=unit_id, fields=fields, deputy=deputy, **common
         )
@@ -298,7 +298,7 @@ def add_person(
 
 def edit_person(state: Web, user: User, person_id: int, fields: PersonFields) -> None:
     common = _edit(state, user, Action.EDIT_PEOPLE, "directory edit person")
-    with session_scope(state.engine) as session:
+    with task_change(state, user) as session:
         editing.edit_person(session=session, person_id=person_id, fields=fields, **common)
 
 
@@ -306,7 +306,7 @@ def move_person(
     state: Web, user: User, person_id: int, unit_id: int, choices: TaskChoices, *, reason: str
 ) -> reassignment.Outcome:
     common = _edit(state, user, Action.EDIT_PEOPLE, "directory move person")
-    with session_scope(state.engine) as session:
+    with task_change(state, user) as session:
         done = reassignment.move_person(
             session=session, person_id=person_id, unit_id=unit_id, choices=choices.per_task,
             default=choices.default, reason=reason, **common,
@@ -320,7 +320,7 @@ def mark_left(
     state: Web, user: User, person_id: int, on: date, choices: TaskChoices, *, reason: str
 ) -> reassignment.Outcome:
     common = _edit(state, user, Action.EDIT_PEOPLE, "directory person left")
-    with session_scope(state.engine) as session:
+    with task_change(state, user) as session:
         done = reassignment.mark_left(
             session=session, person_id=person_id, on=on, choices=choices.per_task,
             default=choices.default, reason=reason, **common,

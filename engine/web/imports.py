@@ -24,8 +24,8 @@ from engine.importing.rows import ParsedRow
 from engine.notices import events
 from engine.plans.document_rows import WORDS, document_row
 from engine.plans.importer import ImportOptions, ImportResult, import_plan
-from engine.store.db import session_scope
 from engine.store.models import DocumentKind
+from engine.web.changes import task_change
 from engine.web.deps import User, Web
 from engine.web.policy import Action, authorize
 from engine.web.sessions import new_token
@@ -191,7 +191,7 @@ def preview(state: Web, user: User, token: str) -> ImportResult:
 
 def commit(state: Web, user: User, token: str) -> ImportResult:
     """Import the staged file in one transaction, then remove it."""
-    with session_scope(state.engine) as session:
+    with task_change(state, user) as session:
         result = _run(state, user, token, session, dry_run=False)
         events.plan_imported(
             session, user.principal.organization_id, result.plan_key,

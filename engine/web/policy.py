@@ -190,6 +190,43 @@ def _sees(principal: Principal, task: TaskScope) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class TaskVisibility:
+    """The tasks of its organization an account sees (``VIEW_TASKS``), as data a list's
+    query applies: every task, or those its unit leads (``lead_unit_id``), those where it
+    is the named person (``person_id``) and those its unit coordinates
+    (``coordinator_unit_id``). ``admits`` is ``allowed(…, VIEW_TASKS, task)``."""
+
+    organization_id: int
+    everything: bool
+    lead_unit_id: int | None = None
+    person_id: int | None = None
+    coordinator_unit_id: int | None = None
+
+    def admits(self, task: TaskScope) -> bool:
+        if task.organization_id != self.organization_id:
+            return False
+        return self.everything or (
+            (self.lead_unit_id is not None and task.lead_unit_id == self.lead_unit_id)
+            or (self.person_id is not None and task.person_id == self.person_id)
+            or (
+                self.coordinator_unit_id is not None
+                and self.coordinator_unit_id in task.coordinator_unit_ids
+            )
+        )
+
+
+def task_visibility(principal: Principal) -> TaskVisibility:
+    """The tasks ``principal`` may see (``_sees`` as data); raises ``PermissionDeniedError``
+    when the role sees none."""
+    authorize(principal, Action.VIEW_TASKS)
+    org = principal.organization_id
+    if principal.role not in (UserRole.UNIT_HEAD, UserRole.OFFICER):
+        return TaskVisibility(org, everything=True)
+    own = principal.person_id if principal.role == UserRole.OFFICER else None
+    return TaskVisibility(org, False, principal.unit_id, own, principal.unit_id)
+
+
 def _coordinates(principal: Principal, task: TaskScope) -> bool:
     return principal.unit_id is not None and principal.unit_id in task.coordinator_unit_ids
 

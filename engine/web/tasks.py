@@ -6,8 +6,9 @@ one transaction."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,11 @@ from sqlmodel import Session, col, select
 
 from engine.calendar.periods import parse_period
 from engine.calendar.status import LABELS, TaskStatus, local_date, task_status
+from engine.calendar.workdays import WorkCalendar
 from engine.errors import Location, NotFoundError, Problem, SauroError
-from engine.plans.check import TaskCheck, as_date, check_tasks, raw_rows
+from engine.plans.check import TaskCheck, check_tasks
 from engine.plans.check_workbook import write_check_xlsx
-from engine.plans.verdicts import refresh_verdicts
-from engine.reports.data import report_data
-from engine.store.db import session_scope
+from engine.reports.data import as_of_instant
 from engine.store.models import (
     ExtensionRequest,
     ExtensionStatus,
@@ -29,10 +29,8 @@ from engine.store.models import (
     Plan,
     Task,
     TaskState,
-    TaskUnit,
     Unit,
     UnitKind,
-    UnitRole,
     UserRole,
     require_id,
 )
@@ -51,9 +49,19 @@ from engine.tasks.assignment import preview as preview_assignment
 from engine.tasks.coordination import coordinating_units, record_coordination
 from engine.tasks.delegation import Delegation, delegate, unit_people
 from engine.tasks.edits import TaskEdit, edit_task
-from engine.text import fold
+from engine.web import task_query as tq
+from engine.web.changes import task_change
 from engine.web.deps import User, Web
-from engine.web.policy import Action, TaskScope, allowed, authorize, task_actions
+from engine.web.paging import BEFORE, Key, Page, decode_cursor, keyset
+from engine.web.paging import page as paged
+from engine.web.policy import (
+    Action,
+    TaskScope,
+    allowed,
+    authorize,
+    task_actions,
+    task_visibility,
+)
 from rules.facts import Dimension
 
 DUE_WINDOWS: dict[str, str] = {
@@ -70,15 +78,7 @@ SORTS: dict[str, str] = {
     "ref": "Theo số thứ tự",
 }
 PAGE_SIZE = 50
-_STATUS_ORDER = {
-    TaskStatus.OVERDUE: 0,
-    TaskStatus.IN_PROGRESS: 1,
-    TaskStatus.NO_DEADLINE: 2,
-    TaskStatus.AWAITING: 3,
-    TaskStatus.DONE_LATE: 4,
-    TaskStatus.DONE_ON_TIME: 5,
-    TaskStatus.WITHDRAWN: 6,
-}
+MAX_LIMIT = 500  # rows of one API page
 _NUMBER = re.compile(r"(\d+)")
 
 
@@ -116,7 +116,8 @@ class TaskFilters:
 
 @dataclass(frozen=True)
 class TaskRow:
-    """One line of the task list."""
+    """One line of the task list, with the stored 6-rõ verdict (``unclear``: the failing
+    dimensions, comma-separated)."""
 
     id: int
     plan: str
@@ -128,8 +129,7 @@ class TaskRow:
     person_name: str
     due: date | None
     status: TaskStatus
-    check: TaskCheck | None
-    coordinator_unit_ids: frozenset[int] = frozenset()
+    unclear: str = ""
     person_id: int | None = None
 
     @property
@@ -138,11 +138,12 @@ class TaskRow:
 
     @property
     def clear(self) -> dict[Dimension, bool]:
-        return self.check.clear if self.check else dict.fromkeys(Dimension, False)
+        failing = set(self.unclear.split(",")) if self.unclear else set()
+        return {d: str(d) not in failing for d in Dimension}
 
     @property
     def all_clear(self) -> bool:
-        return all(self.clear.values())
+        return not self.unclear
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -160,16 +161,16 @@ class TaskRow:
         }
 
 
-def refresh_after_change(session: Session, state: Web, user: User, now: datetime) -> None:
-    """The stored 6-rõ verdicts of the user's organization, refreshed in the transaction of
-    a change (flushed first), so the dashboard and the reminders see it at once."""
-    session.flush()
-    refresh_verdicts(
-        session.connection(),
-        rules=state.configs.get().rules,
-        org_code=user.org_code,
-        today=local_date(now),
-    )
+@dataclass(frozen=True)
+class TaskListPage:
+    """One page of the task list, with the cursors of its neighbours and the counts of
+    the whole filtered list (from one aggregate)."""
+
+    rows: list[TaskRow]
+    next: str | None
+    previous: str | None
+    total: int
+    clear: int  # tasks of the whole list with all six dimensions clear
 
 
 def scope_of(session: Session, task: Task) -> TaskScope:
@@ -185,86 +186,161 @@ def scope_of(session: Session, task: Task) -> TaskScope:
     )
 
 
-def list_tasks(state: Web, user: User, filters: TaskFilters) -> list[TaskRow]:
-    """The tasks ``user`` may see, filtered; each with its status and 6-rõ verdict."""
-    authorize(user.principal, Action.VIEW_TASKS)
-    configs = state.configs.get()
-    calendar = state.calendar()
-    now = state.clock()
-    today = local_date(now)
-    with Session(state.engine) as session:
-        connection = session.connection()
-        checks = {
-            c.task_id: c
-            for c in check_tasks(connection, rules=configs.rules, org_code=user.org_code)
-        }
-        rows = raw_rows(connection, _list_query(user.principal.organization_id))
-        coordinated = _coordinated(connection, user.principal.organization_id)
-        in_period = (
-            _period_tasks(state, user, connection, filters.period) if filters.period else None
-        )
-    found: list[TaskRow] = []
-    for (task_id, plan, ref, work, area, lead_id, person_id, due, state_, done_on,
-         lead_name, person_name) in rows:  # fmt: skip
-        units = coordinated.get(task_id, frozenset())
-        scope = TaskScope(user.principal.organization_id, lead_id, person_id, units)
-        if not allowed(user.principal, Action.VIEW_TASKS, scope):
-            continue
-        if filters.coordinator is None and not allowed(
-            user.principal, Action.VIEW_TASKS, replace(scope, coordinator_unit_ids=frozenset())
-        ):
-            continue  # seen only as a coordinator: in the "Phối hợp" list, not the unit's own
-        due_day = as_date(due)
-        effective = calendar.effective_due(due_day) if due_day else None
-        status = task_status(state=state_, due=effective, completed_on=as_date(done_on), now=now)
-        row = TaskRow(task_id, plan, ref, work, area, lead_id, lead_name or "",
-                      person_name or "", due_day, status, checks.get(task_id), units,
-                      person_id)  # fmt: skip
-        if _matches(row, filters, today) and (in_period is None or task_id in in_period):
-            found.append(row)
-    return _sorted(found, filters.sort)
+_ROW_COLUMNS = (
+    tq.T.id, tq.PL["key"], tq.T.ref, tq.T.work, tq.T.area, tq.T.lead_unit_id, tq.U.name, tq.P.name,
+    tq.T.due_date, tq.T.state, tq.T.completed_on, tq.T.unclear, tq.T.person_id,
+)  # fmt: skip
 
 
-def _period_tasks(state: Web, user: User, connection: sa.Connection, code: str) -> set[int]:
-    """The tasks the report of the period ``code`` counts (due, running or done in it), as
-    the dashboard counts them. Raises ``SauroError`` for a code that names no period."""
-    configs = state.configs.get()
-    period = parse_period(code, configs.reporting, state.calendar())
-    data = report_data(
-        connection, configs=configs, org_code=user.org_code, period=period, now=state.clock()
+def _joined(query: sa.Select[Any]) -> sa.Select[Any]:
+    return (
+        query.select_from(Task)
+        .join(Plan, tq.PL.id == tq.T.plan_id)
+        .outerjoin(Unit, tq.U.id == tq.T.lead_unit_id)
+        .outerjoin(Person, tq.P.id == tq.T.person_id)
     )
-    return {task.task_id for task in data.tasks}
 
 
 @dataclass(frozen=True)
-class TaskPageOf:
-    """One page of the task list (``PAGE_SIZE`` rows), with the counts of the whole list."""
+class _Listing:
+    """One request's list: its conditions and how to tell a row's status."""
 
-    rows: list[TaskRow]
-    number: int  # 1-based
-    pages: int
-    total: int
-    clear: int  # rows of the whole list with all six dimensions clear
+    where: list[Any]
+    rule: tq.StatusRule
+    calendar: WorkCalendar
+    now: datetime
 
-
-def page_of(rows: list[TaskRow], number: int, size: int = PAGE_SIZE) -> TaskPageOf:
-    """Page ``number`` of ``rows`` (the last page when past it)."""
-    pages = max(1, -(-len(rows) // size))
-    number = min(max(number, 1), pages)
-    start = (number - 1) * size
-    clear = sum(1 for row in rows if row.all_clear)
-    return TaskPageOf(rows[start : start + size], number, pages, len(rows), clear)
+    def row(self, values: Sequence[Any]) -> TaskRow:
+        (task_id, plan, ref, work, area, lead_id, lead_name, person_name, due, state_,
+         done_on, unclear, person_id) = values[: len(_ROW_COLUMNS)]  # fmt: skip
+        effective = self.calendar.effective_due(due) if due else None
+        status = task_status(state=state_, due=effective, completed_on=done_on, now=self.now)
+        return TaskRow(task_id, plan, ref, work, area, lead_id, lead_name or "",
+                       person_name or "", due, status, unclear or "", person_id)  # fmt: skip
 
 
-def _sorted(rows: list[TaskRow], sort: str | None) -> list[TaskRow]:
-    """The rows in the order asked; ties keep the plans' own order."""
+def _listing(state: Web, user: User, filters: TaskFilters, connection: sa.Connection) -> _Listing:
+    """The SQL conditions of ``filters`` for ``user`` (authorized by the policy)."""
+    seen = task_visibility(user.principal)
+    if filters.coordinator is None:  # seen only as a coordinator: in the "Phối hợp" list
+        seen = replace(seen, coordinator_unit_id=None)
+    calendar, now = state.calendar(), state.clock()
+    today = local_date(now)
+    exact = filters.status in {TaskStatus.DONE_ON_TIME, TaskStatus.DONE_LATE}
+    exact = exact or filters.sort == "status"
+    rule = (
+        tq.status_rule(connection, user.principal.organization_id, calendar, today)
+        if exact
+        else tq.StatusRule(tq.overdue_cutoff(calendar, today), {})
+    )
+    where = [tq.visible(seen), tq.T.state != str(TaskState.WITHDRAWN)]
+    where += _filters(state, connection, filters, rule, today)
+    return _Listing(where, rule, calendar, now)
+
+
+def _filters(
+    state: Web, connection: sa.Connection, f: TaskFilters, rule: tq.StatusRule, today: date
+) -> list[Any]:
+    found: list[Any] = [tq.words_match(connection, f.q)] if f.q else []
+    equal = ((tq.T.lead_unit_id, f.unit_id), (tq.PL["key"], f.plan), (tq.T.person_id, f.person),
+             (tq.T.area, f.area))  # fmt: skip
+    found += [column == value for column, value in equal if value is not None]
+    if f.coordinator is not None:
+        found.append(tq.coordinates(f.coordinator))
+    if f.status is not None:
+        found.append(rule.predicate(TaskStatus(f.status)))
+    if f.six == "clear":
+        found.append(tq.T.unclear == "")
+    elif f.six == "unclear":
+        found.append(tq.T.unclear != "")
+    elif f.six is not None:
+        found.append(tq.unclear_on(f.six))
+    if f.due == "none":
+        found.append(tq.T.due_date.is_(None))
+    elif f.due == "overdue":
+        found.append(rule.predicate(TaskStatus.OVERDUE))
+    elif f.due is not None:
+        found.append(tq.due_within(today, int(f.due)))
+    if f.period is not None:
+        found.append(_period_scope(state, f.period).predicate())
+    return found
+
+
+def _period_scope(state: Web, code: str) -> tq.PeriodScope:
+    """The tasks the report of the period ``code`` counts (due, running or done in it), as
+    the dashboard counts them. Raises ``SauroError`` for a code that names no period."""
+    period = parse_period(code, state.configs.get().reporting, state.calendar())
+    return tq.PeriodScope(period, as_of_instant(period, state.clock()))
+
+
+def _keys(sort: str | None, rule: tq.StatusRule) -> list[Key]:
     if sort == "due":
-        return sorted(rows, key=lambda r: (r.due is None, r.due or date.max))
+        return [tq.due_key(), *tq.plan_keys()]
     if sort == "status":
-        return sorted(rows, key=lambda r: _STATUS_ORDER[r.status])
-    if sort == "ref":
-        return sorted(rows, key=lambda r: _natural(r.ref))
-    return rows
+        return [Key(rule.rank().label("status_key"), int), *tq.plan_keys()]
+    return tq.plan_keys()
+
+
+def list_page(
+    state: Web, user: User, filters: TaskFilters, *, cursor: str | None = None,
+    limit: int = PAGE_SIZE,
+) -> TaskListPage:  # fmt: skip
+    """The page of the tasks ``user`` may see, filtered, that ``cursor`` names (the first
+    without one); ``SauroError`` (400) for a cursor that is not one of this list's."""
+    with state.engine.connect() as connection:
+        listing = _listing(state, user, filters, connection)
+        total, clear = _counts(connection, listing, filters)
+        if filters.sort == "ref":
+            shown = _by_ref(connection, listing, cursor, limit)
+        else:
+            keys = _keys(filters.sort, listing.rule)
+            start = decode_cursor(cursor, keys)
+            query = _joined(sa.select(*_ROW_COLUMNS, *(k.column for k in keys)))
+            query = keyset(query.where(*listing.where), keys, start, limit)
+            found = list(connection.execute(query))
+            shown = paged(found, lambda r: tuple(r[len(_ROW_COLUMNS) :]), start, limit)
+    rows = [listing.row(values) for values in shown.rows]
+    return TaskListPage(rows, shown.next, shown.previous, total, clear)
+
+
+def _counts(connection: sa.Connection, listing: _Listing, filters: TaskFilters) -> tuple[int, int]:
+    """How many tasks the whole list holds, and how many of them are clear on all six."""
+    clear = sa.func.sum(sa.case((tq.T.unclear == "", 1), else_=0))
+    query = sa.select(sa.func.count(), clear)
+    query = (
+        _joined(query)
+        if filters.q
+        else query.select_from(Task).join(Plan, tq.PL.id == tq.T.plan_id)
+    )
+    total, clear_count = connection.execute(query.where(*listing.where)).one()
+    return int(total or 0), int(clear_count or 0)
+
+
+def _by_ref(
+    connection: sa.Connection, listing: _Listing, cursor: str | None, limit: int
+) -> Page[Any]:
+    """A page in the order of the tasks' references, "2.10" after "2.9": an order SQL
+    cannot write alike on both databases, so the (reference, id) pairs of the list are
+    sorted here and only the page's rows are read."""
+    keys = [Key(tq.T.ref, str), Key(tq.T.id, int)]
+    start = decode_cursor(cursor, keys)
+    pairs = connection.execute(_joined(sa.select(tq.T.ref, tq.T.id)).where(*listing.where))
+    ordered = sorted(((_natural(ref), task_id, ref) for ref, task_id in pairs))
+    if start is not None:
+        mark = (_natural(start.values[0]), start.values[1])
+        if start.direction == BEFORE:
+            ordered = [o for o in ordered if (o[0], o[1]) < mark][::-1]
+        else:
+            ordered = [o for o in ordered if (o[0], o[1]) > mark]
+    chosen = ordered[: limit + 1]
+    by_id = {
+        row[0]: row
+        for row in connection.execute(
+            _joined(sa.select(*_ROW_COLUMNS)).where(tq.T.id.in_([c[1] for c in chosen]))
+        )
+    }
+    rows = [(*by_id[task_id], ref, task_id) for _, task_id, ref in chosen]
+    return paged(rows, lambda r: (r[-2], r[-1]), start, limit)
 
 
 def _natural(ref: str) -> tuple[tuple[int, int | str], ...]:
@@ -274,90 +350,26 @@ def _natural(ref: str) -> tuple[tuple[int, int | str], ...]:
     )
 
 
+def all_rows(state: Web, user: User, filters: TaskFilters) -> list[TaskRow]:
+    """Every task of the filtered list, page after page (for a download)."""
+    rows: list[TaskRow] = []
+    cursor: str | None = None
+    while True:
+        listed = list_page(state, user, filters, cursor=cursor, limit=MAX_LIMIT)
+        rows += listed.rows
+        if listed.next is None:
+            return rows
+        cursor = listed.next
+
+
 def write_check_workbook(state: Web, user: User, filters: TaskFilters, path: Path) -> None:
     """The 6-rõ check of the tasks ``user`` may see (filtered) as ``sauro check --xlsx``
     writes it: the task × dimension grid and the findings with their fixes."""
-    checks = [row.check for row in list_tasks(state, user, filters) if row.check is not None]
-    write_check_xlsx(path, checks, state.configs.get().rules)
-
-
-def _coordinated(connection: sa.Connection, org_id: int) -> dict[int, frozenset[int]]:
-    """Task id -> the directory units that coordinate it, for one organization's tasks."""
-    t, tu = Task.__table__.c, TaskUnit.__table__.c  # type: ignore[attr-defined]
-    query = (
-        sa.select(tu.task_id, tu.unit_id)
-        .join(Task, t.id == tu.task_id)
-        .where(
-            t.organization_id == org_id,
-            tu.role == str(UnitRole.COORDINATOR),
-            tu.unit_id.is_not(None),
-        )
-    )
-    found: dict[int, set[int]] = {}
-    for task_id, unit_id in connection.execute(query):
-        found.setdefault(task_id, set()).add(unit_id)
-    return {task_id: frozenset(units) for task_id, units in found.items()}
-
-
-def _list_query(org_id: int) -> Any:
-    t, u = Task.__table__.c, Unit.__table__.c  # type: ignore[attr-defined]
-    p, pl = Person.__table__.c, Plan.__table__.c  # type: ignore[attr-defined]
-    return (
-        sa.select(t.id, pl["key"], t.ref, t.work, t.area, t.lead_unit_id, t.person_id, t.due_date,
-               t.state, t.completed_on, u.name, p.name)
-        .select_from(Task)
-        .join(Plan, pl.id == t.plan_id)
-        .outerjoin(Unit, u.id == t.lead_unit_id)
-        .outerjoin(Person, p.id == t.person_id)
-        .where(t.organization_id == org_id, t.state != str(TaskState.WITHDRAWN))
-        .order_by(pl["key"], t.position)
-    )  # fmt: skip
-
-
-def _matches(row: TaskRow, filters: TaskFilters, today: date) -> bool:
-    checks = (
-        filters.unit_id is None or row.lead_unit_id == filters.unit_id,
-        filters.coordinator is None or filters.coordinator in row.coordinator_unit_ids,
-        filters.plan is None or row.plan == filters.plan,
-        filters.person is None or row.person_id == filters.person,
-        _words_match(row, filters.q),
-        filters.area is None or row.area == filters.area,
-        filters.status is None or str(row.status) == filters.status,
-        _six_matches(row, filters.six),
-        _due_matches(row, filters.due, today),
-    )
-    return all(checks)
-
-
-def _words_match(row: TaskRow, q: str | None) -> bool:
-    """Every word of ``q`` in the task's text, reference, plan, lead unit or person, compared
-    without case or diacritics ("bao cao" finds "Báo cáo")."""
-    words = fold(q).split() if q else []
-    if not words:
-        return True
-    haystack = f" {fold(' '.join((row.ref, row.work, row.plan, row.lead_name, row.person_name)))} "
-    return all(word in haystack for word in words)
-
-
-def _six_matches(row: TaskRow, six: str | None) -> bool:
-    if six is None:
-        return True
-    if six == "clear":
-        return row.all_clear
-    if six == "unclear":
-        return not row.all_clear
-    return not row.clear.get(Dimension(six), True)
-
-
-def _due_matches(row: TaskRow, window: str | None, today: date) -> bool:
-    if window is None:
-        return True
-    if window == "none":
-        return row.due is None
-    if window == "overdue":
-        return row.status == TaskStatus.OVERDUE
-    open_ = row.status in {TaskStatus.IN_PROGRESS, TaskStatus.OVERDUE}
-    return open_ and row.due is not None and today <= row.due <= today + timedelta(days=int(window))
+    wanted = {row.id for row in all_rows(state, user, filters)}
+    configs = state.configs.get()
+    with state.engine.connect() as connection:
+        checks = check_tasks(connection, rules=configs.rules, org_code=user.org_code)
+    write_check_xlsx(path, [c for c in checks if c.task_id in wanted], configs.rules)
 
 
 @dataclass(frozen=True)
@@ -506,7 +518,7 @@ def save_edit(state: Web, user: User, task_id: int, edit: TaskEdit) -> None:
     """The standing office edits the six dimensions."""
     configs = state.configs.get()
     now = state.clock()
-    with session_scope(state.engine) as session:
+    with task_change(state, user) as session:
         _authorized(session, user, task_id, Action.EDIT_TASK)
         edit_task(
             session=session,
@@ -516,7 +528,6 @@ def save_edit(state: Web, user: User, task_id: int, edit: TaskEdit) -> None:
             actor=user.actor(f"task {task_id} edit"),
             now=now,
         )
-        refresh_after_change(session, state, user, now)
 
 
 def assignment_check(state: Web, user: User, source: Source, task: NewTask) -> TaskCheck:
@@ -540,7 +551,7 @@ def save_assignment(state: Web, user: User, source: Source, task: NewTask) -> in
     authorize(user.principal, Action.ASSIGN_TASK)
     configs = state.configs.get()
     now = state.clock()
-    with session_scope(state.engine) as session:
+    with task_change(state, user) as session:
         stored = assign_task(
             session=session,
             organization_id=user.principal.organization_id,
@@ -550,7 +561,6 @@ def save_assignment(state: Web, user: User, source: Source, task: NewTask) -> in
             actor=user.actor("task new"),
             now=now,
         )
-        refresh_after_change(session, state, user, now)
         return require_id(stored)
 
 
@@ -560,7 +570,7 @@ def save_delegation(
     """The unit head (or the standing office) gives the tasks to one person of their lead
     unit; every task is authorized first, then all are given or none."""
     now = state.clock()
-    with session_scope(state.engine) as session:
+    with task_change(state, user) as session:
         for task_id in task_ids:
             _authorized(session, user, task_id, Action.DELEGATE_TASK)
         done = delegate(
@@ -572,13 +582,12 @@ def save_delegation(
             now=now,
             acting_person_id=user.principal.person_id,
         )
-        refresh_after_change(session, state, user, now)
         return done
 
 
 def save_coordination(state: Web, user: User, task_id: int, *, note: str, evidence: str) -> None:
     """A coordinating unit's part, recorded by one of its people for the user's unit."""
-    with session_scope(state.engine) as session:
+    with task_change(state, user) as session:
         _authorized(session, user, task_id, Action.COORDINATE_TASK)
         record_coordination(
             session=session,
@@ -593,7 +602,7 @@ def save_coordination(state: Web, user: User, task_id: int, *, note: str, eviden
 
 def save_progress(state: Web, user: User, task_id: int, percent: int | None, note: str) -> None:
     """A progress report on the task."""
-    with session_scope(state.engine) as session:
+    with task_change(state, user) as session:
         _authorized(session, user, task_id, Action.REPORT_PROGRESS)
         record_progress(
             session=session,
@@ -610,7 +619,7 @@ def save_completion(
 ) -> None:
     """The task done, with its result and evidence (a stored file's name is in
     ``evidence``: see ``engine.web.uploads``)."""
-    with session_scope(state.engine) as session:
+    with task_change(state, user) as session:
         _authorized(session, user, task_id, Action.COMPLETE_TASK)
         complete(
             session=session,
@@ -625,7 +634,7 @@ def save_completion(
 
 def save_review(state: Web, user: User, task_id: int, *, accept: bool, reason: str) -> None:
     """The acceptor accepts the task's result, or returns it with a reason."""
-    with session_scope(state.engine) as session:
+    with task_change(state, user) as session:
         _authorized(session, user, task_id, Action.ACCEPT_RESULT)
         review_result(
             session=session,
@@ -643,7 +652,7 @@ def save_extension_request(
     state: Web, user: User, task_id: int, *, new_due: date, reason: str
 ) -> int:
     """An extension request; returns its id."""
-    with session_scope(state.engine) as session:
+    with task_change(state, user) as session:
         _authorized(session, user, task_id, Action.REQUEST_EXTENSION)
         request = request_extension(
             session=session,
@@ -659,7 +668,7 @@ def save_extension_request(
 
 def save_decision(state: Web, user: User, request_id: int, *, approve: bool, note: str) -> int:
     """The task's authority approves or refuses an extension request; returns the task id."""
-    with session_scope(state.engine) as session:
+    with task_change(state, user) as session:
         request = session.get(ExtensionRequest, request_id)
         if request is None or request.organization_id != user.principal.organization_id:
             raise NotFoundError(f"Không có đề nghị gia hạn số {request_id}.")

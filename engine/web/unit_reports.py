@@ -27,8 +27,8 @@ from engine.reports.unit_forms import (
     unit_tasks,
     write_unit_form,
 )
-from engine.store.db import session_scope
 from engine.store.models import Unit, UnitKind, UnitReport
+from engine.web.changes import task_change
 from engine.web.deps import User, Web
 from engine.web.policy import Action, allowed_unit, authorize, authorize_unit
 from engine.web.reports import folder, period_data
@@ -135,7 +135,7 @@ async def submit(state: Web, user: User, upload: UploadFile) -> tuple[str, Submi
             f"Tài khoản '{user.username}' không nộp được biểu của đơn vị '{submission.unit_code}'."
         )
     configs = state.configs.get()
-    with session_scope(state.engine) as session:
+    with task_change(state, user) as session:
         summary = apply_unit_form(
             session, submission, actor=user.actor(f"web unit report {path.name}"),
             now=state.clock(), reporting=configs.reporting, calendar=state.calendar(),

@@ -24,7 +24,7 @@ def test_the_coordinating_officer_adds_its_part_and_the_lead_sees_it(site: Site)
     tu_phap = _unit_id(site, "phong-tu-phap")
     home = client.get("/tasks").text
     assert f'href="/tasks?coordinator={tu_phap}"' in home and ">Phối hợp<" in home
-    listed = client.get(f"/api/tasks?coordinator={tu_phap}").json()
+    listed = client.get(f"/api/tasks?coordinator={tu_phap}").json()["tasks"]
     assert sorted(row["ref"] for row in listed) == ["1.2", "4.1"]
     page = client.get(f"/tasks?coordinator={tu_phap}").text
     assert "Nhiệm vụ đơn vị phối hợp" in page

@@ -216,7 +216,7 @@ def _clear_person(site: Site) -> int:
         site.add("thuongtruc")
     client = site.client()
     login(client, "thuongtruc")
-    rows = client.get("/api/tasks").json()
+    rows = client.get("/api/tasks").json()["tasks"]
     items = rows["tasks"] if isinstance(rows, dict) else rows
     return sum(1 for row in items if row["clear"]["person"])
 

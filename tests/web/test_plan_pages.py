@@ -26,7 +26,7 @@ def test_the_list_counts_each_documents_tasks(site: Site) -> None:
     login(client, "chutich")
     page = client.get("/plans").text
     assert "Kế hoạch 3838/KH-UBND" in page and "30 nhiệm vụ" in page
-    listed = client.get("/api/plans").json()
+    listed = client.get("/api/plans").json()["plans"]
     assert [(d["number"], d["kind"], d["tasks"]) for d in listed] == [
         ("3838/KH-UBND", "ke_hoach", 30)
     ]
@@ -56,8 +56,8 @@ def test_the_standing_office_withdraws_a_plan_and_an_import_brings_it_back(site:
         ).all()
     assert states == {TaskState.WITHDRAWN}
     assert len(withdrawals) == 31  # 30 tasks and the plan, each with the reason
-    assert client.get("/api/tasks").json() == []
-    listed = client.get("/api/plans").json()[0]
+    assert client.get("/api/tasks").json()["tasks"] == []
+    listed = client.get("/api/plans").json()["plans"][0]
     assert (listed["withdrawn"], listed["tasks"]) == (True, 0)
     again = client.post(
         f"/api/plans/{plan.id}/withdrawal", json={"reason": "x"}, headers={"X-CSRF-Token": csrf}
@@ -78,5 +78,5 @@ def test_the_standing_office_withdraws_a_plan_and_an_import_brings_it_back(site:
             actor=SETUP,
             now=NOW + timedelta(hours=1),
         )
-    assert client.get("/api/plans").json()[0]["withdrawn"] is False
-    assert len(client.get("/api/tasks").json()) == 30
+    assert client.get("/api/plans").json()["plans"][0]["withdrawn"] is False
+    assert len(client.get("/api/tasks").json()["tasks"]) == 30

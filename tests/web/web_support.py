@@ -21,6 +21,7 @@ from engine.configs.files import Configs, load_configs
 from engine.configs.settings import Settings
 from engine.directory.accounts import hash_password
 from engine.directory.store import get_organization
+from engine.plans.verdicts import refresh_verdicts
 from engine.store.audit import Actor
 from engine.store.db import session_scope
 from engine.store.models import ExtensionRequest, Person, Task, TaskUnit, UserAccount, UserRole
@@ -143,6 +144,8 @@ def build_site(engine: Engine, db_url: str, tmp_path: Path) -> Site:
     app = create_app(settings, engine=engine, clock=lambda: NOW, smtp=outbox)
     site = Site(app, engine, settings)
     _name_person(site, "2.1", "linhntm@kientuong.example.vn", configs)
+    with engine.begin() as connection:  # as the morning's cycle leaves them: pages only read
+        refresh_verdicts(connection, rules=configs.rules, org_code=ORG, today=NOW.date())
     return site
 
 

@@ -4,6 +4,7 @@ history and rollback; administrators only (``engine.web.policy``). Everything is
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -14,12 +15,14 @@ from engine.configs import editor
 from engine.errors import ConfigError
 from engine.reminders.impact import preview_impact
 from engine.store.db import session_scope
+from engine.web.changes import task_change
 from engine.web.configs import editable_name, line_problems
-from engine.web.deps import MAX_ROW_ID, User, checked_user, current_user, web
+from engine.web.deps import MAX_ROW_ID, User, Web, checked_user, current_user, web
 from engine.web.pages import render
 from engine.web.policy import Action, authorize
 
 router = APIRouter(include_in_schema=False)
+RULES_FILE = "rules.yaml"
 Viewer = Annotated[User, Depends(current_user)]
 Actor = Annotated[User, Depends(checked_user)]
 
@@ -66,7 +69,7 @@ def config_rollback(
     name = editable_name(user, name)
     state = web(request)
     try:
-        with session_scope(state.engine) as session:
+        with _unit_of_work(state, user, name) as session:
             revision = editor.rollback(
                 session,
                 config_dir=state.settings.config_dir,
@@ -78,6 +81,14 @@ def config_rollback(
     except ConfigError as error:
         return _refused(request, user, name, None, error)
     return RedirectResponse(f"/configs/{name}?saved={revision.number}", status_code=303)
+
+
+def _unit_of_work(state: Web, user: User, name: str) -> AbstractContextManager[Session]:
+    """A saved ``rules.yaml`` judges every task again: the stored 6-rõ verdicts of every
+    organization refreshed before the commit (``engine.web.changes``)."""
+    if name == RULES_FILE:
+        return task_change(state, user, every_org=True)
+    return session_scope(state.engine)
 
 
 def _refused(
@@ -115,7 +126,7 @@ def config_submit(
                 now=state.clock(),
             )
             return _editor(request, user, name, text=text, impact=impact, note=note)
-        with session_scope(state.engine) as session:
+        with _unit_of_work(state, user, name) as session:
             revision = editor.save_config(
                 session,
                 config_dir=config_dir,

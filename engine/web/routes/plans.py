@@ -19,14 +19,21 @@ Actor = Annotated[User, Depends(checked_user)]
 
 
 @router.get("/plans")
-def plan_list(request: Request, user: Viewer) -> Response:
-    return render(request, "plans.html", user, documents=plans.documents(web(request), user))
+def plan_list(request: Request, user: Viewer, cursor: str | None = None) -> Response:
+    listed = plans.documents(web(request), user, cursor=cursor)
+    return render(request, "plans.html", user, listed=listed)
 
 
 def _page(
-    request: Request, user: User, plan_id: int, *, error: str = "", status: int = 200
+    request: Request,
+    user: User,
+    plan_id: int,
+    *,
+    cursor: str | None = None,
+    error: str = "",
+    status: int = 200,
 ) -> Response:
-    page = plans.document(web(request), user, plan_id)
+    page = plans.document(web(request), user, plan_id, cursor=cursor)
     return render(
         request,
         "plan.html",
@@ -35,13 +42,16 @@ def _page(
         error=error,
         doc=page.summary,
         rows=page.rows,
+        listed=page.listed,
         can_withdraw=allowed(user.principal, Action.WITHDRAW_PLAN),
     )
 
 
 @router.get("/plans/{plan_id}")
-def plan_detail(request: Request, user: Viewer, plan_id: RowId) -> Response:
-    return _page(request, user, plan_id)
+def plan_detail(
+    request: Request, user: Viewer, plan_id: RowId, cursor: str | None = None
+) -> Response:
+    return _page(request, user, plan_id, cursor=cursor)
 
 
 @router.post("/plans/{plan_id}/withdraw")

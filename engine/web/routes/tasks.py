@@ -87,15 +87,17 @@ _FILTER_NAMES = frozenset(
         "plan",
         "person",
         "sort",
-        "page",
+        "cursor",
         "period",
     }
 )
 
 
 @router.get("/tasks")
-def task_list(request: Request, user: Viewer, filters: Filters, page: str = "1") -> Response:
-    return _list_page(request, user, filters, number=_int(page) or 1)
+def task_list(
+    request: Request, user: Viewer, filters: Filters, cursor: str | None = None
+) -> Response:
+    return _list_page(request, user, filters, cursor=cursor)
 
 
 def _list_page(
@@ -104,12 +106,12 @@ def _list_page(
     filters: TaskFilters,
     *,
     query: str | None = None,
-    number: int = 1,
+    cursor: str | None = None,
     error: str = "",
     status: int = 200,
 ) -> Response:
     state = web(request)
-    listed = tasks.page_of(tasks.list_tasks(state, user, filters), number)
+    listed = tasks.list_page(state, user, filters, cursor=cursor)
     rows = listed.rows
     configs = state.configs.get()
     shown_query = request.url.query if query is None else query
@@ -139,10 +141,10 @@ def _list_page(
     )
 
 
-def _page_link(query: str) -> Callable[[int], str]:
-    """The link to page N of the same filtered list."""
-    kept = [(k, v) for k, v in parse_qsl(query) if k in _FILTER_NAMES and k != "page"]
-    return lambda number: "/tasks?" + urlencode([*kept, ("page", str(number))])
+def _page_link(query: str) -> Callable[[str], str]:
+    """The link to the page a cursor names, of the same filtered list."""
+    kept = [(k, v) for k, v in parse_qsl(query) if k in _FILTER_NAMES and k != "cursor"]
+    return lambda cursor: "/tasks?" + urlencode([*kept, ("cursor", cursor)])
 
 
 @router.post("/tasks/delegate")
@@ -157,8 +159,8 @@ def delegate_many(
     """The tasks ticked in the list, given to one person; back to the same filtered list."""
     kept = [(k, v) for k, v in parse_qsl(back) if k in _FILTER_NAMES]  # the list's filters only
     query = urlencode(kept)
-    filters = task_filters(**{k: v for k, v in kept if k != "page"})
-    number = _int(dict(kept).get("page")) or 1
+    filters = task_filters(**{k: v for k, v in kept if k != "cursor"})
+    cursor = dict(kept).get("cursor")
     chosen = [number for number in map(_int, task_ids) if number is not None]
     person = _int(person_id)
     try:
@@ -171,7 +173,7 @@ def delegate_many(
         code = 403 if isinstance(error, PermissionDeniedError) else 400
         message = str(error)
         return _list_page(
-            request, user, filters, query=query, number=number, error=message, status=code
+            request, user, filters, query=query, cursor=cursor, error=message, status=code
         )
     return RedirectResponse("/tasks" + (f"?{query}" if query else ""), status_code=303)
 
