@@ -786,17 +786,18 @@ class ReadIn(BaseModel):
     all: bool = False
 
 
-@router.get("/notices", summary="Thông báo của tôi (mới nhất trước, phân trang)")
+@router.get("/notices", summary="Thông báo của tôi (mới nhất trước, phân trang theo con trỏ)")
 def notice_list(
     request: Request,
     user: Viewer,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    size: Annotated[int, Query(ge=1, le=100)] = 20,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: str | None = None,
 ) -> dict[str, Any]:
-    inbox = notices.page(web(request), user, page, size)
+    """``limit`` notices from the page ``cursor`` names; ``next`` names the older page."""
+    inbox = notices.page(web(request), user, cursor=cursor, limit=limit)
     return {
-        "page": inbox.page,
-        "pages": inbox.pages,
+        "next": inbox.next,
+        "previous": inbox.previous,
         "total": inbox.total,
         "unread": inbox.unread,
         "notices": [notices.as_json(n) for n in inbox.notices],

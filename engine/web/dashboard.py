@@ -1,28 +1,37 @@
-"""The Chairman's dashboard: a period's figures (``engine.reports.data``: the tasks that
-period's report counts; the current period unless another is chosen, or every task with
-"Tất cả"), the overdue list, what has reached the leaders on the escalation ladder, and the
-extension requests waiting for a decision. Each unit and area row links to the task list
-filtered the same way."""
+"""The Chairman's dashboard: a period's figures (``engine.web.figures``: the tasks that
+period's report counts, as ``engine.reports.data`` counts them; the current period unless
+another is chosen, or every task with "Tất cả"), the overdue list, what has reached the
+leaders on the escalation ladder, and the extension requests waiting for a decision. Each
+unit and area row links to the task list filtered the same way.
+
+Read only, and in the database: aggregates and the first rows of each list (``SHOWN``)
+with its count, whatever the number of tasks."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import MAXYEAR, MINYEAR, date
+from datetime import MAXYEAR, MINYEAR, date, timedelta
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from engine.calendar.periods import Period
 from engine.calendar.status import local_date
 from engine.calendar.workdays import WorkCalendar
-from engine.reports.data import AreaRow, ReportData, UnitRow, report_data
-from engine.store.models import ExtensionRequest, ExtensionStatus, Task, TaskState, Unit
+from engine.reports.data import AreaRow, UnitRow
+from engine.store.models import ExtensionRequest, ExtensionStatus, Plan, Task, TaskState
+from engine.web import task_query as tq
 from engine.web.deps import User, Web
+from engine.web.figures import SHOWN, Figures, figures
 from engine.web.policy import Action, authorize
 from engine.web.reports import chosen_period
 from rules.escalation import Ladder, Role, StepKind
 
 _LEADERS = frozenset({Role.CHAIRMAN, Role.VICE_CHAIRMAN})
+T = TypeVar("T")
 # The period choice that means every task, whatever its dates.
 ALL = "tat-ca"
 
@@ -58,12 +67,26 @@ class Awaiting:
 
 
 @dataclass(frozen=True)
+class Listed(Generic[T]):
+    """The first ``SHOWN`` rows of a list, and how many it holds in all."""
+
+    rows: list[T]
+    total: int
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return self.total
+
+
+@dataclass(frozen=True)
 class Dashboard:
     period: Period
-    data: ReportData
-    escalated: list[Escalated]
-    pending: list[Pending]
-    awaiting: list[Awaiting]
+    data: Figures
+    escalated: Listed[Escalated]
+    pending: Listed[Pending]
+    awaiting: Listed[Awaiting]
     unit_ids: dict[str, int]  # the organization's units by name, to link a unit row
 
     @property
@@ -111,81 +134,129 @@ def leader_offset(ladder: Ladder, kind: StepKind) -> int | None:
     return min(offsets) if offsets else None
 
 
+def escalation_cutoff(calendar: WorkCalendar, today: date, days: int, *, due: bool) -> date:
+    """The last day from which ``days`` working days have passed by ``today``: counted
+    from a due date's effective day (``due``) or from the day itself; the count never
+    grows as the day moves later, so the tasks are those on or before it."""
+    day = today
+    while True:
+        start = calendar.effective_due(day) if due else day
+        if calendar.working_days_between(start, today) >= days:
+            return day
+        day -= timedelta(days=1)
+
+
 def dashboard(state: Web, user: User, period_code: str | None = None) -> Dashboard:
     """The dashboard of the user's organization as of now, for the period ``period_code``
-    names (``ALL``: every task; None: the current period). Raises ``SauroError`` for a
-    code that names no period."""
+    names (``ALL``: every task; None: the current period), read only: the stored 6-rõ
+    verdicts as the last write or the morning's cycle left them. Raises ``SauroError`` for
+    a code that names no period."""
     authorize(user.principal, Action.VIEW_DASHBOARD)
     configs = state.configs.get()
-    calendar = state.calendar()
     now = state.clock()
     today = local_date(now)
     period = all_tasks(today) if period_code == ALL else chosen_period(state, period_code)
-    with Session(state.engine) as session:
-        data = report_data(
-            session.connection(), configs=configs, org_code=user.org_code, period=period, now=now
-        )
-        open_tasks = list(
-            session.exec(
-                select(Task)
-                .where(
-                    Task.organization_id == user.principal.organization_id,
-                    Task.state == str(TaskState.OPEN),
-                )
-                .order_by(col(Task.position))
-            )
-        )
-        pending = [
-            Pending(request, task.ref or task.key, task.work)
-            for request, task in session.exec(
-                select(ExtensionRequest, Task)
-                .join(Task, col(Task.id) == ExtensionRequest.task_id)
-                .where(
-                    ExtensionRequest.organization_id == user.principal.organization_id,
-                    ExtensionRequest.status == str(ExtensionStatus.PENDING),
-                )
-                .order_by(col(ExtensionRequest.requested_at))
-            )
-        ]
-        awaiting = [
-            Awaiting(int(t.id or 0), t.ref or t.key, t.work, t.completed_on, t.submitted_on)
-            for t in session.exec(
-                select(Task)
-                .where(
-                    Task.organization_id == user.principal.organization_id,
-                    Task.state == str(TaskState.AWAITING),
-                )
-                .order_by(col(Task.submitted_on), col(Task.position))
-            )
-        ]
+    org_id = user.principal.organization_id
+    with state.engine.connect() as connection:
+        data = figures(connection, configs=configs, org_id=org_id, period=period, now=now)
+        escalated = _escalated(connection, org_id, configs.ladder, state.calendar(), today)
+        pending = _pending(connection, org_id)
+        awaiting = _awaiting(connection, org_id)
         unit_ids = {
-            unit.name: int(unit.id or 0)
-            for unit in session.exec(
-                select(Unit).where(Unit.organization_id == user.principal.organization_id)
+            name: unit_id
+            for unit_id, name in connection.execute(
+                sa.select(tq.U.id, tq.U.name).where(tq.U.organization_id == org_id)
             )
         }
-    escalated = _escalated(open_tasks, configs.ladder, calendar, today)
     return Dashboard(period, data, escalated, pending, awaiting, unit_ids)
 
 
+def _counted(connection: sa.Connection, query: sa.Select[Any]) -> int:
+    total = connection.execute(sa.select(sa.func.count()).select_from(query.subquery()))
+    return int(total.scalar_one())
+
+
 def _escalated(
-    tasks: list[Task], ladder: Ladder, calendar: WorkCalendar, today: date
-) -> list[Escalated]:
+    connection: sa.Connection, org_id: int, ladder: Ladder, calendar: WorkCalendar, today: date
+) -> Listed[Escalated]:
     overdue_after = leader_offset(ladder, StepKind.OVERDUE)
     unclear_after = leader_offset(ladder, StepKind.UNCLEAR)
-    found: list[Escalated] = []
-    for task in tasks:
-        reasons: list[str] = []
-        if overdue_after is not None and task.due_date is not None:
-            late = calendar.working_days_between(calendar.effective_due(task.due_date), today)
-            if late >= overdue_after:
-                reasons.append(f"quá hạn {late} ngày làm việc")
-        if unclear_after is not None and task.unclear and task.unclear_since is not None:
-            days = calendar.working_days_between(task.unclear_since, today)
-            if days >= unclear_after:
-                reasons.append(f"chưa đủ 6 rõ đã {days} ngày làm việc")
-        if reasons:
-            found.append(
-                Escalated(int(task.id or 0), task.ref or task.key, task.work, "; ".join(reasons))
+    t = tq.T
+    reached = []
+    if overdue_after is not None:
+        late = escalation_cutoff(calendar, today, overdue_after, due=True)
+        reached.append(sa.and_(t.due_date.is_not(None), t.due_date <= late))
+    if unclear_after is not None:
+        since = escalation_cutoff(calendar, today, unclear_after, due=False)
+        reached.append(sa.and_(t.unclear != "", t.unclear_since <= since))
+    if not reached:
+        return Listed([], 0)
+    query = (
+        sa.select(t.id, t.ref, t["key"], t.work, t.due_date, t.unclear, t.unclear_since)
+        .select_from(Task)
+        .join(Plan, tq.PL.id == t.plan_id)
+        .where(t.organization_id == org_id, t.state == str(TaskState.OPEN), sa.or_(*reached))
+    )
+    shown = connection.execute(query.order_by(tq.PL["key"], t.position, t.id).limit(SHOWN))
+    rows = [
+        Escalated(task_id, ref or key, work, _why(due, unclear, since, after=(overdue_after,
+                  unclear_after), calendar=calendar, today=today))
+        for task_id, ref, key, work, due, unclear, since in shown
+    ]  # fmt: skip
+    return Listed(rows, _counted(connection, query))
+
+
+def _why(
+    due: date | None,
+    unclear: str,
+    since: date | None,
+    *,
+    after: tuple[int | None, int | None],
+    calendar: WorkCalendar,
+    today: date,
+) -> str:
+    reasons: list[str] = []
+    if after[0] is not None and due is not None:
+        late = calendar.working_days_between(calendar.effective_due(due), today)
+        if late >= after[0]:
+            reasons.append(f"quá hạn {late} ngày làm việc")
+    if after[1] is not None and unclear and since is not None:
+        days = calendar.working_days_between(since, today)
+        if days >= after[1]:
+            reasons.append(f"chưa đủ 6 rõ đã {days} ngày làm việc")
+    return "; ".join(reasons)
+
+
+def _pending(connection: sa.Connection, org_id: int) -> Listed[Pending]:
+    e, t = ExtensionRequest.__table__.c, tq.T  # type: ignore[attr-defined]
+    query = (
+        sa.select(e.id)
+        .join(Task, t.id == e.task_id)
+        .where(e.organization_id == org_id, e.status == str(ExtensionStatus.PENDING))
+    )
+    ids = list(connection.execute(query.order_by(e.requested_at, e.id).limit(SHOWN)).scalars())
+    with Session(connection) as session:
+        found = {
+            request.id: (request, task)
+            for request, task in session.exec(
+                select(ExtensionRequest, Task)
+                .join(Task, col(Task.id) == ExtensionRequest.task_id)
+                .where(col(ExtensionRequest.id).in_(ids))
             )
-    return found
+        }
+        rows = [Pending(found[i][0], found[i][1].ref or found[i][1].key, found[i][1].work)
+                for i in ids]  # fmt: skip
+    return Listed(rows, _counted(connection, query))
+
+
+def _awaiting(connection: sa.Connection, org_id: int) -> Listed[Awaiting]:
+    t = tq.T
+    query = sa.select(t.id, t.ref, t["key"], t.work, t.completed_on, t.submitted_on).where(
+        t.organization_id == org_id, t.state == str(TaskState.AWAITING)
+    )
+    shown = connection.execute(query.order_by(t.submitted_on, t.position, t.id).limit(SHOWN))
+    rows = [
+        Awaiting(task_id, ref or key, work, completed_on, submitted_on)
+        for task_id, ref, key, work, completed_on, submitted_on in shown
+    ]
+    return Listed(rows, _counted(connection, query))

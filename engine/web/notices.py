@@ -1,17 +1,22 @@
-"""The inbox behind the pages and the API: every call scoped to the user's own person."""
+"""The inbox behind the pages and the API: every call scoped to the user's own person;
+the list newest first, read a page at a time by keyset cursor (``engine.web.paging``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, func, select
 
 from engine.calendar.status import VN
-from engine.notices.inbox import InboxPage, inbox_page, mark_read, open_notice, unread_count
+from engine.notices.inbox import PAGE_SIZE, InboxPage, mark_read, open_notice, unread_count
 from engine.store.db import session_scope
 from engine.store.models import Notice
 from engine.web.deps import User, Web
+from engine.web.paging import Key, decode_cursor, keyset
+from engine.web.paging import page as paged
 from engine.web.policy import Action, authorize
 
 
@@ -21,10 +26,39 @@ def unread(state: Web, user: User) -> int:
         return unread_count(session, user.principal.person_id)
 
 
-def page(state: Web, user: User, number: int, size: int) -> InboxPage:
+@dataclass(frozen=True)
+class Inbox:
+    """One page of one's notices, newest first, and the counts of all of them."""
+
+    notices: list[Notice]
+    next: str | None
+    previous: str | None
+    total: int
+    unread: int
+
+    @staticmethod
+    def label(notice: Notice) -> str:
+        return InboxPage.label(notice)
+
+
+_KEYS = [Key(col(Notice.created_at), datetime), Key(col(Notice.id), int)]
+
+
+def page(state: Web, user: User, *, cursor: str | None = None, limit: int = PAGE_SIZE) -> Inbox:
+    """The page of the user's own notices ``cursor`` names (the newest without one)."""
     authorize(user.principal, Action.VIEW_NOTICES)
+    person_id = user.principal.person_id
+    start = decode_cursor(cursor, _KEYS)
+    if person_id is None:
+        return Inbox([], None, None, 0, 0)
+    mine = col(Notice.person_id) == person_id
+    query = keyset(select(Notice).where(mine), _KEYS, start, limit, descending=True)
     with Session(state.engine) as session:
-        return inbox_page(session, user.principal.person_id, page=number, size=size)
+        found = list(session.exec(query))  # type: ignore[call-overload]
+        total = session.exec(select(func.count()).where(mine)).one()
+        unread = unread_count(session, person_id)
+    shown = paged(found, lambda n: (n.created_at, n.id), start, limit)
+    return Inbox(shown.rows, shown.next, shown.previous, int(total), unread)
 
 
 def read(state: Web, user: User, ids: Sequence[int] | None) -> int:

@@ -3,6 +3,8 @@ the API; and notices that reach the right people only."""
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
 
 from sqlmodel import Session, select
@@ -125,13 +127,18 @@ def test_the_inbox_is_newest_first_and_paginated(site: Site) -> None:
         assert notify(session, again, [person, person], now=NOW) == []  # one per event
     officer = site.client()
     login(officer, "truongphong-noivu")
-    first = officer.get("/api/notices?size=10").json()
-    assert (first["total"], first["pages"], first["unread"]) == (25, 3, 25)
+    first = officer.get("/api/notices?limit=10").json()
+    assert (first["total"], first["previous"], first["unread"]) == (25, None, 25)
     assert first["notices"][0]["title"] == "Thông báo số 24"
-    last = officer.get("/api/notices?size=10&page=3").json()
+    second = officer.get("/api/notices", params={"limit": 10, "cursor": first["next"]}).json()
+    last = officer.get("/api/notices", params={"limit": 10, "cursor": second["next"]}).json()
     assert [n["title"] for n in last["notices"]] == [f"Thông báo số {n}" for n in range(4, -1, -1)]
-    page = officer.get("/notices?page=2").text
-    assert "Trang 2/2" in page and "Thông báo số 4" in page
+    assert last["next"] is None
+    page = officer.get("/notices").text
+    link = re.search(r'href="(/notices\?cursor=[^"]+)" rel="next"', page)
+    assert link is not None
+    older = officer.get(html.unescape(link.group(1))).text
+    assert "Trang trước" in older and "Thông báo số 4" in older
     assert _bell(page) == "25"
 
 

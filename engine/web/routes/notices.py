@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from engine.web import notices
@@ -17,11 +17,9 @@ Actor = Annotated[User, Depends(checked_user)]
 
 
 @router.get("/notices")
-def inbox(
-    request: Request, user: Viewer, page: Annotated[int, Query(ge=1, le=100_000)] = 1
-) -> Response:
+def inbox(request: Request, user: Viewer, cursor: str | None = None) -> Response:
     return render(
-        request, "notices.html", user, inbox=notices.page(web(request), user, page, size=20)
+        request, "notices.html", user, inbox=notices.page(web(request), user, cursor=cursor)
     )
 
 
