@@ -51,7 +51,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import zipfile
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -62,13 +61,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import ImportFileError, Location, Problem
-from engine.importing.tables import (
-    _NOT_A_PACKAGE,
-    _RUNS,
-    _docx_cell_text,
-    _file_error,
-    _reason,
-)
+from engine.importing.tables import docx_body, docx_cell_text, docx_paragraph_text
 from engine.text import clean
 
 __all__ = [
@@ -81,6 +74,9 @@ __all__ = [
     "docx_text",
     "read_document_text",
 ]
+
+_W_TR = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tr"
+_W_TC = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tc"
 
 MAX_BYTES = 1_048_576
 MAX_LINES = 20_000
@@ -187,32 +183,20 @@ def read_document_text(text: str, *, source: str = "") -> DocumentReading:
 def docx_text(path: Path) -> str:
     """The paragraphs of a ``.docx`` as lines, in body order; a table's rows become lines
     whose cells are set four spaces apart (as a two-column header copied from a PDF)."""
-    from docx import Document
-    from docx.opc.exceptions import PackageNotFoundError
-
-    try:
-        document = Document(str(path))
-    except (PackageNotFoundError, zipfile.BadZipFile) as error:
-        raise _file_error(path, _NOT_A_PACKAGE.format(kind="Word (.docx)")) from error
-    except (KeyError, ValueError, OSError) as error:
-        raise _file_error(path, f"tệp Word (.docx) bị hỏng ({_reason(error)})") from error
+    body = docx_body(path)
     lines: list[str] = []
-    for block in document.element.body.iterchildren():
-        tag = block.tag.rsplit("}", 1)[-1]
+    for block in body if body is not None else ():
+        tag = block.tag.rsplit("}", 1)[-1] if isinstance(block.tag, str) else ""
         if tag == "p":
-            lines.append(_docx_paragraph(block))
+            lines.append(docx_paragraph_text(block))
         elif tag == "tbl":
             lines.extend(_docx_table_lines(block))
     return "\n".join(lines)
 
 
-def _docx_paragraph(paragraph: Any) -> str:
-    return "".join(run.text for run in paragraph.xpath(_RUNS))
-
-
 def _docx_table_lines(table: Any) -> Iterator[str]:
-    for row in table.xpath("./w:tr"):
-        cells = [_docx_cell_text(tc).split("\n") for tc in row.xpath("./w:tc")]
+    for row in table.iterchildren(_W_TR):
+        cells = [docx_cell_text(tc).split("\n") for tc in row.iterchildren(_W_TC)]
         depth = max((len(cell) for cell in cells), default=0)
         for index in range(depth):
             parts = [cell[index].strip() if index < len(cell) else "" for cell in cells]

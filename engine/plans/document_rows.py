@@ -16,23 +16,27 @@ from engine.errors import ImportFileError, Location, Problem
 from engine.importing.columns import ImportConfig, find_task_table
 from engine.importing.document_text import DocumentReading, docx_text, read_document_text
 from engine.importing.rows import ParsedRow
-from engine.importing.tables import read_tables, read_text
+from engine.importing.tables import RawTable, read_tables, read_text
 
 WORDS = "Đọc từ"  # the raw cell holding the words a task was read from
 UNCLEAR = "Còn chưa rõ"  # the raw cell listing what the reading left unclear
 
 
-def read_document(path: Path, columns: ImportConfig) -> DocumentReading | None:
+def read_document(
+    path: Path, columns: ImportConfig, tables: list[RawTable] | None = None
+) -> DocumentReading | None:
     """The assignments of the document at ``path``; None when it is a table file (``.xlsx``,
     ``.csv``, or a ``.docx`` with a task table), which the table importer reads. A ``.docx``
-    with neither a task table nor an assignment raises the table importer's error."""
+    with neither a task table nor an assignment raises the table importer's error.
+
+    ``tables`` are the tables of the ``.docx`` when the caller read them already."""
     suffix = path.suffix.lower()
     if suffix == ".txt":
         return read_document_text(read_text(path))
     if suffix != ".docx" or not path.is_file():
         return None  # the table importer reads it, or says the file is missing
     try:
-        find_task_table(read_tables(path), columns)
+        find_task_table(read_tables(path) if tables is None else tables, columns)
     except ImportFileError as no_table:
         reading = read_document_text(docx_text(path))
         if not reading.proposals:  # neither a table nor an assignment: say what a table needs

@@ -32,7 +32,7 @@ from engine.importing.areas import AreaResolver
 from engine.importing.columns import TableLayout, find_task_table
 from engine.importing.document_text import Skipped
 from engine.importing.rows import ParsedRow, parse_rows
-from engine.importing.tables import read_tables
+from engine.importing.tables import RawTable, read_tables
 from engine.plans.check import TaskCheck, check_drafts, plan_basis
 from engine.plans.document_rows import document_rows, read_document
 from engine.plans.drafts import Authority, TaskDraft
@@ -135,9 +135,10 @@ class SourceRows:
 def read_source(options: ImportOptions, configs: Configs, areas: AreaResolver) -> SourceRows:
     """The task rows of the file; raises ``ImportFileError`` naming file, table, row, column."""
     edited = list(options.rows) if options.rows is not None else None
-    reading = read_document(options.path, configs.columns)
+    tables = _docx_tables(options.path)  # a .docx is read once, table or text
+    reading = read_document(options.path, configs.columns, tables)
     if reading is None:
-        return SourceRows(options, edited or read_rows(options, configs, areas))
+        return SourceRows(options, edited or read_rows(options, configs, areas, tables))
     header = reading.header
     completed = replace(
         options,
@@ -149,10 +150,21 @@ def read_source(options: ImportOptions, configs: Configs, areas: AreaResolver) -
     return SourceRows(completed, rows, reading.skipped)
 
 
-def read_rows(options: ImportOptions, configs: Configs, areas: AreaResolver) -> list[ParsedRow]:
-    """The task rows of a table file."""
+def _docx_tables(path: Path) -> list[RawTable] | None:
+    """The tables of a .docx, which may hold a task table or an assigning document's text."""
+    return read_tables(path) if path.suffix.lower() == ".docx" and path.is_file() else None
+
+
+def read_rows(
+    options: ImportOptions,
+    configs: Configs,
+    areas: AreaResolver,
+    tables: list[RawTable] | None = None,
+) -> list[ParsedRow]:
+    """The task rows of a table file (``tables``: its tables, when read already)."""
     source = options.path.name
-    layout = find_task_table(read_tables(options.path), configs.columns, table=options.table)
+    tables = read_tables(options.path) if tables is None else tables
+    layout = find_task_table(tables, configs.columns, table=options.table)
     rows = parse_rows(layout, source=source, areas=areas)
     if not rows:
         where = Location(file=source, table=layout.table, row=layout.header_row)
@@ -566,8 +578,10 @@ class _TaskStore:
         ]  # fmt: skip
         connection = self.session.connection()
         t = Task.__table__  # type: ignore[attr-defined]
-        insert = sa.insert(t).returning(t.c.id, sort_by_parameter_order=True)
-        ids = [int(row_id) for row_id in connection.execute(insert, rows).scalars()]
+        connection.execute(sa.insert(t), rows)  # one executemany, no RETURNING round trips
+        stored = connection.execute(sa.select(t.c.key, t.c.id).where(t.c.plan_id == plan_id))
+        by_key = {key: task_id for key, task_id in stored}
+        ids = [by_key[draft.key] for draft, _ in created]
         audit_rows = [
             {"organization_id": org_id, "entity": t.name, "entity_id": task_id,
              "action": "create", "actor": self.actor.name, "source": self.actor.source,
