@@ -17,6 +17,7 @@ import io
 import sys
 import zipfile
 from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -324,3 +325,167 @@ def test_docx_billion_laughs_are_refused(tmp_path: Path) -> None:
     assert "amplification" in said  # libxml2's guard, as under python-docx
     with pytest.raises(Exception, match="amplification"):
         python_docx_tables(path)
+
+
+# -- the reference: the fully loaded openpyxl workbook the import used before --------------
+
+
+def openpyxl_full_tables(path: Path) -> list[RawTable]:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, data_only=True)
+    return [
+        tables._table(index, sheet.title, _full_sheet_rows(sheet), path)
+        for index, sheet in enumerate(workbook.worksheets, start=1)
+    ]
+
+
+def _full_sheet_rows(sheet: Any) -> Iterator[tuple[int, list[str]]]:
+    merged: dict[tuple[int, int], str] = {}
+    for cell_range in sheet.merged_cells.ranges:
+        first = sheet.cell(cell_range.min_row, cell_range.min_col)
+        text = tables.render_value(first.value, first.number_format)
+        for row, column in cell_range.cells:
+            merged[(row, column)] = text
+    for number, row in enumerate(sheet.iter_rows(min_row=1, min_col=1), start=1):
+        cells: list[str] = []
+        for column, cell in enumerate(row, start=1):
+            filled = merged.get((number, column))
+            number_format = getattr(cell, "number_format", "General")
+            cells.append(
+                filled if filled is not None else tables.render_value(cell.value, number_format)
+            )
+        yield number, cells
+
+
+def edge_xlsx(path: Path, *, epoch_1904: bool = False) -> Path:
+    """Dates, times, durations, percentages, booleans, a formula, rich text, errors, merged
+    ranges (one over an absent cell), a leading empty row, an empty sheet."""
+    from openpyxl import Workbook
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    workbook = Workbook()
+    if epoch_1904:
+        workbook.epoch = datetime(1904, 1, 1)  # noqa: DTZ001  (Excel has no time zone)
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "Kế hoạch"
+    sheet.append([None])
+    sheet.append(["TT", "Nhiệm vụ", "Cơ quan chủ trì", "Thời gian thực hiện", "Tỷ lệ"])
+    sheet.append([1, "Họp", "Phòng Nội vụ", datetime(2026, 6, 30), 0.5])  # noqa: DTZ001
+    sheet["E3"].number_format = "0%"
+    sheet.append([2.0, True, "Phòng Tư pháp", date(2026, 9, 30), 1e20])
+    sheet.append([3, "=1+1", None, time(7, 30), -0.25])
+    sheet["E5"].number_format = "0.0%"
+    rich = CellRichText(["Giàu ", TextBlock(InlineFont(b=True), "chữ")])
+    sheet.append([4, rich, "Văn phòng", "Quý III", "#N/A"])
+    sheet.append([5, "Dòng 1\nDòng 2 _x000D_", "<b>x</b> &amp;", datetime(2026, 1, 2, 14, 5), 3.5])  # noqa: DTZ001
+    sheet["D8"] = timedelta(hours=5)
+    sheet["A8"], sheet["B8"] = 6, "Khoảng thời gian"
+    sheet["E8"] = 1234.5
+    sheet["E8"].number_format = "#,##0.00"
+    sheet.merge_cells("C7:C8")
+    sheet.merge_cells("F2:G3")  # over cells never written
+    sheet["H12"] = None
+    workbook.create_sheet("Trống")
+    third = workbook.create_sheet("Thứ ba")
+    third["C3"] = "chỉ một ô"
+    third.merge_cells("A1:B2")
+    workbook.save(path)
+    return path
+
+
+@pytest.mark.parametrize("name", ["kien_tuong_3838_pl2.xlsx", "missing_lead_column.xlsx"])
+def test_xlsx_fixtures_read_as_a_full_load_read_them(name: str) -> None:
+    path = FIXTURES / name
+    assert as_lists(read_tables(path)) == as_lists(openpyxl_full_tables(path))
+
+
+@pytest.mark.parametrize("epoch_1904", [False, True])
+def test_xlsx_edge_cases_read_as_a_full_load_read_them(tmp_path: Path, epoch_1904: bool) -> None:
+    path = edge_xlsx(tmp_path / "edge.xlsx", epoch_1904=epoch_1904)
+
+    found = read_tables(path)
+
+    assert as_lists(found) == as_lists(openpyxl_full_tables(path))
+    assert [row.cells for row in found[0].rows[2:]] == [
+        ["1", "Họp", "Phòng Nội vụ", "30/06/2026", "50%"],
+        ["2", "TRUE", "Phòng Tư pháp", "30/09/2026", "100000000000000000000"],
+        ["3", "", "", "07:30", "-25%"],
+        ["4", "Giàu chữ", "Văn phòng", "Quý III", "#N/A"],
+        ["5", "Dòng 1\nDòng 2 _x000D_", "x &", "02/01/2026 14:05", "3.5"],
+        ["6", "Khoảng thời gian", "x &", "5:00:00", "1234.5"],
+    ]
+
+
+def test_xlsx_of_2000_tasks_reads_as_a_full_load_read_it(plan_2000: tuple[Path, Path]) -> None:
+    _, xlsx = plan_2000
+
+    found = read_tables(xlsx)
+
+    assert as_lists(found) == as_lists(openpyxl_full_tables(xlsx))
+    assert found[0].rows[3].cells == ["I. CÔNG TÁC CHỈ ĐẠO, ĐIỀU HÀNH CCHC"] * 7
+
+
+# -- what the .xlsx reader refuses -----------------------------------------------------------
+
+
+def _xlsx_with_sheet(tmp_path: Path, name: str, sheet_xml: str) -> Path:
+    from openpyxl import Workbook
+
+    buffer = io.BytesIO()
+    workbook = Workbook()
+    workbook.save(buffer)
+    return _replace_part(buffer, tmp_path / name, "xl/worksheets/sheet1.xml", sheet_xml.encode())
+
+
+_SHEET = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def test_xlsx_part_that_unzips_too_large_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tables, "MAX_PART_BYTES", 30_000)  # the theme is 10 kB
+    rows = "".join(
+        f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>x</t></is></c></row>'
+        for n in range(1, 1000)
+    )
+    path = _xlsx_with_sheet(
+        tmp_path,
+        "bom.xlsx",
+        f'<worksheet xmlns="{_SHEET}"><sheetData>{rows}</sheetData></worksheet>',
+    )
+
+    said = _refusal(path)
+
+    assert "xl/worksheets/sheet1.xml giải nén ra" in said
+    assert "zip bomb" in said
+
+
+@pytest.mark.parametrize(
+    "entities",
+    [
+        '<!ENTITY xxe SYSTEM "{secret}">',
+        '<!ENTITY l0 "ha">'
+        + "".join(
+            f'<!ENTITY l{n} "&l{n - 1};&l{n - 1};&l{n - 1};&l{n - 1};">' for n in range(1, 12)
+        ),
+    ],
+    ids=["xxe", "billion laughs"],
+)
+def test_xlsx_entities_are_never_resolved(tmp_path: Path, entities: str) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("MẬT KHẨU", encoding="utf-8")
+    reference = "&xxe;" if "xxe" in entities else "&l11;"
+    doctype = "<!DOCTYPE worksheet [" + entities.format(secret=secret.as_uri()) + "]>"
+    sheet = (
+        f'<?xml version="1.0"?>{doctype}<worksheet xmlns="{_SHEET}"><sheetData><row r="1">'
+        f'<c r="A1" t="inlineStr"><is><t>TT {reference}</t></is></c></row></sheetData></worksheet>'
+    )
+    path = _xlsx_with_sheet(tmp_path, "xxe.xlsx", sheet)
+
+    said = _refusal(path)  # expat refuses either entity: a broken file, no crash
+
+    assert "tệp Excel (.xlsx) bị hỏng" in said
+    assert "MẬT KHẨU" not in said
