@@ -4,7 +4,8 @@ a directory change, a unit's form, a withdrawn plan).
 Pages and the API only read the stored 6-rõ verdicts (``task.unclear``,
 ``task.unclear_since``): a GET never writes. So every write that can change a verdict
 refreshes them (``engine.plans.verdicts.refresh_verdicts``) in its own transaction, just
-before it commits: what the next page shows is current, and a failed write changes
+before it commits: what the next page shows is current (the figures this process keeps
+for a few seconds, ``engine.web.recent``, are forgotten), and a failed write changes
 nothing.
 """
 
@@ -29,6 +30,7 @@ def task_change(state: Web, user: User, *, every_org: bool = False) -> Iterator[
     with session_scope(state.engine) as session:
         yield session
         refresh_after_change(session, state, None if every_org else user.org_code)
+    state.recent.forget(None if every_org else user.principal.organization_id)
 
 
 def refresh_after_change(session: Session, state: Web, org_code: str | None) -> None:

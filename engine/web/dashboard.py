@@ -149,14 +149,24 @@ def escalation_cutoff(calendar: WorkCalendar, today: date, days: int, *, due: bo
 def dashboard(state: Web, user: User, period_code: str | None = None) -> Dashboard:
     """The dashboard of the user's organization as of now, for the period ``period_code``
     names (``ALL``: every task; None: the current period), read only: the stored 6-rõ
-    verdicts as the last write or the morning's cycle left them. Raises ``SauroError`` for
-    a code that names no period."""
+    verdicts as the last write or the morning's cycle left them; counted at most once per
+    few seconds (``engine.web.recent``). Raises ``SauroError`` for a code that names no
+    period."""
     authorize(user.principal, Action.VIEW_DASHBOARD)
     configs = state.configs.get()
     now = state.clock()
     today = local_date(now)
     period = all_tasks(today) if period_code == ALL else chosen_period(state, period_code)
     org_id = user.principal.organization_id
+    return state.recent.get(
+        org_id,
+        ("dashboard", period.code, today, id(configs)),
+        lambda: _read(state, org_id, period, today),
+    )
+
+
+def _read(state: Web, org_id: int, period: Period, today: date) -> Dashboard:
+    configs, now = state.configs.get(), state.clock()
     with state.engine.connect() as connection:
         data = figures(connection, configs=configs, org_id=org_id, period=period, now=now)
         escalated = _escalated(connection, org_id, configs.ladder, state.calendar(), today)

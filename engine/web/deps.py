@@ -28,6 +28,7 @@ from engine.directory.accounts import LoginPolicy
 from engine.store.audit import Actor
 from engine.store.models import Organization, Person, UserAccount, UserRole
 from engine.web.policy import Principal
+from engine.web.recent import RECENT_SECONDS, Recent
 from engine.web.sessions import COOKIE, find_session, same_token
 from notifications.smtp_settings import SmtpSettings
 from notifications.zalo_settings import ZaloSettings
@@ -90,9 +91,17 @@ class Web:
     configs: ConfigCache
     smtp: SmtpSettings = field(default_factory=SmtpSettings)  # mail of the reports page
     zalo: ZaloSettings = field(default_factory=ZaloSettings)  # notices by Zalo ZNS
+    recent: Recent = field(default_factory=lambda: Recent(RECENT_SECONDS))
+    _calendar: tuple[object, WorkCalendar] | None = None
 
     def calendar(self) -> WorkCalendar:
-        return WorkCalendar(self.configs.get().calendar)
+        """The work calendar of the current configs: made once per change of the configs
+        (it computes the holidays of each year it meets, a few milliseconds)."""
+        config = self.configs.get().calendar
+        made = self._calendar
+        if made is None or made[0] is not config:
+            made = self._calendar = (config, WorkCalendar(config))
+        return made[1]
 
     def login_policy(self) -> LoginPolicy:
         s = self.settings

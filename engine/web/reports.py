@@ -67,7 +67,8 @@ def periods_with_tasks(state: Web, user: User) -> list[Period]:
     reporting = state.configs.get().reporting
     calendar = state.calendar()
     today = local_date(state.clock())
-    first, last = _task_span(state, user.principal.organization_id)
+    org_id = user.principal.organization_id
+    first, last = state.recent.get(org_id, "task span", lambda: _task_span(state, org_id))
     found = periods_overlapping(min(first or today, today), max(last or today, today),
                                 reporting, calendar)  # fmt: skip
     current = current_period(today, reporting, calendar)

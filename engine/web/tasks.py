@@ -52,11 +52,12 @@ from engine.tasks.edits import TaskEdit, edit_task
 from engine.web import task_query as tq
 from engine.web.changes import task_change
 from engine.web.deps import User, Web
-from engine.web.paging import BEFORE, Key, Page, decode_cursor, keyset
+from engine.web.paging import BEFORE, Cursor, Key, Page, after, decode_cursor, keyset
 from engine.web.paging import page as paged
 from engine.web.policy import (
     Action,
     TaskScope,
+    TaskVisibility,
     allowed,
     authorize,
     task_actions,
@@ -205,6 +206,8 @@ def _joined(query: sa.Select[Any]) -> sa.Select[Any]:
 class _Listing:
     """One request's list: its conditions and how to tell a row's status."""
 
+    org_id: int
+    seen: TaskVisibility
     where: list[Any]
     rule: tq.StatusRule
     calendar: WorkCalendar
@@ -235,7 +238,7 @@ def _listing(state: Web, user: User, filters: TaskFilters, connection: sa.Connec
     )
     where = [tq.visible(seen), tq.T.state != str(TaskState.WITHDRAWN)]
     where += _filters(state, connection, filters, rule, today)
-    return _Listing(where, rule, calendar, now)
+    return _Listing(user.principal.organization_id, seen, where, rule, calendar, now)
 
 
 def _filters(
@@ -289,9 +292,17 @@ def list_page(
     without one); ``SauroError`` (400) for a cursor that is not one of this list's."""
     with state.engine.connect() as connection:
         listing = _listing(state, user, filters, connection)
-        total, clear = _counts(connection, listing, filters)
+        total, clear = state.recent.get(
+            listing.org_id,
+            ("task counts", filters, listing.seen, local_date(listing.now)),
+            lambda: _counts(connection, listing, filters),
+        )
         if filters.sort == "ref":
             shown = _by_ref(connection, listing, cursor, limit)
+        elif filters.sort in {None, "plan"}:
+            start = decode_cursor(cursor, tq.plan_keys())
+            found = _by_plan(connection, listing, filters.plan, start, limit)
+            shown = paged(found, lambda r: tuple(r[len(_ROW_COLUMNS) :]), start, limit)
         else:
             keys = _keys(filters.sort, listing.rule)
             start = decode_cursor(cursor, keys)
@@ -304,7 +315,8 @@ def list_page(
 
 
 def _counts(connection: sa.Connection, listing: _Listing, filters: TaskFilters) -> tuple[int, int]:
-    """How many tasks the whole list holds, and how many of them are clear on all six."""
+    """How many tasks the whole list holds, and how many of them are clear on all six
+    (kept a few seconds: ``engine.web.recent``)."""
     clear = sa.func.sum(sa.case((tq.T.unclear == "", 1), else_=0))
     query = sa.select(sa.func.count(), clear)
     query = (
@@ -314,6 +326,39 @@ def _counts(connection: sa.Connection, listing: _Listing, filters: TaskFilters) 
     )
     total, clear_count = connection.execute(query.where(*listing.where)).one()
     return int(total or 0), int(clear_count or 0)
+
+
+def _by_plan(
+    connection: sa.Connection,
+    listing: _Listing,
+    plan: str | None,
+    start: Cursor | None,
+    limit: int,
+) -> list[Any]:
+    """The plans' own order (plan key, place in the plan, id), read plan by plan: each
+    plan's tasks come in the order of the index on (organization, plan, position), so a
+    page reads its own rows and no more, where one query would sort the whole list."""
+    backward = start is not None and start.direction == BEFORE
+    pl = tq.PL
+    plans = sa.select(pl["key"], pl.id).where(pl.organization_id == listing.org_id)
+    if plan is not None:
+        plans = plans.where(pl["key"] == plan)
+    if start is not None:
+        edge = start.values[0]
+        plans = plans.where(pl["key"] <= edge if backward else pl["key"] >= edge)
+    plans = plans.order_by(pl["key"].desc() if backward else pl["key"])
+    tail = tq.plan_keys()[1:]
+    found: list[Any] = []
+    for key, plan_id in list(connection.execute(plans)):
+        query = _joined(sa.select(*_ROW_COLUMNS, *(k.column for k in tq.plan_keys())))
+        query = query.where(*listing.where, tq.T.plan_id == plan_id)
+        if start is not None and key == start.values[0]:
+            query = query.where(after(tail, start.values[1:], descending=backward))
+        order = [k.column.desc() if backward else k.column for k in tail]
+        found += connection.execute(query.order_by(*order).limit(limit + 1 - len(found)))
+        if len(found) > limit:
+            break
+    return found
 
 
 def _by_ref(

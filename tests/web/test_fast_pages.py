@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from itertools import product
 from typing import Any
 
 import pytest
@@ -20,9 +21,11 @@ from engine.notices.events import Event
 from engine.notices.record import notify
 from engine.reports.data import report_data
 from engine.store.db import session_scope
-from engine.store.models import Organization, Person, Task
+from engine.store.models import Organization, Person, Task, UserRole
 from engine.web.dashboard import all_tasks
 from engine.web.figures import figures
+from engine.web.policy import Action, Principal, TaskScope, allowed, task_visibility
+from engine.web.recent import Recent
 from notifications.notice_config import NoticeKind
 
 _WRITES = ("INSERT", "UPDATE", "DELETE")
@@ -162,3 +165,31 @@ def test_the_inbox_pages_by_cursor(site: Site) -> None:
     assert refused.status_code == 400 and refused.json()["problems"][0]["field"] == "cursor"
     page = client.get("/notices").text
     assert "Trang sau" in page and "Trang trước" not in page
+
+
+def test_figures_are_kept_a_moment_and_forgotten_by_a_write() -> None:
+    now = [0.0]
+    recent = Recent(5, clock=lambda: now[0])
+    counted = iter(range(100))
+    assert recent.get(1, "k", lambda: next(counted)) == 0
+    assert recent.get(1, "k", lambda: next(counted)) == 0  # kept
+    now[0] = 6.0
+    assert recent.get(1, "k", lambda: next(counted)) == 1  # too old
+    recent.forget(1)
+    assert recent.get(1, "k", lambda: next(counted)) == 2  # a write of org 1
+    assert recent.get(2, "k", lambda: next(counted)) == 3
+    recent.forget(None)
+    assert recent.get(2, "k", lambda: next(counted)) == 4
+
+
+@pytest.mark.parametrize("role", list(UserRole))
+def test_the_visibility_a_list_applies_is_the_policy(role: UserRole) -> None:
+    principal = Principal(1, "u", role, organization_id=7, person_id=3, unit_id=5)
+    if not allowed(principal, Action.VIEW_TASKS):
+        return
+    seen = task_visibility(principal)
+    for org, lead, person, coordinators in product(
+        (7, 8), (None, 5, 6), (None, 3, 4), (frozenset(), frozenset({5}), frozenset({6}))
+    ):
+        scope = TaskScope(org, lead, person, coordinators)
+        assert seen.admits(scope) == allowed(principal, Action.VIEW_TASKS, scope), scope

@@ -28,6 +28,7 @@ from engine.store.models import ExtensionRequest, Person, Task, TaskUnit, UserAc
 from engine.tasks.actions import request_extension
 from engine.tasks.edits import TaskEdit, edit_task
 from engine.web.app import create_app
+from engine.web.recent import Recent
 from notifications.smtp_settings import SmtpSettings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -142,6 +143,7 @@ def build_site(engine: Engine, db_url: str, tmp_path: Path) -> Site:
     )
     outbox = SmtpSettings(smtp_host="", outbox_dir=tmp_path / "outbox")  # notices' mail
     app = create_app(settings, engine=engine, clock=lambda: NOW, smtp=outbox)
+    app.state.web.recent = Recent(0)  # the tests write behind the app's back: nothing kept
     site = Site(app, engine, settings)
     _name_person(site, "2.1", "linhntm@kientuong.example.vn", configs)
     with engine.begin() as connection:  # as the morning's cycle leaves them: pages only read
