@@ -376,7 +376,7 @@ def _read_xlsx(path: Path) -> list[RawTable]:
             _table(index, sheet.title, _sheet_rows(workbook, sheet), path)
             for index, sheet in enumerate(workbook.worksheets, start=1)
         ]
-    except (KeyError, ValueError, IndexError, SyntaxError, OSError) as error:
+    except (KeyError, ValueError, IndexError, TypeError, SyntaxError, OSError) as error:
         raise _file_error(path, f"tệp Excel (.xlsx) bị hỏng ({_reason(error)})") from error
     finally:
         workbook.close()
@@ -394,8 +394,8 @@ def _check_part_sizes(path: Path) -> None:
 
 def _sheet_rows(workbook: Any, sheet: Any) -> Iterator[tuple[int, list[str]]]:
     """Rows of a worksheet from A1, each merged range filled with its top-left value."""
+    from openpyxl.utils.cell import range_boundaries
     from openpyxl.worksheet._reader import WorkSheetParser
-    from openpyxl.worksheet.cell_range import CellRange
 
     cells: dict[tuple[int, int], tuple[Any, int]] = {}  # (row, column) -> (value, style)
     with workbook._archive.open(sheet._worksheet_path) as source:
@@ -411,33 +411,24 @@ def _sheet_rows(workbook: Any, sheet: Any) -> Iterator[tuple[int, list[str]]]:
             for cell in row:
                 cells[(cell["row"], cell["column"])] = (cell["value"], cell["style_id"])
     shown = _CellText(workbook)
-    merged: dict[tuple[int, int], str] = {}
-    for merge in parser.merged_cells.mergeCell if parser.merged_cells else ():
-        cell_range = CellRange(merge.ref)
-        text = shown(*cells.get((cell_range.min_row, cell_range.min_col), (None, 0)))
-        for position in cell_range.cells:
-            merged[position] = text
-    height = max((row for row, _ in (*cells, *merged)), default=0)
-    width = max((column for _, column in (*cells, *merged)), default=0)
-    for number in range(1, height + 1):
-        yield (
-            number,
-            [_shown_at(number, column, cells, merged, shown) for column in range(1, width + 1)],
-        )
-
-
-def _shown_at(
-    row: int,
-    column: int,
-    cells: dict[tuple[int, int], tuple[Any, int]],
-    merged: dict[tuple[int, int], str],
-    shown: _CellText,
-) -> str:
-    filled = merged.get((row, column))
-    if filled is not None:
-        return filled
-    found = cells.get((row, column))
-    return shown(*found) if found is not None else ""
+    merges = [
+        range_boundaries(merge.ref)
+        for merge in (parser.merged_cells.mergeCell if parser.merged_cells else ())
+    ]
+    height = max((row for row, _ in cells), default=0)
+    width = max((column for _, column in cells), default=0)
+    for _, _, last_column, last_row in merges:
+        height, width = max(height, last_row or 0), max(width, last_column or 0)
+    grid = [[""] * width for _ in range(height)]
+    for (row, column), (value, style_id) in cells.items():
+        grid[row - 1][column - 1] = shown(value, style_id)
+    for first_column, first_row, last_column, last_row in merges:
+        text = shown(*cells.get((first_row, first_column), (None, 0)))
+        for row in range(first_row, last_row + 1):
+            grid[row - 1][first_column - 1 : last_column] = [text] * (
+                last_column - first_column + 1
+            )
+    yield from enumerate(grid, start=1)
 
 
 class _CellText:
@@ -449,6 +440,8 @@ class _CellText:
         self.formats: dict[int, str] = {}
 
     def __call__(self, value: Any, style_id: int) -> str:
+        if type(value) is str:
+            return value  # what render_value gives a string, the common case
         if not isinstance(value, int | float | Decimal) or isinstance(value, bool):
             return render_value(value)  # only a number's text depends on its format
         return render_value(value, self.number_format(style_id))
