@@ -70,6 +70,7 @@ class Run:
     """One ``sauro remind`` child: wall time, peak RSS, its JSON report."""
 
     wall: float
+    cpu: float  # user + system seconds of the child: steadier than wall on a busy machine
     rss_mb: float
     report: dict[str, Any]
 
@@ -172,7 +173,8 @@ def remind(url: str, tmp: Path, smtp_port: int | None) -> Run:
     if child.returncode != 0:
         raise SystemExit(f"sauro remind exited {child.returncode}:\n{err.read_text()}")
     report = json.loads(out.read_text())
-    return Run(wall, usage.ru_maxrss / 1024, report)  # ru_maxrss: KiB on Linux
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(wall, cpu, usage.ru_maxrss / 1024, report)  # ru_maxrss: KiB on Linux
 
 
 # -- in-process baselines -------------------------------------------------------------
@@ -270,6 +272,7 @@ def show_size(size: Size) -> None:
         report = run.report
         print(
             f"{label:<15}: {run.wall:9.2f} s  {run.wall / size.orgs * 1000:7.1f} ms/commune  "
+            f"(CPU {run.cpu:.1f} s)  "
             f"peak RSS {run.rss_mb:6.0f} MB  {report['planned']:,} planned → "
             f"{report['messages']:,} mails ({report['messages'] / size.orgs:.1f}/commune), "
             f"sent {report['sent']:,}, failed {report['failed']:,}, "
