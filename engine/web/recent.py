@@ -28,20 +28,40 @@ class Recent:
         self._kept: dict[tuple[int, Hashable], tuple[float, tuple[int, int], Any]] = {}
         self._generation: dict[int, int] = {}
         self._epoch = 0  # bumped when every organization is forgotten
+        self._computing: dict[tuple[int, Hashable], Lock] = {}
 
     def get(self, org_id: int, key: Hashable, compute: Callable[[], T]) -> T:
-        """The value kept for (``org_id``, ``key``) if fresh, else ``compute()`` kept."""
+        """The value kept for (``org_id``, ``key``) if fresh, else ``compute()`` kept; the
+        requests that want it meanwhile wait for that one computation."""
+        fresh = self._fresh(org_id, key)
+        if fresh is not None:
+            return fresh[0]  # type: ignore[no-any-return]
+        with self._lock:
+            lock = self._computing.setdefault((org_id, key), Lock())
+        with lock:
+            fresh = self._fresh(org_id, key)
+            if fresh is not None:
+                return fresh[0]  # type: ignore[no-any-return]
+            return self._compute(org_id, key, compute)
+
+    def _fresh(self, org_id: int, key: Hashable) -> tuple[Any] | None:
         now = self._clock()
         with self._lock:
             generation = (self._epoch, self._generation.get(org_id, 0))
             kept = self._kept.get((org_id, key))
         if kept is not None and kept[1] == generation and now - kept[0] < self.seconds:
-            value: T = kept[2]
-            return value
+            return (kept[2],)
+        return None
+
+    def _compute(self, org_id: int, key: Hashable, compute: Callable[[], T]) -> T:
+        now = self._clock()
+        with self._lock:
+            generation = (self._epoch, self._generation.get(org_id, 0))
         value = compute()
         with self._lock:
             if len(self._kept) >= _MAX_ENTRIES:
                 self._kept.clear()
+                self._computing.clear()
             self._kept[(org_id, key)] = (now, generation, value)
         return value
 

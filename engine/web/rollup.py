@@ -32,8 +32,12 @@ def shown(state: Web, user: User) -> bool:
     children in the database."""
     if not allowed(user.principal, Action.VIEW_ROLLUP):
         return False
-    with state.engine.connect() as connection:
-        return has_children(connection, user.org_code)
+
+    def read() -> bool:
+        with state.engine.connect() as connection:
+            return has_children(connection, user.org_code)
+
+    return state.recent.get(user.principal.organization_id, "has children", read)
 
 
 def periods(state: Web, today: date) -> list[Period]:
