@@ -412,13 +412,13 @@ def _sheet_rows(workbook: Any, sheet: Any) -> Iterator[tuple[int, list[str]]]:
                 cells[(cell["row"], cell["column"])] = (cell["value"], cell["style_id"])
     shown = _CellText(workbook)
     merges = [
-        range_boundaries(merge.ref)
+        _bounds(range_boundaries(merge.ref))
         for merge in (parser.merged_cells.mergeCell if parser.merged_cells else ())
     ]
     height = max((row for row, _ in cells), default=0)
     width = max((column for _, column in cells), default=0)
     for _, _, last_column, last_row in merges:
-        height, width = max(height, last_row or 0), max(width, last_column or 0)
+        height, width = max(height, last_row), max(width, last_column)
     grid = [[""] * width for _ in range(height)]
     for (row, column), (value, style_id) in cells.items():
         grid[row - 1][column - 1] = shown(value, style_id)
@@ -429,6 +429,14 @@ def _sheet_rows(workbook: Any, sheet: Any) -> Iterator[tuple[int, list[str]]]:
                 last_column - first_column + 1
             )
     yield from enumerate(grid, start=1)
+
+
+def _bounds(bounds: tuple[int | None, ...]) -> tuple[int, int, int, int]:
+    """A merged range's first column, first row, last column, last row."""
+    first_column, first_row, last_column, last_row = bounds
+    if first_column is None or first_row is None or last_column is None or last_row is None:
+        raise ValueError("vùng gộp ô trải hết cả hàng hoặc cả cột")
+    return first_column, first_row, last_column, last_row
 
 
 class _CellText:
