@@ -14,22 +14,22 @@ from pathlib import Path
 from threading import Lock
 from typing import Annotated
 
+import sqlalchemy as sa
 from fastapi import Depends, Request
 from fastapi import Path as UrlPath
 from fastapi.templating import Jinja2Templates
 from pydantic import Field as PydanticField
 from sqlalchemy import Engine
-from sqlmodel import Session
 
 from engine.calendar.workdays import WorkCalendar
 from engine.configs.files import CONFIG_FILES, Configs, load_configs
 from engine.configs.settings import Settings
 from engine.directory.accounts import LoginPolicy
 from engine.store.audit import Actor
-from engine.store.models import Organization, Person, UserAccount, UserRole
+from engine.store.models import Organization, Person, UserAccount, UserRole, UserSession
 from engine.web.policy import Principal
 from engine.web.recent import RECENT_SECONDS, Recent
-from engine.web.sessions import COOKIE, find_session, same_token
+from engine.web.sessions import COOKIE, same_token, token_digest
 from notifications.smtp_settings import SmtpSettings
 from notifications.zalo_settings import ZaloSettings
 
@@ -149,32 +149,45 @@ class User:
 
 
 def current_user(request: Request) -> User:
-    """The user of the request's session cookie, or ``LoginRequiredError``."""
+    """The user of the request's session cookie, or ``LoginRequiredError``: one query
+    (session, account, organization and person), as every request asks it."""
     state = web(request)
     token = request.cookies.get(COOKIE, "")
-    with Session(state.engine) as session:
-        found = find_session(session, token=token, now=state.clock())
-        account = session.get(UserAccount, found.user_id) if found else None
-        if found is None or account is None or not account.active:
-            raise LoginRequiredError
-        org = session.get(Organization, account.organization_id)
-        person = session.get(Person, account.person_id) if account.person_id else None
-        user = User(
-            principal=Principal(
-                user_id=found.user_id,
-                username=account.username,
-                role=UserRole(account.role),
-                organization_id=account.organization_id,
-                person_id=account.person_id,
-                unit_id=person.unit_id if person else None,
-            ),
-            org_code=org.code if org else "",
-            org_name=org.name if org else "",
-            person_name=person.name if person else "",
-            person_email=person.email if person else "",
-            csrf_token=found.csrf_token,
-        )
-    return user
+    if not token:
+        raise LoginRequiredError
+    s, a = UserSession.__table__.c, UserAccount.__table__.c  # type: ignore[attr-defined]
+    o, p = Organization.__table__.c, Person.__table__.c  # type: ignore[attr-defined]
+    query = (
+        sa.select(s.user_id, s.csrf_token, s.expires_at, a.username, a.role,
+                  a.organization_id, a.person_id, a.active, p.unit_id, o.code, o.name,
+                  p.name, p.email)
+        .select_from(UserSession)
+        .join(UserAccount, a.id == s.user_id)
+        .outerjoin(Organization, o.id == a.organization_id)
+        .outerjoin(Person, p.id == a.person_id)
+        .where(s.token_hash == token_digest(token))
+    )  # fmt: skip
+    with state.engine.connect() as connection:
+        row = connection.execute(query).first()
+    if row is None or row.expires_at <= state.clock() or not row.active:
+        raise LoginRequiredError
+    (user_id, csrf_token, _, username, role, org_id, person_id, _, unit_id, org_code,
+     org_name, person_name, person_email) = row  # fmt: skip
+    return User(
+        principal=Principal(
+            user_id=user_id,
+            username=username,
+            role=UserRole(role),
+            organization_id=org_id,
+            person_id=person_id,
+            unit_id=unit_id if person_id else None,
+        ),
+        org_code=org_code or "",
+        org_name=org_name or "",
+        person_name=person_name or "",
+        person_email=person_email or "",
+        csrf_token=csrf_token,
+    )
 
 
 async def checked_user(request: Request, user: Annotated[User, Depends(current_user)]) -> User:

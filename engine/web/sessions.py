@@ -75,6 +75,11 @@ def find_session(session: Session, *, token: str, now: datetime) -> UserSession 
     return found
 
 
+def token_digest(token: str) -> str:
+    """What the database keeps of a cookie token (its SHA-256): to find a session by."""
+    return _digest(token)
+
+
 def close_session(session: Session, *, token: str) -> None:
     """End the session of the cookie ``token`` (logout)."""
     session.execute(sa.delete(UserSession).where(col(UserSession.token_hash) == _digest(token)))

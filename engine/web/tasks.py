@@ -442,33 +442,23 @@ def task_page(state: Web, user: User, task_id: int) -> TaskPage:
     """Everything the task page shows, when ``user`` may see the task."""
     configs = state.configs.get()
     with Session(state.engine) as session:
-        task = _visible_task(session, user, task_id)
+        task, scope = _visible(session, user, task_id)
         view = task_view(
             session=session, task_id=task_id, now=state.clock(), calendar=state.calendar()
         )
         checks = check_tasks(
             session.connection(), rules=configs.rules, org_code=user.org_code, task_id=task_id
         )
-        org_id = task.organization_id
-        units = {
-            u.id: u
-            for u in session.exec(
-                select(Unit).where(Unit.organization_id == org_id).order_by(col(Unit.name))
-            )
-        }
+        units = {u.id: u for u in _all_units(state, task.organization_id)}
         people = [
             (p, units[p.unit_id].name if p.unit_id in units else "")
-            for p in session.exec(
-                select(Person)
-                .where(Person.organization_id == org_id, col(Person.active))
-                .order_by(col(Person.name))
-            )
+            for p in people_of(state, user)
         ]
         pending = next((e for e in view.extensions if e.status == ExtensionStatus.PENDING), None)
         return TaskPage(
             view=view,
             check=checks[0] if checks else None,
-            actions=task_actions(user.principal, scope_of(session, task)),
+            actions=task_actions(user.principal, scope),
             people=people,
             unit_people=unit_people(session, task.lead_unit_id) if task.lead_unit_id else [],
             units=[u for u in units.values() if u.kind == UnitKind.INTERNAL],
@@ -495,59 +485,73 @@ def delegation_people(state: Web, user: User) -> list[tuple[Person, str]]:
     principal = user.principal
     if not allowed(principal, Action.DELEGATE_TASK):
         return []
-    with Session(state.engine) as session:
-        units = {u.id: u.name for u in session.exec(
-            select(Unit).where(Unit.organization_id == principal.organization_id))}  # fmt: skip
-        query = select(Person).where(
-            Person.organization_id == principal.organization_id,
-            col(Person.active),
-            col(Person.unit_id).is_not(None),
-        )
-        if principal.role == UserRole.UNIT_HEAD:
-            query = query.where(Person.unit_id == principal.unit_id)
-        people = session.exec(query.order_by(col(Person.name), col(Person.id))).all()
-        return [(p, units.get(p.unit_id, "")) for p in people]
+    unit = principal.unit_id if principal.role == UserRole.UNIT_HEAD else None
+    names = {u.id: u.name for u in _all_units(state, principal.organization_id)}
+    people = [
+        p
+        for p in people_of(state, user)
+        if p.unit_id is not None and (unit is None or p.unit_id == unit)
+    ]
+    return [(p, names.get(p.unit_id, "")) for p in people]
 
 
 def plans_of(state: Web, user: User) -> list[str]:
     """The keys of the organization's plans, for the list's plan filter."""
-    with Session(state.engine) as session:
-        query = select(Plan.key).where(Plan.organization_id == user.principal.organization_id)
-        return sorted(session.exec(query).all())
+    org_id = user.principal.organization_id
+
+    def read() -> list[str]:
+        with Session(state.engine) as session:
+            return sorted(session.exec(select(Plan.key).where(Plan.organization_id == org_id)))
+
+    return state.recent.get(org_id, "plan keys", read)
 
 
 def people_of(state: Web, user: User) -> list[Person]:
-    """The organization's active people, by name, for the list's person filter."""
-    with Session(state.engine) as session:
-        query = (
-            select(Person)
-            .where(Person.organization_id == user.principal.organization_id, col(Person.active))
-            .order_by(col(Person.name), col(Person.id))
-        )
-        return list(session.exec(query).all())
+    """The organization's active people, by name, for the list's person filter (kept a
+    few seconds: ``engine.web.recent``; read, never changed, by the pages)."""
+    org_id = user.principal.organization_id
+
+    def read() -> list[Person]:
+        with Session(state.engine) as session:
+            query = (
+                select(Person)
+                .where(Person.organization_id == org_id, col(Person.active))
+                .order_by(col(Person.name), col(Person.id))
+            )
+            return list(session.exec(query).all())
+
+    return state.recent.get(org_id, "people", read)
+
+
+def _all_units(state: Web, org_id: int) -> list[Unit]:
+    """Every unit of the organization by name (kept a few seconds)."""
+
+    def read() -> list[Unit]:
+        with Session(state.engine) as session:
+            query = select(Unit).where(Unit.organization_id == org_id).order_by(col(Unit.name))
+            return list(session.exec(query))
+
+    return state.recent.get(org_id, "units", read)
 
 
 def units_of(state: Web, user: User) -> list[Unit]:
     """The internal units of the user's organization, by name (the list's unit filter)."""
-    with Session(state.engine) as session:
-        return list(
-            session.exec(
-                select(Unit)
-                .where(
-                    Unit.organization_id == user.principal.organization_id,
-                    Unit.kind == str(UnitKind.INTERNAL),
-                )
-                .order_by(col(Unit.name))
-            )
-        )
+    units = _all_units(state, user.principal.organization_id)
+    return [unit for unit in units if unit.kind == UnitKind.INTERNAL]
 
 
 def _visible_task(session: Session, user: User, task_id: int) -> Task:
+    return _visible(session, user, task_id)[0]
+
+
+def _visible(session: Session, user: User, task_id: int) -> tuple[Task, TaskScope]:
+    """The task, when ``user`` may see it, and what the policy looks at on it."""
     task = get_task(session, task_id)
     if task.organization_id != user.principal.organization_id:
         raise NotFoundError(f"Không có nhiệm vụ mã {task_id}.")
-    authorize(user.principal, Action.VIEW_TASKS, scope_of(session, task))
-    return task
+    scope = scope_of(session, task)
+    authorize(user.principal, Action.VIEW_TASKS, scope)
+    return task, scope
 
 
 def _authorized(session: Session, user: User, task_id: int, action: Action) -> Task:
