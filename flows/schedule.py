@@ -32,6 +32,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler  # type: ignore[im
 from apscheduler.triggers.base import BaseTrigger  # type: ignore[import-untyped]
 from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
 from sqlalchemy import inspect, select
+from sqlalchemy.exc import DBAPIError
 
 from engine.calendar.workdays import CalendarConfig, WorkCalendar, format_day
 from engine.configs.settings import Settings
@@ -137,6 +138,7 @@ def build_scheduler(
     in ``apscheduler_jobs`` of ``database_url`` and, with ``reporting_job``, the reporting
     calendar's job half an hour later; not started."""
     store = SQLAlchemyJobStore(engine=make_engine(database_url), tablename=JOBS_TABLE)
+    _create_jobs_table(store)
     scheduler_class = BackgroundScheduler if background else BlockingScheduler
     scheduler = scheduler_class(
         jobstores={"default": store},
@@ -151,6 +153,17 @@ def build_scheduler(
                  name=REPORTING_JOB_NAME, hour=hour, minute=minute + REPORTING_MINUTE,
                  kwargs=reporting_kwargs)  # fmt: skip
     return scheduler
+
+
+def _create_jobs_table(store: SQLAlchemyJobStore) -> None:
+    """Create ``apscheduler_jobs`` unless it exists. Two ``sauro serve`` starting together
+    on a new database both find it missing and both create it: the loser's error only
+    says that the winner was first (the job store's own ``create_all`` then finds it)."""
+    try:
+        store.jobs_t.create(store.engine, checkfirst=True)
+    except DBAPIError:
+        if not inspect(store.engine).has_table(store.jobs_t.name, schema=store.jobs_t.schema):
+            raise
 
 
 def _add_job(

@@ -193,6 +193,10 @@ def _start_scheduler(
         when = describe_fire(event.scheduled_run_time.astimezone(calendar.timezone))
         if event.code == EVENT_JOB_EXECUTED:
             outcome: Outcome = event.retval
+            if getattr(outcome, "skipped", None) and not getattr(outcome, "organizations", 0):
+                # Another process (a second ``sauro serve``, a Prefect run) holds or
+                # finished every organization today: say so before the details.
+                typer.echo(f"[{when}] Bỏ qua: mọi đơn vị hôm nay đã do lượt chạy khác đảm nhận.")
             typer.echo(f"[{when}] {outcome.summary()}")
         elif event.code == EVENT_JOB_MISSED:
             typer.echo(f"[{when}] Bỏ qua lần chạy này: đã trễ quá {GRACE_HOURS} giờ.")
