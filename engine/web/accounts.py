@@ -26,7 +26,9 @@ from engine.errors import NotFoundError, PermissionDeniedError, SauroError
 from engine.store.db import session_scope
 from engine.store.models import Person, Unit, UserAccount, UserRole
 from engine.web.deps import User, Web
+from engine.web.paging import Key, Page, decode_cursor, keyset, page
 from engine.web.policy import Action, authorize
+from engine.web.tasks import PAGE_SIZE
 
 
 @dataclass(frozen=True)
@@ -50,18 +52,26 @@ class PersonChoice:
     label: str
 
 
-def accounts(state: Web, user: User) -> list[AccountRow]:
-    """The accounts of the administrator's organization, by username."""
+_KEYS = [Key(col(UserAccount.username), str), Key(col(UserAccount.id), int)]
+
+
+def accounts(
+    state: Web, user: User, *, cursor: str | None = None, limit: int = PAGE_SIZE
+) -> Page[AccountRow]:
+    """The page of the administrator's organization's accounts, by username, that
+    ``cursor`` names (the first without one): keyset pagination (``engine.web.paging``)."""
     authorize(user.principal, Action.MANAGE_USERS)
     now = state.clock()
+    start = decode_cursor(cursor, _KEYS)
+    query = (
+        select(UserAccount, Person)
+        .outerjoin(Person, col(Person.id) == col(UserAccount.person_id))
+        .where(col(UserAccount.organization_id) == user.principal.organization_id)
+    )
     with Session(state.engine) as session:
-        rows = session.exec(
-            select(UserAccount, Person)
-            .outerjoin(Person, col(Person.id) == col(UserAccount.person_id))
-            .where(col(UserAccount.organization_id) == user.principal.organization_id)
-            .order_by(col(UserAccount.username))
-        ).all()
-    return [
+        found = list(session.exec(keyset(query, _KEYS, start, limit)))  # type: ignore[call-overload]
+    shown = page(found, lambda row: (row[0].username, row[0].id), start, limit)
+    rows = [
         AccountRow(
             account.username,
             ROLE_LABELS[UserRole(account.role)],
@@ -71,8 +81,9 @@ def accounts(state: Web, user: User) -> list[AccountRow]:
             account.role,
             _key(person) if person else "",
         )
-        for account, person in rows
+        for account, person in shown.rows
     ]
+    return Page(rows, shown.next, shown.previous)
 
 
 def people(state: Web, user: User) -> list[PersonChoice]:

@@ -4,6 +4,8 @@ plans, notices, accounts and histories read by keyset cursors."""
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -21,7 +23,7 @@ from engine.notices.events import Event
 from engine.notices.record import notify
 from engine.reports.data import report_data
 from engine.store.db import session_scope
-from engine.store.models import Organization, Person, Task, UserRole
+from engine.store.models import Organization, Person, Task, UserAccount, UserRole
 from engine.web.dashboard import all_tasks
 from engine.web.figures import figures
 from engine.web.policy import Action, Principal, TaskScope, allowed, task_visibility
@@ -193,3 +195,29 @@ def test_the_visibility_a_list_applies_is_the_policy(role: UserRole) -> None:
     ):
         scope = TaskScope(org, lead, person, coordinators)
         assert seen.admits(scope) == allowed(principal, Action.VIEW_TASKS, scope), scope
+
+
+def test_the_accounts_list_pages_by_username(site: Site) -> None:
+    site.add("quantri")
+    with session_scope(site.engine) as session:
+        org_id = session.exec(select(Organization.id).where(Organization.code == ORG)).one()
+        for n in range(60):
+            account = UserAccount(
+                username=f"tk{n:02d}", password_hash="x", role="officer",
+                organization_id=org_id, created_at=NOW, updated_at=NOW,
+            )  # fmt: skip
+            session.add(account)
+    admin = site.client()
+    login(admin, "quantri")
+    names: list[str] = []
+    path = "/accounts"
+    for _ in range(5):
+        page = admin.get(path)
+        assert page.status_code == 200
+        names += re.findall(r"<p><strong>([^<]+)</strong>", page.text)
+        link = re.search(r'href="(/accounts\?cursor=[^"]+)" rel="next"', page.text)
+        if link is None:
+            break
+        path = html.unescape(link.group(1))
+    assert names == sorted(names) and len(names) == len(set(names)) == 61
+    assert admin.get("/accounts", params={"cursor": "sai"}).status_code == 400

@@ -24,7 +24,13 @@ Actor = Annotated[User, Depends(checked_user)]
 
 
 def _page(
-    request: Request, user: User, *, error: str = "", done: str = "", status: int = 200
+    request: Request,
+    user: User,
+    *,
+    cursor: str | None = None,
+    error: str = "",
+    done: str = "",
+    status: int = 200,
 ) -> Response:
     state = web(request)
     authorize(user.principal, Action.MANAGE_USERS)
@@ -35,7 +41,7 @@ def _page(
         status=status,
         error=error,
         done=done,
-        accounts=accounts.accounts(state, user),
+        listed=accounts.accounts(state, user, cursor=cursor),
         people=accounts.people(state, user),
         roles=[(str(role), ROLE_LABELS[role]) for role in UserRole],
         password_min=PASSWORD_MIN,
@@ -54,8 +60,8 @@ def _acted(request: Request, user: User, act: Callable[[], None], done: str) -> 
 
 
 @router.get("/accounts")
-def accounts_page(request: Request, user: Viewer) -> Response:
-    return _page(request, user)
+def accounts_page(request: Request, user: Viewer, cursor: str | None = None) -> Response:
+    return _page(request, user, cursor=cursor)
 
 
 @router.post("/accounts")
