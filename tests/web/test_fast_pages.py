@@ -23,7 +23,15 @@ from engine.notices.events import Event
 from engine.notices.record import notify
 from engine.reports.data import report_data
 from engine.store.db import session_scope
-from engine.store.models import Organization, Person, Task, UserAccount, UserRole
+from engine.store.models import (
+    ConfigFileRevision,
+    Organization,
+    Person,
+    Task,
+    UserAccount,
+    UserRole,
+)
+from engine.web.configs import revisions
 from engine.web.dashboard import all_tasks
 from engine.web.figures import figures
 from engine.web.policy import Action, Principal, TaskScope, allowed, task_visibility
@@ -221,3 +229,21 @@ def test_the_accounts_list_pages_by_username(site: Site) -> None:
         path = html.unescape(link.group(1))
     assert names == sorted(names) and len(names) == len(set(names)) == 61
     assert admin.get("/accounts", params={"cursor": "sai"}).status_code == 400
+
+
+def test_the_config_history_pages_newest_first(site: Site) -> None:
+    with session_scope(site.engine) as session:
+        for n in range(1, 121):
+            session.add(ConfigFileRevision(
+                name="rules.yaml", number=n, text="…", action="save", saved_at=NOW,
+                saved_by="quantri",
+            ))  # fmt: skip
+    numbers: list[int] = []
+    cursor = None
+    while True:
+        shown = revisions(site.engine, "rules.yaml", cursor=cursor)
+        numbers += [row.number for row in shown.rows]
+        cursor = shown.next
+        if cursor is None:
+            break
+    assert numbers == list(range(120, 0, -1))

@@ -16,7 +16,7 @@ from engine.errors import ConfigError
 from engine.reminders.impact import preview_impact
 from engine.store.db import session_scope
 from engine.web.changes import task_change
-from engine.web.configs import editable_name, line_problems
+from engine.web.configs import editable_name, line_problems, revisions
 from engine.web.deps import MAX_ROW_ID, User, Web, checked_user, current_user, web
 from engine.web.pages import render
 from engine.web.policy import Action, authorize
@@ -35,7 +35,7 @@ def config_list(request: Request, user: Viewer) -> Response:
 
 def _editor(
     request: Request, user: User, name: str, *, text: str | None = None, status: int = 200,
-    **context: Any,
+    cursor: str | None = None, **context: Any,
 ) -> Response:  # fmt: skip
     state = web(request)
     current = (
@@ -43,8 +43,7 @@ def _editor(
         if text is not None
         else editor.load_current(config_dir=state.settings.config_dir, name=name)
     )
-    with Session(state.engine) as session:
-        revisions = editor.history(session, name=name)
+    listed = revisions(state.engine, name, cursor=cursor)
     return render(
         request,
         "config_edit.html",
@@ -52,14 +51,17 @@ def _editor(
         status=status,
         name=name,
         text=current,
-        revisions=revisions,
+        revisions=listed.rows,
+        listed=listed,
         **context,
     )
 
 
 @router.get("/configs/{name:path}")
-def config_page(request: Request, user: Viewer, name: str, saved: str = "") -> Response:
-    return _editor(request, user, editable_name(user, name), saved=saved)
+def config_page(
+    request: Request, user: Viewer, name: str, saved: str = "", cursor: str | None = None
+) -> Response:
+    return _editor(request, user, editable_name(user, name), saved=saved, cursor=cursor)
 
 
 @router.post("/configs/{name:path}/rollback")
