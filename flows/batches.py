@@ -72,21 +72,28 @@ class Verdict(StrEnum):
 
     WAIT = "wait"  # not finished yet
     DONE = "done"  # finished, its organizations done for the day
-    RETRY = "retry"  # start the next attempt
-    GIVE_UP = "give-up"  # no attempt left
+    RETRY = "retry"  # start the next run
+    GIVE_UP = "give-up"  # no run left
     STOPPED = "stopped"  # cancelled by a person: not started again
 
 
-def judge(state_type: str, *, still_due: int, attempt: int, attempts: int) -> Verdict:
-    """The verdict on a batch whose current run (attempt ``attempt``, from 0) is in
-    ``state_type``, ``still_due`` of its organizations not done for the day."""
+def judge(
+    state_type: str, *, still_due: int, crashes: int, attempts: int, patient: bool
+) -> Verdict:
+    """The verdict on a batch whose current run is in ``state_type``, ``still_due`` of its
+    organizations not done for the day. ``crashes`` counts the batch's runs that crashed
+    or failed, this one included: at most ``attempts`` of them. A run that completed with
+    organizations left open (another live run held them, or a run that died left messages
+    in flight, which the delivery ledger keeps for its lease) is followed by another while
+    the parent is still ``patient``."""
     if state_type in STOPPED:
         return Verdict.STOPPED
-    if state_type == FINAL_OK and not still_due:
-        return Verdict.DONE
-    # Completed with organizations left: another run held them, or they failed.
-    if state_type in RETRIED or state_type == FINAL_OK:
-        return Verdict.RETRY if attempt + 1 < attempts else Verdict.GIVE_UP
+    if state_type == FINAL_OK:
+        if not still_due:
+            return Verdict.DONE
+        return Verdict.RETRY if patient else Verdict.GIVE_UP
+    if state_type in RETRIED:
+        return Verdict.RETRY if crashes < attempts else Verdict.GIVE_UP
     return Verdict.WAIT
 
 

@@ -10,11 +10,14 @@ each child once, and both watch the same runs.
 
 A child whose worker was stopped (``KillSignal=SIGINT``) ends Crashed; one whose machine
 died stops sending heartbeats and is marked Crashed by the automation ``sauro deploy``
-creates (``flows.deploy``). A child that crashed or failed, or completed with organizations
-of its batch still not done (another run held their leases), is started again with the next
-attempt's key once the leases of its unfinished organizations have run out, at most
-``SAURO_BATCH_ATTEMPTS`` runs a batch. The engine resumes each organization where the
-delivery ledger says it stopped, so nothing is sent twice.
+creates (``flows.deploy``). A child that crashed or failed is started again at once under
+the next run's key (the engine resumes an organization whose holder died on its machine at
+once, and skips one whose holder's lease still runs), until ``SAURO_BATCH_ATTEMPTS`` runs
+of the batch crashed. A child that completed with organizations still open (their leases
+held by another run, or messages a dead run had in flight, which the delivery ledger keeps
+for its lease) is started again once those leases ran out, and at least
+``SAURO_BATCH_RETRY_SECONDS`` later, for ``SAURO_BATCH_PATIENCE_MINUTES``. The engine
+resumes each organization where the delivery ledger says it stopped: nothing is sent twice.
 
 ``smtp_slot`` is what a child hands the delivery workers: one slot of the Prefect global
 concurrency limit ``smtp-<host>`` held per open SMTP connection.
@@ -25,7 +28,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -84,6 +87,8 @@ async def fan_out(
             attempts=settings.batch_attempts,
             poll_seconds=settings.batch_poll_seconds,
             log=log,
+            retry_seconds=settings.batch_retry_seconds,
+            patience=timedelta(minutes=settings.batch_patience_minutes),
         )
         return await watch.run(batches)
     finally:
@@ -121,7 +126,9 @@ class Child:
     """A batch and its current run."""
 
     batch: Batch
-    attempt: int = 0
+    attempt: int = 0  # the current run, from 0: the last part of its key
+    crashes: int = 0  # runs that crashed or failed
+    open_since: datetime | None = None  # first run that completed leaving organizations open
     run_id: UUID | None = None
     run_name: str = ""
     state: str = ""
@@ -196,6 +203,8 @@ class Watch:
     attempts: int
     poll_seconds: float
     log: Callable[[str], None]
+    retry_seconds: float = 60.0
+    patience: timedelta = timedelta(minutes=30)
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     async def run(self, batches: Sequence[Batch]) -> FanOut:
@@ -246,26 +255,40 @@ class Watch:
                 self._judge(child, states[child.run_id])
 
     def _judge(self, child: Child, state: str) -> None:
+        now = self.clock()
         child.state = state
-        still_due = len(self._due(child.batch.codes)) if state in ("COMPLETED",) else 0
-        verdict = judge(state, still_due=still_due, attempt=child.attempt, attempts=self.attempts)
+        still_due = len(self._due(child.batch.codes)) if state == "COMPLETED" else 0
+        if state in ("CRASHED", "FAILED"):
+            child.crashes += 1
+        if still_due and child.open_since is None:
+            child.open_since = now
+        patient = child.open_since is None or now - child.open_since < self.patience
+        verdict = judge(
+            state, still_due=still_due, crashes=child.crashes, attempts=self.attempts,
+            patient=patient,
+        )  # fmt: skip
         if verdict is Verdict.WAIT:
             return
         child.runs[-1] = f"{child.run_name}: {state.lower()}" + (
             f", còn {still_due} đơn vị chưa xong" if still_due else ""
         )
         if verdict is Verdict.RETRY:
-            expiry = lease_expiry(
-                self.engine, kind=self.kind, day=self.day, codes=child.batch.codes
-            )
-            child.not_before = max(expiry or self.clock(), self.clock())
+            child.not_before = self._retry_time(child, now) if still_due else now
             self.log(
-                f"{child.batch.describe()}: lượt '{child.run_name}' kết thúc {state}; "
-                f"chạy lại lúc {child.not_before:%H:%M:%S} UTC."
+                f"{child.batch.describe()}: lượt '{child.run_name}' kết thúc {state}"
+                + (f", còn {still_due} đơn vị chưa xong" if still_due else "")
+                + f"; chạy lại lúc {child.not_before:%H:%M:%S} UTC."
             )
             return
         child.verdict = verdict
         self.log(child.describe())
+
+    def _retry_time(self, child: Child, now: datetime) -> datetime:
+        """When to run again a batch that left organizations open: once their leases ran
+        out (a holder that died elsewhere), and not before ``retry_seconds``."""
+        expiry = lease_expiry(self.engine, kind=self.kind, day=self.day, codes=child.batch.codes)
+        soonest = now + timedelta(seconds=self.retry_seconds)
+        return max(expiry, soonest) if expiry else soonest
 
     async def _retry_when_due(self, child: Child) -> None:
         if child.not_before is None or self.clock() < child.not_before:

@@ -34,8 +34,11 @@ class Settings(BaseSettings):
     splits the organizations into batches of ``SAURO_BATCH_SIZE`` (50: at about 1.4 s per
     commune of 1,000 tasks, a batch runs about 70 s) and starts a child flow run per batch;
     at most ``SAURO_BATCH_CONCURRENCY`` children of one deployment run at once (4). A child
-    that crashed, failed or left organizations unfinished is started again, at most
-    ``SAURO_BATCH_ATTEMPTS`` runs a batch (3); the parent looks at its children every
+    that crashed or failed is started again at once, until ``SAURO_BATCH_ATTEMPTS`` runs of
+    the batch crashed (3); one that completed with organizations left open (held by another
+    run, or mail in flight of a run that died, which the delivery ledger holds for its
+    lease) is started again every ``SAURO_BATCH_RETRY_SECONDS`` (60) during
+    ``SAURO_BATCH_PATIENCE_MINUTES`` (30). The parent looks at its children every
     ``SAURO_BATCH_POLL_SECONDS`` (5). Every worker holds at most
     ``SAURO_SMTP_CONNECTION_LIMIT`` SMTP connections to one host open at once, all workers
     together (8: the Prefect global concurrency limit ``smtp-<host>``). Children send a
@@ -64,6 +67,8 @@ class Settings(BaseSettings):
     batch_concurrency: int = Field(default=4, ge=1, le=1_000)
     batch_attempts: int = Field(default=3, ge=1, le=20)
     batch_poll_seconds: float = Field(default=5.0, gt=0, le=300)
+    batch_retry_seconds: float = Field(default=60.0, gt=0, le=3_600)
+    batch_patience_minutes: float = Field(default=30.0, ge=0, le=24 * 60)
     smtp_connection_limit: int = Field(default=8, ge=1, le=1_000)
     heartbeat_seconds: int = Field(default=30, ge=30, le=3_600)
     crash_after_seconds: int = Field(default=90, ge=45, le=86_400)

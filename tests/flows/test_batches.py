@@ -49,24 +49,29 @@ def test_keys_name_the_day_the_batch_and_the_attempt() -> None:
 
 
 @pytest.mark.parametrize(
-    ("state", "still_due", "attempt", "verdict"),
+    ("state", "still_due", "crashes", "patient", "verdict"),
     [
-        ("SCHEDULED", 0, 0, Verdict.WAIT),
-        ("PENDING", 0, 0, Verdict.WAIT),
-        ("RUNNING", 3, 0, Verdict.WAIT),
-        ("PAUSED", 0, 0, Verdict.WAIT),
-        ("COMPLETED", 0, 0, Verdict.DONE),
-        ("COMPLETED", 2, 0, Verdict.RETRY),  # another run held two of its organizations
-        ("CRASHED", 0, 0, Verdict.RETRY),  # its worker was stopped or its machine died
-        ("FAILED", 0, 1, Verdict.RETRY),
-        ("CRASHED", 0, 2, Verdict.GIVE_UP),  # the third run of three
-        ("COMPLETED", 1, 2, Verdict.GIVE_UP),
-        ("CANCELLED", 0, 0, Verdict.STOPPED),
-        ("CANCELLING", 0, 0, Verdict.STOPPED),
+        ("SCHEDULED", 0, 0, True, Verdict.WAIT),
+        ("PENDING", 0, 0, True, Verdict.WAIT),
+        ("RUNNING", 3, 0, True, Verdict.WAIT),
+        ("PAUSED", 0, 0, True, Verdict.WAIT),
+        ("COMPLETED", 0, 0, True, Verdict.DONE),
+        ("COMPLETED", 0, 2, False, Verdict.DONE),
+        # Completed with two organizations left open (held by another run, messages in
+        # flight of a dead one): run again while the parent is patient.
+        ("COMPLETED", 2, 0, True, Verdict.RETRY),
+        ("COMPLETED", 2, 0, False, Verdict.GIVE_UP),
+        ("CRASHED", 0, 1, True, Verdict.RETRY),  # its worker was stopped or its machine died
+        ("FAILED", 0, 2, True, Verdict.RETRY),
+        ("CRASHED", 0, 3, True, Verdict.GIVE_UP),  # the third crash of three allowed
+        ("CANCELLED", 0, 0, True, Verdict.STOPPED),
+        ("CANCELLING", 0, 1, True, Verdict.STOPPED),
     ],
 )
-def test_verdict(state: str, still_due: int, attempt: int, verdict: Verdict) -> None:
-    assert judge(state, still_due=still_due, attempt=attempt, attempts=3) is verdict
+def test_verdict(state: str, still_due: int, crashes: int, patient: bool, verdict: Verdict) -> None:
+    assert (
+        judge(state, still_due=still_due, crashes=crashes, attempts=3, patient=patient) is verdict
+    )
 
 
 def test_smtp_limit_name() -> None:
