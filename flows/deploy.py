@@ -166,6 +166,7 @@ async def build_deployment(
     timezone: str = DEFAULT_TIMEZONE,
     org: str | None = None,
     scope: Scope | None = None,
+    heartbeat_seconds: int = 30,
 ) -> RunnerDeployment:
     """The parent deployment of ``daily_cycle``: cron Monday–Saturday 07:00 in ``timezone``,
     fanning out to the scope's ``daily_batch`` deployment."""
@@ -178,6 +179,7 @@ async def build_deployment(
         scope=scope,
         pool=pool,
         timezone=timezone,
+        heartbeat_seconds=heartbeat_seconds,
         description=(
             f"Chu trình nhắc việc 6 rõ lúc 07:00 từ Thứ Hai đến Thứ Bảy ({scope.describe()}), "
             "chia lô đơn vị cho các worker; ngày không phải ngày làm việc thì bỏ qua "
@@ -192,6 +194,7 @@ async def build_reporting_deployment(
     timezone: str = DEFAULT_TIMEZONE,
     org: str | None = None,
     scope: Scope | None = None,
+    heartbeat_seconds: int = 30,
 ) -> RunnerDeployment:
     """The parent deployment of ``reporting_cycle``: Monday–Saturday 07:30 in ``timezone``."""
     scope = scope or Scope(org=org)
@@ -203,6 +206,7 @@ async def build_reporting_deployment(
         scope=scope,
         pool=pool,
         timezone=timezone,
+        heartbeat_seconds=heartbeat_seconds,
         description=(
             f"Lịch báo cáo CCHC lúc 07:30 từ Thứ Hai đến Thứ Bảy ({scope.describe()}): gửi "
             "biểu cho đơn vị trước hạn, tổng hợp và gửi báo cáo kỳ; ngày không phải ngày "
@@ -225,7 +229,7 @@ async def build_batch_deployments(
             work_pool_name=pool,
             entrypoint_type=EntrypointType.MODULE_PATH,
             concurrency_limit=ConcurrencyLimitConfig(limit=limits.batch_concurrency),
-            job_variables={"env": {HEARTBEAT_ENV: str(limits.heartbeat_seconds)}},
+            job_variables=heartbeat_env(limits.heartbeat_seconds),
         )
         for flow in (daily_batch, reporting_batch)
     ]
@@ -241,6 +245,7 @@ async def _parent(
     pool: str,
     timezone: str,
     description: str,
+    heartbeat_seconds: int,
 ) -> RunnerDeployment:
     return await flow.ato_deployment(
         name=name,
@@ -250,7 +255,15 @@ async def _parent(
         tags=[TAG],
         work_pool_name=pool,
         entrypoint_type=EntrypointType.MODULE_PATH,
+        # A parent is a Sáu Rõ run too: with Prefect's default heartbeat (180 s) the
+        # automation would take a live parent for a dead one.
+        job_variables=heartbeat_env(heartbeat_seconds),
     )
+
+
+def heartbeat_env(heartbeat_seconds: int) -> dict[str, Any]:
+    """The job variables that make a flow run send a heartbeat every ``heartbeat_seconds``."""
+    return {"env": {HEARTBEAT_ENV: str(heartbeat_seconds)}}
 
 
 async def deploy(
@@ -267,6 +280,12 @@ async def deploy(
     api_url = api_address(api_url)
     scope = Scope(org=org, province=province)
     limits = limits or Limits()
+    if limits.crash_after_seconds < limits.heartbeat_seconds + 15:
+        raise SauroError(
+            f"SAURO_CRASH_AFTER_SECONDS ({limits.crash_after_seconds}) phải lớn hơn "
+            f"SAURO_HEARTBEAT_SECONDS ({limits.heartbeat_seconds}) ít nhất 15 giây: "
+            "nếu không, lượt chạy còn sống cũng bị coi là đã chết."
+        )
     with temporary_settings(updates={PREFECT_API_URL: api_url}):
         try:
             async with get_client() as client:
@@ -275,9 +294,14 @@ async def deploy(
                 smtp_limit = await _ensure_smtp_limit(client, limits)
             for batch in await build_batch_deployments(pool=pool, scope=scope, limits=limits):
                 await batch.aapply(work_pool_name=pool)
-            deployment = await build_deployment(pool=pool, timezone=timezone, scope=scope)
+            beat = limits.heartbeat_seconds
+            deployment = await build_deployment(
+                pool=pool, timezone=timezone, scope=scope, heartbeat_seconds=beat
+            )
             deployment_id = await deployment.aapply(work_pool_name=pool)
-            reporting = await build_reporting_deployment(pool=pool, timezone=timezone, scope=scope)
+            reporting = await build_reporting_deployment(
+                pool=pool, timezone=timezone, scope=scope, heartbeat_seconds=beat
+            )
             await reporting.aapply(work_pool_name=pool)
             await ensure_crash_automation(limits.crash_after_seconds)
         except (httpx.HTTPError, PrefectException) as error:

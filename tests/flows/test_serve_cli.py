@@ -124,6 +124,9 @@ def test_each_scope_has_its_own_deployments(
         **parameters,
         "child_deployment": f"sau-ro-reporting-batch/lo-don-vi{suffix}",
     }
+    # Every Sáu Rõ run beats as often as the automation expects, parents included.
+    assert daily.job_variables == {"env": {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30"}}
+    assert reporting.job_variables == daily.job_variables
     assert [(b.flow_name, b.name, b.entrypoint) for b in batches] == [
         ("sau-ro-daily-batch", f"lo-don-vi{suffix}", "flows.reminders.daily_batch"),
         ("sau-ro-reporting-batch", f"lo-don-vi{suffix}", "flows.reporting.reporting_batch"),
