@@ -30,6 +30,7 @@ import logging
 import random
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -51,6 +52,11 @@ T = TypeVar("T")
 M = DefaultTypeVar("M", bound=Deliverable, default=OutgoingMessage)
 
 Clock = Callable[[], datetime]
+# A shared limit on sending, entered by each sender of a run for as long as it sends (one
+# open connection to the mail server each): a Prefect global concurrency limit per mail
+# server, so that the workers of a province together keep to it.
+SendSlot = Callable[[], AbstractAsyncContextManager[object]]
+CLAIMED_ELSEWHERE = "đang được một lượt chạy khác gửi"
 
 
 def utc_now() -> datetime:
@@ -237,7 +243,16 @@ class _Run(Generic[M]):
     def channel(self) -> str:
         return channel_name(self.transport)
 
-    async def worker(self, queue: Iterator[tuple[int, M]], out: dict[int, Outcome[M]]) -> None:
+    async def worker(
+        self,
+        queue: Iterator[tuple[int, M]],
+        out: dict[int, Outcome[M]],
+        slot: SendSlot | None = None,
+    ) -> None:
+        async with slot() if slot is not None else nullcontext():
+            await self.work(queue, out)
+
+    async def work(self, queue: Iterator[tuple[int, M]], out: dict[int, Outcome[M]]) -> None:
         # The iterator is shared by all workers: ``next`` runs between awaits, so each
         # message is taken by exactly one worker.
         for index, message in queue:
@@ -280,7 +295,7 @@ class _Run(Generic[M]):
         elif DeliveryStatus.FAILED in statuses:
             detail = "đã ghi nhận không gửi được ở lượt trước; không tự gửi lại"
         else:
-            detail = "đang được một lượt chạy khác gửi"
+            detail = CLAIMED_ELSEWHERE
         return self.outcome(message, OutcomeStatus.SKIPPED, detail)
 
     async def send_claimed(self, message: M) -> Outcome[M]:
@@ -352,6 +367,7 @@ async def deliver(
     failures_to: Sequence[str] = (),
     organization: str = "",
     notice_channel: Channel[OutgoingMessage] | None = None,
+    slot: SendSlot | None = None,
 ) -> DeliveryReport[M]:
     """Deliver ``messages`` through ``transport``, each at most once per the ``ledger``.
 
@@ -362,7 +378,8 @@ async def deliver(
     ledger. With ``failures_to`` (the standing office's addresses), the messages that
     failed for good are then reported to it in one notice (``report.notice``), itself
     ledgered: through ``transport`` when it is e-mail, else through ``notice_channel``
-    (required then). The caller owns the transport (and closes it).
+    (required then). Each of the ``concurrency`` senders holds a ``slot`` while it sends.
+    The caller owns the transport (and closes it).
     """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
@@ -378,7 +395,7 @@ async def deliver(
     try:
         async with asyncio.TaskGroup() as group:
             for _ in range(workers):
-                group.create_task(run.worker(queue, out))
+                group.create_task(run.worker(queue, out, slot))
         report = DeliveryReport([out[index] for index in range(len(listed))])
         notice = report.failure_notice(failures_to, organization=organization)
         if notice is not None:
@@ -415,6 +432,7 @@ async def deliver_with_settings(
     clock: Clock = utc_now,
     failures_to: Sequence[str] = (),
     organization: str = "",
+    slot: SendSlot | None = None,
 ) -> DeliveryReport:
     """Deliver through the transport the settings name (SMTP or ``.eml`` files), with
     their concurrency and timeout, and close it afterwards (see ``deliver``)."""
@@ -429,6 +447,7 @@ async def deliver_with_settings(
             clock=clock,
             failures_to=failures_to,
             organization=organization,
+            slot=slot,
         )
     finally:
         await transport.aclose()

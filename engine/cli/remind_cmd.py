@@ -34,9 +34,20 @@ def remind(
         bool, typer.Option("--dry-run", help="Chỉ lập danh sách thư, không gửi, không ghi gì.")
     ] = False,
     as_json: JsonOpt = False,
+    again: Annotated[
+        bool,
+        typer.Option(
+            "--again",
+            help="Chạy lại cho đơn vị đã chạy xong hôm nay (thư đã gửi không gửi lại); "
+            "đơn vị đang do lượt khác chạy vẫn bỏ qua.",
+        ),
+    ] = False,
 ) -> None:
-    """Chạy một lượt nhắc việc và báo cáo: lập kế hoạch, gửi, để lại, không gửi được."""
-    _run(org, at, dry_run=dry_run, as_json=as_json)
+    """Chạy một lượt nhắc việc và báo cáo: lập kế hoạch, gửi, để lại, không gửi được.
+
+    Mỗi đơn vị chỉ chạy một lượt mỗi ngày: đơn vị đã chạy xong hôm nay, hoặc đang do lượt
+    khác (máy chủ khác, lịch khác) chạy, được bỏ qua và ghi rõ trong kết quả."""
+    _run(org, at, dry_run=dry_run, as_json=as_json, again=again)
 
 
 def preview(org: OrgOpt = None, at: AtOpt = None, as_json: JsonOpt = False) -> None:
@@ -44,7 +55,9 @@ def preview(org: OrgOpt = None, at: AtOpt = None, as_json: JsonOpt = False) -> N
     _run(org, at, dry_run=True, as_json=as_json)
 
 
-def _run(org: str | None, at: str | None, *, dry_run: bool, as_json: bool) -> None:
+def _run(
+    org: str | None, at: str | None, *, dry_run: bool, as_json: bool, again: bool = False
+) -> None:
     current = common.settings()
     common.database(current).dispose()  # checks the schema, with a Vietnamese error
     report: CycleReport = asyncio.run(
@@ -56,6 +69,7 @@ def _run(org: str | None, at: str | None, *, dry_run: bool, as_json: bool) -> No
             dry_run=dry_run,
             base_url=current.base_url,
             zalo=None if dry_run else ZaloSettings(),
+            again=again,
         )
     )
     if as_json:

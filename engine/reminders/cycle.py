@@ -21,8 +21,8 @@ Every message carries the rule step id and the config version that produced it.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from sqlmodel import Session, col
 from engine.calendar.status import local_date
 from engine.calendar.workdays import WorkCalendar
 from engine.configs.files import Configs, load_configs
+from engine.directory.store import require_organization
 from engine.plans.check import as_date, raw_rows
 from engine.plans.verdicts import refresh_verdicts
 from engine.reminders.held_messages import held, hold, release
@@ -42,8 +43,10 @@ from engine.reports.rollup import missing_child_reports
 from engine.reports.unit_reports import refresh_submissions, report_snapshots
 from engine.store.bulk import collector_paused
 from engine.store.db import make_engine
+from engine.store.leases import Leases, new_holder
 from engine.store.models import (
     Acceptor,
+    CycleKind,
     Organization,
     Person,
     PersonRole,
@@ -54,10 +57,12 @@ from engine.store.models import (
 from notifications import channels
 from notifications.channels import ZALO
 from notifications.delivery import (
+    CLAIMED_ELSEWHERE,
     Clock,
     DeliveryReport,
     Outcome,
     OutcomeStatus,
+    SendSlot,
     deliver,
     utc_now,
 )
@@ -69,7 +74,7 @@ from notifications.digest import (
     build_digests,
     recipient_key,
 )
-from notifications.ledger import DatabaseLedger
+from notifications.ledger import DatabaseLedger, DeliveryStatus
 from notifications.notice_config import NoticesConfig
 from notifications.outgoing import OutgoingMessage
 from notifications.render import TemplateSet
@@ -89,7 +94,7 @@ class CycleReport:
     today: date
     dry_run: bool
     planned: int = 0
-    messages: list[OutgoingMessage] = field(default_factory=list)
+    messages: list[OutgoingMessage | MessageNote] = field(default_factory=list)
     already_sent: int = 0
     findings: list[str] = field(default_factory=list)
     delivery: DeliveryReport | None = None
@@ -97,6 +102,24 @@ class CycleReport:
     planned_by_step: Counter[tuple[str, Role]] = field(default_factory=Counter)
     zalo: dict[str, list[ZaloMessage]] = field(default_factory=dict)  # org code -> messages
     zalo_delivery: DeliveryReport[ZaloMessage] | None = None
+    # messages whose every item another live run has claimed and is sending now
+    claimed_elsewhere: int = 0
+    organizations: int = 0  # the organizations this run did
+    skipped: list[str] = field(default_factory=list)  # why others were left (leases)
+
+    def absorb(self, other: CycleReport) -> None:
+        """Add one organization's report to the run's, keeping only what the run's report
+        shows of each message (not its body): memory stays flat however many there are."""
+        self.organizations += 1
+        self.planned += other.planned
+        self.messages.extend(MessageNote.of(m) for m in other.messages)
+        self.already_sent += other.already_sent
+        self.claimed_elsewhere += other.claimed_elsewhere
+        self.findings.extend(other.findings)
+        self.planned_by_step.update(other.planned_by_step)
+        self.zalo.update(other.zalo)
+        self.delivery = _merged(self.delivery, other.delivery)
+        self.zalo_delivery = _merged(self.zalo_delivery, other.zalo_delivery)
 
     @property
     def zalo_sent(self) -> int:
@@ -124,6 +147,9 @@ class CycleReport:
             "deferred": self.deferred,
             "failed": self.failed,
             "already_sent": self.already_sent,
+            "claimed_elsewhere": self.claimed_elsewhere,
+            "organizations": self.organizations,
+            "skipped": self.skipped,
             "zalo": sum(len(messages) for messages in self.zalo.values()),
             "zalo_sent": self.zalo_sent,
             "findings": self.findings,
@@ -140,23 +166,78 @@ class CycleReport:
         if self.dry_run:
             lines = [head + " (chạy thử: không gửi).", *(f"- {m.subject}" for m in self.messages)]
         else:
+            elsewhere = (
+                f", đang do lượt chạy khác gửi {self.claimed_elsewhere}"
+                if self.claimed_elsewhere
+                else ""
+            )
             lines = [
                 head + f"; đã gửi {self.sent}, để lại cho lượt sau {self.deferred}, "
-                f"không gửi được {self.failed}, đã gửi từ trước {self.already_sent}."
+                f"không gửi được {self.failed}, đã gửi từ trước {self.already_sent}{elsewhere}."
             ]
             if self.delivery and (self.delivery.deferred or self.delivery.failed):
                 lines.extend(self.delivery.summary().splitlines()[1:])
             if self.zalo_delivery is not None:
                 lines.append("Zalo: " + self.zalo_delivery.summary().replace("thư", "tin"))
         lines.extend(f"! {finding}" for finding in self.findings)
+        lines.extend(f"- {line}" for line in self.skipped)
         return "\n".join(lines)
+
+    def counts(self) -> dict[str, int]:
+        """The figures kept with the organization's lease when its day is done."""
+        return {
+            "planned": self.planned,
+            "messages": len(self.messages),
+            "sent": self.sent,
+            "deferred": self.deferred,
+            "failed": self.failed,
+            "already_sent": self.already_sent,
+            "claimed_elsewhere": self.claimed_elsewhere,
+        }
+
+
+@dataclass(frozen=True)
+class MessageNote:
+    """What a run's report keeps of a message once its organization is done: who, what
+    about, and its ledger keys; not its body."""
+
+    to: tuple[str, ...]
+    subject: str
+    message_id: str
+    ledger_keys: tuple[str, ...]
+    headers: Mapping[str, str]
+
+    @classmethod
+    def of(cls, message: OutgoingMessage | MessageNote) -> MessageNote:
+        if isinstance(message, MessageNote):
+            return message
+        return cls(
+            message.to, message.subject, message.message_id, message.ledger_keys, message.headers
+        )
+
+
+def _merged(run: DeliveryReport[Any] | None, one: DeliveryReport[Any] | None) -> Any:
+    """The run's delivery report with one organization's outcomes added (as notes)."""
+    if one is None:
+        return run
+    merged = run if run is not None else DeliveryReport([])
+    merged.outcomes.extend(
+        replace(outcome, message=MessageNote.of(outcome.message))
+        if isinstance(outcome.message, OutgoingMessage)
+        else outcome
+        for outcome in one.outcomes
+    )
+    if one.notice is not None:
+        merged.notice = one.notice
+    return merged
 
 
 async def run_cycle(
     *,
     database_url: str,
     config_dir: Path,
-    org_code: str | None,
+    org_code: str | None = None,
+    org_codes: Sequence[str] | None = None,
     now: datetime,
     dry_run: bool = False,
     smtp: SmtpSettings | None = None,
@@ -164,38 +245,111 @@ async def run_cycle(
     backoff: float = 1.0,
     base_url: str = "",
     zalo: ZaloSettings | None = None,
+    send_slot: SendSlot | None = None,
+    again: bool = False,
 ) -> CycleReport:
-    """One reminder cycle as of ``now`` for one organization (or all, with None).
+    """One reminder cycle as of ``now`` for one organization (``org_code``), some
+    (``org_codes``) or all (neither).
 
-    ``now`` decides what the ladder plans. ``clock`` is the delivery ledger's clock (claims,
-    their lease, sent times): the real time, whatever ``now`` says, since a lease measures
-    how long a crashed run has been gone. ``backoff`` is the wait in seconds before the
-    first retry of a temporary failure within the run (then doubled; see
+    Organizations are done one at a time (plan, render, deliver, release), so memory does
+    not grow with their number, and each one first takes its lease of the day
+    (``engine.store.leases``): an organization another live run holds, or already done
+    today, is skipped and named in ``CycleReport.skipped``; one left by a run that died is
+    resumed, the ledger keeping what was sent from going out again. ``again`` re-runs an
+    organization already done today (never one another run holds). A dry run takes no
+    lease and writes nothing.
+
+    ``now`` decides what the ladder plans. ``clock`` is the real time, for the ledger's and
+    the leases' times (claims, expiry, sent times), whatever ``now`` says, since a lease
+    measures how long a crashed run has been gone. ``backoff`` is the wait in seconds
+    before the first retry of a temporary failure within the run (then doubled; see
     ``notifications.delivery.deliver``). ``base_url`` is the app's address, for the links
     in every mail (none when empty). ``zalo`` enabled, the people who chose Zalo get their
     summary and urgent notices by ZNS as well (``engine.reminders.zalo_messages``).
+    ``send_slot`` is held by each sender while it sends (a shared limit on the mail
+    server's connections, such as a Prefect global concurrency limit).
     """
     engine = make_engine(database_url)
-    zalo_on = zalo is not None and zalo.enabled
+    setup = _Setup.load(config_dir, base_url, zalo_on=zalo is not None and zalo.enabled)
+    report = CycleReport(today=local_date(now), dry_run=dry_run)
+    smtp = smtp or SmtpSettings()
+    outbox = _Outbox(smtp, DatabaseLedger(engine), clock, backoff, slot=send_slot)
+    leases = Leases(engine, CycleKind.REMINDERS, report.today, new_holder())
     try:
-        cycle = _plan_cycle(
-            engine,
-            config_dir=config_dir,
-            org_code=org_code,
-            now=now,
-            dry_run=dry_run,
-            clock=clock,
-            base_url=base_url,
-            zalo_on=zalo_on,
-        )
-        if dry_run:
-            return cycle.report
-        report = await _deliver(engine, cycle, smtp or SmtpSettings(), clock=clock, backoff=backoff)
-        if zalo is not None and zalo_on and report.zalo:
-            await _deliver_zalo(engine, cycle, zalo, smtp or SmtpSettings(), clock=clock)
+        for org_id, code in organizations_in_scope(engine, org_code, org_codes):
+            if not dry_run:
+                claim = leases.claim(org_id, clock(), again=again)
+                if not claim.granted:
+                    report.skipped.append(claim.refusal(code, CycleKind.REMINDERS))
+                    continue
+            try:
+                one = await _one_organization(
+                    engine, setup, code, now=now, dry_run=dry_run, outbox=outbox,
+                    zalo=zalo, leases=leases, org_id=org_id,
+                )  # fmt: skip
+            except BaseException:
+                if not dry_run:
+                    leases.release(org_id, clock())
+                raise
+            if not dry_run:
+                _settle(leases, org_id, one, clock())
+            report.absorb(one)
         return report
     finally:
+        await outbox.close()
         engine.dispose()
+
+
+def _settle(leases: Leases, org_id: int, report: CycleReport, now: datetime) -> None:
+    """Mark the organization's day done; but while messages are claimed by another run
+    (one that died with them in flight, until the ledger's lease on them runs out), leave
+    it open, so that the next run of the day sends what that run did not."""
+    if report.claimed_elsewhere:
+        leases.release(org_id, now)
+    else:
+        leases.finish(org_id, now, report.counts())
+
+
+async def _one_organization(
+    engine: Engine,
+    setup: _Setup,
+    code: str,
+    *,
+    now: datetime,
+    dry_run: bool,
+    outbox: _Outbox,
+    zalo: ZaloSettings | None,
+    leases: Leases,
+    org_id: int,
+) -> CycleReport:
+    """Plan one organization's day, then (unless a dry run) deliver it."""
+    cycle = _plan_cycle(
+        engine, setup, org_code=code, now=now, dry_run=dry_run, ledger=outbox.ledger,
+        clock=outbox.clock,
+    )  # fmt: skip
+    if dry_run:
+        return cycle.report
+    leases.renew(org_id, outbox.clock())
+    report = await _deliver(engine, cycle, outbox)
+    if zalo is not None and setup.zalo_on and report.zalo:
+        await _deliver_zalo(engine, cycle, zalo, outbox.settings, clock=outbox.clock)
+    return report
+
+
+def organizations_in_scope(
+    engine: Engine, org_code: str | None, org_codes: Sequence[str] | None
+) -> list[tuple[int, str]]:
+    """(id, code) of the organizations a run covers, in code order: ``org_code`` alone
+    (refused with the known codes when not stored), ``org_codes``, or every one."""
+    o = Organization.__table__.c  # type: ignore[attr-defined]
+    query = select(o.id, o.code).order_by(o.code)
+    with engine.connect() as connection:
+        if org_code is not None:
+            require_organization(connection, org_code)
+            query = query.where(o.code == org_code)
+        elif org_codes is not None:
+            query = query.where(o.code.in_(list(org_codes)))
+        return [(row[0], row[1]) for row in connection.execute(query)]
 
 
 def preview_cycle(
@@ -210,12 +364,40 @@ def preview_cycle(
     needed): the cycle planned as of ``now`` with the configs of ``config_dir``, sending
     nothing and writing nothing."""
     engine = make_engine(database_url)
+    setup = _Setup.load(config_dir)
+    report = CycleReport(today=local_date(now), dry_run=True)
+    ledger = DatabaseLedger(engine)
     try:
-        return _plan_cycle(
-            engine, config_dir=config_dir, org_code=org_code, now=now, dry_run=True, clock=clock
-        ).report
+        for _, code in organizations_in_scope(engine, org_code, None):
+            one = _plan_cycle(
+                engine, setup, org_code=code, now=now, dry_run=True, ledger=ledger, clock=clock
+            )
+            report.absorb(one.report)
+        return report
     finally:
         engine.dispose()
+
+
+@dataclass(frozen=True)
+class _Setup:
+    """What a run reads once for all its organizations: configs and compiled templates."""
+
+    configs: Configs
+    templates: TemplateSet
+    calendar: WorkCalendar
+    base_url: str = ""
+    zalo_on: bool = False
+
+    @classmethod
+    def load(cls, config_dir: Path, base_url: str = "", *, zalo_on: bool = False) -> _Setup:
+        configs = load_configs(config_dir)
+        return cls(
+            configs,
+            TemplateSet.load(config_dir / "templates"),
+            WorkCalendar(configs.calendar),
+            base_url,
+            zalo_on,
+        )
 
 
 async def send_notices(
@@ -277,19 +459,18 @@ class _PlannedCycle:
 
 def _plan_cycle(
     engine: Engine,
+    setup: _Setup,
     *,
-    config_dir: Path,
     org_code: str | None,
     now: datetime,
     dry_run: bool,
+    ledger: DatabaseLedger,
     clock: Clock,
-    base_url: str = "",
-    zalo_on: bool = False,
 ) -> _PlannedCycle:
-    configs = load_configs(config_dir)
-    templates = TemplateSet.load(config_dir / "templates")
+    configs, templates, calendar, base_url = (
+        setup.configs, setup.templates, setup.calendar, setup.base_url,
+    )  # fmt: skip
     today = local_date(now)
-    calendar = WorkCalendar(configs.calendar)
     report = CycleReport(today=today, dry_run=dry_run)
     with engine.connect() as connection, connection.begin() as transaction:
         refresh_verdicts(connection, rules=configs.rules, org_code=org_code, today=today)
@@ -305,7 +486,6 @@ def _plan_cycle(
             transaction.rollback()
     report.planned = len(planned)
     report.planned_by_step = Counter((m.step_id, m.role) for m in planned)
-    ledger = DatabaseLedger(engine)
     digester = _Digester(planned, directory, configs, today, base_url)
     recipients = {recipient_key(m): directory.resolve(m) for m in planned}
     # A message whose people all chose Zalo only goes by Zalo: no mail, and no finding.
@@ -319,7 +499,7 @@ def _plan_cycle(
     fresh = digester.unsent([*notices.immediate, *digests], ledger, report, clock(), taken=taken)
     for digest, keys in fresh:
         report.messages.append(_outgoing(digest, keys, templates))
-    if zalo_on:
+    if setup.zalo_on:
         report.zalo = _zalo_messages(
             planned, directory, notices.zalo, configs, base_url, ledger, clock(), report
         )
@@ -389,23 +569,21 @@ async def _deliver_zalo(
     report.zalo_delivery = DeliveryReport(outcomes)
 
 
-async def _deliver(
-    engine: Engine, cycle: _PlannedCycle, smtp: SmtpSettings, *, clock: Clock, backoff: float
-) -> CycleReport:
+async def _deliver(engine: Engine, cycle: _PlannedCycle, outbox: _Outbox) -> CycleReport:
     """Deliver a planned cycle's messages, then the notices to the standing office."""
     report = cycle.report
-    outbox = _Outbox(smtp, cycle.ledger, clock, backoff)
-    try:
-        report.delivery = await outbox.deliver(report.messages)
-        notices = outbox.unsent(
-            _notices(report, cycle.findings, cycle.directory, report.today, cycle.base_url)
-        )
-        if notices:
-            report.delivery.outcomes.extend((await outbox.deliver(notices)).outcomes)
-            report.messages.extend(notices)
-    finally:
-        await outbox.close()
-    _keep_deferred(engine, report.delivery, cycle.superseded, clock())
+    delivered = [m for m in report.messages if isinstance(m, OutgoingMessage)]
+    report.delivery = await outbox.deliver(delivered)
+    notices = outbox.unsent(
+        _notices(report, cycle.findings, cycle.directory, report.today, cycle.base_url)
+    )
+    if notices:
+        report.delivery.outcomes.extend((await outbox.deliver(notices)).outcomes)
+        report.messages.extend(notices)
+    report.claimed_elsewhere += sum(
+        1 for o in report.delivery.skipped if o.detail == CLAIMED_ELSEWHERE
+    )
+    _keep_deferred(engine, report.delivery, cycle.superseded, outbox.clock())
     return report
 
 
@@ -448,12 +626,19 @@ class _Outbox:
     digests and then the notices, each message claimed in the ledger first."""
 
     def __init__(
-        self, settings: SmtpSettings, ledger: DatabaseLedger, clock: Clock, backoff: float
+        self,
+        settings: SmtpSettings,
+        ledger: DatabaseLedger,
+        clock: Clock,
+        backoff: float,
+        *,
+        slot: SendSlot | None = None,
     ) -> None:
         self.settings = settings
         self.ledger = ledger
         self.clock = clock
         self.backoff = backoff
+        self.slot = slot
         self.transport = make_transport(settings)
 
     async def deliver(self, messages: Sequence[OutgoingMessage]) -> DeliveryReport:
@@ -465,6 +650,7 @@ class _Outbox:
             attempt_timeout=self.settings.smtp_timeout * 4,
             backoff=self.backoff,
             clock=self.clock,
+            slot=self.slot,
         )
 
     def unsent(self, messages: Sequence[OutgoingMessage]) -> list[OutgoingMessage]:
@@ -751,7 +937,11 @@ class _Digester:
             free = set(ledger.claimable(list(keys.values()), now)) - taken
             fresh = [k for k, key in keys.items() if key in free]
             if not fresh:
-                report.already_sent += 1
+                held_by = ledger.entries(list(keys.values())).values()
+                if any(entry.status is DeliveryStatus.SENDING for entry in held_by):
+                    report.claimed_elsewhere += 1  # its claim is live: not yet sent
+                else:
+                    report.already_sent += 1
             elif len(fresh) < len(keys):
                 yield self._narrowed(digest, fresh), [keys[k] for k in fresh]
             else:

@@ -19,6 +19,7 @@ its messages is still to go.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -44,8 +45,15 @@ from engine.reports.sending import (
 )
 from engine.store.audit import Actor
 from engine.store.db import make_engine, session_scope
-from engine.store.models import Organization
-from notifications.delivery import Clock, DeliveryReport, deliver_with_settings, utc_now
+from engine.store.leases import Leases, new_holder
+from engine.store.models import CycleKind, Organization, require_id
+from notifications.delivery import (
+    Clock,
+    DeliveryReport,
+    SendSlot,
+    deliver_with_settings,
+    utc_now,
+)
 from notifications.ledger import DatabaseLedger
 from notifications.outgoing import OutgoingMessage
 from notifications.smtp_settings import SmtpSettings
@@ -71,6 +79,7 @@ class ReportingDay:
     delivery: DeliveryReport | None = None
     # (organization, period, upward recipients) of the issued reports sent upward today
     upward: list[tuple[Organization, Period, list[tuple[str, str]]]] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # organizations left to another run
 
     def summary(self) -> str:
         """A Vietnamese summary for the terminal and the flow log."""
@@ -84,6 +93,7 @@ class ReportingDay:
         if self.delivery is not None:
             lines.append(self.delivery.summary().splitlines()[0])
         lines += [f"! {finding}" for finding in self.findings]
+        lines += [f"- {line}" for line in self.skipped]
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:
@@ -98,6 +108,7 @@ class ReportingDay:
             ],
             "sent": len(self.delivery.sent) if self.delivery else 0,
             "findings": self.findings,
+            "skipped": self.skipped,
         }
 
 
@@ -128,7 +139,8 @@ async def run_reporting_day(
     *,
     database_url: str,
     config_dir: Path,
-    org_code: str | None,
+    org_code: str | None = None,
+    org_codes: Sequence[str] | None = None,
     now: datetime,
     out_dir: Path,
     send_upward: bool = False,
@@ -136,39 +148,82 @@ async def run_reporting_day(
     smtp: SmtpSettings | None = None,
     clock: Clock = utc_now,
     base_url: str = "",
+    send_slot: SendSlot | None = None,
+    again: bool = False,
 ) -> ReportingDay:
-    """One day of the reporting calendar as of ``now`` for one organization or all; files
-    go under ``out_dir/<org>/<period>/``; the units' mails link to ``base_url``."""
+    """One day of the reporting calendar as of ``now`` for one organization (``org_code``),
+    some (``org_codes``) or all; files go under ``out_dir/<org>/<period>/``; the units'
+    mails link to ``base_url``.
+
+    Organizations are done one at a time, each under its lease of the day
+    (``engine.store.leases``, kind "reporting"), as the reminder cycle does: one done today
+    or held by another live run is skipped and named in ``ReportingDay.skipped``; ``again``
+    re-runs one already done. ``send_slot`` is held by each sender while it sends."""
     configs = load_configs(config_dir)
     engine = make_engine(database_url)
+    smtp = smtp or SmtpSettings()
     try:
         run = _Run(
             engine=engine, configs=configs, config_dir=config_dir, now=now, out_dir=out_dir,
             send_upward=send_upward, clock=clock, base_url=base_url,
             day=ReportingDay(today=local_date(now), dry_run=dry_run),
         )  # fmt: skip
-        for org in _organizations(engine, configs, org_code):
-            for period in active_periods(run.day.today, configs, run.calendar):
-                run.period_day(org, period)
         day = run.day
-        if not dry_run and day.messages:
-            day.delivery = await deliver_with_settings(
-                day.messages, smtp or SmtpSettings(), ledger=run.ledger, clock=clock
-            )
-            for organization, period, upward in day.upward:
-                settle_sent(engine, organization, period, upward, actor=_SCHEDULE, now=now)
+        leases = Leases(engine, CycleKind.REPORTING, day.today, new_holder())
+        for org in _organizations(engine, configs, org_code, org_codes):
+            org_id = require_id(org[0])
+            if not dry_run:
+                claim = leases.claim(org_id, clock(), again=again)
+                if not claim.granted:
+                    day.skipped.append(claim.refusal(org[0].code, CycleKind.REPORTING))
+                    continue
+            try:
+                await _one_organization(run, org, smtp, send_slot)
+            except BaseException:
+                if not dry_run:
+                    leases.release(org_id, clock())
+                raise
+            if not dry_run:
+                leases.finish(org_id, clock(), {"messages": len(day.messages)})
     finally:
         engine.dispose()
     return day
 
 
+async def _one_organization(
+    run: _Run,
+    org: tuple[Organization, OrganizationConfig | None],
+    smtp: SmtpSettings,
+    send_slot: SendSlot | None,
+) -> None:
+    """One organization's day: forms and reports of every active period, then their mail."""
+    day = run.day
+    first_message, first_upward = len(day.messages), len(day.upward)
+    for period in active_periods(day.today, run.configs, run.calendar):
+        run.period_day(org, period)
+    messages = day.messages[first_message:]
+    if day.dry_run or not messages:
+        return
+    delivery = await deliver_with_settings(
+        messages, smtp, ledger=run.ledger, clock=run.clock, slot=send_slot
+    )
+    if day.delivery is None:
+        day.delivery = delivery
+    else:
+        day.delivery.outcomes.extend(delivery.outcomes)
+    for organization, period, upward in day.upward[first_upward:]:
+        settle_sent(run.engine, organization, period, upward, actor=_SCHEDULE, now=run.now)
+
+
 def _organizations(
-    engine: Engine, configs: Configs, org_code: str | None
+    engine: Engine, configs: Configs, org_code: str | None, org_codes: Sequence[str] | None
 ) -> list[tuple[Organization, OrganizationConfig | None]]:
     with Session(engine) as session:
         query = select(Organization).order_by(col(Organization.code))
         if org_code is not None:
             query = query.where(col(Organization.code) == org_code)
+        elif org_codes is not None:
+            query = query.where(col(Organization.code).in_(list(org_codes)))
         orgs = list(session.exec(query).all())
     by_code = {org.code: org for org in configs.directory.organizations}
     return [(org, by_code.get(org.code)) for org in orgs]

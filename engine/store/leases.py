@@ -8,7 +8,8 @@ each one statement, so exactly one claimer wins.
 
 A second scheduler, a flow run started twice or a manual run on the same day then finds
 the row held (by a live holder) or finished, and skips that organization; a holder that
-died leaves a row whose lease expires, and the next run resumes it (the delivery ledger
+died leaves a row whose lease expires, and the next run resumes it (at once when the dead
+holder was a process of the same machine) (the delivery ledger
 keeps what was already sent from going out again). The holder renews its lease as it goes
 and releases it at once when it fails, so a retry need not wait.
 """
@@ -23,7 +24,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, and_, insert, select, update
+from sqlalchemy import Engine, and_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.store.models import CycleKind, CycleRun, Organization
@@ -37,6 +38,23 @@ _o = Organization.__table__.c  # type: ignore[attr-defined]
 def new_holder() -> str:
     """A name for this run, unique across machines: host, process and a random part."""
     return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def holder_is_dead(holder: str) -> bool:
+    """True when ``holder`` names a process of this machine that no longer runs: its lease
+    need not run out before another run resumes its work. A holder on another machine is
+    never judged dead here; its lease tells."""
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname()[:60] or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
 
 
 @dataclass(frozen=True)
@@ -99,8 +117,8 @@ class Leases:
         expired = and_(unfinished, _c.expires_at < now)
         takeable = (expired | ~unfinished) if again else expired
         with self.engine.begin() as connection:
-            inserted = connection.execute(_insert_new(self.engine, values))
-            if inserted.rowcount == 1:
+            # RETURNING, not rowcount: psycopg reports no row count for ON CONFLICT DO NOTHING
+            if connection.execute(_insert_new(self.engine, values)).first() is not None:
                 return Claim(granted=True)
             taken = connection.execute(
                 update(CycleRun)
@@ -118,6 +136,19 @@ class Leases:
             row = connection.execute(
                 select(_c.holder, _c.expires_at, _c.finished_at).where(key)
             ).one()
+            if row[2] is None and holder_is_dead(row[0]):
+                taken = connection.execute(
+                    update(CycleRun)
+                    .where(key, _c.holder == row[0], _c.finished_at.is_(None))
+                    .values(
+                        holder=self.holder,
+                        started_at=now,
+                        expires_at=now + self.lease,
+                        takeovers=_c.takeovers + 1,
+                    )
+                )
+                if taken.rowcount == 1:
+                    return Claim(granted=True, resumed=True)
         return Claim(granted=False, holder=row[0], expires_at=row[1], finished_at=row[2])
 
     def renew(self, organization_id: int, now: datetime) -> bool:
@@ -150,12 +181,13 @@ class Leases:
 
 
 def _insert_new(engine: Engine, values: dict[str, Any]) -> Any:
-    """``INSERT … ON CONFLICT DO NOTHING`` in the engine's dialect."""
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING id`` in the engine's dialect (the two the
+    engine runs on: PostgreSQL and SQLite)."""
     if engine.dialect.name == "postgresql":
-        return postgresql.insert(CycleRun).values(values).on_conflict_do_nothing()
-    if engine.dialect.name == "sqlite":
-        return sqlite.insert(CycleRun).values(values).on_conflict_do_nothing()
-    return insert(CycleRun).values(values).prefix_with("IGNORE")  # MySQL, MariaDB
+        statement: Any = postgresql.insert(CycleRun).values(values).on_conflict_do_nothing()
+    else:
+        statement = sqlite.insert(CycleRun).values(values).on_conflict_do_nothing()
+    return statement.returning(_c.id)
 
 
 def due_organizations(

@@ -451,8 +451,7 @@ def task_page(state: Web, user: User, task_id: int) -> TaskPage:
         )
         units = {u.id: u for u in _all_units(state, task.organization_id)}
         people = [
-            (p, units[p.unit_id].name if p.unit_id in units else "")
-            for p in people_of(state, user)
+            (p, units[p.unit_id].name if p.unit_id in units else "") for p in people_of(state, user)
         ]
         pending = next((e for e in view.extensions if e.status == ExtensionStatus.PENDING), None)
         return TaskPage(

@@ -141,8 +141,10 @@ def run_day(
     config_dir: Path = CONFIG,
     clock: Callable[[], datetime] | None = None,
     dry_run: bool = False,
+    again: bool = False,
 ) -> CycleReport:
-    """One cycle at 07:00 on ``on``, with quick retries (the server is local)."""
+    """One cycle at 07:00 on ``on``, with quick retries (the server is local); ``again``
+    re-runs a day already done (the lease of the day taken anyway)."""
     return asyncio.run(
         run_cycle(
             database_url=url,
@@ -153,6 +155,7 @@ def run_day(
             smtp=smtp,
             clock=clock or (lambda: datetime.now(UTC)),
             backoff=0.01,
+            again=again,
         )
     )
 

@@ -77,13 +77,19 @@ def test_remind_twice_at_the_same_instant_sends_each_digest_once(
     env = _smtp_env(server)
 
     first = _run(sauro, env, "remind", "--org", ORG, "--at", AT)
-    second = _run(sauro, env, "remind", "--org", ORG, "--at", AT, "--json")
+    repeated = _run(sauro, env, "remind", "--org", ORG, "--at", AT)
+    second = _run(sauro, env, "remind", "--org", ORG, "--at", AT, "--again", "--json")
 
     assert first.exit_code == 0, first.output
     assert first.stdout == (
         f"Ngày 06/02/2026: {PLANNED} lượt nhắc theo quy tắc, gom thành 7 thư; đã gửi 7, "
         "để lại cho lượt sau 0, không gửi được 0, đã gửi từ trước 0.\n"
     )
+    assert repeated.exit_code == 0, repeated.output
+    assert repeated.stdout.startswith(
+        "Ngày 06/02/2026: 0 lượt nhắc theo quy tắc, gom thành 0 thư; đã gửi 0, "
+    )
+    assert f"- {ORG}: chu trình nhắc việc hôm nay đã chạy xong lúc " in repeated.stdout
     assert second.exit_code == 0, second.output
     report = json.loads(second.stdout)
     assert {k: report[k] for k in ("today", "planned", "messages", "sent", "already_sent")} == {

@@ -368,7 +368,8 @@ def test_a_cycle_run_twice_sends_each_message_once(
     on = day("06/02")
 
     first = run_day(db_url, on, smtp_settings(server))
-    second = run_day(db_url, on, smtp_settings(server))
+    repeated = run_day(db_url, on, smtp_settings(server))  # the day's lease: skipped
+    second = run_day(db_url, on, smtp_settings(server), again=True)  # the ledger: none twice
     sent = inbox.collect(on)
 
     # 06/02: task 1 before-7; task 2 before-7 caught up; task 7 overdue to the standing office;
@@ -377,6 +378,12 @@ def test_a_cycle_run_twice_sends_each_message_once(
         "hanhntb", "hungtv", "huyenmt", "khanhdv", "mailt", "quangdv", "thaihv", "thaolt",
     ]  # fmt: skip
     assert first.sent == len(sent)
+    assert (repeated.planned, repeated.sent, repeated.organizations) == (0, 0, 0)
+    assert repeated.skipped == [
+        f"{ORG}: chu trình nhắc việc hôm nay đã chạy xong lúc "
+        f"{repeated.skipped[0].split('lúc ')[1][:5]}; bỏ qua."
+    ]
+    assert "- xuan-duong: chu trình nhắc việc hôm nay đã chạy xong" in repeated.summary()
     assert (second.planned, second.sent, second.already_sent) == (first.planned, 0, len(sent))
     assert second.messages == []
     assert "đã gửi 0" in second.summary()
@@ -391,6 +398,7 @@ def test_a_cycle_run_twice_sends_each_message_once(
             org_code=ORG,
             now=evening,
             smtp=smtp_settings(server),
+            again=True,
         )
     )
     saturday = run_day(db_url, day("07/02"), smtp_settings(server))
@@ -693,7 +701,7 @@ def test_a_person_without_an_address_is_reported_to_the_standing_office(
     # The officer still gets her reminder.
     assert [m.to for m in mails if m is not notice] == ["huyenmt" + DOMAIN]
 
-    again = run_day(db_url, day("06/02"), smtp_settings(server))
+    again = run_day(db_url, day("06/02"), smtp_settings(server), again=True)
     assert (again.messages, len(again.findings)) == ([], 2)
     assert inbox.collect(day("06/02")) == []
 
