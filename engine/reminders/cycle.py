@@ -768,15 +768,20 @@ class _DirectoryView:
         notices: NoticesConfig,
     ) -> _DirectoryView:
         with Session(bind=connection) as session:
-            orgs = {o.code: o for o in session.execute(select(Organization)).scalars()}
+            orgs_query = select(Organization)
             if org_code is not None:
-                orgs = {org_code: orgs[org_code]} if org_code in orgs else {}
+                orgs_query = orgs_query.where(col(Organization.code) == org_code)
+            orgs = {o.code: o for o in session.execute(orgs_query).scalars()}
             ids = {o.id: o.code for o in orgs.values()}
-            units = [u for u in session.execute(select(Unit)).scalars() if u.organization_id in ids]
+            scope = list(ids) if org_code is not None else None
+            units_query = select(Unit)
+            people_query = select(Person).where(col(Person.active))
+            if scope is not None:  # one organization's: not every organization's, filtered
+                units_query = units_query.where(col(Unit.organization_id).in_(scope))
+                people_query = people_query.where(col(Person.organization_id).in_(scope))
+            units = [u for u in session.execute(units_query).scalars() if u.organization_id in ids]
             people = [
-                p
-                for p in session.execute(select(Person).where(col(Person.active))).scalars()
-                if p.organization_id in ids
+                p for p in session.execute(people_query).scalars() if p.organization_id in ids
             ]
         by_org: dict[str, list[Person]] = defaultdict(list)
         for person in people:
