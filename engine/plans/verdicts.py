@@ -15,7 +15,6 @@ name and unit, a unit's code) clears the stamps of the tasks concerned
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -28,6 +27,7 @@ from rules.facts import Dimension
 from rules.schema import RulesConfig
 
 _CHUNK = 5000
+_Stored = tuple[int, str, date | None]  # a task's version and verdict as read
 _t = Task.__table__.c  # type: ignore[attr-defined]
 _o = Organization.__table__.c  # type: ignore[attr-defined]
 
@@ -57,9 +57,10 @@ def refresh_verdicts(
     return changed
 
 
-def _stale(connection: Connection, org_code: str | None, stamp: str) -> list[tuple[int, int]]:
-    """(task id, version) of the current tasks whose verdict is out of date."""
-    query = select(_t.id, _t.version).where(
+def _stale(connection: Connection, org_code: str | None, stamp: str) -> list[tuple[int, _Stored]]:
+    """Each current task whose verdict is out of date: its id, and the version and verdict
+    read."""
+    query = select(_t.id, _t.version, _t.unclear, _t.unclear_since).where(
         _t.state != TaskState.WITHDRAWN,
         or_(
             _t.judged_version.is_(None),
@@ -71,28 +72,31 @@ def _stale(connection: Connection, org_code: str | None, stamp: str) -> list[tup
         query = query.where(
             _t.organization_id == select(_o.id).where(_o.code == org_code).scalar_subquery()
         )
-    return [(task_id, version) for task_id, version in raw_rows(connection, query)]
+    return [
+        (task_id, (version, unclear, as_date(since)))
+        for task_id, version, unclear, since in raw_rows(connection, query)
+    ]
 
 
 def _judge(
     connection: Connection,
-    versions: dict[int, int],
+    stored: dict[int, _Stored],
     *,
     rules: RulesConfig,
     stamp: str,
     today: date,
 ) -> int:
-    """Judge the tasks of ``versions`` (id → the version read) and store each verdict with
-    its stamp; a task edited meanwhile keeps its stale stamp for the next refresh."""
-    checks = check_tasks(connection, rules=rules, task_ids=list(versions))
-    stored = _stored_verdicts(connection, list(versions))
+    """Judge the tasks of ``stored`` (id → the version and verdict read) and store each
+    verdict with its stamp; a task edited meanwhile keeps its stale stamp for the next
+    refresh."""
+    checks = check_tasks(connection, rules=rules, task_ids=list(stored))
     changed = 0
     rows: list[dict[str, Any]] = []
     for check in checks:
         if check.task_id is None:
             continue
         unclear = ",".join(str(d) for d in Dimension if not check.clear[d])
-        old_unclear, old_since = stored.get(check.task_id, ("", None))
+        version, old_unclear, old_since = stored[check.task_id]
         if unclear == old_unclear and (old_since is not None) == bool(unclear):
             since = old_since
         else:
@@ -101,7 +105,7 @@ def _judge(
         rows.append(
             {
                 "task_id": check.task_id,
-                "read_version": versions[check.task_id],
+                "read_version": version,
                 "unclear": unclear,
                 "since": since,
                 "stamp": stamp,
@@ -120,13 +124,3 @@ def _judge(
         )
         connection.execute(statement, rows)
     return changed
-
-
-def _stored_verdicts(
-    connection: Connection, ids: Sequence[int]
-) -> dict[int, tuple[str, date | None]]:
-    query = select(_t.id, _t.unclear, _t.unclear_since).where(_t.id.in_(ids))
-    return {
-        task_id: (unclear, as_date(since))
-        for task_id, unclear, since in raw_rows(connection, query)
-    }
