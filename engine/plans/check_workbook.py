@@ -12,6 +12,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from engine.plans.check import TaskCheck
+from engine.sheet_cells import put_row
 from rules.facts import Dimension
 from rules.schema import RulesConfig
 
@@ -38,8 +39,8 @@ def write_check_xlsx(path: Path, checks: Sequence[TaskCheck], rules: RulesConfig
 
 
 def _header(sheet: Worksheet, titles: Sequence[str], widths: Sequence[int]) -> None:
-    sheet.append(list(titles))
-    for index, (cell, width) in enumerate(zip(sheet[1], widths, strict=True), start=1):
+    cells = put_row(sheet, 1, titles)
+    for index, (cell, width) in enumerate(zip(cells, widths, strict=True), start=1):
         cell.font = Font(name=_FONT, bold=True, size=12)
         cell.alignment = _CENTER
         cell.border = _BORDER
@@ -56,12 +57,13 @@ def _header(sheet: Worksheet, titles: Sequence[str], widths: Sequence[int]) -> N
 def _write_grid(sheet: Worksheet, checks: Sequence[TaskCheck], rules: RulesConfig) -> None:
     titles = ["Kế hoạch", "TT", "Nhiệm vụ", *(rules.labels[d] for d in Dimension), "Đủ 6 rõ"]
     _header(sheet, titles, [16, 7, 60, *([11] * len(Dimension)), 10])
-    for check in checks:
+    for row, check in enumerate(checks, start=2):
         marks = ["Đạt" if check.clear[d] else "Chưa" for d in Dimension]
-        sheet.append(
-            [check.plan, check.ref, check.work, *marks, "Đạt" if check.all_clear else "Chưa"]
-        )
-        for index, cell in enumerate(sheet[sheet.max_row], start=1):
+        cells = put_row(
+            sheet, row,
+            [check.plan, check.ref, check.work, *marks, "Đạt" if check.all_clear else "Chưa"],
+        )  # fmt: skip
+        for index, cell in enumerate(cells, start=1):
             cell.font = Font(name=_FONT, size=11)
             cell.border = _BORDER
             cell.alignment = _WRAP if index <= 3 else _CENTER
@@ -72,14 +74,17 @@ def _write_grid(sheet: Worksheet, checks: Sequence[TaskCheck], rules: RulesConfi
 def _write_findings(sheet: Worksheet, checks: Sequence[TaskCheck], rules: RulesConfig) -> None:
     titles = ["Kế hoạch", "TT", "Nhiệm vụ", "Tiêu chí", "Mức", "Mã", "Phát hiện", "Cách khắc phục"]
     _header(sheet, titles, [16, 7, 40, 16, 8, 24, 50, 50])
+    row = 1
     for check in checks:
         for finding in check.findings:
             level = "Lỗi" if finding.severity == "error" else "Lưu ý"
-            sheet.append(
+            row += 1
+            cells = put_row(
+                sheet, row,
                 [check.plan, check.ref, check.work, rules.labels[finding.dimension], level,
-                 finding.code, finding.message, finding.fix]
+                 finding.code, finding.message, finding.fix],
             )  # fmt: skip
-            for cell in sheet[sheet.max_row]:
+            for cell in cells:
                 cell.font = Font(name=_FONT, size=11)
                 cell.border = _BORDER
                 cell.alignment = _WRAP

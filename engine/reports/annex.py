@@ -22,6 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from engine.calendar.periods import OVERDUE_UNITS
 from engine.calendar.status import LABELS
 from engine.reports.data import REPORTED, ReportData, StatusCounts
+from engine.sheet_cells import put, write_cell
 
 SHEET_AREAS = "Biểu 1 - Theo lĩnh vực"
 SHEET_UNITS = "Biểu 2 - Theo đơn vị"
@@ -69,9 +70,18 @@ def _named_styles(book: Workbook) -> None:
         )  # fmt: skip
 
 
-def _style_of(value: Cell, *, total: bool) -> str:
+def style_of(value: object, *, total: bool) -> str:
+    """The annex's named style for ``value``: text, date or number, bold in a total row."""
     kind = "text" if isinstance(value, str) else "date" if isinstance(value, date) else "number"
     return f"sauro-{'total-' if total else ''}{kind}"
+
+
+def styled(sheet: Worksheet, row: int, column: int, value: Cell | float, style: str) -> None:
+    """Write ``value`` (user text as text) in the cell with the registered ``style``; the
+    style first, as a named style would drop the text's quote prefix."""
+    cell = sheet.cell(row=row, column=column)
+    cell.style = style
+    write_cell(cell, value)
 
 
 def _counts(counts: StatusCounts) -> list[Cell]:
@@ -99,14 +109,12 @@ def _sheet(
         f"đến ngày {data.data_end:%d/%m/%Y})",
     )
     for index, text in enumerate(lines, start=1):
-        sheet.cell(row=index, column=1, value=text)
+        line = put(sheet, index, 1, text)
         sheet.merge_cells(f"A{index}:{last}{index}")
-        sheet.cell(row=index, column=1).font = Font(
-            name=FONT, size=13, bold=index < 3, italic=index == 3
-        )
-        sheet.cell(row=index, column=1).alignment = Alignment(horizontal="center")
+        line.font = Font(name=FONT, size=13, bold=index < 3, italic=index == 3)
+        line.alignment = Alignment(horizontal="center")
     for column, text in enumerate(headers, start=1):
-        sheet.cell(row=HEADER_ROW, column=column, value=text).style = _HEADER
+        styled(sheet, HEADER_ROW, column, text, _HEADER)
     body = [list(row) for row in rows]
     if not body and empty:
         body = [[None, empty, *([None] * (len(headers) - 2))]]
@@ -115,9 +123,8 @@ def _sheet(
     for offset, values in enumerate(body, start=1):
         is_total = total is not None and offset == len(body)
         for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row=HEADER_ROW + offset, column=column, value=value)
             # Named styles: one registered style per look, not a style object per cell.
-            cell.style = _style_of(value, total=is_total)
+            styled(sheet, HEADER_ROW + offset, column, value, style_of(value, total=is_total))
     for column, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
     sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"

@@ -25,8 +25,10 @@ from sqlalchemy import Engine
 from engine.calendar.periods import Period
 from engine.calendar.status import LABELS, local_date
 from engine.configs.files import Configs
+from engine.reports.annex import style_of, styled
 from engine.reports.data import REPORTED, Rate
 from engine.reports.rollup import ChildRow, Rollup, build_rollup, has_children, refresh_children
+from engine.sheet_cells import put
 
 SHEET_SUMMARY = "Biểu 6 - Tổng hợp cấp dưới"
 FONT = "Times New Roman"
@@ -199,12 +201,12 @@ def _sheet(
     sheet: Worksheet = book.create_sheet(title)
     last = get_column_letter(len(headers))
     for row, text in enumerate(lines, start=1):
-        cell = sheet.cell(row=row, column=1, value=text)
+        cell = put(sheet, row, 1, text)
         sheet.merge_cells(f"A{row}:{last}{row}")
         cell.font = Font(name=FONT, size=13, bold=row < 3, italic=row == 3)
         cell.alignment = Alignment(horizontal="center")
     for column, text in enumerate(headers, start=1):
-        sheet.cell(row=HEADER_ROW, column=column, value=text).style = "sauro-header"
+        styled(sheet, HEADER_ROW, column, text, "sauro-header")
     for column, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
     sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
@@ -223,11 +225,4 @@ def _rows(sheet: Worksheet, rows: Sequence[Sequence[Cell]], total: Sequence[Cell
     start = sheet.max_row + 1
     for offset, (values, bold) in enumerate(body):
         for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row=start + offset, column=column, value=value)
-            cell.style = _style(value, total=bold)
-
-
-def _style(value: Cell, *, total: bool) -> str:
-    """The annex's named style for ``value`` (registered in the workbook by ``write_annex``)."""
-    kind = "text" if isinstance(value, str) else "date" if isinstance(value, date) else "number"
-    return f"sauro-{'total-' if total else ''}{kind}"
+            styled(sheet, start + offset, column, value, style_of(value, total=bold))

@@ -50,6 +50,7 @@ from engine.errors import ImportFileError, Location, Problem, ProblemList, Sauro
 from engine.importing.tables import RawRow, RawTable, read_tables
 from engine.reports.data import ReportData, ReportTask
 from engine.reports.unit_reports import mark_submitted
+from engine.sheet_cells import put, put_row
 from engine.store import audit
 from engine.store.audit import Actor
 from engine.store.models import (
@@ -142,7 +143,7 @@ def _merged_line(
     sheet: Worksheet, row: int, text: str, *, bold: bool = False, size: int = 12
 ) -> None:
     sheet.merge_cells(start_row=row, start_column=2, end_row=row, end_column=len(COLUMNS))
-    cell = sheet.cell(row, 2, text)
+    cell = put(sheet, row, 2, text)
     cell.font = Font(name=_FONT, bold=bold, size=size)
     cell.alignment = Alignment(wrap_text=True, vertical="center")
 
@@ -175,7 +176,7 @@ def _write_title(sheet: Worksheet, data: ReportData, unit_name: str, period: Per
 
 def _write_tasks(sheet: Worksheet, header_row: int, tasks: Sequence[ReportTask]) -> None:
     for index, (title, width) in enumerate(zip(COLUMNS, _WIDTHS, strict=True), start=1):
-        cell = sheet.cell(header_row, index, title)
+        cell = put(sheet, header_row, index, title)
         cell.font = Font(name=_FONT, bold=True, size=12)
         cell.alignment = _CENTER
         cell.border = _BORDER
@@ -194,8 +195,7 @@ def _write_tasks(sheet: Worksheet, header_row: int, tasks: Sequence[ReportTask])
     for row, task in enumerate(tasks, start=first):
         due = format_date(task.due) if task.due else "Không thời hạn"
         values: list[int | str] = [task.task_id, task.ref, task.work, due, task.status_label]
-        for column, value in enumerate(values, start=1):
-            sheet.cell(row, column, value)
+        put_row(sheet, row, values)
         for column in range(1, len(COLUMNS) + 1):
             styled = sheet.cell(row, column)
             styled.font = Font(name=_FONT, size=11)
@@ -213,7 +213,7 @@ def _write_general(sheet: Worksheet, row: int) -> None:
     for offset, label in enumerate((GENERAL_DIFFICULTIES, GENERAL_PROPOSALS)):
         at = row + offset
         sheet.merge_cells(start_row=at, start_column=3, end_row=at, end_column=len(COLUMNS))
-        cell = sheet.cell(at, 2, label)
+        cell = put(sheet, at, 2, label)
         cell.font = Font(name=_FONT, bold=True, size=11)
         cell.alignment = _WRAP
         cell.border = _BORDER
@@ -243,13 +243,17 @@ def _page_setup(sheet: Worksheet, header_row: int) -> None:
 def _write_meta(
     sheet: Worksheet, data: ReportData, unit_code: str, tasks: Sequence[ReportTask]
 ) -> None:
-    sheet.append(["form", FORM_MARKER])
-    sheet.append(["version", FORM_VERSION])
-    sheet.append(["organization", data.org_code])
-    sheet.append(["period", data.period_code])
-    sheet.append(["unit", unit_code])
-    sheet.append(["tasks", ",".join(str(t.task_id) for t in tasks)])
-    sheet.append(["as_of", data.as_of.isoformat()])
+    pairs = (
+        ("form", FORM_MARKER),
+        ("version", FORM_VERSION),
+        ("organization", data.org_code),
+        ("period", data.period_code),
+        ("unit", unit_code),
+        ("tasks", ",".join(str(t.task_id) for t in tasks)),
+        ("as_of", data.as_of.isoformat()),
+    )
+    for row, pair in enumerate(pairs, start=1):
+        put_row(sheet, row, pair)
     sheet.sheet_state = "veryHidden"
     sheet.protection.sheet = True
 
