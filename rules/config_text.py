@@ -4,7 +4,11 @@ Every config file of Sáu Rõ goes through ``validate(model_cls, text, source)``
 
 1. ``load_yaml`` parses the text and records the line of every key and list item, so a
    problem found later can say "rules.yaml, dòng 12". YAML syntax errors and duplicated
-   keys (which PyYAML would silently let the last one win) become a ``ConfigError``.
+   keys (which PyYAML would silently let the last one win) become a ``ConfigError``; so do
+   a text longer than ``MAX_TEXT`` characters and any anchor (``&name``) or alias
+   (``*name``, ``<<: *name``): an alias repeats a whole subtree, and a few nested ones
+   make a 500-byte file stand for billions of values (a "billion laughs"), so the files
+   an administrator edits write every value out.
 2. The data is validated by a pydantic model (``extra="forbid"``); a ``ValidationError`` is
    turned into one ``ConfigError`` listing every problem in Vietnamese, each with file,
    line, entry ("checks.person.missing") and field ("severity").
@@ -55,6 +59,8 @@ _YAML_PROBLEMS = {
 
 
 SUPPORTED_VERSION = 1
+# The longest config text read (characters): ten times the shipped directory of a province.
+MAX_TEXT = 2_000_000
 
 
 def _supported(version: int) -> int:
@@ -76,7 +82,8 @@ def load_yaml(text: str, source: str) -> tuple[Any, dict[Path, int]]:
     the empty path is the document itself. Raises ``ConfigError`` on a syntax error or a
     duplicated key, naming the file and line.
     """
-    loader = yaml.SafeLoader(text)
+    require_size(text, source)
+    loader = _ConfigLoader(text, source)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -100,6 +107,41 @@ def load_yaml(text: str, source: str) -> tuple[Any, dict[Path, int]]:
             duplicates.problems,
         )
     return data, lines
+
+
+def require_size(text: str, source: str) -> None:
+    """``ConfigError`` when ``text`` is longer than ``MAX_TEXT`` characters."""
+    if len(text) > MAX_TEXT:
+        problem = Problem(
+            Location(file=source),
+            f"tệp quá dài ({len(text):,} ký tự; tối đa {MAX_TEXT:,})".replace(",", "."),
+        )
+        raise ConfigError(f"Tệp cấu hình {source} không đọc được", [problem])
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing anchors and aliases before it builds anything."""
+
+    def __init__(self, text: str, source: str) -> None:
+        super().__init__(text)
+        self.source = source
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        alias = isinstance(event, yaml.AliasEvent)
+        if alias or getattr(event, "anchor", None) is not None:
+            raise _alias_error(event, self.source, alias=alias)
+        return super().compose_node(parent, index)
+
+
+def _alias_error(event: yaml.Event, source: str, *, alias: bool) -> ConfigError:
+    sign = f"*{event.anchor}" if alias else f"&{event.anchor}"  # type: ignore[attr-defined]
+    problem = Problem(
+        Location(file=source, row=event.start_mark.line + 1 if event.start_mark else None),
+        f"không dùng neo và bí danh YAML ('{sign}') trong tệp cấu hình: hãy viết đầy đủ "
+        "từng giá trị tại chỗ cần dùng",
+    )
+    return ConfigError(f"Tệp cấu hình {source} không hợp lệ (1 lỗi)", [problem])
 
 
 def validate(model_cls: type[M], text: str, source: str) -> M:
@@ -289,7 +331,12 @@ def _bad_value(text: str, source: str, error: ValueError) -> ConfigError:
     """PyYAML raises a bare ValueError while building an impossible date: find every such
     date and say where it is written."""
     problems = ProblemList()
-    for loc, node in _scalars(yaml.compose(text, Loader=yaml.SafeLoader), ()):
+    loader = _ConfigLoader(text, source)
+    try:
+        root = loader.get_single_node()
+    finally:
+        loader.dispose()
+    for loc, node in _scalars(root, ()):
         if node.tag == "tag:yaml.org,2002:timestamp" and not _real_timestamp(node):
             lines = {tuple(str(p) for p in loc): node.start_mark.line + 1}
             problems.problems.append(

@@ -42,7 +42,7 @@ from engine.errors import ConfigError, Location, NotFoundError, Problem, SauroEr
 from engine.store.audit import Actor
 from engine.store.models import ConfigFileRevision, require_id
 from notifications.render import PARTS, TemplateSet
-from rules.config_text import load_yaml, problem_at
+from rules.config_text import load_yaml, problem_at, require_size
 from rules.escalation import Ladder
 
 LADDER = "escalation.yaml"
@@ -112,9 +112,10 @@ def validate_text(*, config_dir: Path, name: str, text: str) -> list[Problem]:
     An empty list: the text can be saved."""
     _path(config_dir, name)
     text = _normalized(text)
-    if name.startswith(f"{TEMPLATES}/"):
-        return _template_problems(config_dir, name, text)
     try:
+        require_size(text, name)
+        if name.startswith(f"{TEMPLATES}/"):
+            return _template_problems(config_dir, name, text)
         parsed = CONFIG_FILES[name](text, name)
     except ConfigError as error:
         return error.problems or [Problem(Location(file=name), error.message)]
