@@ -1,9 +1,11 @@
 """Vietnamese text normalization shared by the parsers and the directory.
 
-Two forms:
+Three forms:
 - ``clean``: what we store and show: NFC, one space between words, no stray edges.
 - ``fold``: what we compare: lower case, no diacritics ("hoá" and "hóa" fold alike),
   "đ" as "d", "&" as "va", punctuation as spaces.
+- ``fold_aligned``: lower case without diacritics, one character for one (punctuation
+  kept), so a span found in it is the same span of the NFC text it was made from.
 """
 
 from __future__ import annotations
@@ -65,3 +67,23 @@ def fold(text: str | None) -> str:
         return ""
     bare = text.lower().translate(_FOLD)
     return _SPACE.sub(" ", _PUNCT.sub(" ", bare)).strip()
+
+
+def _aligned_table() -> dict[int, str]:
+    table = {code: chr(code + 32) for code in range(ord("A"), ord("Z") + 1)}
+    for code in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
+        char = chr(code)
+        base = unicodedata.normalize("NFD", char)[0].lower()
+        if len(base) == 1 and base != char:
+            table[code] = base
+    table[ord("đ")] = table[ord("Đ")] = "d"
+    return table
+
+
+_ALIGNED = _aligned_table()
+
+
+def fold_aligned(text: str) -> str:
+    """``text`` (NFC) lower-cased without diacritics, "đ" as "d", of the same length: a
+    span matched in the result is the same span of ``text``."""
+    return text.translate(_ALIGNED)

@@ -27,7 +27,7 @@ from pydantic import (
 )
 from pydantic_core import CoreSchema, core_schema
 
-from engine.text import fold
+from engine.text import clean, fold, fold_aligned
 from rules.config_text import ConfigVersion, field_errors, validate
 from rules.facts import Dimension, Finding, Severity
 
@@ -193,6 +193,7 @@ class Checks(_Strict):
     authority_no_assigner: Annotated[CheckSpec, Uses()] = Field(alias="authority.no_assigner")
     authority_no_basis: Annotated[CheckSpec, Uses()] = Field(alias="authority.no_basis")
     result_no_product: Annotated[CheckSpec, Uses()] = Field(alias="result.no_product")
+    result_target: Annotated[CheckSpec, Uses("target")] = Field(alias="result.target")
     result_no_result: Annotated[CheckSpec, Uses("product")] = Field(alias="result.no_result")
     result_no_evidence: Annotated[CheckSpec, Uses("product", "result")] = Field(
         alias="result.no_evidence"
@@ -264,6 +265,74 @@ class PatternMemo:
         return hit
 
 
+class ResidueMemo:
+    """Is nothing left of a text once its framing words are taken out? Memoized per text.
+
+    The patterns are removed from ``fold(text)`` wherever they stand as whole words, in the
+    order given (an area's name before the verbs, so "tổ chức" in "cải cách tổ chức bộ
+    máy" goes with the name); the text is empty-handed when no word remains.
+    """
+
+    __slots__ = ("_memo", "limit", "pattern")
+
+    def __init__(self, patterns: list[str], limit: int = _CACHE_LIMIT) -> None:
+        alternatives = "|".join(f"(?:{pattern})" for pattern in patterns)
+        self.pattern = re.compile(rf"\b(?:{alternatives})\b") if patterns else None
+        self.limit = limit
+        self._memo: dict[str, bool] = {}
+
+    def empty(self, text: str) -> bool:
+        """True when only framing words make up ``text`` (and it has some words)."""
+        hit = self._memo.get(text)
+        if hit is None:
+            key = fold(text)
+            hit = bool(key) and self.pattern is not None and not self.pattern.sub(" ", key).strip()
+            if len(self._memo) >= self.limit:
+                self._memo.clear()
+            self._memo[text] = hit
+        return hit
+
+
+class TargetFinder:
+    """The measurable target a text states ("… đạt 100%"), memoized per text.
+
+    The patterns are searched in the text folded character for character (``%`` and
+    digits kept); what is returned is the clause of the text that holds the first match,
+    cut at ";", a line break or a full stop that ends a sentence.
+    """
+
+    __slots__ = ("_memo", "limit", "patterns")
+
+    _CLAUSE_END = re.compile(r";|\n|\.(?=\s|$)")
+
+    def __init__(self, patterns: list[str], limit: int = _CACHE_LIMIT) -> None:
+        self.patterns = tuple(re.compile(pattern) for pattern in patterns)
+        self.limit = limit
+        self._memo: dict[str, str] = {}
+
+    def target(self, text: str) -> str:
+        """The clause stating a target, as written; "" when the text states none."""
+        found = self._memo.get(text)
+        if found is None:
+            found = self._find(text)
+            if len(self._memo) >= self.limit:
+                self._memo.clear()
+            self._memo[text] = found
+        return found
+
+    def _find(self, text: str) -> str:
+        written = clean(text)
+        key = fold_aligned(written)
+        starts = [m.start() for p in self.patterns if (m := p.search(key)) is not None]
+        if not starts:
+            return ""
+        at = min(starts)
+        ends = [m.end() for m in self._CLAUSE_END.finditer(written, 0, at)]
+        tail = self._CLAUSE_END.search(written, at)
+        clause = written[max(ends, default=0) : tail.start() if tail else len(written)]
+        return clause.strip(" -+•,:")
+
+
 class Rendering(NamedTuple):
     """What a finding of one code needs from the config, looked up once per code.
 
@@ -299,6 +368,9 @@ class RulesConfig(_Strict):
     lead_fallback: Text  # how messages name the lead unit when there is no single one
     deadline_reasons: dict[str, Text]  # deadline kind -> why it does not resolve
     vague_work_patterns: list[FoldedPattern]
+    framing_patterns: list[FoldedPattern]  # taken out before judging what work remains
+    area_name_patterns: list[FoldedPattern]  # an area's own name, taken out likewise
+    target_patterns: list[FoldedPattern]  # a measurable target stated in the work
     collective_patterns: list[FoldedPattern]
     checks: Checks
 
@@ -346,6 +418,16 @@ class RulesConfig(_Strict):
     def vague_work(self) -> PatternMemo:
         """The vague-work patterns, compiled once, with their per-text memo."""
         return PatternMemo(self.vague_work_patterns)
+
+    @cached_property
+    def restated_area(self) -> ResidueMemo:
+        """The area names, then the framing words, removed to see what work remains."""
+        return ResidueMemo([*self.area_name_patterns, *self.framing_patterns])
+
+    @cached_property
+    def targets(self) -> TargetFinder:
+        """The measurable-target patterns, compiled once, with their per-text memo."""
+        return TargetFinder(self.target_patterns)
 
     @property
     def collective_regexes(self) -> tuple[re.Pattern[str], ...]:

@@ -12,7 +12,8 @@ Codes, by dimension (severity and wording come from ``config/rules.yaml``):
 - deadline: missing, unresolved, before_plan (a warning by default)
 - responsibility: missing, collective, several, unknown_lead, unknown_coordinator
 - authority: no_assigner, no_basis
-- result: no_product, no_result, no_evidence
+- result: no_product, target (a warning: the work's measurable target stands for the
+  product), no_result, no_evidence
 """
 
 from __future__ import annotations
@@ -97,7 +98,8 @@ class Evaluator:
              t.plan_date),
             (t.lead_text, t.lead_units, t.coordinators),
             (t.assigner, t.basis),
-            (t.product, t.done, t.result, t.evidence),
+            # the work matters only when no product is written (a target in it may stand in)
+            (t.product, t.done, t.result, t.evidence, None if t.product.strip() else t.work),
         )  # fmt: skip
         for (check, memo, by_ref), key in zip(self._steps, keys, strict=True):
             if memo is None:
@@ -272,7 +274,7 @@ def _check_work(task: TaskFacts, config: RulesConfig, out: list[Finding]) -> Non
     words = _words_up_to(work, max(thresholds.vague_max_words, thresholds.work_min_words) + 1)
     if words == 0:
         out.append(_finding("work.missing", task, config))
-    elif words <= thresholds.vague_max_words and config.vague_work.matches(work):
+    elif words <= thresholds.vague_max_words and _is_vague(work, config):
         out.append(_finding("work.vague", task, config, work=_quoted(work)))
     elif words < thresholds.work_min_words:
         out.append(
@@ -287,6 +289,12 @@ def _check_work(task: TaskFacts, config: RulesConfig, out: list[Finding]) -> Non
         )
     if config.area_required and task.area is None:
         out.append(_finding("work.no_area", task, config, work=_quoted(work)))
+
+
+def _is_vague(work: str, config: RulesConfig) -> bool:
+    """A generic phrasing, or nothing left once the framing verbs and the area's own name
+    are taken out ("Thực hiện tốt công tác cải cách hành chính")."""
+    return config.vague_work.matches(work) or config.restated_area.empty(work)
 
 
 def word_count(text: str) -> int:
@@ -413,19 +421,25 @@ def _check_authority(task: TaskFacts, config: RulesConfig, out: list[Finding]) -
 
 
 def _check_result(task: TaskFacts, config: RulesConfig, out: list[Finding]) -> None:
-    """A product named; once done, the actual result and its evidence."""
-    if not task.product.strip():
-        out.append(_finding("result.no_product", task, config))
+    """A product named (or a measurable target stated in the work, said as a warning);
+    once done, the actual result and its evidence."""
+    product = task.product.strip()
+    if not product:
+        product = config.targets.target(task.work)
+        if product:
+            out.append(_finding("result.target", task, config, target=_quoted(product)))
+        else:
+            out.append(_finding("result.no_product", task, config))
     if task.done:
         if not task.result.strip():
-            out.append(_finding("result.no_result", task, config, product=task.product))
+            out.append(_finding("result.no_result", task, config, product=product))
         if not task.evidence.strip():
             out.append(
                 _finding(
                     "result.no_evidence",
                     task,
                     config,
-                    product=task.product,
+                    product=product,
                     result=task.result,
                 )
             )

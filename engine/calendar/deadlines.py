@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import calendar
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
-from functools import lru_cache
 from typing import Any
 
-from engine.text import clean, clean_lines
+from engine.text import clean, clean_lines, fold_aligned
 
 __all__ = [
     "KIND_LABELS",
@@ -250,17 +248,9 @@ def _normalise(text: str) -> str:
     return _SLASH.sub("/", clean_lines(_MARKUP.sub("", text or "")).translate(_DASHES))
 
 
-@lru_cache(maxsize=4096)
-def _fold_char(char: str) -> str:
-    if char in "đĐÐ":
-        return "d"
-    base = unicodedata.normalize("NFD", char.lower())[:1]
-    return base or char
-
-
 def _key(text: str) -> str:
     """Lower case without diacritics, one character for one, so spans match the text."""
-    return "".join(_fold_char(char) for char in text)
+    return fold_aligned(text)
 
 
 @dataclass(frozen=True)

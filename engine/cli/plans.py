@@ -155,9 +155,19 @@ def _print_summary(result: ImportResult, file: Path, rules: RulesConfig) -> None
         full = sum(c.all_clear for c in result.checks)
         typer.echo(f"Đủ 6 rõ: {full}/{len(result.checks)} nhiệm vụ.")
     _print_units(result)
+    _print_sections(result)
     _print_skipped(result)
     if not result.dry_run:
         typer.echo("Xem kết quả kiểm tra 6 rõ: sauro check")
+
+
+def _print_sections(result: ImportResult) -> None:
+    """Each heading that names no CCHC area, once, however many tasks sit under it."""
+    if not result.unmatched_sections:
+        return
+    typer.echo("Mục không khớp lĩnh vực CCHC nào (thêm cách viết vào areas.yaml):")
+    for heading, count in result.unmatched_sections:
+        typer.echo(f"  «{heading}»: {count} nhiệm vụ")
 
 
 def _print_skipped(result: ImportResult) -> None:

@@ -5,16 +5,21 @@ write it. ``AreaResolver.resolve`` takes a section label or area cell as written
 ("I. Cải cách thể chế", "2 Cải cách TTHC", "XÂY DỰNG VÀ PHÁT TRIỂN CHÍNH QUYỀN ĐIỆN TỬ,
 CHÍNH QUYỀN SỐ") and returns the area code, or None when the text names no known area.
 
-Matching is on ``area_key``: the section number dropped (roman or arabic, "1.", "II)",
-"a)"), parentheses dropped, ``fold`` applied, and the usual abbreviations spelled out
-("CCHC", "TTHC", "CBCCVC"), so "Cải cách TTHC" and "Cải cách thủ tục hành chính" are one
-key. A text that starts with a known key and goes on ("Cải cách thể chế, pháp luật")
-resolves to the area of the longest such key.
+Matching is on ``area_key``: markdown emphasis and the section number dropped (roman or
+arabic, "1.", "II)", "a)"), parentheses dropped, ``fold`` applied, and the usual
+abbreviations spelled out ("CCHC", "TTHC", "CBCCVC"), so "Cải cách TTHC" and "Cải cách thủ
+tục hành chính" are one key. A text that starts with a known key and goes on ("Cải cách thể
+chế, pháp luật") resolves to the area of the longest such key. Otherwise a heading (up to
+``HEADING_MAX_WORDS`` words) resolves by the areas' key words ("chính phủ số", "chỉ đạo,
+điều hành"): to the area whose key word stands first in it, the longer key word on a tie;
+so "Tăng cường công tác chỉ đạo, điều hành việc triển khai thực hiện cải cách hành chính"
+is the direction area, however the plan words the rest.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -32,6 +37,9 @@ _NUMBERING = re.compile(
     r"^\s*(?:(?:[IVXLC]+|\d+(?:\.\d+)*|[a-zA-Z])\s*[.):/-]\s*|(?:[IVXLC]+|\d+)\s+)"
 )
 _PARENS = re.compile(r"\([^()]*\)")
+_MARKDOWN = re.compile(r"[#*_`]+")
+# A longer text is a task or a sentence, not a heading: its key words say nothing of its area.
+HEADING_MAX_WORDS = 25
 # Abbreviations plans use in area names, spelled out before comparing (folded forms).
 _ABBREVIATIONS = {
     "cchc": "cai cach hanh chinh",
@@ -54,6 +62,8 @@ class Area(_Strict):
     code: Code
     name: Text
     aliases: list[Text] = Field(default_factory=list)
+    # Words that name this area wherever they stand in a heading ("chuyển đổi số").
+    keywords: list[Text] = Field(default_factory=list)
 
 
 class AreasConfig(_Strict):
@@ -66,14 +76,15 @@ class AreasConfig(_Strict):
 def parse_areas(text: str, source: str) -> AreasConfig:
     """Parse and validate ``areas.yaml`` text; raise one ``ConfigError`` listing every fault.
 
-    Beyond the schema: codes are unique, and no name or alias (compared as ``area_key``)
-    belongs to two areas.
+    Beyond the schema: codes are unique, no name or alias (compared as ``area_key``)
+    belongs to two areas, and no key word either.
     """
     data, lines = load_yaml(text, source)
     config = validate_data(AreasConfig, data, lines, source)
     problems = ProblemList()
     codes: dict[str, int] = {}
     owners: dict[str, str] = {}
+    keyword_owners: dict[str, str] = {}
     for index, area in enumerate(config.areas):
         entry = f"areas[{index}]"
         if area.code in codes:
@@ -87,6 +98,14 @@ def parse_areas(text: str, source: str) -> AreasConfig:
                 problems.add(where, f"'{written}' rỗng sau khi bỏ số thứ tự và dấu câu")
             elif owners.setdefault(key, area.code) != area.code:
                 problems.add(where, f"'{written}' đã là tên của lĩnh vực '{owners[key]}'")
+        for position, word in enumerate(area.keywords):
+            path = ("areas", str(index), "keywords", str(position))
+            where = Location(file=source, row=lines.get(path), entry=entry, field="keywords")
+            key = area_key(word)
+            if not key:
+                problems.add(where, f"'{word}' rỗng sau khi bỏ số thứ tự và dấu câu")
+            elif keyword_owners.setdefault(key, area.code) != area.code:
+                problems.add(where, f"'{word}' đã là từ khóa của lĩnh vực '{keyword_owners[key]}'")
     if problems:
         raise ConfigError(
             f"Tệp cấu hình {source} không hợp lệ ({len(problems.problems)} lỗi)",
@@ -109,8 +128,9 @@ def load_areas(path: Path) -> AreasConfig:
 
 
 def strip_numbering(text: str) -> str:
-    """A section label without its number: "I. Cải cách thể chế" → "Cải cách thể chế"."""
-    return _NUMBERING.sub("", clean(text), count=1)
+    """A section label without its number or markdown emphasis: "I. Cải cách thể chế" and
+    "## **1. Cải cách thể chế**" → "Cải cách thể chế"."""
+    return _NUMBERING.sub("", clean(_MARKDOWN.sub(" ", text)), count=1)
 
 
 def area_key(text: str) -> str:
@@ -119,6 +139,12 @@ def area_key(text: str) -> str:
     bare = _PARENS.sub(" ", strip_numbering(text))
     words = [_ABBREVIATIONS.get(word, word) for word in fold(bare).replace("/", " ").split()]
     return " ".join(words)
+
+
+def _alternation(phrases: Iterable[str]) -> re.Pattern[str]:
+    """One pattern matching any of the phrases as whole words, the longest first."""
+    ordered = sorted(phrases, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, ordered)) + r")\b")
 
 
 class AreaResolver:
@@ -132,6 +158,9 @@ class AreaResolver:
                 keys.setdefault(area_key(written), area.code)
         # Longest first, so a prefix match picks the most specific key.
         self._keys = dict(sorted(keys.items(), key=lambda item: -len(item[0])))
+        words = {area_key(word): area.code for area in config.areas for word in area.keywords}
+        self._keyword_codes = words
+        self._keywords = _alternation(words) if words else None
 
     def resolve(self, text: str) -> str | None:
         """The code of the area ``text`` names, or None."""
@@ -140,9 +169,17 @@ class AreaResolver:
             return None
         if key in self._keys:
             return self._keys[key]
-        return next(
+        prefixed = next(
             (code for known, code in self._keys.items() if key.startswith(known + " ")), None
         )
+        return prefixed or self._by_keyword(key)
+
+    def _by_keyword(self, key: str) -> str | None:
+        """The area of the first key word in a heading; None in a longer text."""
+        if self._keywords is None or key.count(" ") >= HEADING_MAX_WORDS:
+            return None
+        found = self._keywords.search(key)  # leftmost, and the longest alternative there
+        return self._keyword_codes[found.group(0)] if found else None
 
     def name(self, code: str) -> str:
         """The official name of an area code (the code itself when unknown)."""

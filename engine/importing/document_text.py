@@ -62,7 +62,7 @@ from typing import Any
 
 from engine.errors import ImportFileError, Location, Problem
 from engine.importing.tables import docx_body, docx_cell_text, docx_paragraph_text
-from engine.text import clean
+from engine.text import clean, fold_aligned
 
 __all__ = [
     "MAX_BYTES",
@@ -225,26 +225,12 @@ def _check_size(text: str, source: str) -> None:
 # ---------------------------------------------------------------------------------------
 
 
-def _key_table() -> dict[int, str]:
-    table = {code: chr(code + 32) for code in range(ord("A"), ord("Z") + 1)}
-    for code in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
-        char = chr(code)
-        base = unicodedata.normalize("NFD", char)[0].lower()
-        if len(base) == 1 and base != char:
-            table[code] = base
-    table[ord("đ")] = table[ord("Đ")] = "d"
-    return table
-
-
-_KEY_TABLE = _key_table()
-
-
 @lru_cache(maxsize=32)
 def _key(text: str) -> str:
     """``text`` in lower case without diacritics, "đ" as "d", of the same length, so a span
     found in the key is the same span of the text. Cached while one document is read (a
     paragraph's key is asked for by several rules); emptied after it."""
-    return text.translate(_KEY_TABLE)
+    return fold_aligned(text)
 
 
 def _all_caps(text: str) -> bool:

@@ -119,6 +119,8 @@ class ImportResult:
     register_units: bool = False
     kind: str = DocumentKind.PLAN
     skipped: tuple[Skipped, ...] = ()  # an assigning document's paragraphs not read as tasks
+    # Section headings that name no CCHC area, each once, with how many tasks they hold.
+    unmatched_sections: list[tuple[str, int]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -233,6 +235,7 @@ def _drafts_result(
         register_units=options.register_units,
         kind=kind,
         skipped=source.skipped,
+        unmatched_sections=_unmatched_sections(drafts),
     )
 
 
@@ -314,6 +317,12 @@ def _draft(key: str, position: int, row: ParsedRow, context: _DraftContext) -> T
         person=context.person(row.person, lead_code),
         authority=context.authority,
     )
+
+
+def _unmatched_sections(drafts: Iterable[TaskDraft]) -> list[tuple[str, int]]:
+    """The section headings (in file order) whose tasks got no area, with their task count."""
+    counts = Counter(d.row.group for d in drafts if d.area is None and d.row.group)
+    return list(counts.items())
 
 
 def _unknown_units(drafts: Iterable[TaskDraft]) -> list[str]:

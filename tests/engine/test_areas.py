@@ -80,6 +80,32 @@ def test_the_catalogue_holds_the_seven_areas_of_nq_76() -> None:
         ("Xây dựng và phát triển chính quyền điện tử, chính quyền số", "chinh-quyen-so"),
         ("VI. XÂY DỰNG VÀ PHÁT TRIỂN CHÍNH QUYỀN ĐIỆN TỬ, CHÍNH QUYỀN SỐ", "chinh-quyen-so"),
         ("Hiện đại hoá hành chính", "chinh-quyen-so"),
+        # As the five seed plans write their headings (issue 15): by the area's key words,
+        # with or without the number and "CCHC", in markdown, with a colon.
+        ("6. Xây dựng và phát triển Chính phủ điện tử, Chính phủ số", "chinh-quyen-so"),
+        ("Xây dựng, phát triển Chính quyền điện tử, Chính quyền số", "chinh-quyen-so"),
+        ("2.7. Xây dựng và phát triển chính quyền điện tử, chính quyền số", "chinh-quyen-so"),
+        ("6. Xây dựng và phát triển Chính quyền điện tử, Chính quyền số:", "chinh-quyen-so"),
+        ("## **6. Xây dựng và phát triển chính quyền điện tử, chính quyền số**", "chinh-quyen-so"),
+        ("Chuyển đổi số", "chinh-quyen-so"),
+        ("Đẩy mạnh chuyển đổi số trong hoạt động của cơ quan hành chính", "chinh-quyen-so"),
+        ("Cải cách tổ chức bộ máy", "to-chuc-bo-may"),
+        ("### **3. Cải cách tổ chức bộ máy hành chính nhà nước**", "to-chuc-bo-may"),
+        ("Công tác chỉ đạo, điều hành", "chi-dao-dieu-hanh"),
+        ("2.1. Công tác chỉ đạo, điều hành", "chi-dao-dieu-hanh"),
+        ("I. CÔNG TÁC CHỈ ĐẠO, ĐIỀU HÀNH CCHC", "chi-dao-dieu-hanh"),
+        (
+            "1. Tăng cường công tác chỉ đạo, điều hành việc triển khai thực hiện cải cách "
+            "hành chính:",
+            "chi-dao-dieu-hanh",
+        ),
+        ("Chỉ đạo, điều hành cải cách thủ tục hành chính", "chi-dao-dieu-hanh"),
+        ("## **2. Cải cách thủ tục hành chính**", "thu-tuc-hanh-chinh"),
+        ("2. Cải cách thủ tục hành chính:", "thu-tuc-hanh-chinh"),
+        ("#### **4. Cải cách chế độ công vụ**", "cong-vu"),
+        ("### **5. Cải cách tài chính công:**", "tai-chinh-cong"),
+        ("1. Cải cách thể chế:", "the-che"),
+        ("II. MỤC TIÊU VÀ NHIỆM VỤ CỤ THỂ", None),
         # Not areas: unknown text, a bare number, and "hành chính công", which could be
         # CCHC as a whole or a slip for "tài chính công" and so is not guessed.
         ("Cải cách hành chính công", None),

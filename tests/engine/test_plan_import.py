@@ -458,3 +458,24 @@ def test_giving_the_number_later_updates_the_plan_first_imported_without_one(
     with Session(db) as session:
         plans = session.exec(select(Plan)).all()
     assert [(p.key, p.number) for p in plans] == [(SEED.PLAN_NUMBER, SEED.PLAN_NUMBER)]
+
+
+def test_a_heading_that_names_no_area_is_reported_once_per_section(
+    db: Engine, configs: Configs, tmp_path: Path
+) -> None:
+    path = write_csv(
+        tmp_path / "muc.csv",
+        [
+            ["TT", "Nhiệm vụ cụ thể", "Sản phẩm", "Cơ quan chủ trì", "Thời gian thực hiện"],
+            ["I", "## **6. Xây dựng và phát triển Chính phủ điện tử, Chính phủ số**", "", "", ""],
+            ["1", "Số hóa hồ sơ thủ tục hành chính", "Hồ sơ số", "Phòng Nội vụ", "Quý II/2024"],
+            ["", "II. Nhiệm vụ trọng tâm khác", "", "", ""],
+            ["1", "Tổ chức hội nghị đối thoại", "Báo cáo", "Phòng Nội vụ", "Quý II/2024"],
+            ["2", "Kiểm tra công vụ tại các xã", "Báo cáo", "Phòng Nội vụ", "Quý III/2024"],
+        ],
+    )
+
+    result = run_import(db, configs, path, plan_number="14/KH-UBND", dry_run=True)
+
+    assert [d.area for d in result.drafts] == ["chinh-quyen-so", None, None]
+    assert result.unmatched_sections == [("II. Nhiệm vụ trọng tâm khác", 2)]

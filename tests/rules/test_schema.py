@@ -76,7 +76,7 @@ def test_a_label_can_be_changed_to_ro_san_pham() -> None:
 
 def test_default_severities(config: RulesConfig) -> None:
     warnings = {code for code, spec in config.specs.items() if spec.severity is Severity.WARNING}
-    assert warnings == {"deadline.before_plan"}
+    assert warnings == {"deadline.before_plan", "result.target"}
 
 
 def test_every_code_belongs_to_a_dimension_and_may_use_ref_and_label() -> None:

@@ -218,6 +218,92 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ("done without result", {"done": True, "evidence": "KH 12"}, ["result.no_result"]),
     ("done with nothing", {"done": True}, ["result.no_result", "result.no_evidence"]),
     ("not done needs no evidence", {"done": False}, []),
+    # result: a measurable target in the work is the product (issue 15)
+    (
+        "a percentage target is the product",
+        {
+            "product": "",
+            "work": "Tỷ lệ cấp kết quả giải quyết thủ tục hành chính điện tử đạt 100%",
+        },
+        ["result.target"],
+    ),
+    (
+        "a share of people is the product",
+        {"product": "", "work": "100% cán bộ, công chức được bồi dưỡng kiến thức về CCHC"},
+        ["result.target"],
+    ),
+    (
+        "at least a percentage",
+        {
+            "product": "",
+            "work": "Mức độ hài lòng của người dân đối với sự phục vụ đạt từ 97% trở lên",
+        },
+        ["result.target"],
+    ),
+    (
+        "a decimal percentage with a space",
+        {"product": "", "work": "Giảm 12,5 % thời gian giải quyết hồ sơ đất đai"},
+        ["result.target"],
+    ),
+    (
+        "a count with its unit",
+        {"product": "", "work": "Tổ chức ít nhất 02 lớp tập huấn nghiệp vụ cho công chức"},
+        ["result.target"],
+    ),
+    (
+        "a standard to reach",
+        {"product": "", "work": "Bộ phận Một cửa của xã đạt chuẩn theo quy định của tỉnh"},
+        ["result.target"],
+    ),
+    (
+        "a document number is no target",
+        {"product": "", "work": "Triển khai Nghị định số 30/2020/NĐ-CP về công tác văn thư"},
+        ["result.no_product"],
+    ),
+    (
+        "a year is no target",
+        {"product": "", "work": "Rà soát thủ tục hành chính trong năm 2025 của xã"},
+        ["result.no_product"],
+    ),
+    (
+        "a written product needs no target",
+        {"work": "Tỷ lệ hồ sơ được số hóa đạt 100%", "product": "Báo cáo"},
+        [],
+    ),
+    (
+        "done with a target: the target is what the result answers",
+        {"product": "", "work": "Số hóa 100% hồ sơ", "done": True, "evidence": "Sổ"},
+        ["result.target", "result.no_result"],
+    ),
+    # work: restating a whole area is vague, however many words (issue 15)
+    (
+        "restates the institutional area",
+        {"work": "Chủ trì, tham mưu triển khai các nhiệm vụ cải cách thể chế"},
+        ["work.vague"],
+    ),
+    (
+        "restates CCHC as a whole",
+        {"work": "Thực hiện tốt công tác cải cách hành chính"},
+        ["work.vague"],
+    ),
+    (
+        "restates the procedures area at length",
+        {
+            "work": "Tiếp tục đẩy mạnh, tổ chức thực hiện có hiệu quả các nhiệm vụ về cải cách "
+            "thủ tục hành chính"
+        },
+        ["work.vague"],
+    ),
+    (
+        "restates digital government",
+        {"work": "Triển khai thực hiện các nhiệm vụ xây dựng chính quyền điện tử, chính quyền số"},
+        ["work.vague"],
+    ),
+    (
+        "an area and a specific object is not vague",
+        {"work": "Tổ chức rà soát văn bản quy phạm pháp luật trong lĩnh vực cải cách thể chế"},
+        [],
+    ),
 ]
 
 
