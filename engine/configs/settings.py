@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,7 +20,11 @@ class Settings(BaseSettings):
 
     The web app (``sauro serve``): ``SAURO_UPLOADS_DIR`` holds uploaded plans awaiting
     commit and completion evidence (reports go to ``SAURO_REPORTS_DIR``);
-    ``SAURO_COOKIE_SECURE`` marks the session cookie Secure (set it behind HTTPS);
+    ``SAURO_COOKIE_SECURE`` marks the session cookie Secure and sends HSTS (set it behind
+    HTTPS); ``SAURO_SECRET_KEY`` signs the login form's CSRF token and the one-time messages
+    after a save (default: a random key per process, so a restart only asks a half-filled
+    login form to be sent again); ``SAURO_API_DOCS`` is who may open ``/docs``, ``/redoc``
+    and ``/openapi.json``: ``public``, ``login`` (default) or ``off``;
     ``SAURO_SESSION_HOURS`` is how long a login lasts; ``SAURO_MAX_UPLOAD_MB`` caps an upload;
     ``SAURO_LOGIN_MAX_FAILURES`` failed logins lock a username for ``SAURO_LOGIN_LOCK_MINUTES``,
     and ``SAURO_LOGIN_MAX_FAILURES_PER_IP`` failures from one address within that time refuse
@@ -54,6 +59,8 @@ class Settings(BaseSettings):
     uploads_dir: Path = Path("uploads")
     reports_dir: Path = Path("bao-cao")
     cookie_secure: bool = False
+    secret_key: str = ""
+    api_docs: Literal["public", "login", "off"] = "login"
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
     max_upload_mb: int = Field(default=10, ge=1, le=200)
     login_max_failures: int = Field(default=5, ge=1)

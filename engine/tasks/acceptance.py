@@ -25,8 +25,8 @@ from engine.notices import events
 from engine.store import audit
 from engine.store.audit import Actor
 from engine.store.models import Acceptor, Organization, Person, Task, TaskState, Unit
+from engine.tasks import limits
 from engine.tasks.actions import AUTHORITY_ROLES, authority_of, get_task, record_change
-from engine.tasks.delegation import REASON_MAX
 from engine.text import clean, clean_lines
 
 
@@ -54,14 +54,12 @@ def review_result(
     if task.state != TaskState.AWAITING:
         raise TaskActionError(_not_waiting(task))
     who = _reviewer(session, task, org, reviewer)
-    text = clean_lines(reason)
+    text = limits.RETURN_REASON.check(clean_lines(reason))
     if not accept and not text:
         raise TaskActionError(
             f"Trả lại kết quả nhiệm vụ {task.ref or task.key} cần ghi lý do, để người thực "
             "hiện biết phải làm thêm gì."
         )
-    if len(text) > REASON_MAX:
-        raise TaskActionError(f"Lý do dài quá {REASON_MAX} ký tự ({len(text)} ký tự).")
     values = {"state": str(TaskState.DONE)} if accept else _returned(task, text, now)
     changes = audit.apply_changes(task, values)
     record_change(

@@ -53,6 +53,7 @@ from engine.store.models import (
     Unit,
     require_id,
 )
+from engine.tasks import limits
 from engine.tasks.history import STATUS_WORDS, HistoryNames, history_names
 from engine.text import clean, clean_lines
 
@@ -150,7 +151,7 @@ def record_progress(
 ) -> ProgressReport:
     """Record how far an open task is (percent 0–100) and what was done (note)."""
     task = _open_task(session, task_id, "báo cáo tiến độ")
-    text = clean_lines(note)
+    text = limits.PROGRESS_NOTE.check(clean_lines(note))
     if percent is not None and not 0 <= percent <= 100:
         raise TaskActionError(f"Tỷ lệ hoàn thành phải từ 0 đến 100 (%), không phải {percent}.")
     if percent is None and not text:
@@ -195,7 +196,8 @@ def complete(
     acceptance the task waits for it (``awaiting``: ``engine.tasks.acceptance``). A pending
     extension request is cancelled: nothing is left to decide."""
     task = _open_task(session, task_id, "ghi nhận hoàn thành")
-    result_text, evidence_text = clean_lines(result), clean_lines(evidence)
+    result_text = limits.RESULT.check(clean_lines(result))
+    evidence_text = limits.EVIDENCE.check(clean_lines(evidence))
     _check_completion(task, result_text, evidence_text, completed_on, now)
     org = session.get(Organization, task.organization_id)
     waits = org is not None and org.acceptance_required
@@ -268,7 +270,7 @@ def request_extension(
     """Ask for a later due date, with a reason, before the deadline ends (its effective day
     under ``calendar``: a due date on a day off ends on the next working day)."""
     task = _open_task(session, task_id, "đề nghị gia hạn")
-    text = clean_lines(reason)
+    text = limits.EXTENSION_REASON.check(clean_lines(reason))
     due = _check_extension(session, task, new_due=new_due, reason=text, now=now, calendar=calendar)
     request = ExtensionRequest(
         organization_id=task.organization_id,
@@ -359,7 +361,7 @@ def decide_extension(
     task = _open_task(session, request.task_id, "quyết định gia hạn")
     person = authority_of(session, task, decider)
     _check_pending(task, request)
-    text = clean_lines(note)
+    text = limits.DECISION_NOTE.check(clean_lines(note))
     if approve:
         _extend(session, task, request, actor, now)
     status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED

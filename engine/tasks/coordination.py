@@ -25,11 +25,10 @@ from engine.store.models import (
     UnitRole,
     require_id,
 )
+from engine.tasks import limits
 from engine.tasks.actions import get_task
 from engine.tasks.history import STATE_WORDS
 from engine.text import clean_lines
-
-NOTE_MAX = 4000
 
 
 def coordinating_units(session: Session, task_id: int) -> set[int]:
@@ -94,8 +93,9 @@ def _check(session: Session, task: Task, unit_id: int, note: str, evidence: str)
     problems = []
     if not note:
         problems.append(Problem(Location(field="note"), "chưa ghi phần việc đã phối hợp"))
-    for field, value in (("note", note), ("evidence", evidence)):
-        if len(value) > NOTE_MAX:
-            problems.append(Problem(Location(field=field), f"tối đa {NOTE_MAX} ký tự"))
+    for limit, value in ((limits.COORDINATION_NOTE, note), (limits.EVIDENCE, evidence)):
+        too_long = limit.problem(value)
+        if too_long is not None:
+            problems.append(too_long)
     if problems:
         raise TaskActionError(f"Không ghi được phần phối hợp {name}", problems)

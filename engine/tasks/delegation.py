@@ -25,13 +25,13 @@ from engine.notices import events
 from engine.store import audit
 from engine.store.audit import Actor
 from engine.store.models import Person, PersonRole, Task, TaskState
+from engine.tasks import limits
 from engine.tasks.actions import get_task, record_change
 from engine.tasks.history import STATE_WORDS
 from engine.text import clean_lines
 
 DELEGATE = "delegate"  # the audit action of a delegation
 _HEADS = frozenset({PersonRole.HEAD, PersonRole.DEPUTY})
-REASON_MAX = 2000
 
 
 @dataclass(frozen=True)
@@ -69,12 +69,7 @@ def delegate(
     ``acting_person_id``: the directory person who gives the tasks, when known."""
     if not task_ids:
         raise TaskActionError("Chưa chọn nhiệm vụ nào để giao.")
-    reason = clean_lines(reason)
-    if len(reason) > REASON_MAX:
-        raise TaskActionError(
-            "Lý do giao lại quá dài",
-            [Problem(Location(field="reason"), f"tối đa {REASON_MAX} ký tự")],
-        )
+    reason = limits.DELEGATION_REASON.check(clean_lines(reason))
     tasks = [get_task(session, task_id, lock=True) for task_id in dict.fromkeys(task_ids)]
     person = _person(session, person_id, tasks[0].organization_id)
     problems = [p for task in tasks for p in _problems(task, person, reason)]

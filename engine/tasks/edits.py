@@ -30,6 +30,7 @@ from engine.notices import events
 from engine.store import audit
 from engine.store.audit import Actor
 from engine.store.models import Milestone, Person, Plan, Task, TaskUnit, Unit, UnitRole, require_id
+from engine.tasks import limits
 from engine.tasks.actions import get_task, record_change
 from engine.text import clean, clean_lines
 
@@ -79,10 +80,11 @@ def edit_task(
     regroup = _regrouped(session, task, edit)
     if regroup:
         values.update(_responsibility(edit, units))
+    deadline_text = limits.DEADLINE.check(clean(edit.deadline_text))
     deadline = parse_deadline(
         edit.deadline_text, year=_plan_year(session, task), task_text=edit.work
     )
-    values.update(deadline_text=clean(edit.deadline_text), **deadline.task_values())
+    values.update(deadline_text=deadline_text, **deadline.task_values())
     changes = audit.apply_changes(task, values)
     if any(c.field == "due_date" for c in changes):
         changes += audit.apply_changes(task, {"deadline_version": task.deadline_version + 1})
@@ -142,7 +144,7 @@ def _units(session: Session, task: Task, edit: TaskEdit) -> dict[int, Unit]:
 
 
 def _values(task: Task, edit: TaskEdit, areas: AreasConfig) -> dict[str, Any]:
-    work = clean_lines(edit.work)
+    work = limits.WORK.check(clean_lines(edit.work))
     if not work:
         raise _problem("nội dung nhiệm vụ", "chưa ghi nội dung nhiệm vụ (rõ việc)")
     if edit.area is not None and edit.area not in {a.code for a in areas.areas}:
@@ -151,7 +153,7 @@ def _values(task: Task, edit: TaskEdit, areas: AreasConfig) -> dict[str, Any]:
         "work": work,
         "area": edit.area,
         "assigner": _assigner(edit.assigner),
-        "product": clean_lines(edit.product),
+        "product": limits.PRODUCT.check(clean_lines(edit.product)),
     }
 
 

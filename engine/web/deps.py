@@ -29,7 +29,7 @@ from engine.store.audit import Actor
 from engine.store.models import Organization, Person, UserAccount, UserRole, UserSession
 from engine.web.policy import Principal
 from engine.web.recent import RECENT_SECONDS, Recent
-from engine.web.sessions import COOKIE, same_token, token_digest
+from engine.web.sessions import COOKIE, new_token, same_token, token_digest
 from notifications.smtp_settings import SmtpSettings
 from notifications.zalo_settings import ZaloSettings
 
@@ -91,6 +91,7 @@ class Web:
     configs: ConfigCache
     smtp: SmtpSettings = field(default_factory=SmtpSettings)  # mail of the reports page
     zalo: ZaloSettings = field(default_factory=ZaloSettings)  # notices by Zalo ZNS
+    secret: str = field(default_factory=new_token)  # signs the login CSRF token and flashes
     recent: Recent = field(default_factory=lambda: Recent(RECENT_SECONDS))
     _calendar: tuple[object, WorkCalendar] | None = None
 

@@ -18,7 +18,8 @@ from engine.errors import ConfigError
 from engine.reports.document import rate_text
 from engine.store.models import UserRole
 from engine.tasks.history import STATUS_WORDS, history_lines
-from engine.web import notices, rollup
+from engine.tasks.limits import FORM_LIMITS
+from engine.web import flash, notices, rollup
 from engine.web.deps import User, Web, web
 from engine.web.policy import Action, allowed
 from rules.facts import Dimension
@@ -92,6 +93,7 @@ def install_filters(templates: Jinja2Templates) -> None:
     env.globals["DIMENSIONS"] = list(Dimension)
     env.globals["history_lines"] = history_lines
     env.globals["EXTENSION_WORDS"] = {str(k): v for k, v in STATUS_WORDS.items()}
+    env.globals["LIMITS"] = FORM_LIMITS
 
 
 def dimension_labels(state: Web) -> dict[str, str]:
@@ -107,7 +109,8 @@ def dimension_labels(state: Web) -> dict[str, str]:
 def render(
     request: Request, template: str, user: User | None, *, status: int = 200, **context: Any
 ) -> HTMLResponse:
-    """The page ``template`` with the shared context."""
+    """The page ``template`` with the shared context (and the one-time message of the
+    form saved just before, shown once)."""
     state = web(request)
     shared = {
         "user": user,
@@ -115,10 +118,13 @@ def render(
         "unread": notices.unread(state, user) if user else 0,
         "dimension_labels": dimension_labels(state),
         "path": request.url.path,
+        "flash": flash.take(request),
     }
-    return state.templates.TemplateResponse(
+    response = state.templates.TemplateResponse(
         request, template, {**shared, **context}, status_code=status
     )
+    flash.clear(request, response)
+    return response
 
 
 def error_page(request: Request, message: str, status: int) -> HTMLResponse:

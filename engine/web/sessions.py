@@ -10,11 +10,16 @@ fixation); expired rows are removed at each login.
 
 The CSRF token is random per session, rendered in every form and required (form field
 ``csrf_token`` or header ``X-CSRF-Token``) on every unsafe request.
+
+Before login there is no session: the login form's cookie holds a random nonce and the form
+the nonce's HMAC under the app's secret (``login_token``). Someone who can plant a cookie
+(a sibling subdomain) still cannot make the matching form value without the secret.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -88,3 +93,20 @@ def close_session(session: Session, *, token: str) -> None:
 def same_token(expected: str, given: str | None) -> bool:
     """Constant-time comparison of a CSRF token with what the request sent."""
     return bool(given) and secrets.compare_digest(expected.encode(), (given or "").encode())
+
+
+def sign(secret: str, purpose: str, value: str) -> str:
+    """The HMAC-SHA256 of ``value`` under ``secret``, for one ``purpose`` (a value signed
+    for one purpose is not valid for another)."""
+    message = f"{purpose}\x00{value}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def login_token(secret: str, nonce: str) -> str:
+    """The login form's CSRF token for the nonce of its cookie."""
+    return sign(secret, "login-csrf", nonce)
+
+
+def login_token_valid(secret: str, nonce: str, given: str | None) -> bool:
+    """Whether the form's token is the signature of the cookie's nonce."""
+    return bool(nonce) and same_token(login_token(secret, nonce), given)

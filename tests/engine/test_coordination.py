@@ -91,7 +91,7 @@ def test_a_note_is_required_and_bounded(db_engine: Engine, world: World) -> None
     assert empty.value.problems[0].location.field == "note"
     with pytest.raises(TaskActionError) as long:
         _record(db_engine, task_id, police, "x" * 4001)
-    assert "tối đa 4000 ký tự" in long.value.problems[0].message
+    assert "tối đa 4.000 ký tự" in long.value.problems[0].message
 
 
 def test_a_closed_task_takes_no_more_parts(db_engine: Engine, world: World) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from httpx import Response
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -183,6 +184,12 @@ def csrf_of(html: str) -> str:
     match = _CSRF.search(html)
     assert match, "no CSRF token in the page"
     return match.group(1)
+
+
+def followed(client: TestClient, response: Response) -> Response:
+    """The page a form's redirect (post/redirect/get) leads to, with its one-time message."""
+    assert response.status_code == 303, response.text
+    return client.get(response.headers["location"])
 
 
 def login(client: TestClient, username: str, password: str = PASSWORD) -> str:

@@ -13,7 +13,7 @@ from engine.directory.accounts import PASSWORD_MIN, ROLE_LABELS
 from engine.directory.preferences import CHANNEL_LABELS, EMAIL_MODE_LABELS, NoticePreferences
 from engine.errors import PermissionDeniedError, SauroError
 from engine.store.models import UserRole
-from engine.web import accounts
+from engine.web import accounts, flash
 from engine.web.deps import User, checked_user, current_user, web
 from engine.web.pages import render
 from engine.web.policy import Action, authorize
@@ -29,7 +29,6 @@ def _page(
     *,
     cursor: str | None = None,
     error: str = "",
-    done: str = "",
     status: int = 200,
 ) -> Response:
     state = web(request)
@@ -40,7 +39,6 @@ def _page(
         user,
         status=status,
         error=error,
-        done=done,
         listed=accounts.accounts(state, user, cursor=cursor),
         people=accounts.people(state, user),
         roles=[(str(role), ROLE_LABELS[role]) for role in UserRole],
@@ -49,14 +47,15 @@ def _page(
 
 
 def _acted(request: Request, user: User, act: Callable[[], None], done: str) -> Response:
-    """Run ``act`` and show the page with its outcome (a refusal is the 403 page)."""
+    """Run ``act``; back to the page saying ``done``, or the page with the error (a refusal
+    is the 403 page)."""
     try:
         act()
     except PermissionDeniedError:
         raise
     except SauroError as error:
         return _page(request, user, error=str(error), status=400)
-    return _page(request, user, done=done)
+    return flash.done(request, "/accounts", done)
 
 
 @router.get("/accounts")
@@ -136,7 +135,6 @@ def _own_page(
     *,
     shown: NoticePreferences | None = None,
     error: str = "",
-    done: str = "",
     status: int = 200,
 ) -> Response:
     stored = accounts.preferences(web(request), user)
@@ -146,7 +144,6 @@ def _own_page(
         user,
         status=status,
         error=error,
-        done=done,
         preferences=shown or stored,
         no_person=accounts.NO_PERSON if stored is None else "",
         channels=CHANNEL_LABELS,
@@ -175,7 +172,7 @@ def save_preferences(
         raise
     except SauroError as error:
         return _own_page(request, user, shown=wanted, error=str(error), status=400)
-    return _own_page(request, user, done="Đã lưu cách nhận thông báo.")
+    return flash.done(request, "/account", "Đã lưu cách nhận thông báo.")
 
 
 @router.get("/password")

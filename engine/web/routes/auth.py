@@ -1,5 +1,6 @@
 """Login and logout. The login form is protected by a double-submit CSRF cookie (there is
-no session yet); a successful login always opens a new session."""
+no session yet) whose nonce the form's token signs with the app's secret; a successful
+login always opens a new session."""
 
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ from engine.web.sessions import (
     COOKIE,
     LOGIN_CSRF_COOKIE,
     close_session,
+    login_token,
+    login_token_valid,
     new_token,
     open_session,
-    same_token,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -32,21 +34,22 @@ def index(user: Annotated[User, Depends(current_user)]) -> Response:
 
 @router.get("/login")
 def login_form(request: Request, next: str = "", changed: str = "", reset: str = "") -> Response:
-    token = request.cookies.get(LOGIN_CSRF_COOKIE) or new_token()
+    nonce = request.cookies.get(LOGIN_CSRF_COOKIE) or new_token()
     notice = "Đã đổi mật khẩu: đăng nhập lại bằng mật khẩu mới." if changed else ""
     if reset:
         notice = "Đã đặt lại mật khẩu: đăng nhập bằng mật khẩu mới."
+    token = login_token(web(request).secret, nonce)
     response = render(
         request, "login.html", None, csrf_token=token, next=_local(next), notice=notice
     )
-    _set_login_cookie(request, response, token)
+    _set_login_cookie(request, response, nonce)
     return response
 
 
-def _set_login_cookie(request: Request, response: Response, token: str) -> None:
+def _set_login_cookie(request: Request, response: Response, nonce: str) -> None:
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
-        token,
+        nonce,
         httponly=True,
         samesite="strict",
         secure=web(request).settings.cookie_secure,
@@ -68,10 +71,9 @@ def login(
     csrf_token: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "",
 ) -> Response:
-    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not expected or not same_token(expected, csrf_token):
-        raise CsrfError
     state = web(request)
+    if not login_token_valid(state.secret, request.cookies.get(LOGIN_CSRF_COOKIE, ""), csrf_token):
+        raise CsrfError
     now = state.clock()
     with session_scope(state.engine) as session:
         outcome = authenticate(
@@ -92,7 +94,7 @@ def login(
             "login.html",
             None,
             status=401,
-            csrf_token=expected,
+            csrf_token=csrf_token,
             next=_local(next),
             error=outcome.message,
             username=username,
