@@ -134,6 +134,9 @@ def _iso(day: date | None) -> str | None:
 # --- calendar helpers ---------------------------------------------------------------------
 
 _ROMAN = ("", "I", "II", "III", "IV")
+RECURRENCE_MAX = 32  # the stored column's length
+FRIDAY = 5  # ISO weekday: a weekly deadline is due on Friday unless configured otherwise
+_WEEKDAY_WORDS = ("", "thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
 
 
 def format_date(day: date) -> str:
@@ -163,8 +166,9 @@ def _clamped(year: int, month: int, day: int) -> date:
 
 # --- recurrences ----------------------------------------------------------------------------
 # Machine forms: "yearly" (31/12), "yearly:MM" (end of month MM), "yearly:MM-DD",
-# "half_yearly" (30/06 and 31/12), "quarterly" (end of each quarter), "monthly" (end of each
-# month), "monthly:DD" (day DD of each month, or the month's last day when shorter).
+# "yearly:MM,MM" (end of each month listed), "half_yearly" (30/06 and 31/12), "quarterly"
+# (end of each quarter), "monthly" (end of each month), "monthly:DD" (day DD of each month,
+# or the month's last day when shorter), "weekly:D" (ISO weekday D of each week, 5 = Friday).
 
 
 def next_due(deadline: Deadline, after: date) -> date | None:
@@ -187,7 +191,9 @@ def first_due(recurrence: str, year: int) -> date | None:
 def _next_occurrence(recurrence: str, after: date) -> date | None:
     cycle, _, anchor = recurrence.partition(":")
     if cycle == "yearly":
-        return _next_yearly(anchor, after)
+        return min(_next_yearly(month, after) for month in anchor.split(","))
+    if cycle == "weekly":
+        return _next_weekly(anchor, after)
     if cycle == "monthly":
         return _next_monthly(anchor, after)
     if cycle == "quarterly":
@@ -208,6 +214,12 @@ def _next_yearly(anchor: str, after: date) -> date:
     return this_year if this_year >= after else in_year(after.year + 1)
 
 
+def _next_weekly(anchor: str, after: date) -> date | None:
+    if not anchor.isdigit() or not 1 <= int(anchor) <= 7:
+        return None
+    return after + timedelta(days=(int(anchor) - after.isoweekday()) % 7)
+
+
 def _next_monthly(anchor: str, after: date) -> date:
     if not anchor:
         return month_end(after.year, after.month)
@@ -221,6 +233,10 @@ def _next_monthly(anchor: str, after: date) -> date:
 def recurrence_label(recurrence: str) -> str:
     """A recurrence in Vietnamese words, e.g. "yearly:12" → "tháng 12 hằng năm"."""
     cycle, _, anchor = recurrence.partition(":")
+    if cycle == "yearly" and "," in anchor:
+        return f"tháng {', '.join(str(int(m)) for m in anchor.split(','))} hằng năm"
+    if cycle == "weekly" and anchor.isdigit() and 1 <= int(anchor) <= 7:
+        return f"{_WEEKDAY_WORDS[int(anchor)]} hằng tuần"
     if cycle == "yearly" and anchor:
         month, _, day = anchor.partition("-")
         return f"ngày {day}/{month} hằng năm" if day else f"tháng {month} hằng năm"
@@ -285,10 +301,12 @@ def _seg(text: str) -> _Seg:
 
 @dataclass(frozen=True)
 class _Ctx:
-    """The year a piece means when it omits one, and whether that is the plan's year."""
+    """The year a piece means when it omits one, whether that is the plan's year, and the
+    day of the week a weekly deadline falls on when the cell names none (1 = Monday)."""
 
     year: int | None
     from_plan: bool = True
+    weekday: int = FRIDAY
 
 
 @dataclass(frozen=True)
@@ -360,7 +378,9 @@ _DATE_NUM = re.compile(
 _DATE_ISO = re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})")
 _MONTHS = re.compile(rf"thang\s*(?P<n>{_MNUM}(?:{_LIST_SEP}(?:thang\s*)?{_MNUM})*)(?:{_TAIL})?")
 _MONTH_BARE = re.compile(r"(?P<n>\d{1,2})/(?P<y>\d{4})")
-_QUARTERS = re.compile(rf"qu[yi]\s*(?P<n>{_QNUM}(?:{_LIST_SEP}(?:qu[yi]\s*)?{_QNUM})*)(?:{_TAIL})?")
+_QUARTERS = re.compile(
+    rf"(?:qu[yi]\s*|q(?=[1-4]))(?P<n>{_QNUM}(?:{_LIST_SEP}(?:qu[yi]\s*)?{_QNUM})*)(?:{_TAIL})?"
+)
 _HALF = re.compile(rf"(?:(?:6|sau)\s*thang|nua)\s*(?P<h>dau|cuoi)(?:\s*nam)?(?:{_TAIL})?")
 _YEAR = re.compile(r"(?:nam\s*)?(?P<y>\d{4})")
 _GROUP_SEP = re.compile(r"\s*(,|&|\bva\b|-|\bden\b)\s*")
@@ -519,7 +539,9 @@ def _unresolved(text: str, kind: DeadlineKind, why: str) -> Deadline:
 _CONDITIONAL = re.compile(
     r"(?:ngay\s+)?(?:sau khi|khi|neu|truong hop|tuy theo|tuy thuoc|cho|sau(?!\s*thang))\b"
 )
-_REFERENCE = re.compile(r"(?:theo|can cu|phu thuoc|dong thoi|cung thoi gian)\b")
+# "theo" names another document ("theo kế hoạch"), except in a cycle ("theo quý").
+_THEO = r"theo(?!\s+(?:nam|quy|thang|tuan)\b(?!\s+dinh))"
+_REFERENCE = re.compile(rf"(?:{_THEO}|can cu|phu thuoc|dong thoi|cung thoi gian)\b")
 _CONTINUOUS = re.compile(
     r"(?:thuong xuyen|lien tuc|trong nam|ca nam|quanh nam|suot nam|hang ngay|moi ngay"
     r"|xuyen suot|tiep tuc|kip thoi)\b"
@@ -547,13 +569,30 @@ def _as_continuous(seg: _Seg, ctx: _Ctx) -> Deadline | None:
     return _unresolved(seg.text, DeadlineKind.CONTINUOUS, why + " hoặc chu kỳ (vd. hằng quý)")
 
 
-_CYCLE = re.compile(r"\b(?:hang|moi)\s*(nam|quy|thang|tuan)\b")
+# "hằng năm", "mỗi quý", and "theo quý" (but not "theo quy định").
+_CYCLE = re.compile(
+    r"\b(?:hang|moi|theo(?=\s+(?:nam|quy|thang|tuan)\b(?!\s+dinh)))\s*(nam|quy|thang|tuan)\b"
+)
 _HALF_CYCLE = re.compile(
     r"(?:dinh ky|hang|moi)\s*(?:6|sau)\s*thang|(?:6|sau)\s*thang\s*(?:mot lan|/\s*lan)"
 )
 _HALF_ANCHOR = re.compile(r"(?:6|sau)\s*thang")
 _DINH_KY = re.compile(r"\bdinh ky\b")
 _DAY_OF_MONTH = re.compile(r"(?P<truoc>truoc\s*)?(?:ngay\s*)?(?P<d>\d{1,2})")
+# What a cycle's words say besides it when they only name more cycles ("hằng quý, 6
+# tháng, năm"): each of them is due at the end of its period, so the finest one covers all.
+_CYCLE_NAME = r"(?:(?:hang|moi)\s+)?(?:(?:6|sau)\s*thang|nam|quy|thang)"
+_MORE_CYCLES = re.compile(rf"(?:(?:,|;|va)?\s*{_CYCLE_NAME}\s*)+")
+_FINEST = ("monthly", "quarterly", "half_yearly", "yearly")
+# A verb before the cycle ("họp theo quý", "Báo cáo tháng 12 hằng năm") says nothing of when.
+_ANCHOR_VERB = re.compile(r"^(?:hop|giao ban|bao cao|kiem tra|to chuc)\b\s*")
+_QUARTER_END = re.compile(
+    r"(?:vao\s+)?(?:(?:ngay\s+)?cuoi\s+(?:thang\s+)?(?:cua\s+)?(?:moi\s+)?quy)?"
+)
+_WEEKDAY = re.compile(
+    r"(?:vao\s+)?(?:ngay\s+)?(?:thu\s*(?P<d>hai|ba|tu|nam|sau|bay|[2-7])|(?P<cn>chu nhat))"
+)
+_WEEKDAY_NUMBERS = {"hai": 1, "ba": 2, "tu": 3, "nam": 4, "sau": 5, "bay": 6}
 # Any year will do to place a day and month within a cycle; a leap year keeps 29/02.
 _ANY_YEAR = _Ctx(2000, from_plan=False)
 
@@ -567,7 +606,8 @@ def _as_recurring(seg: _Seg, ctx: _Ctx) -> Deadline | None:
             )
         return None
     anchor = _DINH_KY.sub("", seg.key[: found.start()] + " " + seg.key[found.end() :])
-    recurrence = _recurrence(found, anchor.strip(" ,.;:-"))
+    anchor = _ANCHOR_VERB.sub("", " ".join(anchor.strip(" ,.;:-").split()))
+    recurrence = _recurrence(found, anchor, ctx.weekday)
     if recurrence is None:
         why = (
             "là việc định kỳ nhưng không xác định được một ngày đến hạn trong mỗi kỳ:"
@@ -577,18 +617,46 @@ def _as_recurring(seg: _Seg, ctx: _Ctx) -> Deadline | None:
     return _recurring(seg.text, recurrence, ctx)
 
 
-def _recurrence(cycle: re.Match[str], anchor: str) -> str | None:
+def _recurrence(cycle: re.Match[str], anchor: str, weekday: int) -> str | None:
     """The machine form for a cycle ("hằng năm", "định kỳ 6 tháng") and what is beside it."""
-    if cycle.re is _HALF_CYCLE:
+    word = "6 thang" if cycle.re is _HALF_CYCLE else cycle.group(1)
+    if anchor and word != "tuan" and _MORE_CYCLES.fullmatch(anchor):
+        return _finest([word, *re.findall(_CYCLE_NAME, anchor)])
+    if word == "6 thang":
         return None if anchor else "half_yearly"
-    word = cycle.group(1)
-    if word == "quy" and not anchor:
-        return "quarterly"
+    if word == "quy":
+        return "quarterly" if _QUARTER_END.fullmatch(anchor) else None
     if word == "thang":
         return _monthly(anchor)
     if word == "nam":
         return _yearly(anchor)
-    return None  # "hằng tuần": no weekday to compute from
+    return _weekly(anchor, weekday)
+
+
+def _finest(words: list[str]) -> str:
+    """The one recurrence due at the end of every period named ("quý, 6 tháng, năm")."""
+    forms = {_cycle_form(word) for word in words}
+    return next(form for form in _FINEST if form in forms)
+
+
+def _cycle_form(word: str) -> str:
+    """ "hang quy" → "quarterly", "6 thang" → "half_yearly"."""
+    if _HALF_ANCHOR.search(word):
+        return "half_yearly"
+    return {"thang": "monthly", "quy": "quarterly"}.get(word.rsplit(maxsplit=1)[-1], "yearly")
+
+
+def _weekly(anchor: str, weekday: int) -> str | None:
+    """ "hằng tuần" (on the configured weekday) or "thứ Hai hằng tuần"."""
+    if not anchor:
+        return f"weekly:{weekday}"
+    match = _WEEKDAY.fullmatch(anchor)
+    if match is None:
+        return None
+    if match["cn"]:
+        return "weekly:7"
+    day = match["d"]
+    return f"weekly:{int(day) - 1 if day.isdigit() else _WEEKDAY_NUMBERS[day]}"
 
 
 def _monthly(anchor: str) -> str | None:
@@ -610,10 +678,23 @@ def _yearly(anchor: str) -> str | None:
     if before is not None:
         return f"yearly:{before[0]:%m-%d}"
     reading = _read_period(anchor, _ANY_YEAR)
-    if reading is None or len(reading.items) != 1 or reading.kind is DeadlineKind.YEAR:
+    if reading is None or reading.kind is DeadlineKind.YEAR:
         return None
+    if len(reading.items) > 1:
+        return _months(reading)
     end = reading.items[0].end
     return f"yearly:{end:%m-%d}" if reading.kind is DeadlineKind.DATE else f"yearly:{end:%m}"
+
+
+def _months(reading: _Reading) -> str | None:
+    """Several months or quarters a year ("Tháng 3, 6, 9, 12 hằng năm"): due at the end of
+    each; named by the usual cycle when they are one ("quarterly", "half_yearly")."""
+    if reading.kind not in (DeadlineKind.MONTH, DeadlineKind.QUARTER):
+        return None
+    months = sorted({item.end.month for item in reading.items})
+    usual = {(3, 6, 9, 12): "quarterly", (6, 12): "half_yearly", tuple(range(1, 13)): "monthly"}
+    form = usual.get(tuple(months)) or "yearly:" + ",".join(f"{m:02d}" for m in months)
+    return form if len(form) <= RECURRENCE_MAX else None
 
 
 def _recurring(text: str, recurrence: str, ctx: _Ctx) -> Deadline:
@@ -639,7 +720,7 @@ def _recurring(text: str, recurrence: str, ctx: _Ctx) -> Deadline:
 
 
 _YEAR_RANGE = re.compile(
-    r"(?:(?:(?:trong\s+)?giai doan|tu|den)\s*)?"
+    r"(?:(?:(?:trong\s+)?giai doan|nhiem ky|tu|den)\s*)?"
     r"(?:nam\s*)?(?P<a>\d{4})\s*(?:-|den)\s*(?:nam\s*)?(?P<b>\d{4})"
 )
 _SPAN = re.compile(r"(?:tu|giai doan)\s+(?P<a>.+?)(?:\s+-\s+|\s+den\s+(?:het\s+)?)(?P<b>.+)")
@@ -694,7 +775,7 @@ def _as_span(seg: _Seg, ctx: _Ctx) -> Deadline | None:
 
 
 _BEFORE = re.compile(
-    r"(?:(?:hoan thanh|xong)\s+)*(?P<op>cham nhat(?:\s+la)?|han chot(?:\s+la)?|khong qua"
+    r"(?:(?:hoan thanh|xong|muc tieu)\s+)*(?P<op>cham nhat(?:\s+la)?|han chot(?:\s+la)?|khong qua"
     r"|khong muon hon|den het|den|truoc)\s*:?\s*"
 )
 
@@ -779,7 +860,7 @@ _PAREN = re.compile(r"\(([^()]*)\)")
 _CONDITION_WORD = re.compile(
     r"\s*(?:ngay\s+)?(?:sau khi|khi|neu|truong hop|tuy theo|tuy thuoc|cho)\b"
 )
-_TAIL_QUALIFIER = re.compile(r"(?:\s*,\s*|\s+)(?=(?:sau khi|khi|neu|truong hop|theo)\b)")
+_TAIL_QUALIFIER = re.compile(rf"(?:\s*,\s*|\s+)(?=(?:sau khi|khi|neu|truong hop|{_THEO})\b)")
 
 
 @dataclass(frozen=True)
@@ -873,18 +954,18 @@ def _explicit_year(key: str) -> int | None:
     return years[-1] if years else None
 
 
-def _contexts(pieces: list[_Seg], year: int | None) -> list[_Ctx]:
+def _contexts(pieces: list[_Seg], plan: _Ctx) -> list[_Ctx]:
     """A piece without a year takes the next piece's ("Tháng 3, tháng 9/2024"), else the plan's."""
     found = [_explicit_year(piece.key) for piece in pieces]
     contexts = []
     for index in range(len(pieces)):
         later = next((y for y in found[index + 1 :] if y is not None), None)
-        contexts.append(_Ctx(later, from_plan=False) if later else _Ctx(year))
+        contexts.append(replace(plan, year=later, from_plan=False) if later else plan)
     return contexts
 
 
-def _read_pieces(pieces: list[_Seg], year: int | None) -> list[Deadline]:
-    contexts = _contexts(pieces, year)
+def _read_pieces(pieces: list[_Seg], plan: _Ctx) -> list[Deadline]:
+    contexts = _contexts(pieces, plan)
     return [d for piece, ctx in zip(pieces, contexts, strict=True) for d in _read_piece(piece, ctx)]
 
 
@@ -894,7 +975,8 @@ def _read_piece(seg: _Seg, ctx: _Ctx) -> list[Deadline]:
     if result is not None:
         return [result]
     pieces = seg.split(_FALLBACK_SPLIT)
-    parts = [_read_part(p, c) for p, c in zip(pieces, _contexts(pieces, ctx.year), strict=True)]
+    plan = replace(ctx, from_plan=True)
+    parts = [_read_part(p, c) for p, c in zip(pieces, _contexts(pieces, plan), strict=True)]
     known = [part for part in parts if part is not None]
     if len(pieces) > 1 and len(known) == len(parts):
         return known
@@ -944,28 +1026,74 @@ _TASK_DEADLINE = re.compile(
     r"|\d{1,2}([.-])\d{1,2}\1\d{4}"
     r"|thang\s*\d{1,2}(?:\s*(?:/|nam)\s*\d{4})?"
     r"|qu[yi]\s*(?:iv|iii|ii|i|[1-4])(?:\s*(?:/|nam)\s*\d{4})?"
-    r"|nam\s*\d{4})(?![\d/])"
+    r"|nam\s*\d{4}(?:\s*-\s*(?:nam\s*)?\d{4})?)(?![\d/])"
     r"|hoan thanh(?:\s+xong)?\s+trong\s+nam\s*\d{4}(?!\d)"
 )
+# "… trước ngày 15/12 hằng năm": the date recurs.
+_CYCLE_AFTER = re.compile(r"\s*,?\s*(?:hang|moi)\s+(?:nam|quy|thang)\b")
+# "đến năm 2030" that ends another document's name or horizon ("Chương trình … đến năm
+# 2030", "giai đoạn 2022 - 2025, tầm nhìn đến năm 2030"), not a deadline of the task.
+_HORIZON_OP = re.compile(r"den(?:\s+het)?\s+nam\b")
+_HORIZON_WORDS = re.compile(r"(?:tam nhin|dinh huong)\s*$")
+_DOCUMENT_WORDS = re.compile(
+    r"\b(?:chuong trinh|ke hoach|quyet dinh|nghi quyet|de an|chien luoc|giai doan|chi thi)\b"
+)
+_CLAUSE_END = re.compile(r"[;.:(\n]")
+
+_CYCLE_WORD = r"(?:(?:6|sau)\s*thang|nam|quy|thang|tuan)"
+_CYCLE_LIST = rf"{_CYCLE_WORD}(?:\s*,\s*(?:(?:hang|moi)\s+)?{_CYCLE_WORD})*"
+# A recurrence the task opens with ("Hằng năm, tổ chức …", "Định kỳ 6 tháng báo cáo …"),
+# or one said with "định kỳ" anywhere ("báo cáo định kỳ hằng quý, 6 tháng, năm").
+_TASK_RECURRING = re.compile(rf"[-+•\s]*((?:dinh ky\s+)?(?:hang|moi)\s+{_CYCLE_LIST})\b")
+_TASK_DINH_KY = re.compile(rf"\bdinh ky\s+(?:(?:hang|moi)\s+)?{_CYCLE_LIST}\b")
 
 
-_TASK_RECURRING = re.compile(r"[-+•\s]*((?:dinh ky\s+)?(?:hang|moi)\s+(?:nam|quy|thang))\b")
+def _task_deadlines(task: _Seg) -> list[_Seg]:
+    """The deadline phrases of a task text, each with the recurrence that follows it; a
+    document's horizon is left out."""
+    found: list[_Seg] = []
+    for match in _TASK_DEADLINE.finditer(task.key):
+        if _is_horizon(task.key, match):
+            continue
+        end = match.end()
+        if cycle := _CYCLE_AFTER.match(task.key, end):
+            end = cycle.end()
+        found.append(task.cut(match.start(), end))
+    return found
 
 
-def _from_task_text(task_text: str, year: int | None) -> Deadline | None:
+def _is_horizon(key: str, match: re.Match[str]) -> bool:
+    if not _HORIZON_OP.match(key, match.start()):
+        return False
+    before = key[: match.start()]
+    clause = before[max((m.end() for m in _CLAUSE_END.finditer(before)), default=0) :]
+    return bool(_HORIZON_WORDS.search(before) or _DOCUMENT_WORDS.search(clause))
+
+
+def _task_recurrences(task: _Seg) -> list[_Seg]:
+    """The recurrences of a task text: the one it opens with, and any said with "định kỳ"."""
+    spans = [(m.start(1), m.end(1)) for m in (_TASK_RECURRING.match(task.key),) if m]
+    spans += [
+        (m.start(), m.end())
+        for m in _TASK_DINH_KY.finditer(task.key)
+        if not any(start <= m.start() < end for start, end in spans)
+    ]
+    return [task.cut(start, end) for start, end in spans]
+
+
+def _from_task_text(task_text: str, plan: _Ctx) -> Deadline | None:
     """An empty cell whose task says "… chậm nhất ngày 15/01/2026": use that, and say so.
 
     Only explicit deadline words count ("chậm nhất", "trước ngày", "hoàn thành trong tháng",
-    "vào năm"), and a recurrence only when the task opens with it ("Hằng năm, tổ chức …"):
-    "hằng năm" elsewhere ("dự toán hằng năm") says nothing about when the task is due.
+    "vào năm"), and a recurrence only when the task opens with it ("Hằng năm, tổ chức …") or
+    says it with "định kỳ": "hằng năm" elsewhere ("dự toán hằng năm") says nothing about when
+    the task is due. The horizon of a document the task names is not its deadline.
     """
     task = _seg(_normalise(task_text).replace("\n", " "))
-    found = [task.cut(m.start(), m.end()) for m in _TASK_DEADLINE.finditer(task.key)]
-    if leading := _TASK_RECURRING.match(task.key):
-        found.insert(0, task.cut(leading.start(1), leading.end(1)))
+    found = _task_recurrences(task) + _task_deadlines(task)
     if not found:
         return None
-    parts = [part for seg in found if (part := _read_part(seg, _Ctx(year))) is not None]
+    parts = [part for seg in found if (part := _read_part(seg, plan)) is not None]
     if not parts:
         return None
     result = _combine("", parts)
@@ -977,16 +1105,21 @@ def _from_task_text(task_text: str, year: int | None) -> Deadline | None:
 # --- the entry point ------------------------------------------------------------------------
 
 
-def parse_deadline(text: str, *, year: int | None = None, task_text: str = "") -> Deadline:
+def parse_deadline(
+    text: str, *, year: int | None = None, task_text: str = "", weekly_due: int = FRIDAY
+) -> Deadline:
     """Read a deadline cell.
 
     ``year`` is the plan's year, used when the cell omits one (``year_assumed`` is then set);
-    ``task_text`` is searched only when the cell is empty. Never raises on any input: what is
-    not understood comes back unresolved with a Vietnamese reason quoting the cell.
+    ``task_text`` is searched only when the cell is empty; ``weekly_due`` is the ISO weekday
+    (1 = Monday) a weekly deadline falls on when the words name none. Never raises on any
+    input: what is not understood comes back unresolved with a Vietnamese reason quoting
+    the cell.
     """
     phrase = clean(text)
     cell = _seg(_normalise(text)).stripped()
+    plan = _Ctx(year, weekday=weekly_due)
     if not cell.key:
-        found = _from_task_text(task_text, year)
+        found = _from_task_text(task_text, plan)
         return found or Deadline(phrase, DeadlineKind.NONE, reason="Chưa ghi thời hạn")
-    return _combine(phrase, _read_pieces(_pieces(cell), year))
+    return _combine(phrase, _read_pieces(_pieces(cell), plan))

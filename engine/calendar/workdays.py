@@ -11,6 +11,10 @@ default Saturday and Sunday) or a public holiday, with the government's yearly s
    (a new announcement the package does not know yet), ``working_days`` are days worked
    whatever the rest says (a make-up Saturday, or a package holiday that does not apply).
 
+Each listed day says where it comes from (``DaySource``): the Labour Code (a holiday of art.
+112 or its nghỉ bù), a government decision (a swapped day, a make-up Saturday, a day off the
+Code does not hold yet such as 24/11 "Ngày Văn hóa Việt Nam"), or ``calendar.yaml``.
+
 Deadlines follow the Civil Code 2015: counting starts the day after the trigger (art. 147),
 a deadline ends at 24:00 of its last day, and a last day that is not a working day moves to
 the next working day (art. 148).
@@ -28,6 +32,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import MAXYEAR, MINYEAR, date, datetime, time, timedelta
+from enum import StrEnum
 from itertools import chain
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -56,6 +61,21 @@ _WEEKDAY_INDEX: dict[str, int] = {
 }
 
 _DEFAULT_WEEKEND: tuple[Weekday, ...] = ("saturday", "sunday")
+
+
+class DaySource(StrEnum):
+    """Where a day off (or a day worked against the usual rule) comes from."""
+
+    LAW = "law"  # Bộ luật Lao động 2019, art. 112: the holidays and their nghỉ bù
+    GOVERNMENT = "government"  # a swap, a make-up day, a day off decided beyond the Code
+    CONFIG = "config"  # calendar.yaml
+
+
+SOURCE_LABELS: dict[DaySource, str] = {
+    DaySource.LAW: "theo Bộ luật Lao động 2019, Điều 112",
+    DaySource.GOVERNMENT: "theo quyết định của Chính phủ",
+    DaySource.CONFIG: "theo calendar.yaml",
+}
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 # Year keys of ``years``: inside the range ``date`` can hold with a year either side.
@@ -87,6 +107,8 @@ class CalendarConfig(_Strict):
     timezone: str = "Asia/Ho_Chi_Minh"
     weekend: list[Weekday] = Field(default_factory=lambda: list(_DEFAULT_WEEKEND))
     use_holidays_package: bool = True
+    # The day a weekly deadline ("hằng tuần") falls on when the plan names none.
+    weekly_due: Weekday = "friday"
     years: dict[YearKey, YearOverrides] = Field(default_factory=dict)
 
     @field_validator("timezone")
@@ -150,6 +172,11 @@ def load_calendar(path: Path) -> CalendarConfig:
 def weekend_days(config: CalendarConfig) -> frozenset[int]:
     """The weekly days off of a config, as ``date.weekday()`` numbers (Monday is 0)."""
     return frozenset(_WEEKDAY_INDEX[name] for name in config.weekend)
+
+
+def weekly_due_weekday(config: CalendarConfig) -> int:
+    """The ISO weekday (1 = Monday) a weekly deadline falls on."""
+    return _WEEKDAY_INDEX[config.weekly_due] + 1
 
 
 def weekday_name(day: date) -> str:
@@ -231,6 +258,11 @@ class WorkCalendar:
         end = self.effective_due(due) + timedelta(days=1)
         return datetime.combine(end, time(0), tzinfo=self.timezone)
 
+    def day_source(self, day: date) -> DaySource | None:
+        """Where a day of ``year_listing`` comes from; None for other days."""
+        self._covering(day.year)
+        return self._years[day.year].sources.get(day)
+
     def year_listing(self, year: int) -> list[tuple[date, str, bool]]:
         """The year's exceptions, by date: ``(day, name, False)`` for each weekday off
         (holidays, swapped days, extra days off), ``(day, name, True)`` for each day worked
@@ -279,24 +311,25 @@ class WorkCalendar:
         overrides = self.config.years.get(year, YearOverrides())
         extra_off = {entry.day: entry.name for entry in overrides.days_off}
         forced = {entry.day: entry.name for entry in overrides.working_days}
-        package_off, package_worked = (
-            _package_year(year) if self.config.use_holidays_package else ({}, {})
-        )
+        package = _package_year(year) if self.config.use_holidays_package else _Package()
         off: dict[date, str] = {}
         worked: dict[date, str] = dict(forced)
+        sources = dict.fromkeys(forced, DaySource.CONFIG)
         for day in _days_of(year):
             if day in forced:
                 continue
             if day in extra_off:
-                off[day] = extra_off[day]
-            elif day in package_worked and self._is_weekend(day):
-                worked[day] = package_worked[day]
-            elif day in package_off:
-                off[day] = package_off[day]
+                off[day], sources[day] = extra_off[day], DaySource.CONFIG
+            elif day in package.worked and self._is_weekend(day):
+                worked[day], sources[day] = package.worked[day], DaySource.GOVERNMENT
+            elif day in package.off:
+                off[day] = package.off[day]
+                decided = day in package.decided
+                sources[day] = DaySource.GOVERNMENT if decided else DaySource.LAW
             elif self._is_weekend(day):
                 off[day] = weekday_name(day)
         ordinals = tuple(day.toordinal() for day in _days_of(year) if day not in off)
-        return _Year(off=off, worked=worked, ordinals=ordinals)
+        return _Year(off=off, worked=worked, ordinals=ordinals, sources=sources)
 
     def _is_weekend(self, day: date) -> bool:
         return day.weekday() in self._weekend
@@ -310,6 +343,7 @@ class _Year:
     off: dict[date, str]
     worked: dict[date, str]
     ordinals: tuple[int, ...]
+    sources: dict[date, DaySource]
 
 
 @dataclass(frozen=True)
@@ -353,11 +387,24 @@ _PACKAGE_NAMES = {
 }
 # "Ngày Giỗ Tổ Hùng Vương (nghỉ bù)": the package's suffixes, kept after our name.
 _SUFFIX = re.compile(r"^(?P<base>.*?)(?P<suffix> \((?:nghỉ bù|dự kiến|nghỉ bù, dự kiến)\))?$")
+# Days off the package holds that are no holiday of the Labour Code (art. 112): decided by
+# the government (Ngày Văn hóa Việt Nam, from 2026).
+_DECIDED_HOLIDAYS = frozenset({"Ngày Văn hóa Việt Nam"})
 # The package's swapped day off, naming the Saturday worked in exchange.
 _SWAPPED = re.compile(r"^Ngày nghỉ \(thay cho ngày (\d{2})/(\d{2})/(\d{4})\)$")
 
 
-def _package_year(year: int) -> tuple[dict[date, str], dict[date, str]]:
+@dataclass(frozen=True)
+class _Package:
+    """The package's days of one year: off and worked with their names, and the days off
+    that a government decision gives rather than the Labour Code."""
+
+    off: dict[date, str] = field(default_factory=dict)
+    worked: dict[date, str] = field(default_factory=dict)
+    decided: frozenset[date] = frozenset()
+
+
+def _package_year(year: int) -> _Package:
     """The package's days off in ``year`` and its make-up working days, both with names.
 
     A swap may cross the new year (31/12/2018 off, 5/1/2019 worked), so the years either
@@ -373,7 +420,21 @@ def _package_year(year: int) -> tuple[dict[date, str], dict[date, str]]:
         for day in table.weekend_workdays
         if day.year == year
     }
-    return off, worked
+    decided = frozenset(day for day in off if _decided(names[day]))
+    return _Package(off, worked, decided)
+
+
+def _decided(name: str) -> bool:
+    """A package day off that no Labour Code holiday explains: a swap or a decided day."""
+    return all(
+        _swap_partner(part) or _base_name(part) in _DECIDED_HOLIDAYS for part in name.split("; ")
+    )
+
+
+def _base_name(part: str) -> str:
+    """A package name without its "(nghỉ bù)" or "(dự kiến)" suffix."""
+    match = _SUFFIX.match(part)
+    return match["base"] if match else part
 
 
 def _swap_partner(name: str) -> date | None:

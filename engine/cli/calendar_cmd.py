@@ -1,4 +1,5 @@
-"""``sauro calendar``: the year's days off that fall on weekdays and its make-up working days.
+"""``sauro calendar``: the year's days off that fall on weekdays and its make-up working days,
+each with where it comes from (the Labour Code, a government decision, or calendar.yaml).
 
 A tool for the administrator who keeps ``config/calendar.yaml``: after each government
 announcement, check that the engine counts the same working days as the office does.
@@ -14,6 +15,8 @@ import typer
 
 from engine.calendar.workdays import (
     CALENDAR_FILE,
+    SOURCE_LABELS,
+    DaySource,
     WorkCalendar,
     format_day,
     load_calendar,
@@ -41,9 +44,9 @@ JsonOpt = Annotated[
 def calendar(year: YearOpt = None, as_json: JsonOpt = False) -> None:
     """Lịch làm việc của một năm: các ngày nghỉ rơi vào ngày thường và các ngày làm bù.
 
-    Ngày lễ theo Bộ luật Lao động, Điều 112 lấy từ gói holidays.
-
-    Ngày nghỉ thêm, ngày làm bù do Chính phủ công bố hằng năm: tệp cấu hình calendar.yaml.
+    Mỗi ngày ghi rõ nguồn: Bộ luật Lao động 2019, Điều 112 (ngày lễ, nghỉ bù; lấy từ gói
+    holidays), quyết định của Chính phủ (hoán đổi, làm bù, ngày nghỉ mới như 24/11 Ngày Văn
+    hóa Việt Nam) hoặc tệp cấu hình calendar.yaml.
     """
     # The docstring above is the command's help text, hence Vietnamese.
     config_dir = common.settings().config_dir
@@ -51,14 +54,17 @@ def calendar(year: YearOpt = None, as_json: JsonOpt = False) -> None:
     if year is None:
         year = common.now().astimezone(work_calendar.timezone).year
     listing = work_calendar.year_listing(year)
+    sources = {day: work_calendar.day_source(day) or DaySource.CONFIG for day, _, _ in listing}
     if as_json:
         for day, name, working in listing:
-            typer.echo(json.dumps(_as_json(day, name, working), ensure_ascii=False))
+            row = _as_json(day, name, working) | {"source": str(sources[day])}
+            typer.echo(json.dumps(row, ensure_ascii=False))
         return
     typer.echo(summary(work_calendar, year, listing))
     weekend = weekend_days(work_calendar.config)
     for day, name, working in listing:
-        typer.echo(describe(day, name, working, weekend=day.weekday() in weekend))
+        line = describe(day, name, working, weekend=day.weekday() in weekend)
+        typer.echo(f"{line} ({SOURCE_LABELS[sources[day]]})")
 
 
 def summary(work_calendar: WorkCalendar, year: int, listing: list[tuple[date, str, bool]]) -> str:

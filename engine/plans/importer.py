@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, select
 
 from engine.calendar.deadlines import Deadline, DeadlineKind, parse_deadline
+from engine.calendar.workdays import weekly_due_weekday
 from engine.configs.files import Configs
 from engine.directory.bodies import CLASSIFIER
 from engine.directory.store import OrgDirectory, get_organization, load_org_directory
@@ -274,10 +275,11 @@ class _DraftContext:
         """The deadline cell read; an empty one is read from the task's text instead, so
         only a cell that gives no deadline by itself is read again with the task."""
         found = self._deadlines.get(cell)
+        weekly = weekly_due_weekday(self.configs.calendar)
         if found is None:
-            found = self._deadlines[cell] = parse_deadline(cell, year=self.year)
+            found = self._deadlines[cell] = parse_deadline(cell, year=self.year, weekly_due=weekly)
         if found == _no_deadline(cell):
-            return parse_deadline(cell, year=self.year, task_text=task_text)
+            return parse_deadline(cell, year=self.year, task_text=task_text, weekly_due=weekly)
         return found
 
     def person(self, name: str, unit_code: str | None) -> tuple[str, str | None] | None:

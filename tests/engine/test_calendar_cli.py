@@ -15,22 +15,26 @@ from engine.cli import app
 REPO = Path(__file__).resolve().parents[2]
 runner = CliRunner()
 
+LAW = " (theo Bộ luật Lao động 2019, Điều 112)"
+GOVERNMENT = " (theo quyết định của Chính phủ)"
+CONFIG = " (theo calendar.yaml)"
 EXPECTED_2026 = [
     "Năm 2026: 249 ngày làm việc; 13 ngày nghỉ rơi vào ngày thường; 1 ngày làm bù.",
-    "Thứ Năm 01/01/2026 — nghỉ: Tết Dương lịch",
-    "Thứ Hai 16/02/2026 — nghỉ: Tết Nguyên đán",
-    "Thứ Ba 17/02/2026 — nghỉ: Tết Nguyên đán",
-    "Thứ Tư 18/02/2026 — nghỉ: Tết Nguyên đán",
-    "Thứ Năm 19/02/2026 — nghỉ: Tết Nguyên đán",
-    "Thứ Sáu 20/02/2026 — nghỉ: Tết Nguyên đán",
-    "Thứ Hai 27/04/2026 — nghỉ: Giỗ Tổ Hùng Vương (nghỉ bù)",
-    "Thứ Năm 30/04/2026 — nghỉ: Ngày Giải phóng miền Nam",
-    "Thứ Sáu 01/05/2026 — nghỉ: Ngày Quốc tế Lao động",
-    "Thứ Bảy 22/08/2026 — làm bù: Hoán đổi với ngày nghỉ Thứ Hai 31/08/2026",
-    "Thứ Hai 31/08/2026 — nghỉ: Ngày nghỉ hoán đổi (làm bù Thứ Bảy 22/08/2026)",
-    "Thứ Ba 01/09/2026 — nghỉ: Quốc khánh",
-    "Thứ Tư 02/09/2026 — nghỉ: Quốc khánh",
-    "Thứ Ba 24/11/2026 — nghỉ: Ngày Văn hóa Việt Nam",
+    "Thứ Năm 01/01/2026 — nghỉ: Tết Dương lịch" + LAW,
+    "Thứ Hai 16/02/2026 — nghỉ: Tết Nguyên đán" + LAW,
+    "Thứ Ba 17/02/2026 — nghỉ: Tết Nguyên đán" + LAW,
+    "Thứ Tư 18/02/2026 — nghỉ: Tết Nguyên đán" + LAW,
+    "Thứ Năm 19/02/2026 — nghỉ: Tết Nguyên đán" + LAW,
+    "Thứ Sáu 20/02/2026 — nghỉ: Tết Nguyên đán" + LAW,
+    "Thứ Hai 27/04/2026 — nghỉ: Giỗ Tổ Hùng Vương (nghỉ bù)" + LAW,
+    "Thứ Năm 30/04/2026 — nghỉ: Ngày Giải phóng miền Nam" + LAW,
+    "Thứ Sáu 01/05/2026 — nghỉ: Ngày Quốc tế Lao động" + LAW,
+    "Thứ Bảy 22/08/2026 — làm bù: Hoán đổi với ngày nghỉ Thứ Hai 31/08/2026" + GOVERNMENT,
+    "Thứ Hai 31/08/2026 — nghỉ: Ngày nghỉ hoán đổi (làm bù Thứ Bảy 22/08/2026)" + GOVERNMENT,
+    "Thứ Ba 01/09/2026 — nghỉ: Quốc khánh" + LAW,
+    "Thứ Tư 02/09/2026 — nghỉ: Quốc khánh" + LAW,
+    # In holidays 0.109 from 2026; not (yet) in the Labour Code.
+    "Thứ Ba 24/11/2026 — nghỉ: Ngày Văn hóa Việt Nam" + GOVERNMENT,
 ]
 
 
@@ -71,13 +75,17 @@ def test_json_listing_for_2026(tmp_path: Path) -> None:
         "weekday": "Thứ Năm",
         "working": False,
         "name": "Tết Dương lịch",
+        "source": "law",
     }
     assert rows[9] == {
         "date": "2026-08-22",
         "weekday": "Thứ Bảy",
         "working": True,
         "name": "Hoán đổi với ngày nghỉ Thứ Hai 31/08/2026",
+        "source": "government",
     }
+    assert rows[-1]["name"] == "Ngày Văn hóa Việt Nam"
+    assert rows[-1]["source"] == "government"
     assert [row["date"] for row in rows if row["name"] == "Tết Nguyên đán"] == [
         "2026-02-16",
         "2026-02-17",
@@ -104,9 +112,12 @@ years:
     result = runner.invoke(app, ["calendar", "--year", "2027"], env=env)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert "Thứ Năm 11/02/2027 — nghỉ: Nghỉ thêm sau Tết" in lines
-    assert "Thứ Bảy 20/02/2027 — làm bù: Làm bù cho ngày 11/02/2027" in lines
-    assert "Thứ Tư 24/11/2027 — làm việc: Chưa áp dụng Ngày Văn hóa Việt Nam" in lines
+    assert "Thứ Năm 11/02/2027 — nghỉ: Nghỉ thêm sau Tết" + CONFIG in lines
+    assert "Thứ Bảy 20/02/2027 — làm bù: Làm bù cho ngày 11/02/2027" + CONFIG in lines
+    assert (
+        "Thứ Tư 24/11/2027 — làm việc: Chưa áp dụng Ngày Văn hóa Việt Nam (theo calendar.yaml)"
+        in lines
+    )
 
 
 @freeze_time("2026-12-31T18:00:00+00:00")

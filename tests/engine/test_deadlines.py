@@ -119,6 +119,13 @@ SINGLE: list[tuple[str, int | None, DeadlineKind, date, date | None]] = [
     ("Từ tháng 3 đến tháng 6/2024", None, K.MONTH, D(2024, 6, 30), D(2024, 3, 1)),
     ("Tháng 10/2025 đến tháng 12/2025", None, K.MONTH, D(2025, 12, 31), D(2025, 10, 1)),
     ("Từ nay đến hết năm 2024", None, K.YEAR, D(2024, 12, 31), None),
+    # issue 15: quarters abbreviated or in words, a target's horizon, a term of office
+    ("Q2/2025", None, K.QUARTER, D(2025, 6, 30), D(2025, 4, 1)),
+    ("Q4/2026", None, K.QUARTER, D(2026, 12, 31), D(2026, 10, 1)),
+    ("Quý 2 năm 2025", None, K.QUARTER, D(2025, 6, 30), D(2025, 4, 1)),
+    ("Mục tiêu đến hết năm 2030", None, K.BEFORE_DATE, D(2030, 12, 31), None),
+    ("nhiệm kỳ 2020-2025", None, K.YEAR_RANGE, D(2025, 12, 31), D(2020, 1, 1)),
+    ("Nhiệm kỳ 2025 - 2030", None, K.YEAR_RANGE, D(2030, 12, 31), D(2025, 1, 1)),
 ]
 
 
@@ -225,6 +232,18 @@ RECURRING: list[tuple[str, int | None, str, date | None]] = [
     ("6 tháng một lần", 2024, "half_yearly", D(2024, 6, 30)),
     ("Hằng năm", None, "yearly", None),
     ("Tháng 12 hằng năm", None, "yearly:12", None),
+    # issue 15: several months a year, weekly, meetings by quarter, a list of cycles
+    ("Tháng 3, 6, 9, 12 hằng năm", 2025, "quarterly", D(2025, 3, 31)),
+    ("Tháng 6, 12 hằng năm", 2025, "half_yearly", D(2025, 6, 30)),
+    ("Tháng 3 và tháng 9 hằng năm", 2024, "yearly:03,09", D(2024, 3, 31)),
+    ("hàng tuần", 2026, "weekly:5", D(2026, 1, 2)),
+    ("Hằng tuần", 2026, "weekly:5", D(2026, 1, 2)),
+    ("Hằng tuần vào thứ Hai", 2026, "weekly:1", D(2026, 1, 5)),
+    ("Thứ 6 hằng tuần", 2026, "weekly:5", D(2026, 1, 2)),
+    ("họp theo quý vào ngày cuối tháng của quý", 2024, "quarterly", D(2024, 3, 31)),
+    ("Theo quý", 2024, "quarterly", D(2024, 3, 31)),
+    ("Định kỳ hằng quý, 6 tháng, năm", 2024, "quarterly", D(2024, 3, 31)),
+    ("định kỳ 6 tháng, hằng năm", 2024, "half_yearly", D(2024, 6, 30)),
 ]
 
 
@@ -238,7 +257,15 @@ def test_recurring_deadlines_resolve_to_a_recurrence(
     assert "Định kỳ" in reading.reason
 
 
-@pytest.mark.parametrize("cell", ["Định kỳ", "Hằng tuần", "Tháng 3 và tháng 9 hằng năm"])
+def test_the_weekday_of_a_weekly_deadline_is_configurable() -> None:
+    reading = parse_deadline("Hằng tuần", year=2026, weekly_due=3)
+    assert (reading.recurrence, reading.due) == ("weekly:3", D(2026, 1, 7))
+    assert "thứ Tư hằng tuần" in reading.reason
+    # A weekday written in the cell wins over the configured one.
+    assert parse_deadline("Thứ Hai hằng tuần", year=2026, weekly_due=3).recurrence == "weekly:1"
+
+
+@pytest.mark.parametrize("cell", ["Định kỳ", "Ngày 15/6 và 15/12 hằng năm"])
 def test_recurring_without_a_computable_due_does_not_resolve(cell: str) -> None:
     reading = parse_deadline(cell, year=2024)
     assert reading.kind == K.RECURRING
@@ -478,7 +505,45 @@ TASK_TEXT: list[tuple[str, int | None, DeadlineKind, date]] = [
         K.BEFORE_DATE,
         D(2026, 12, 15),
     ),
+    # issue 15: a range of years, recurrences anywhere after "định kỳ", a yearly date
+    (
+        "Phấn đấu đến năm 2024 - 2025 đạt 100% hồ sơ thủ tục hành chính được số hóa",
+        2024,
+        K.YEAR_RANGE,
+        D(2025, 12, 31),
+    ),
+    ("Định kỳ 6 tháng báo cáo kết quả thực hiện về UBND xã", 2026, K.RECURRING, D(2026, 6, 30)),
+    (
+        "Tổng hợp, báo cáo định kỳ hằng quý, 6 tháng, năm về kết quả cải cách hành chính",
+        2026,
+        K.RECURRING,
+        D(2026, 3, 31),
+    ),
+    (
+        "Tổ chức hội nghị đối thoại với người dân trước ngày 15/12 hằng năm",
+        2026,
+        K.RECURRING,
+        D(2026, 12, 14),
+    ),
+    (
+        "Triển khai Kế hoạch chuyển đổi số, hoàn thành đến năm 2027, tầm nhìn đến năm 2030",
+        2026,
+        K.BEFORE_DATE,
+        D(2027, 12, 31),
+    ),
 ]
+
+
+@pytest.mark.parametrize(
+    ("task", "recurrence"),
+    [
+        ("Định kỳ 6 tháng báo cáo kết quả thực hiện về UBND xã", "half_yearly"),
+        ("Báo cáo định kỳ hằng quý, 6 tháng, năm về kết quả CCHC", "quarterly"),
+        ("Tổ chức hội nghị đối thoại trước ngày 15/12 hằng năm", "yearly:12-14"),
+    ],
+)
+def test_a_recurrence_in_the_task_text_is_kept(task: str, recurrence: str) -> None:
+    assert parse_deadline("", year=2026, task_text=task).recurrence == recurrence
 
 
 @pytest.mark.parametrize(("task", "year", "kind", "due"), TASK_TEXT)
@@ -501,6 +566,12 @@ def test_an_empty_cell_takes_the_deadline_written_in_the_task(
         "Triển khai Nghị định số 137/2024/NĐ-CP ngày 23/10/2024 của Chính phủ",
         "Lập dự toán kinh phí trong dự toán ngân sách nhà nước hằng năm",
         "Chịu trách nhiệm trước Chủ tịch UBND xã",
+        # issue 15: another document's horizon is not this task's deadline
+        "Triển khai thực hiện Đề án 06 theo Quyết định số 06/QĐ-TTg ngày 06/01/2022 của Thủ "
+        "tướng Chính phủ giai đoạn 2022 - 2025, tầm nhìn đến năm 2030",
+        "Thực hiện Chương trình chuyển đổi số quốc gia đến năm 2025, định hướng đến năm 2030",
+        "Triển khai Chương trình tổng thể cải cách hành chính nhà nước đến năm 2030 trên địa bàn",
+        "Đánh giá định kỳ kết quả thực hiện nhiệm vụ cải cách hành chính",
     ],
 )
 def test_an_empty_cell_without_a_deadline_in_the_task_has_none(task: str) -> None:
@@ -634,6 +705,11 @@ NEXT: list[tuple[str, date, date]] = [
     ("monthly:20", D(2024, 2, 10), D(2024, 2, 20)),
     ("monthly:20", D(2024, 12, 21), D(2025, 1, 20)),
     ("monthly:31", D(2024, 4, 1), D(2024, 4, 30)),
+    ("yearly:03,09", D(2024, 4, 1), D(2024, 9, 30)),
+    ("yearly:03,09", D(2024, 10, 1), D(2025, 3, 31)),
+    ("weekly:5", D(2026, 1, 3), D(2026, 1, 9)),
+    ("weekly:5", D(2026, 1, 9), D(2026, 1, 9)),
+    ("weekly:1", D(2026, 1, 6), D(2026, 1, 12)),
 ]
 
 
@@ -665,7 +741,8 @@ def test_calendar_helpers() -> None:
     assert half_year_end(2024, 1) == D(2024, 6, 30)
     assert half_year_end(2024, 2) == D(2024, 12, 31)
     assert first_due("quarterly", 2025) == D(2025, 3, 31)
-    assert first_due("weekly", 2025) is None
+    assert first_due("weekly:5", 2025) == D(2025, 1, 3)
+    assert first_due("fortnightly", 2025) is None
     assert format_date(D(2024, 6, 5)) == "05/06/2024"
 
 
@@ -678,6 +755,8 @@ def test_calendar_helpers() -> None:
         ("monthly:20", "ngày 20 hằng tháng"),
         ("quarterly", "hằng quý (hết ngày cuối quý)"),
         ("half_yearly", "6 tháng một lần (hết ngày 30/06 và 31/12)"),
+        ("yearly:03,09", "tháng 3, 9 hằng năm"),
+        ("weekly:5", "thứ Sáu hằng tuần"),
     ],
 )
 def test_recurrence_labels(recurrence: str, label: str) -> None:

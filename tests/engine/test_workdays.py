@@ -12,11 +12,13 @@ import pytest
 
 from engine.calendar.workdays import (
     CalendarConfig,
+    DaySource,
     WorkCalendar,
     format_day,
     load_calendar,
     parse_calendar,
     weekday_name,
+    weekly_due_weekday,
 )
 from engine.errors import ConfigError, Location
 
@@ -362,11 +364,42 @@ def test_the_documented_way_to_cancel_24_november_works() -> None:
     assert CALENDAR.non_working_reason(date(2026, 11, 24)) == "Ngày Văn hóa Việt Nam"
 
 
+@pytest.mark.parametrize(
+    ("day", "source"),
+    [
+        (date(2026, 1, 1), DaySource.LAW),
+        (date(2026, 2, 16), DaySource.LAW),
+        (date(2026, 4, 27), DaySource.LAW),  # nghỉ bù of Giỗ Tổ, which fell on a Sunday
+        (date(2026, 8, 31), DaySource.GOVERNMENT),  # a swapped day off
+        (date(2026, 8, 22), DaySource.GOVERNMENT),  # its make-up Saturday
+        (date(2026, 11, 24), DaySource.GOVERNMENT),  # Ngày Văn hóa Việt Nam, not in the Code
+        (date(2026, 3, 2), None),
+        (date(2026, 3, 7), None),
+    ],
+)
+def test_each_listed_day_says_where_it_comes_from(day: date, source: DaySource | None) -> None:
+    assert CALENDAR.day_source(day) is source
+
+
+def test_days_of_calendar_yaml_come_from_the_config() -> None:
+    text = """version: 1
+years:
+  2026:
+    days_off: [{date: 2026-03-02, name: "Nghỉ thêm"}]
+    working_days: [{date: 2026-11-24, name: "Chưa áp dụng"}]
+"""
+    calendar = WorkCalendar(parse_calendar(text, "calendar.yaml"))
+    assert calendar.day_source(date(2026, 3, 2)) is DaySource.CONFIG
+    assert calendar.day_source(date(2026, 11, 24)) is DaySource.CONFIG
+    assert calendar.is_working_day(date(2026, 11, 24))
+
+
 def test_the_shipped_file_only_documents_what_the_package_lacks() -> None:
     config = load_calendar(CALENDAR_PATH)
     assert config.timezone == "Asia/Ho_Chi_Minh"
     assert config.weekend == ["saturday", "sunday"]
     assert config.use_holidays_package is True
+    assert weekly_due_weekday(config) == 5  # Friday
     assert sorted(config.years) == [2024, 2025, 2026]
 
 
