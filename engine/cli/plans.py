@@ -15,6 +15,7 @@ from engine.cli.check import print_check_table
 from engine.directory.store import get_organization
 from engine.errors import Location, Problem, SauroError
 from engine.notices import events
+from engine.plans.drafts import ASSIGNER_SOURCES
 from engine.plans.importer import ImportOptions, ImportResult, draft_json, import_plan
 from engine.store.db import session_scope
 from engine.store.models import DocumentKind, require_id
@@ -144,6 +145,10 @@ def _print_summary(result: ImportResult, file: Path, rules: RulesConfig) -> None
     )
     typer.echo(f"Năm kế hoạch: {result.year or 'không rõ'} ({result.year_source}).")
     typer.echo(f"Căn cứ: {result.authority.basis or 'chưa có số và ngày kế hoạch'}.")
+    authority = result.authority
+    if authority.assigner:
+        source = ASSIGNER_SOURCES[authority.assigner_source]
+        typer.echo(f"Người giao việc: {authority.assigner} ({source}).")
     if result.dry_run:
         typer.echo("Chạy thử (--dry-run): chưa ghi gì vào cơ sở dữ liệu.\n")
         print_check_table(result.checks, rules)

@@ -141,15 +141,27 @@ class Skipped:
 
 
 @dataclass(frozen=True)
+class Attached:
+    """The document a plan came with, as its caption says: "(Kèm theo Quyết định số:
+    465/QĐ-UBND ngày 23 tháng 4 năm 2026 …)" → ("Quyết định", "465/QĐ-UBND", 23/04/2026)."""
+
+    word: str
+    number: str
+    issued_on: date | None
+
+
+@dataclass(frozen=True)
 class DocumentHeader:
     """What the document says about itself. ``kind`` uses the values of
-    ``engine.store.models.DocumentKind`` ("thong_bao_ket_luan", "cong_van", "ke_hoach")."""
+    ``engine.store.models.DocumentKind`` ("thong_bao_ket_luan", "cong_van", "ke_hoach");
+    ``attached`` is the document it was issued with, when its caption names one."""
 
     kind: str | None
     number: str
     issued_on: date | None
     signer: str
     title: str
+    attached: Attached | None = None
 
 
 @dataclass(frozen=True)
@@ -515,7 +527,34 @@ def _read_header(paras: list[_Para], zones: _Zones) -> DocumentHeader:
         issued_on=next((d for d in map(_issued_on, top) if d is not None), None),
         signer=_signer(paras[zones.footer :]),
         title=title,
+        attached=_attached(paras[:_CAPTION_PARAS]),
     )
+
+
+# "(Ban hành kèm theo Quyết định số: 465/QĐ-UBND ngày 23 tháng 4 năm 2026 của …)"
+_CAPTION = re.compile(
+    r"kem theo\s+(?P<word>quyet dinh|ke hoach|nghi quyet|chi thi|thong bao|cong van)"
+    r"\s+so\s*:?\s*(?P<number>\d+\s*/\s*[^\s,;()]+)"
+    r"(?:\s+ngay\s+(?P<d>\d{1,2})\s*(?:/|thang)\s*(?P<m>\d{1,2})\s*(?:/|nam)\s*(?P<y>\d{4}))?"
+)
+_CAPTION_PARAS = 20  # the caption sits under the title, among the first paragraphs
+
+
+def _attached(top: Sequence[_Para]) -> Attached | None:
+    """The document named by the plan's caption, if it has one."""
+    text = "\n".join(p.text for p in top)
+    found = _CAPTION.search(_key(text))
+    if found is None:
+        return None
+    word = text[found.start("word") : found.end("word")]
+    number = re.sub(r"\s*/\s*", "/", text[found.start("number") : found.end("number")])
+    issued_on = None
+    if found["y"]:
+        try:
+            issued_on = date(int(found["y"]), int(found["m"]), int(found["d"]))
+        except ValueError:
+            issued_on = None
+    return Attached(word[:1].upper() + word[1:], number, issued_on)
 
 
 def _number(column: str) -> str | None:

@@ -9,6 +9,7 @@ and ``sauro check`` after the import give the same verdict.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -34,6 +35,7 @@ from engine.store.models import (
     Unit,
     UnitRole,
 )
+from engine.text import fold
 from rules.facts import Dimension, Finding, TaskFacts, UnitMention
 from rules.schema import RulesConfig
 from rules.six_clear import Evaluator, clear_map
@@ -243,13 +245,21 @@ BASIS_WORDS: dict[str, str] = {
 }
 
 
+# A plan is often issued with a decision and carries the decision's number ("465/QĐ-UBND"):
+# its basis names the decision. The type code of the number (NĐ 30/2020, Phụ lục III).
+_ISSUED_WITH = re.compile(r"/qd\b")  # on the folded number
+
+
 @lru_cache(maxsize=4096)
 def plan_basis(number: str, issued_on: date | None, kind: str = DocumentKind.PLAN) -> str:
     """The legal basis of a document's tasks: "Kế hoạch số 3838/KH-UBND ngày 28/12/2023";
-    a direct instruction at a meeting needs its date only."""
+    a plan whose number is a decision's: "Kế hoạch ban hành kèm theo Quyết định số
+    465/QĐ-UBND ngày 23/04/2026"; a direct instruction at a meeting needs its date only."""
     word = BASIS_WORDS.get(kind, BASIS_WORDS[DocumentKind.PLAN])
     if issued_on is None or not (number or kind == DocumentKind.MEETING):
         return ""
+    if kind == DocumentKind.PLAN and _ISSUED_WITH.search(fold(number)):
+        word = f"{word} ban hành kèm theo Quyết định"
     numbered = f" số {number}" if number else ""
     return f"{word}{numbered} ngày {issued_on:%d/%m/%Y}"
 

@@ -10,14 +10,24 @@ from engine.calendar.deadlines import Deadline
 from engine.importing.rows import ParsedRow
 from rules.facts import UnitMention
 
+# Where the assigner comes from: the document's signer, or the directory's Chairman.
+ASSIGNER_SIGNER = "signer"
+ASSIGNER_CHAIRMAN = "chairman"
+ASSIGNER_SOURCES = {
+    ASSIGNER_SIGNER: "người ký văn bản",
+    ASSIGNER_CHAIRMAN: "Chủ tịch theo danh bạ; văn bản không ghi người ký",
+}
+
 
 @dataclass(frozen=True)
 class Authority:
-    """Rõ thẩm quyền of every task of a plan: who assigned it, on what basis, when."""
+    """Rõ thẩm quyền of every task of a plan: who assigned it (and where that comes from),
+    on what basis, when."""
 
     assigner: str
     basis: str
     plan_date: date | None
+    assigner_source: str = ASSIGNER_CHAIRMAN
 
 
 @dataclass(frozen=True)

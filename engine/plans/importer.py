@@ -34,9 +34,9 @@ from engine.importing.columns import TableLayout, find_task_table
 from engine.importing.document_text import Skipped
 from engine.importing.rows import ParsedRow, parse_rows
 from engine.importing.tables import RawTable, read_tables
-from engine.plans.check import TaskCheck, check_drafts, plan_basis
+from engine.plans.check import BASIS_WORDS, TaskCheck, check_drafts, plan_basis
 from engine.plans.document_rows import document_rows, read_document
-from engine.plans.drafts import Authority, TaskDraft
+from engine.plans.drafts import ASSIGNER_CHAIRMAN, ASSIGNER_SIGNER, Authority, TaskDraft
 from engine.store import audit
 from engine.store.audit import Actor
 from engine.store.bulk import collector_paused
@@ -133,6 +133,7 @@ class SourceRows:
     options: ImportOptions
     rows: list[ParsedRow]
     skipped: tuple[Skipped, ...] = ()
+    signer: str = ""  # who signed the document, when it names them
 
 
 def read_source(options: ImportOptions, configs: Configs, areas: AreaResolver) -> SourceRows:
@@ -143,14 +144,21 @@ def read_source(options: ImportOptions, configs: Configs, areas: AreaResolver) -
     if reading is None:
         return SourceRows(options, edited or read_rows(options, configs, areas, tables))
     header = reading.header
+    # A plan in prose often has no number of its own, only its caption: "(Kèm theo Quyết
+    # định số 465/QĐ-UBND ngày 23/4/2026)".
+    attached = header.attached
+    number = header.number or (attached.number if attached else "")
     completed = replace(
         options,
-        plan_number=options.plan_number or header.number[:_NUMBER_MAX],
-        plan_date=options.plan_date or header.issued_on,
+        plan_number=options.plan_number or number[:_NUMBER_MAX],
+        plan_date=options.plan_date
+        or header.issued_on
+        or (attached and attached.issued_on)
+        or None,
         kind=options.kind or header.kind or DocumentKind.PLAN,
     )
     rows = edited if edited is not None else document_rows(reading, options.path.name)
-    return SourceRows(completed, rows, reading.skipped)
+    return SourceRows(completed, rows, reading.skipped, header.signer)
 
 
 def _docx_tables(path: Path) -> list[RawTable] | None:
@@ -208,7 +216,8 @@ def _drafts_result(
     year, year_source = _plan_year(options, rows)
     kind = options.kind or DocumentKind.PLAN
     authority = Authority(
-        assigner=_assigner(directory),
+        assigner=_assigner(directory, source.signer, kind),
+        assigner_source=ASSIGNER_SIGNER if source.signer else ASSIGNER_CHAIRMAN,
         basis=plan_basis(options.plan_number, options.plan_date, kind),
         plan_date=options.plan_date,
     )
@@ -518,10 +527,14 @@ def _chairman(directory: OrgDirectory) -> str:
     return next((p.name for p in directory.people if p.role == PersonRole.CHAIRMAN), "")
 
 
-def _assigner(directory: OrgDirectory) -> str:
-    """The Chairman signs the plan, so assigns its tasks and accepts their results."""
-    name = _chairman(directory)
-    text = f"Chủ tịch {directory.organization.name} ({name})" if name else ""
+def _assigner(directory: OrgDirectory, signer: str, kind: str) -> str:
+    """Who signed the document assigns its tasks and accepts their results; when the file
+    names no signer, the Chairman of the directory."""
+    if signer:
+        text = f"{signer}, người ký {BASIS_WORDS.get(kind, BASIS_WORDS[DocumentKind.PLAN]).lower()}"
+    else:
+        name = _chairman(directory)
+        text = f"Chủ tịch {directory.organization.name} ({name})" if name else ""
     return _fit(text, _max_length(Task, "assigner"))
 
 

@@ -5,6 +5,7 @@ a bad file exits 2 naming where, leaving the database unchanged."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import docx
@@ -85,3 +86,26 @@ def test_a_bad_text_file_exits_2_and_changes_nothing(sauro: Sauro, tmp_path: Pat
     assert refused.exit_code == 2
     assert "Không tìm thấy nhiệm vụ được giao nào" in refused.stderr
     assert snapshot(sauro.url) == before
+
+
+SEED_000 = FIXTURES / "documents" / "10_seed_000_ke_hoach_kien_minh.txt"
+SEED_004 = FIXTURES / "documents" / "13_seed_004_ke_hoach_xuan_duong.txt"
+
+
+def test_a_plan_issued_with_a_decision_has_the_decision_as_its_basis(sauro: Sauro) -> None:
+    sauro.ok("init")
+    result = sauro.ok("import", SEED_000, "--org", "xuan-duong", "--dry-run")
+    out = result.stdout
+    # The caption "(Kèm theo Quyết định số: 465/QĐ-UBND ngày 23 tháng 4 năm 2026 …)".
+    assert "Căn cứ: Kế hoạch ban hành kèm theo Quyết định số 465/QĐ-UBND ngày 23/04/2026." in out
+    assert "Kế hoạch số 465/QĐ-UBND" not in out
+    # The excerpt names no signer: the directory's Chairman assigns, and the summary says so.
+    assert "Người giao việc: Chủ tịch" in out
+    assert "(Chủ tịch theo danh bạ; văn bản không ghi người ký)" in out
+
+
+def test_the_signer_of_the_plan_is_its_assigner(sauro: Sauro) -> None:
+    sauro.ok("init")
+    result = sauro.ok("import", SEED_004, "--org", "xuan-duong", "--dry-run", "--json")
+    tasks = json.loads(result.stdout)
+    assert {t["authority"]["assigner"] for t in tasks} == {"Nông Văn Phong, người ký kế hoạch"}

@@ -423,3 +423,38 @@ def test_a_file_that_is_not_a_docx_is_refused(tmp_path: Path) -> None:
     path.write_text("không phải tệp Word", encoding="utf-8")
     with pytest.raises(ImportFileError, match=r"tb\.docx"):
         docx_text(path)
+
+
+@pytest.mark.parametrize(
+    ("caption", "attached"),
+    [
+        (
+            "(Kèm theo Quyết định số: 465/QĐ-UBND ngày 23 tháng 4 năm 2026\n"
+            "của Chủ tịch Ủy ban nhân dân xã)",
+            ("Quyết định", "465/QĐ-UBND", date(2026, 4, 23)),
+        ),
+        (
+            "(Ban hành kèm theo Quyết định số 12/QĐ-UBND ngày 05/01/2026 của UBND xã)",
+            ("Quyết định", "12/QĐ-UBND", date(2026, 1, 5)),
+        ),
+        (
+            "(Ban hành kèm theo Kế hoạch số: 3838 /QĐ-UBND ngày 28 /12/2023 của UBND thị xã)",
+            ("Kế hoạch", "3838/QĐ-UBND", date(2023, 12, 28)),
+        ),
+    ],
+)
+def test_the_caption_names_the_document_the_plan_came_with(
+    caption: str, attached: tuple[str, str, date]
+) -> None:
+    body = "1. Phòng Kinh tế xây dựng kế hoạch.\n"
+    text = f"KẾ HOẠCH\n\nCải cách hành chính năm 2026\n\n{caption}\n\n{body}"
+    header = read_document_text(text).header
+    assert header.attached is not None
+    assert (header.attached.word, header.attached.number, header.attached.issued_on) == attached
+
+
+def test_a_plan_without_a_caption_has_none() -> None:
+    assert (
+        read_document_text("KẾ HOẠCH\n\n1. Phòng Kinh tế xây dựng kế hoạch.\n").header.attached
+        is None
+    )
