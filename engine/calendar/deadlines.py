@@ -1040,7 +1040,7 @@ _DOCUMENT_WORDS = re.compile(
 )
 _CLAUSE_END = re.compile(r"[;.:(\n]")
 
-_CYCLE_WORD = r"(?:(?:6|sau)\s*thang|nam|quy|thang|tuan)"
+_CYCLE_WORD = r"(?:(?:6|sau)\s*thang|nam|quy(?!\s+dinh)|thang|tuan)"  # not "quy định"
 _CYCLE_LIST = rf"{_CYCLE_WORD}(?:\s*,\s*(?:(?:hang|moi)\s+)?{_CYCLE_WORD})*"
 # A recurrence the task opens with ("Hằng năm, tổ chức …", "Định kỳ 6 tháng báo cáo …"),
 # or one said with "định kỳ" anywhere ("báo cáo định kỳ hằng quý, 6 tháng, năm").

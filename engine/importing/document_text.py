@@ -129,6 +129,9 @@ class Proposal:
     line: int
     unclear: tuple[str, ...]
     person_title: str = ""  # "Phó Chủ tịch UBND xã" when a person leads
+    # The headings the item sits under, innermost first ("b) Nhiệm vụ", "1. Cải cách thể
+    # chế:"): where a plan in prose says the task's CCHC area.
+    sections: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -1409,6 +1412,7 @@ class _Cand:
     source: _Node | None = None  # the heading that gives its lead
     due_from: _Heading | None = None  # the nearest heading giving a deadline
     labels: _Labels = field(default_factory=_Labels)
+    sections: tuple[str, ...] = ()  # the headings above it, innermost first
 
 
 @dataclass(eq=False)
@@ -1727,6 +1731,7 @@ class _Reader:
                 (a.heading for a in _ancestors(node.parent) if a.heading and a.heading.deadline),
                 None,
             ),
+            sections=tuple(a.body for a in _ancestors(node.parent)),
         )
         self.cands.append(cand)
         for frame in _ancestors(node):
@@ -1783,6 +1788,7 @@ def _proposal(cand: _Cand, ref: str) -> Proposal:
         line=cand.line,
         unclear=_unclear(lead, person, deadline, product),
         person_title=title,
+        sections=cand.sections,
     )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine.errors import ImportFileError, Location, Problem
+from engine.importing.areas import AreaResolver
 from engine.importing.columns import ImportConfig, find_task_table
 from engine.importing.document_text import DocumentReading, docx_text, read_document_text
 from engine.importing.rows import ParsedRow
@@ -45,9 +46,12 @@ def read_document(
     return None
 
 
-def document_rows(reading: DocumentReading, source: str) -> list[ParsedRow]:
+def document_rows(
+    reading: DocumentReading, source: str, areas: AreaResolver | None = None
+) -> list[ParsedRow]:
     """One row per proposed task, in document order; ``ImportFileError`` when the document
-    gives no task at all (saying what was set aside and why)."""
+    gives no task at all (saying what was set aside and why). With ``areas``, a task's
+    section is the nearest heading above it that names a CCHC area ("1. Cải cách thể chế:")."""
     if not reading.proposals:
         problems = [
             Problem(Location(file=source, row=s.line), f"{s.reason}: «{_short(s.words)}»")
@@ -70,9 +74,17 @@ def document_rows(reading: DocumentReading, source: str) -> list[ParsedRow]:
             product=p.product,
             person=p.person,
             raw={WORDS: p.words, UNCLEAR: "; ".join(p.unclear)},
+            group=_area_heading(p.sections, areas),
         )
         for p in reading.proposals
     ]
+
+
+def _area_heading(sections: tuple[str, ...], areas: AreaResolver | None) -> str:
+    """The nearest heading that names a CCHC area, as written; "" when none does."""
+    if areas is None:
+        return ""
+    return next((heading for heading in sections if areas.resolve(heading)), "")
 
 
 def document_row(
@@ -86,13 +98,15 @@ def document_row(
     product: str,
     person: str,
     raw: dict[str, str],
+    group: str = "",
 ) -> ParsedRow:
-    """One task of a document as a row: no table, no section, the cells a sentence gives."""
+    """One task of a document as a row: no table, the section heading it sits under (when
+    it names an area), the cells a sentence gives."""
     return ParsedRow(
         table=0,
         row=line,
         ref=ref,
-        group="",
+        group=group,
         area_text="",
         work=work,
         product=product,

@@ -157,7 +157,7 @@ def read_source(options: ImportOptions, configs: Configs, areas: AreaResolver) -
         or None,
         kind=options.kind or header.kind or DocumentKind.PLAN,
     )
-    rows = edited if edited is not None else document_rows(reading, options.path.name)
+    rows = edited if edited is not None else document_rows(reading, options.path.name, areas)
     return SourceRows(completed, rows, reading.skipped, header.signer)
 
 

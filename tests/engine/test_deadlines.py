@@ -572,6 +572,7 @@ def test_an_empty_cell_takes_the_deadline_written_in_the_task(
         "Thực hiện Chương trình chuyển đổi số quốc gia đến năm 2025, định hướng đến năm 2030",
         "Triển khai Chương trình tổng thể cải cách hành chính nhà nước đến năm 2030 trên địa bàn",
         "Đánh giá định kỳ kết quả thực hiện nhiệm vụ cải cách hành chính",
+        "Thực hiện theo chế độ báo cáo định kỳ quy định tại Kế hoạch CCHC",
     ],
 )
 def test_an_empty_cell_without_a_deadline_in_the_task_has_none(task: str) -> None:

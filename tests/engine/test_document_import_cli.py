@@ -9,9 +9,12 @@ import json
 from pathlib import Path
 
 import docx
-from sauro_support import FIXTURES, Sauro, snapshot
+from sauro_support import CONFIG, FIXTURES, Sauro, snapshot
 from sqlmodel import Session, select
 
+from engine.importing.areas import AreaResolver, load_areas
+from engine.importing.document_text import read_document_text
+from engine.plans.document_rows import document_rows
 from engine.store.db import make_engine
 from engine.store.models import Plan, Task
 
@@ -109,3 +112,21 @@ def test_the_signer_of_the_plan_is_its_assigner(sauro: Sauro) -> None:
     result = sauro.ok("import", SEED_004, "--org", "xuan-duong", "--dry-run", "--json")
     tasks = json.loads(result.stdout)
     assert {t["authority"]["assigner"] for t in tasks} == {"Nông Văn Phong, người ký kế hoạch"}
+
+
+def test_a_prose_plan_gives_its_tasks_the_area_heading_above_them() -> None:
+    areas = AreaResolver(load_areas(CONFIG / "areas.yaml"))
+    text = (FIXTURES / "documents" / "12_seed_003_nhiem_vu_nguyen_giap.txt").read_text("utf-8")
+    rows = document_rows(read_document_text(text), "nguyen-giap.txt", areas)
+    found = {row.ref: areas.resolve(row.group) for row in rows}
+    assert found == {
+        **dict.fromkeys(["b.1", "b.2", "b.3"], "the-che"),
+        **dict.fromkeys(["b.4", "b.5", "b.6", "b.7", "b.8"], "thu-tuc-hanh-chinh"),
+        "b.9": "tai-chinh-cong",
+        **dict.fromkeys(["b.10", "b.11", "b.12", "b.13", "b.14"], "chinh-quyen-so"),
+    }
+    # The units' duties of "Tổ chức thực hiện" sit under no area heading.
+    seed_004 = read_document_text(SEED_004.read_text("utf-8"))
+    assert {row.group for row in document_rows(seed_004, "x.txt", areas) if row.ref == "2.1"} == {
+        ""
+    }

@@ -300,6 +300,22 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         ["work.vague"],
     ),
     (
+        "advising the Committee on an area is vague",
+        {
+            "work": "Tham mưu Ủy ban nhân dân xã thực hiện, theo dõi, tổng hợp các nhiệm vụ về "
+            "cải cách tài chính công"
+        },
+        ["work.vague"],
+    ),
+    (
+        "restates the one-stop shop",
+        {
+            "work": "Tham mưu triển khai nội dung cải cách thủ tục hành chính, thực hiện cơ chế "
+            "một cửa, một cửa liên thông trong giải quyết thủ tục hành chính"
+        },
+        ["work.vague"],
+    ),
+    (
         "an area and a specific object is not vague",
         {"work": "Tổ chức rà soát văn bản quy phạm pháp luật trong lĩnh vực cải cách thể chế"},
         [],
