@@ -63,6 +63,7 @@ bench: install
 	$(BIN)/python tests/bench/delivery_bench.py --count 10000
 	$(BIN)/python tests/bench/report_bench.py
 	$(BIN)/python tests/bench/import_bench.py
+	$(BIN)/python tests/bench/render_bench.py
 	$(BIN)/python tests/bench/remind_bench.py --orgs 100,1000
 	$(BIN)/python tests/bench/web_load_bench.py --db both --seconds 30
 	$(BIN)/python tests/bench/prefect_bench.py

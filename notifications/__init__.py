@@ -1,7 +1,7 @@
 """Messages: digests grouped per recipient (``digest``), rendered with the administrator's
-sandboxed templates (``render``), delivered once through the ledger (``ledger``,
-``delivery``) by a transport: SMTP or ``.eml`` files (``transport``, ``smtp_settings``,
-``outgoing``, ``addresses``).
+templates in a bounded sandbox (``render``, ``sandbox``), delivered once through the ledger
+(``ledger``, ``delivery``) by a transport: SMTP or ``.eml`` files (``transport``,
+``smtp_settings``, ``outgoing``, ``addresses``).
 
 May import ``engine.store`` (the ledger's tables), ``rules``, ``engine.text`` and
 ``engine.errors``.

@@ -50,7 +50,7 @@ from jinja2 import (
 )
 from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
-from jinja2.sandbox import MAX_RANGE, ImmutableSandboxedEnvironment
+from jinja2.sandbox import MAX_RANGE
 
 from engine.errors import ConfigError, Location, Problem
 from notifications.digest import (
@@ -61,6 +61,7 @@ from notifications.digest import (
     build_digests,
     recipient_key,
 )
+from notifications.sandbox import BoundedSandbox
 from rules.escalation import Role, StepKind
 from rules.ladder import PlannedMessage
 
@@ -176,7 +177,7 @@ def _finalize(value: Any) -> Any:
 # --- the sandbox ---------------------------------------------------------------------
 
 
-class _Sandbox(ImmutableSandboxedEnvironment):
+class _Sandbox(BoundedSandbox):
     """The immutable sandbox, also refusing huge numbers and repetitions (``'a' * 10**9``)."""
 
     intercepted_binops = frozenset({"*", "**"})

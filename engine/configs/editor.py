@@ -10,7 +10,10 @@ templates of ``config/templates``. Names are relative to the config folder:
 - ``validate_text`` checks a candidate text in the context of the other current files:
   a candidate ``escalation.yaml`` must name template sets that exist; a candidate template
   is compiled, name-checked and rendered against sample digests together with the other
-  current templates (a shared part is checked through the templates that include it).
+  current templates (a shared part is checked through the templates that include it),
+  under the sandbox's bounds (``notifications.sandbox``) and a time limit of
+  ``VALIDATION_SECONDS`` per render: a template that builds huge strings, loops without
+  end or takes seconds is refused at the line where it crosses the bound.
   Every problem carries the file (the editable name) and the line (``Location.line``).
 - What a candidate would change in today's cycle is ``engine.reminders.impact``: it plans a
   reminder cycle, which sits above this package.
@@ -42,6 +45,7 @@ from engine.errors import ConfigError, Location, NotFoundError, Problem, SauroEr
 from engine.store.audit import Actor
 from engine.store.models import ConfigFileRevision, require_id
 from notifications.render import PARTS, TemplateSet
+from notifications.sandbox import VALIDATION_SECONDS, time_budget
 from rules.config_text import load_yaml, problem_at, require_size
 from rules.escalation import Ladder
 
@@ -145,7 +149,8 @@ def _template_problems(config_dir: Path, name: str, text: str) -> list[Problem]:
             folder.mkdir()
         (folder / file).write_text(text, encoding="utf-8")
         try:
-            TemplateSet.load(folder)
+            with time_budget(VALIDATION_SECONDS):  # a sample renders in milliseconds
+                TemplateSet.load(folder)
         except ConfigError as error:
             return [_in_templates(problem) for problem in error.problems]
     return []

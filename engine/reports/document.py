@@ -58,7 +58,6 @@ from docx.opc.exceptions import PackageNotFoundError
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
-from jinja2.sandbox import SandboxedEnvironment
 
 from engine.calendar.periods import OVERDUE_UNITS
 from engine.calendar.status import VN
@@ -69,6 +68,7 @@ from engine.reports.data import Rate, ReportData, StatusCounts
 from engine.reports.sections import HEADING, OUTLINE_FILE, Outline, load_outline, section_texts
 from engine.store.models import ExtensionStatus
 from notifications.render import format_document_date
+from notifications.sandbox import BoundedSandbox
 
 # The template's name for the text of each section of the outline.
 SECTION_KEYS: dict[str, str] = {
@@ -372,8 +372,9 @@ def _namespaces(value: Any) -> Any:
     return value
 
 
-def _environment() -> SandboxedEnvironment:
-    return SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
+def _environment() -> BoundedSandbox:
+    """The administrator's template runs bounded, as the message templates do."""
+    return BoundedSandbox(autoescape=True, undefined=StrictUndefined)
 
 
 def _template_error(template: Path, error: TemplateError) -> ConfigError:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
@@ -442,6 +443,16 @@ def test_unknown_variable_names_file(tmp_path: Path) -> None:
     template = broken_template(tmp_path, "{{ signer }}", "{{ nguoi_ky }}")
     with pytest.raises(ConfigError, match=r"mau_loi\.docx"):
         render(sample(), tmp_path, template=template)
+
+
+def test_a_template_that_would_exhaust_the_machine_is_refused(tmp_path: Path) -> None:
+    """The document's template runs in the bounded sandbox (issue 14)."""
+    template = broken_template(tmp_path, "{{ signer }}", "{{ signer|center(10**9) }}")
+    started = time.monotonic()
+    with pytest.raises(ConfigError, match=r"mau_loi\.docx") as caught:
+        render(sample(), tmp_path, template=template)
+    assert time.monotonic() - started < 10
+    assert "quá lớn" in str(caught.value)
 
 
 def test_missing_or_invalid_template(tmp_path: Path) -> None:

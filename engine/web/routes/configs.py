@@ -16,7 +16,7 @@ from engine.errors import ConfigError
 from engine.reminders.impact import preview_impact
 from engine.store.db import session_scope
 from engine.web.changes import task_change
-from engine.web.configs import editable_name, line_problems, revisions
+from engine.web.configs import editable_name, line_problems, problems_of, revisions, within
 from engine.web.deps import MAX_ROW_ID, User, Web, checked_user, current_user, web
 from engine.web.pages import render
 from engine.web.policy import Action, authorize
@@ -115,17 +115,20 @@ def config_submit(
     name = editable_name(user, name)
     state = web(request)
     config_dir = state.settings.config_dir
-    problems = editor.validate_text(config_dir=config_dir, name=name, text=text)
+    problems = problems_of(config_dir=config_dir, name=name, text=text)
     if problems:
         return _editor(request, user, name, text=text, status=400, problems=line_problems(problems))
     try:
         if action != "save":
-            impact = preview_impact(
-                database_url=state.settings.database_url,
-                config_dir=config_dir,
+            impact = within(
+                lambda: preview_impact(
+                    database_url=state.settings.database_url,
+                    config_dir=config_dir,
+                    name=name,
+                    text=text,
+                    now=state.clock(),
+                ),
                 name=name,
-                text=text,
-                now=state.clock(),
             )
             return _editor(request, user, name, text=text, impact=impact, note=note)
         with _unit_of_work(state, user, name) as session:
