@@ -325,10 +325,12 @@ def _quoted(text: str) -> str:
 
 
 def _check_deadline(task: TaskFacts, config: RulesConfig, out: list[Finding]) -> None:
-    """Resolved to a date or a computable recurrence; a due date before the plan is odd."""
+    """Resolved to a date or a computable recurrence; a due date before the plan is odd
+    (unless it is a recurrence's first occurrence in the plan's year: "hằng tuần")."""
     if task.deadline_resolved:
         due, plan_date = task.due, task.plan_date
-        if due is not None and plan_date is not None and due < plan_date:
+        recurring = task.deadline_kind == _RECURRING
+        if due is not None and plan_date is not None and due < plan_date and not recurring:
             out.append(
                 _finding(
                     "deadline.before_plan",
@@ -346,6 +348,9 @@ def _check_deadline(task: TaskFacts, config: RulesConfig, out: list[Finding]) ->
         return
     reason = task.deadline_reason or config.deadline_reason(task.deadline_kind)
     out.append(_finding("deadline.unresolved", task, config, cell=cell, reason=reason))
+
+
+_RECURRING = "recurring"  # DeadlineKind.RECURRING: rules import nothing of engine.calendar
 
 
 def _date(day: date) -> str:

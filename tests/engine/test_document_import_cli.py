@@ -130,3 +130,18 @@ def test_a_prose_plan_gives_its_tasks_the_area_heading_above_them() -> None:
     assert {row.group for row in document_rows(seed_004, "x.txt", areas) if row.ref == "2.1"} == {
         ""
     }
+
+
+def test_a_heading_naming_no_area_is_printed_once(sauro: Sauro, tmp_path: Path) -> None:
+    sauro.ok("init")
+    path = tmp_path / "muc.csv"
+    rows = [
+        "TT,Nhiệm vụ cụ thể,Sản phẩm,Cơ quan chủ trì,Thời gian thực hiện",
+        ",II. Nhiệm vụ trọng tâm khác,,,",
+        "1,Tổ chức hội nghị đối thoại với người dân,Báo cáo,Phòng Kinh tế,Quý II/2026",
+        "2,Kiểm tra công vụ tại các thôn,Báo cáo,Phòng Kinh tế,Quý III/2026",
+    ]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = sauro.ok("import", path, "--org", "xuan-duong", "--dry-run").stdout
+    assert out.count("«II. Nhiệm vụ trọng tâm khác»") == 1
+    assert "«II. Nhiệm vụ trọng tâm khác»: 2 nhiệm vụ" in out

@@ -150,6 +150,11 @@ CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         ["deadline.before_plan"],
     ),
     ("due on the plan date", {"due": date(2023, 12, 28)}, []),
+    (
+        "a recurrence's first due day of the year may come before the plan",
+        {"deadline_text": "Hằng tuần", "deadline_kind": "recurring", "due": date(2023, 1, 6)},
+        [],
+    ),
     ("no plan date", {"due": date(2020, 1, 1), "plan_date": None}, []),
     # responsibility
     (
