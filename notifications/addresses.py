@@ -22,6 +22,7 @@ case-insensitive; the local part, in principle, is not, so it is kept as written
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -33,6 +34,37 @@ MAX_LABEL = 63
 _LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
 _TLD = re.compile(r"[a-z]{2,63}|xn--[a-z0-9-]{1,59}")
+
+
+@dataclass(frozen=True, slots=True)
+class Mailbox:
+    """One recipient as two values, a display name and an address, kept apart until the
+    wire: a name is never joined to its address and read back, so a comma in "Triệu Văn
+    Hùng, Trưởng phòng" or a line break followed by "Bcc:" in a directory entry stays
+    part of the name. The name is made one line of printable text (control, format and
+    bidi-override characters become spaces); the address is only trimmed here and is
+    checked when the mail is written (``notifications.outgoing.email_bytes``)."""
+
+    address: str
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "address", self.address.strip())
+        object.__setattr__(self, "name", one_line(self.name))
+
+    def __str__(self) -> str:
+        """For people reading a report or a log: "Nguyễn Văn A <a@xa.gov.vn>"."""
+        return f"{self.name} <{self.address}>" if self.name else self.address
+
+
+def one_line(text: str) -> str:
+    """``text`` as one line of printable text: every control, format (bidi overrides
+    included) or separator character but the plain space becomes a space, and runs of
+    spaces one space."""
+    cleaned = "".join(
+        " " if char != " " and unicodedata.category(char)[0] in "CZ" else char for char in text
+    )
+    return " ".join(cleaned.split())
 
 
 class EmailProblem(StrEnum):

@@ -40,8 +40,9 @@ class Deliverable(Protocol):
     def message_id(self) -> str: ...
 
     @property
-    def to(self) -> tuple[str, ...]:
-        """The recipients as a report names them (addresses, phone numbers)."""
+    def to(self) -> tuple[object, ...]:
+        """The recipients, each printed (``str``) as a report names it: "Nguyễn Văn A
+        <a@xa.gov.vn>", a phone number."""
         ...
 
     @property

@@ -40,6 +40,7 @@ from typing import Generic, TypeVar, cast
 from sqlalchemy.exc import SQLAlchemyError
 from typing_extensions import TypeVar as DefaultTypeVar
 
+from notifications.addresses import Mailbox
 from notifications.channels import EMAIL, Channel, Deliverable, channel_name
 from notifications.ledger import DeliveryStatus, Ledger
 from notifications.outgoing import OutgoingMessage
@@ -138,7 +139,7 @@ class DeliveryReport(Generic[M]):
         return "\n".join(lines)
 
     def failure_notice(
-        self, to: Sequence[str], *, organization: str = "", directory_link: str = ""
+        self, to: Sequence[Mailbox], *, organization: str = "", directory_link: str = ""
     ) -> OutgoingMessage | None:
         """The message telling the standing office (``to``) which messages failed for good;
         ``directory_link`` is where the app's directory fixes an address.
@@ -166,9 +167,9 @@ class DeliveryReport(Generic[M]):
             ),
         ]
         keys = tuple(
-            f"delivery-failure:{outcome.message_id}|{address}"
+            f"delivery-failure:{outcome.message_id}|{box.address}"
             for outcome in failed
-            for address in to
+            for box in to
         )
         noun = "thư" if by_email else "tin"
         return OutgoingMessage(
@@ -194,7 +195,7 @@ _CHANNEL_LABELS = {EMAIL: "", "zalo": "Zalo "}
 
 
 def _line(outcome: Outcome[M]) -> str:
-    recipients = ", ".join(outcome.message.to)
+    recipients = ", ".join(str(recipient) for recipient in outcome.message.to)
     by = _CHANNEL_LABELS.get(outcome.channel, f"{outcome.channel} ")
     return (
         f"- {by}{recipients}: «{outcome.message.subject}» — {_LABELS[outcome.status]}: "
@@ -364,7 +365,7 @@ async def deliver(
     attempt_timeout: float | None = 120.0,
     clock: Clock = utc_now,
     jitter: Callable[[], float] = random.random,
-    failures_to: Sequence[str] = (),
+    failures_to: Sequence[Mailbox] = (),
     organization: str = "",
     notice_channel: Channel[OutgoingMessage] | None = None,
     slot: SendSlot | None = None,
@@ -430,7 +431,7 @@ async def deliver_with_settings(
     *,
     ledger: Ledger,
     clock: Clock = utc_now,
-    failures_to: Sequence[str] = (),
+    failures_to: Sequence[Mailbox] = (),
     organization: str = "",
     slot: SendSlot | None = None,
 ) -> DeliveryReport:

@@ -8,31 +8,37 @@ name, the ``Message-ID`` header (mail clients fold duplicates on it) and the led
 
 Pure: no I/O, no clock (``to_email`` and ``email_bytes`` take ``now``).
 
-``email_bytes`` writes the wire form with the standard library's ``compat32`` MIME classes
-and ``email.header.Header``, not with ``email.policy.default``: up to Python 3.14 the newer
-folder drops the space between two RFC 2047 encoded words when it splits a long non-ASCII
-header (CPython gh-144156), so "rà soát hồ sơ" would arrive as "rà soáthồ sơ"; the older
-encoder keeps every space inside the encoded words, and is three times faster.
-``to_email`` is those bytes parsed back into an ``EmailMessage``.
+``email_bytes`` writes the wire form itself: a message is always text, or text and HTML,
+with or without attachments, so its MIME tree is written directly rather than built as
+``email.message`` objects and serialised (which took longer than rendering the mail).
+Headers are encoded and folded by ``email.header.Header`` exactly as the standard
+library's ``compat32`` policy does, not by ``email.policy.default``: up to Python 3.14 the
+newer folder drops the space between two RFC 2047 encoded words when it splits a long
+non-ASCII header (CPython gh-144156), so "rà soát hồ sơ" would arrive as "rà soáthồ sơ".
+Bodies are quoted-printable (``binascii.b2a_qp``), attachments base64. Recipients are
+``Mailbox`` values (name and address apart) written as RFC 5322 mailboxes, so no name can
+add a recipient or a header. ``to_email`` is those bytes parsed back into an
+``EmailMessage``.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import email
 import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.base64mime import header_encode
-from email.charset import QP, Charset
 from email.header import Header
-from email.message import EmailMessage, Message
-from email.mime.multipart import MIMEMultipart
-from email.mime.nonmultipart import MIMENonMultipart
-from email.policy import compat32, default
-from email.utils import format_datetime, formataddr, parseaddr
-from typing import TypeAlias, cast
+from email.message import EmailMessage
+from email.policy import default
+from email.utils import encode_rfc2231, format_datetime, formataddr, getaddresses
+from functools import lru_cache
+
+from notifications.addresses import Mailbox, normalize_email, one_line
 
 # Headers the conversion sets itself, and Cc/Bcc (recipients belong in ``to``).
 _RESERVED = frozenset(
@@ -41,10 +47,9 @@ _RESERVED = frozenset(
 )
 _ADDRESS_HEADERS = frozenset({"reply-to", "sender"})
 _MAX_ENCODED_WORD = 75  # RFC 2047 section 2
-_WIRE = compat32.clone(linesep="\r\n")  # lines of at most 78 characters, CRLF
-_UTF8_QP = Charset("utf-8")
-_UTF8_QP.body_encoding = QP  # quoted-printable: 7-bit, no server needs 8BITMIME
-_Mime: TypeAlias = "Message[str, str | Header]"
+_MAX_LINE = 78  # RFC 5322 section 2.1.1: header lines folded to this length
+_CRLF = "\r\n"
+_BARE = re.compile(r"[^\s<>()\[\]\\,;:\"@]+@[^\s<>()\[\]\\,;:\"@]+")  # one address, no specials
 
 
 def message_id_for(ledger_keys: Iterable[str]) -> str:
@@ -72,13 +77,13 @@ class Attachment:
 class OutgoingMessage:
     """One e-mail to send, and the ledger keys that are delivered when it is.
 
-    ``to`` holds plain addresses ("a@x.vn") or named ones ("Nguyễn Văn A <a@x.vn>");
+    ``to`` holds the recipients as ``Mailbox`` values (a name and an address, apart);
     ``headers`` adds extra headers (``Reply-To``, ``X-Sauro-Rule``…), not the ones the
     conversion sets. ``attachments`` go after the body (multipart/mixed). ``message_id``
     is derived from ``ledger_keys`` and cannot be passed.
     """
 
-    to: tuple[str, ...]
+    to: tuple[Mailbox, ...]
     subject: str
     text: str
     ledger_keys: tuple[str, ...]
@@ -99,15 +104,17 @@ class OutgoingMessage:
         reserved = sorted(name for name in self.headers if name.lower() in _RESERVED)
         if reserved:
             raise ValueError(f"headers set by the conversion cannot be overridden: {reserved}")
-        one_line = [self.subject, *self.to, *self.headers, *self.headers.values()]
-        if any("\n" in value or "\r" in value for value in one_line):
-            raise ValueError("a subject, address or header cannot span lines")
+        if not all(isinstance(recipient, Mailbox) for recipient in self.to):
+            raise TypeError("recipients are Mailbox values, never 'Name <address>' strings")
+        lines = [self.subject, *self.headers, *self.headers.values()]
+        if any("\n" in value or "\r" in value for value in lines):
+            raise ValueError("a subject or header cannot span lines")
         object.__setattr__(self, "message_id", message_id_for(self.ledger_keys))
 
     @property
     def addresses(self) -> list[str]:
         """The bare addresses of ``to`` (the SMTP envelope recipients)."""
-        return [parseaddr(recipient)[1] or recipient for recipient in self.to]
+        return [recipient.address for recipient in self.to]
 
 
 def email_bytes(message: OutgoingMessage, sender: str, *, now: datetime | None = None) -> bytes:
@@ -117,21 +124,28 @@ def email_bytes(message: OutgoingMessage, sender: str, *, now: datetime | None =
     bodies quoted-printable; with ``html`` a multipart/alternative (text first, as mail
     clients show the last part they can) whose boundary derives from the message id, so
     the bytes depend only on the message, the sender and ``now`` (the Date header).
-    Raises ``ValueError`` for a non-ASCII address (SMTPUTF8 is not supported).
+    Raises ``ValueError`` (in Vietnamese) for an address that cannot be used.
     """
-    bad = [a for a in [envelope_sender(sender), *message.addresses] if not a.isascii()]
-    if bad:
-        raise ValueError(f"địa chỉ thư có ký tự không phải ASCII: {', '.join(bad)}")
-    mime = _body(message)
-    mime["From"] = _address_list([sender])
-    mime["To"] = _address_list(message.to)
-    mime["Subject"] = _unstructured("Subject", message.subject)
-    mime["Date"] = format_datetime(now or datetime.now(UTC))
-    mime["Message-ID"] = f"<{message.message_id}@{_domain(sender)}>"
+    origin = sender_mailbox(sender)
+    for recipient in message.to:
+        _check_address(recipient)
+    head = [
+        _folded("From", _mailbox(origin)),
+        _folded("To", ", ".join(_mailbox(recipient) for recipient in message.to)),
+        _folded("Subject", _text_header("Subject", message.subject)),
+        f"Date: {format_datetime(now or datetime.now(UTC))}",
+        f"Message-ID: <{message.message_id}@{_domain(origin)}>",
+        "MIME-Version: 1.0",
+    ]
     for name, value in message.headers.items():
-        is_address = name.lower() in _ADDRESS_HEADERS
-        mime[name] = _address_list([value]) if is_address else _unstructured(name, value)
-    return mime.as_bytes(policy=_WIRE)
+        if name.lower() in _ADDRESS_HEADERS:
+            box = sender_mailbox(value)
+            _check_address(box)
+            head.append(_folded(name, _mailbox(box)))
+        else:
+            head.append(_folded(name, _text_header(name, value)))
+    body_head, body = _body(message)
+    return _CRLF.join([*head, *body_head, "", ""]).encode("ascii") + body
 
 
 def to_email(message: OutgoingMessage, sender: str, *, now: datetime | None = None) -> EmailMessage:
@@ -139,67 +153,106 @@ def to_email(message: OutgoingMessage, sender: str, *, now: datetime | None = No
     return email.message_from_bytes(email_bytes(message, sender, now=now), policy=default)
 
 
-def _body(message: OutgoingMessage) -> _Mime:
+@lru_cache(maxsize=64)
+def sender_mailbox(sender: str) -> Mailbox:
+    """The configured sender ("Sáu Rõ <sauro@ubnd.gov.vn>", or a bare address) as a
+    ``Mailbox``: a setting an administrator wrote, read once, never a name we joined.
+    ``ValueError`` when it is not one ASCII address (a local server's ``sauro@localhost``
+    is fine)."""
+    parsed = getaddresses([sender])
+    name, address = parsed[0] if len(parsed) == 1 else ("", "")
+    if not address.isascii() or address.count("@") != 1 or not _BARE.fullmatch(address):
+        raise ValueError(f"địa chỉ người gửi '{sender}' không dùng được")
+    return Mailbox(address, name)
+
+
+def _check_address(recipient: Mailbox) -> None:
+    try:
+        normalize_email(recipient.address)
+    except ValueError as error:
+        raise ValueError(f"địa chỉ thư '{recipient.address}' không dùng được: {error}") from None
+
+
+# -- the MIME tree ------------------------------------------------------------------------
+
+_Part = tuple[list[str], bytes]  # a part's header lines, and its encoded body
+
+
+def _body(message: OutgoingMessage) -> _Part:
     body = _alternatives(message)
     if not message.attachments:
         return body
     parts = [body, *(_attachment_part(a) for a in message.attachments)]
-    for part in parts:
-        del part["MIME-Version"]
-    boundary = f"=_sauro_mixed_{message.message_id}"
-    return cast(_Mime, MIMEMultipart("mixed", boundary=boundary, _subparts=parts))
+    return _multipart("mixed", f"=_sauro_mixed_{message.message_id}", parts)
 
 
-def _alternatives(message: OutgoingMessage) -> _Mime:
+def _alternatives(message: OutgoingMessage) -> _Part:
     text = _text_part(message.text, "plain")
     if message.html is None:
         return text
-    boundary = f"=_sauro_{message.message_id}"  # "=_" cannot occur in quoted-printable
-    parts = [text, _text_part(message.html, "html")]
-    for part in parts:
-        del part["MIME-Version"]  # once, at the top
-    mime = MIMEMultipart("alternative", boundary=boundary, _subparts=parts)
-    return cast(_Mime, mime)
+    # "=_" cannot occur in quoted-printable, so the boundary never appears in a part.
+    boundary = f"=_sauro_{message.message_id}"
+    return _multipart("alternative", boundary, [text, _text_part(message.html, "html")])
 
 
-def _attachment_part(attachment: Attachment) -> _Mime:
-    maintype, subtype = attachment.mimetype.split("/")
-    part = MIMENonMultipart(maintype, subtype)
-    part.set_payload(base64.encodebytes(attachment.content).decode("ascii"))
-    part["Content-Transfer-Encoding"] = "base64"
+def _multipart(subtype: str, boundary: str, parts: list[_Part]) -> _Part:
+    chunks: list[bytes] = []
+    for head, body in parts:
+        chunks.append(f"--{boundary}{_CRLF}{_CRLF.join(head)}{_CRLF}{_CRLF}".encode("ascii"))
+        chunks.append(body + b"\r\n")
+    chunks.append(f"--{boundary}--{_CRLF}".encode("ascii"))
+    head = f'Content-Type: multipart/{subtype};{_CRLF} boundary="{boundary}"'  # folded: 78
+    return [head], b"".join(chunks)
+
+
+def _text_part(text: str, subtype: str) -> _Part:
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
+    encoded = binascii.b2a_qp(lines, quotetabs=False, istext=True, header=False)
+    head = [
+        f'Content-Type: text/{subtype}; charset="utf-8"',
+        "Content-Transfer-Encoding: quoted-printable",
+    ]
+    return head, encoded.replace(b"\n", b"\r\n")
+
+
+def _attachment_part(attachment: Attachment) -> _Part:
     name = attachment.filename
     if name.isascii():
-        part.add_header("Content-Disposition", "attachment", filename=name)
+        quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+        disposition = f'attachment; filename="{quoted}"'
     else:  # RFC 2231
-        part.add_header("Content-Disposition", "attachment", filename=("utf-8", "", name))
-    return cast(_Mime, part)
+        disposition = f"attachment; filename*={encode_rfc2231(name, 'utf-8')}"
+    head = [
+        f"Content-Type: {attachment.mimetype}",
+        "Content-Transfer-Encoding: base64",
+        _folded("Content-Disposition", disposition),
+    ]
+    encoded = base64.encodebytes(attachment.content).rstrip(b"\n")
+    return head, encoded.replace(b"\n", b"\r\n")
 
 
-def _text_part(text: str, subtype: str) -> _Mime:
-    part = MIMENonMultipart("text", subtype, charset="utf-8")
-    part.set_payload(_lines(text), _UTF8_QP)
-    # compat32 messages take ``Header`` values too (typeshed declares ``str`` only).
-    return cast(_Mime, part)
+# -- headers ------------------------------------------------------------------------------
 
 
-def _lines(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+def _folded(name: str, value: str | Header) -> str:
+    """``Name: value`` in lines of at most 78 characters, as ``compat32`` folds it."""
+    if isinstance(value, str) and len(name) + 2 + len(value) <= _MAX_LINE:
+        return f"{name}: {value}"
+    header = value if isinstance(value, Header) else Header(value, header_name=name)
+    return f"{name}: {header.encode(linesep=_CRLF, maxlinelen=_MAX_LINE)}"
 
 
-def _unstructured(name: str, value: str) -> str | Header:
+def _text_header(name: str, value: str) -> str | Header:
     if value.isascii():
         return value
     return Header(value, "utf-8", header_name=name)
 
 
-def _address_list(addresses: Iterable[str]) -> str:
-    return ", ".join(_mailbox(*parseaddr(address)) for address in addresses)
-
-
-def _mailbox(display_name: str, address: str) -> str:
-    if display_name.isascii():
-        return formataddr((display_name, address))
-    return f"{_phrase(display_name)} <{address}>"
+def _mailbox(recipient: Mailbox) -> str:
+    name = one_line(recipient.name)
+    if name.isascii():
+        return formataddr((name, recipient.address))
+    return f"{_phrase(name)} <{recipient.address}>"
 
 
 def _phrase(text: str) -> str:
@@ -228,9 +281,8 @@ def _encoded_words(text: str) -> str:
 
 def envelope_sender(sender: str) -> str:
     """The bare address of ``sender`` for the SMTP envelope (MAIL FROM)."""
-    return parseaddr(sender)[1] or sender
+    return sender_mailbox(sender).address
 
 
-def _domain(sender: str) -> str:
-    # A bare local name gives no domain: the Message-ID stays valid and unique.
-    return envelope_sender(sender).rpartition("@")[2] or "sauro.localhost"
+def _domain(sender: Mailbox) -> str:
+    return sender.address.rpartition("@")[2]

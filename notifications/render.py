@@ -32,7 +32,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -62,6 +62,7 @@ from notifications.digest import (
     recipient_key,
 )
 from notifications.sandbox import BoundedSandbox
+from notifications.template_values import Values, template_values
 from rules.escalation import Role, StepKind
 from rules.ladder import PlannedMessage
 
@@ -142,6 +143,12 @@ def format_date(value: date | None) -> str:
         return ""
     if not isinstance(value, date):
         raise TypeError(f"bộ lọc ngay cần một ngày, nhận {value!r}")
+    return _date_text(value)
+
+
+@lru_cache(maxsize=4096)
+def _date_text(value: date) -> str:
+    # A mail prints the same few dates many times.
     return value.strftime("%d/%m/%Y")
 
 
@@ -165,6 +172,8 @@ def format_days(value: int) -> str:
 
 def _finalize(value: Any) -> Any:
     """What ``{{ … }}`` prints: dates as dd/mm/yyyy, None as nothing, tuples joined."""
+    if type(value) is str:  # most of what a mail prints
+        return value
     if value is None:
         return ""
     if isinstance(value, date):
@@ -181,6 +190,16 @@ class _Sandbox(BoundedSandbox):
     """The immutable sandbox, also refusing huge numbers and repetitions (``'a' * 10**9``)."""
 
     intercepted_binops = frozenset({"*", "**"})
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # A digest's own values are plain data read once (``template_values``): no check
+        # is needed, and this is the read a template makes hundreds of times per mail.
+        if type(obj) is Values:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         if operator == "**" and _power_too_big(left, right):
@@ -278,10 +297,11 @@ class TemplateSet:
         if digest.template not in self.names:
             raise _invalid(self.source, [self._missing(digest.template)])
         rendered: dict[str, str] = {}
+        context = _context(digest)
         for part, suffix in PARTS:
             file = digest.template + suffix
             try:
-                rendered[part] = self._env.get_template(file).render(_context(digest))
+                rendered[part] = self._env.get_template(file).render(context)
             # Admin template code may raise anything; every failure is a template problem.
             except Exception as error:
                 raise _invalid(self.source, [_problem(error, file, self._files)]) from error
@@ -444,7 +464,8 @@ _CONTEXT_NAMES = ("digest", "sections", "today")
 
 def _context(digest: Digest) -> dict[str, Any]:
     """The variables a template sees (documented in ``TEMPLATE_VARIABLES``)."""
-    return {"digest": digest, "sections": digest.sections, "today": digest.today}
+    values = template_values(digest)
+    return {"digest": values, "sections": values["sections"], "today": digest.today}
 
 
 def _with_template(digest: Digest, name: str) -> Digest:

@@ -26,6 +26,7 @@ from engine.directory.accounts import check_confirmation, set_password
 from engine.errors import SauroError
 from engine.store.audit import Actor
 from engine.store.models import PasswordReset, Person, UserAccount
+from notifications.addresses import Mailbox
 from notifications.outgoing import OutgoingMessage
 
 VALID_MINUTES = 30
@@ -151,7 +152,7 @@ def reset_message(mail: ResetMail, *, link: str) -> OutgoingMessage:
         ]
     )
     return OutgoingMessage(
-        to=(f"{mail.person} <{mail.email}>",),
+        to=(Mailbox(mail.email, mail.person),),
         subject="[Sáu Rõ] Đặt lại mật khẩu",
         text=text + "\n",
         ledger_keys=(f"password-reset:{mail.request_id}",),

@@ -55,6 +55,7 @@ from engine.store.models import (
     Unit,
 )
 from notifications import channels
+from notifications.addresses import Mailbox
 from notifications.channels import ZALO
 from notifications.delivery import (
     CLAIMED_ELSEWHERE,
@@ -148,7 +149,11 @@ class CycleReport:
             "zalo_sent": self.zalo_sent,
             "findings": self.findings,
             "outbox": [
-                {"to": list(m.to), "subject": m.subject, "ledger_keys": list(m.ledger_keys)}
+                {
+                    "to": [str(recipient) for recipient in m.to],
+                    "subject": m.subject,
+                    "ledger_keys": list(m.ledger_keys),
+                }
                 for m in self.messages
             ],
         }
@@ -195,7 +200,7 @@ class MessageNote:
     """What a run's report keeps of a message once its organization is done: who, what
     about, and its ledger keys; not its body."""
 
-    to: tuple[str, ...]
+    to: tuple[Mailbox, ...]
     subject: str
     message_id: str
     ledger_keys: tuple[str, ...]
@@ -968,11 +973,10 @@ def _address_key(ledger_key: str, address: str) -> str:
 
 def _outgoing(digest: Digest, keys: list[str], templates: TemplateSet) -> OutgoingMessage:
     rendered = templates.render(digest)
-    to = f"{rendered.to_name} <{rendered.to}>" if rendered.to_name else rendered.to
     steps = sorted({step for item in _items(digest) for step in item.step_ids})
     versions = sorted({item.config_version for item in _items(digest)})
     return OutgoingMessage(
-        to=(to,),
+        to=(Mailbox(rendered.to, rendered.to_name),),
         subject=rendered.subject,
         text=rendered.text,
         html=rendered.html,
@@ -1022,10 +1026,10 @@ def _directory_link(base_url: str) -> str:
     return f"{base_url.rstrip('/')}/directory" if base_url else ""
 
 
-def _office_addresses(directory: _DirectoryView, code: str, org: Organization) -> list[str]:
-    """The e-mail addresses of an organization's standing office."""
+def _office_addresses(directory: _DirectoryView, code: str, org: Organization) -> list[Mailbox]:
+    """The people of an organization's standing office who have an e-mail address."""
     return [
-        p.email
+        Mailbox(p.email, p.name)
         for p in directory.people.get(code, [])
         if p.email and directory.unit_codes.get(p.unit_id or -1) == org.standing_office_code
     ]
@@ -1037,7 +1041,7 @@ def _orgs_of(message: OutgoingMessage) -> list[str]:
 
 def _address_notice(
     findings: Sequence[AddressFinding],
-    office: list[str],
+    office: list[Mailbox],
     org: Organization,
     today: date,
     base_url: str,
@@ -1054,9 +1058,9 @@ def _address_notice(
         *(f"- {finding.message}" for finding in findings),
     ]
     keys = tuple(
-        f"address-finding:{today.isoformat()}:{finding.message}|to:{address}"
+        f"address-finding:{today.isoformat()}:{finding.message}|to:{box.address}"
         for finding in findings
-        for address in office
+        for box in office
     )
     return OutgoingMessage(
         to=tuple(office),

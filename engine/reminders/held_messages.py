@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Connection, delete, insert, select
 
 from engine.store.models import HeldMessage
+from notifications.addresses import Mailbox
 from notifications.outgoing import OutgoingMessage
 
 
@@ -17,7 +18,7 @@ def held(connection: Connection, *, org_code: str | None) -> list[OutgoingMessag
     rows = connection.execute(select(table).order_by(table.c.held_at, table.c.message_id))
     messages = [
         OutgoingMessage(
-            to=tuple(row.to),
+            to=tuple(Mailbox(entry["address"], entry["name"]) for entry in row.to),
             subject=row.subject,
             text=row.text,
             html=row.html,
@@ -44,7 +45,7 @@ def hold(connection: Connection, messages: Sequence[OutgoingMessage], *, now: da
     rows = [
         {
             "message_id": m.message_id,
-            "to": list(m.to),
+            "to": [{"name": r.name, "address": r.address} for r in m.to],
             "subject": m.subject,
             "text": m.text,
             "html": m.html,

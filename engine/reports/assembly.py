@@ -29,6 +29,7 @@ from engine.reports.document import render_report
 from engine.reports.pdf import to_pdf
 from engine.reports.rollup_annex import extend_annex
 from engine.store.models import Organization
+from notifications.addresses import Mailbox
 from notifications.outgoing import Attachment, OutgoingMessage
 
 TEMPLATE = Path("report") / "bao_cao_cchc.docx"
@@ -143,7 +144,7 @@ def report_message(
     ]
     return [
         OutgoingMessage(
-            to=(f"{name} <{address}>" if name else address,),
+            to=(Mailbox(address, name),),
             subject=f"[Sáu Rõ] Báo cáo CCHC {data.period_label} - {data.org_name}",
             text="\n".join(lines),
             ledger_keys=(report_key(data.org_code, data.period_code, purpose, address),),

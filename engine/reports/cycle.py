@@ -103,7 +103,11 @@ class ReportingDay:
             "forms": self.forms,
             "reports": [str(files.document) for files in self.reports],
             "messages": [
-                {"to": list(m.to), "subject": m.subject, "ledger_keys": list(m.ledger_keys)}
+                {
+                    "to": [str(recipient) for recipient in m.to],
+                    "subject": m.subject,
+                    "ledger_keys": list(m.ledger_keys),
+                }
                 for m in self.messages
             ],
             "sent": len(self.delivery.sent) if self.delivery else 0,

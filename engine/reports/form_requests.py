@@ -30,6 +30,7 @@ from engine.store.models import (
     UnitReport,
     require_id,
 )
+from notifications.addresses import Mailbox
 from notifications.outgoing import Attachment, OutgoingMessage
 
 _SYSTEM = Actor("Sáu Rõ", "lịch báo cáo")
@@ -148,7 +149,7 @@ def form_messages(
         for name, email in reachable:
             messages.append(
                 OutgoingMessage(
-                    to=(f"{name} <{email}>",),
+                    to=(Mailbox(email, name),),
                     subject=f"[Sáu Rõ] Đề nghị {form.unit_name} báo cáo kết quả CCHC "
                     f"{period.label} trước ngày {format_date(form.due)}",
                     text=_form_text(form, name, org_name, period, base_url),

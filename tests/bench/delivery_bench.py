@@ -32,6 +32,7 @@ from typing import Any
 import aiosmtplib
 
 from engine.store.db import make_engine, upgrade
+from notifications.addresses import Mailbox
 from notifications.delivery import deliver
 from notifications.ledger import DatabaseLedger, Ledger, MemoryLedger
 from notifications.outgoing import OutgoingMessage, email_bytes, envelope_sender
@@ -67,7 +68,7 @@ def _free_port() -> int:
 def messages(count: int, run: str) -> list[OutgoingMessage]:
     return [
         OutgoingMessage(
-            to=(f"can-bo-{n}@xa.example.vn",),
+            to=(Mailbox(f"can-bo-{n}@xa.example.vn"),),
             subject=f"[Sáu Rõ] Nhắc việc số {n}: rà soát hồ sơ địa chính",
             text=f"Kính gửi đồng chí cán bộ số {n},\n\nNhiệm vụ đến hạn ngày 15/12/2026.\n",
             ledger_keys=(f"task:{n}|{run}|0|person|v1",),

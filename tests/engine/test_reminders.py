@@ -57,6 +57,7 @@ from engine.reminders.cycle import run_cycle
 from engine.store.audit import Actor
 from engine.store.db import make_engine, session_scope
 from engine.tasks.actions import decide_extension, find_task_id, request_extension
+from notifications.addresses import Mailbox
 from notifications.smtp_settings import SmtpSettings
 
 Servers = Callable[..., SmtpTestServer]
@@ -574,7 +575,7 @@ def test_a_cycle_killed_during_delivery_then_run_again(
     # After the lease (10 minutes on the ledger's clock): the message in flight goes out.
     later = datetime.now(UTC) + timedelta(minutes=11)
     after_lease = run_day(db_url, on, smtp_settings(server), clock=lambda: later)
-    assert [m.to for m in after_lease.messages] == [(f"Triệu Văn Hùng <{in_flight}>",)]
+    assert [m.to for m in after_lease.messages] == [(Mailbox(in_flight, "Triệu Văn Hùng"),)]
     assert run_day(db_url, on, smtp_settings(server), clock=lambda: later).messages == []
 
     inbox.collect(on)

@@ -12,6 +12,7 @@ import asyncio
 import sys
 
 from engine.store.db import make_engine
+from notifications.addresses import Mailbox
 from notifications.delivery import deliver
 from notifications.ledger import DatabaseLedger
 from notifications.outgoing import OutgoingMessage
@@ -23,7 +24,7 @@ def make_messages(count: int, *, prefix: str = "t") -> list[OutgoingMessage]:
     """``count`` one-recipient reminders with Vietnamese text and distinct ledger keys."""
     return [
         OutgoingMessage(
-            to=(f"can-bo-{index}@xa.example.vn",),
+            to=(Mailbox(f"can-bo-{index}@xa.example.vn"),),
             subject=f"[Sáu Rõ] Nhắc việc số {index}: rà soát hồ sơ đất đai",
             text=(
                 f"Kính gửi đồng chí cán bộ số {index},\n\n"

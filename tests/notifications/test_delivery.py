@@ -20,6 +20,7 @@ from smtp_support import ServerFactory, SilentServer
 from sqlalchemy import Engine
 
 from engine.store.db import make_engine
+from notifications.addresses import Mailbox
 from notifications.delivery import (
     DeliveryReport,
     OutcomeStatus,
@@ -179,7 +180,9 @@ def test_report_summary_and_the_notice_to_the_standing_office() -> None:
     assert report.summary().splitlines()[0] == (
         "Đã gửi 2 thư; 0 thư để lại cho lượt sau; 1 thư không gửi được; 0 thư bỏ qua."
     )
-    notice = report.failure_notice(["vanphong@xa.example.vn"], organization="UBND xã Xuân Dương")
+    notice = report.failure_notice(
+        [Mailbox("vanphong@xa.example.vn")], organization="UBND xã Xuân Dương"
+    )
     assert notice is not None
     assert notice.subject == "[Sáu Rõ] 1 thư nhắc việc không gửi được"
     assert "Kính gửi Văn phòng (UBND xã Xuân Dương)" in notice.text
@@ -244,7 +247,7 @@ def test_a_permanent_failure_is_reported_to_the_standing_office_once(
     messages = make_messages(3)
     server.handler.reject(messages[2].addresses[0])
     ledger = DatabaseLedger(db_engine)
-    office = ["Văn phòng HĐND và UBND <vanphong@xa.example.vn>"]
+    office = [Mailbox("vanphong@xa.example.vn", "Văn phòng HĐND và UBND")]
     options = {"failures_to": office, "organization": "UBND xã Xuân Dương"}
     first = run(messages, smtp(server.settings()), ledger, **options)
     assert first.notice is not None and first.notice.status is OutcomeStatus.SENT

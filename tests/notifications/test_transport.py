@@ -15,6 +15,7 @@ import pytest
 from delivery_child import make_messages
 from smtp_support import ServerFactory, SilentServer
 
+from notifications.addresses import Mailbox, one_line
 from notifications.outgoing import OutgoingMessage, email_bytes, message_id_for, to_email
 from notifications.smtp_settings import SmtpSecurity, SmtpSettings
 from notifications.transport import (
@@ -38,7 +39,7 @@ HTML = "<p>Kính gửi đồng chí <b>Nguyễn Thị Hằng</b>,</p><p>Nhiệm 
 
 
 def vietnamese(
-    html: str | None = None, to: tuple[str, ...] = ("hang@xa.example.vn",)
+    html: str | None = None, to: tuple[Mailbox, ...] = (Mailbox("hang@xa.example.vn"),)
 ) -> OutgoingMessage:
     return OutgoingMessage(
         to=to,
@@ -64,11 +65,13 @@ def send(transport: Transport, *messages: OutgoingMessage) -> list[SendResult]:
 
 
 def test_message_id_depends_on_the_ledger_keys_only() -> None:
-    a = OutgoingMessage(to=("a@x.vn",), subject="s", text="t", ledger_keys=("k1", "k2"))
-    b = OutgoingMessage(to=["b@x.vn"], subject="khác", text="khác", ledger_keys=["k2", "k1", "k1"])  # type: ignore[arg-type]
+    a = OutgoingMessage(to=(Mailbox("a@x.vn"),), subject="s", text="t", ledger_keys=("k1", "k2"))
+    b = OutgoingMessage(
+        to=[Mailbox("b@x.vn")], subject="khác", text="khác", ledger_keys=["k2", "k1", "k1"]
+    )  # type: ignore[arg-type]
     assert a.message_id == b.message_id == message_id_for(["k1", "k2"])
     assert b.ledger_keys == ("k2", "k1")
-    c = OutgoingMessage(to=("a@x.vn",), subject="s", text="t", ledger_keys=("k1", "k3"))
+    c = OutgoingMessage(to=(Mailbox("a@x.vn"),), subject="s", text="t", ledger_keys=("k1", "k3"))
     assert c.message_id != a.message_id
 
 
@@ -81,19 +84,20 @@ def test_message_id_depends_on_the_ledger_keys_only() -> None:
         ({"headers": {"Bcc": "a@x.vn"}}, "cannot be overridden"),
         ({"subject": "hai\nDòng"}, "cannot span lines"),
         ({"headers": {"X-A": "b\r\nBcc: c@x.vn"}}, "cannot span lines"),
+        ({"to": ("Nguyễn Văn A <a@x.vn>",)}, "Mailbox"),
     ],
 )
 def test_a_message_that_cannot_be_delivered_is_refused(
     kwargs: dict[str, object], problem: str
 ) -> None:
     fields: dict[str, object] = {
-        "to": ("a@x.vn",),
+        "to": (Mailbox("a@x.vn"),),
         "subject": "s",
         "text": "t",
         "ledger_keys": ("k",),
     }
     fields.update(kwargs)
-    with pytest.raises(ValueError, match=problem):
+    with pytest.raises((ValueError, TypeError), match=problem):
         OutgoingMessage(**fields)  # type: ignore[arg-type]
 
 
@@ -127,7 +131,7 @@ def test_long_vietnamese_headers_keep_every_space(subject: str) -> None:
     (CPython gh-144156): "rà soát hồ sơ" became "rà soáthồ sơ"."""
     name = " ".join(subject.replace(":", "").split()[2:12])
     message = OutgoingMessage(
-        to=(f"{name} <a@x.vn>",),
+        to=(Mailbox("a@x.vn", name),),
         subject=subject,
         text="x",
         ledger_keys=("k",),
@@ -154,12 +158,14 @@ def test_to_email_is_the_bytes_parsed_back() -> None:
 
 
 def test_non_ascii_addresses_are_refused() -> None:
-    message = OutgoingMessage(to=("hằng@xa.vn",), subject="s", text="t", ledger_keys=("k",))
-    with pytest.raises(ValueError, match="không phải ASCII"):
+    message = OutgoingMessage(
+        to=(Mailbox("hằng@xa.vn"),), subject="s", text="t", ledger_keys=("k",)
+    )
+    with pytest.raises(ValueError, match="ngoài bảng ASCII"):
         email_bytes(message, "sauro@x.vn")
     for transport in (MemoryTransport(), EmlTransport(Path("/nonexistent"))):
         (result,) = send(transport, message)
-        assert result.status is SendStatus.PERMANENT and "không phải ASCII" in result.detail
+        assert result.status is SendStatus.PERMANENT and "ngoài bảng ASCII" in result.detail
 
 
 # ------------------------------------------------------------------------------------- SMTP
@@ -281,7 +287,9 @@ def test_a_partly_rejected_message_is_sent_and_says_who_missed_it(
 ) -> None:
     server = smtp_server()
     server.handler.reject("khong-co@xa.example.vn")
-    message = vietnamese(to=("hang@xa.example.vn", "Không Có <khong-co@xa.example.vn>"))
+    message = vietnamese(
+        to=(Mailbox("hang@xa.example.vn"), Mailbox("khong-co@xa.example.vn", "Không Có"))
+    )
     (result,) = send(SmtpTransport(server.settings()), message)
     assert result.status is SendStatus.SENT
     assert "khong-co@xa.example.vn" in result.detail
@@ -419,7 +427,7 @@ def test_memory_transport_plays_its_script_then_sends() -> None:
     transport.script(SendResult.temporary("bận"), SendResult.permanent("không có hộp thư", 550))
     transport.fail_for["chet@x.vn"] = SendResult.permanent("không tồn tại", 550)
     first, second, third = make_messages(3)
-    dead = OutgoingMessage(to=("chet@x.vn",), subject="s", text="t", ledger_keys=("d",))
+    dead = OutgoingMessage(to=(Mailbox("chet@x.vn"),), subject="s", text="t", ledger_keys=("d",))
     results = send(transport, first, second, third, dead)
     assert [r.status for r in results] == [
         SendStatus.TEMPORARY,
@@ -429,3 +437,35 @@ def test_memory_transport_plays_its_script_then_sends() -> None:
     ]
     assert [m["Subject"] for m in transport.sent] == [third.subject]
     assert len(transport.attempts) == 4 and transport.closed
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Hoàng Văn Thái\r\nBcc: evil-name@attacker.example",
+        "Triệu Văn Hùng, Trưởng phòng",
+        "Tran, Van A",
+        'Ke "gia" <evil@attacker.example>',
+        "Lê\u202eThị Hoa",
+    ],
+)
+def test_a_name_never_adds_a_recipient_or_a_header(smtp_server: ServerFactory, name: str) -> None:
+    """Name and address stay apart to the wire: a directory name with a line break and
+    "Bcc:", a comma or angle brackets is only ever a name."""
+    server = smtp_server()
+    message = vietnamese(to=(Mailbox("thai@xa.example.vn", name),))
+    (result,) = send(SmtpTransport(server.settings()), message)
+    assert result.status is SendStatus.SENT, result.detail
+    (received,) = server.handler.received
+    assert received.rcpt_tos == ["thai@xa.example.vn"]
+    mail = received.message
+    assert "Bcc" not in mail and "attacker" not in str(mail["To"].addresses[0].addr_spec)
+    (address,) = mail["To"].addresses
+    assert address.addr_spec == "thai@xa.example.vn"
+    assert " ".join(address.display_name.split()) == one_line(name)
+
+
+def test_a_sender_that_is_not_one_address_is_refused() -> None:
+    for sender in ("Sáu Rõ <a@x.vn>, b@x.vn", "Sáu Rõ", "a@b@c"):
+        with pytest.raises(ValueError, match="người gửi"):
+            email_bytes(vietnamese(), sender)

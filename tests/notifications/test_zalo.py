@@ -15,6 +15,7 @@ from sqlalchemy import Engine, select
 
 from engine.store.db import make_engine
 from engine.store.models import ZaloToken
+from notifications.addresses import Mailbox
 from notifications.channels import channel_key, channel_keys, channels_for
 from notifications.delivery import DeliveryReport, OutcomeStatus, deliver
 from notifications.ledger import DatabaseLedger, DeliveryStatus, Ledger, MemoryLedger
@@ -302,7 +303,11 @@ def test_failures_are_reported_to_the_standing_office_by_email(zns: FakeZnsServe
     messages = [message(1), message(2, template="100200")]
     zalo = channel(zns, MemoryTokenStore(tokens_of(zns.fake)))
     report = run(
-        messages, zalo, MemoryLedger(), failures_to=["vanphong@x.vn"], notice_channel=office
+        messages,
+        zalo,
+        MemoryLedger(),
+        failures_to=[Mailbox("vanphong@x.vn")],
+        notice_channel=office,
     )
     assert [o.status for o in report.outcomes] == [OutcomeStatus.SENT, OutcomeStatus.FAILED]
     assert report.notice is not None and report.notice.status is OutcomeStatus.SENT
@@ -315,7 +320,12 @@ def test_failures_are_reported_to_the_standing_office_by_email(zns: FakeZnsServe
 
 def test_a_zalo_run_with_failures_to_needs_a_notice_channel(zns: FakeZnsServer) -> None:
     with pytest.raises(ValueError, match="notice_channel"):
-        run([message()], channel(zns, MemoryTokenStore()), MemoryLedger(), failures_to=["o@x"])
+        run(
+            [message()],
+            channel(zns, MemoryTokenStore()),
+            MemoryLedger(),
+            failures_to=[Mailbox("o@x.vn")],
+        )
 
 
 # ------------------------------------------------------------------ with the database
