@@ -40,6 +40,7 @@ from typing import Generic, TypeVar, cast
 from sqlalchemy.exc import SQLAlchemyError
 from typing_extensions import TypeVar as DefaultTypeVar
 
+from engine.store.db import database_lost
 from notifications.addresses import Mailbox
 from notifications.channels import EMAIL, Channel, Deliverable, channel_name
 from notifications.ledger import DeliveryStatus, Ledger
@@ -216,11 +217,21 @@ class _Run(Generic[M]):
     clock: Clock
     jitter: Callable[[], float]
     stop_reason: str | None = None
+    database_lost: bool = False
     # One thread for every ledger call of the run: the workers never contend for the
     # database's write lock (SQLite has one writer), and each call stays short.
     ledger_thread: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="ledger")
     )
+
+    def ledger_error(self, error: BaseException, doing: str) -> None:
+        """Log a failed ledger call: the database lost is said once per run, in one line
+        (the command that ran says what to do); anything else with its traceback."""
+        if database_lost(error) is None:
+            log.exception("%s: lỗi không lường trước", doing)
+        elif not self.database_lost:
+            self.database_lost = True
+            log.warning("%s: mất kết nối cơ sở dữ liệu (%s)", doing, type(error).__name__)
 
     async def in_ledger(self, call: Callable[[], T]) -> T:
         """Run ``call`` on the run's ledger thread."""
@@ -232,8 +243,8 @@ class _Run(Generic[M]):
         for attempt in range(1, tries + 1):
             try:
                 await self.in_ledger(write)
-            except SQLAlchemyError:
-                log.exception("ledger write failed (try %d of %d)", attempt, tries)
+            except SQLAlchemyError as error:
+                self.ledger_error(error, f"ghi sổ gửi thư lần {attempt}/{tries}")
                 if attempt < tries:
                     await asyncio.sleep(0.2 * attempt)
             else:
@@ -260,7 +271,7 @@ class _Run(Generic[M]):
             try:
                 out[index] = await self.one(message)
             except Exception as error:  # the ledger is unreachable: report, keep going
-                log.exception("delivery of %s failed unexpectedly", message.message_id)
+                self.ledger_error(error, f"gửi thư {message.message_id}")
                 out[index] = self.outcome(
                     message, OutcomeStatus.DEFERRED, f"lỗi sổ gửi thư: {error!r}"
                 )

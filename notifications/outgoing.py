@@ -201,8 +201,8 @@ def _multipart(subtype: str, boundary: str, parts: list[_Part]) -> _Part:
         chunks.append(f"--{boundary}{_CRLF}{_CRLF.join(head)}{_CRLF}{_CRLF}".encode("ascii"))
         chunks.append(body + b"\r\n")
     chunks.append(f"--{boundary}--{_CRLF}".encode("ascii"))
-    head = f'Content-Type: multipart/{subtype};{_CRLF} boundary="{boundary}"'  # folded: 78
-    return [head], b"".join(chunks)
+    content_type = f'Content-Type: multipart/{subtype};{_CRLF} boundary="{boundary}"'  # ≤ 78
+    return [content_type], b"".join(chunks)
 
 
 def _text_part(text: str, subtype: str) -> _Part:

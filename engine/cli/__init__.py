@@ -131,7 +131,8 @@ class _Listed(TyperCommand):
 
 class SauroGroup(TyperGroup):
     """The ``sauro`` group: loads a command's module when it is run, and turns every
-    SauroError into its Vietnamese message on stderr and exit code 2."""
+    SauroError, and the database lost mid-run, into its Vietnamese message on stderr and
+    exit code 2."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -152,6 +153,14 @@ class SauroGroup(TyperGroup):
         except SauroError as error:
             typer.echo(f"Lỗi: {error}", err=True)
             raise typer.Exit(error.exit_code) from None
+        except Exception as error:
+            from engine.store.db import database_lost
+
+            lost = database_lost(error)
+            if lost is None:
+                raise
+            typer.echo(f"Lỗi: {lost}", err=True)
+            raise typer.Exit(lost.exit_code) from None
 
 
 app = typer.Typer(

@@ -8,7 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, event
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel import Session, create_engine
+
+from engine.errors import SauroError
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
@@ -72,3 +75,48 @@ def current_revision(engine: Engine) -> str | None:
 
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def database_lost(error: BaseException) -> SauroError | None:
+    """The error to show when ``error`` (or an error inside it: a task group's, a cause)
+    is the database being unreachable or gone mid-run; None for anything else.
+
+    Every write of a run is in a transaction, so what was not committed is not there, and
+    the delivery ledger says what went out: running the command again when the database
+    is back finishes the work and sends nothing twice."""
+    lost = _lost(error, set())
+    if lost is None:
+        return None
+    reason = str(getattr(lost, "orig", None) or lost).strip().splitlines()
+    return SauroError(
+        "mất kết nối tới cơ sở dữ liệu"
+        + (f" ({reason[0][:200]})" if reason else "")
+        + ". Phần việc chưa ghi xong không được ghi; thư đã gửi đã được ghi sổ. Chạy lại "
+        "lệnh khi cơ sở dữ liệu hoạt động trở lại: không thư nào bị gửi hai lần."
+    )
+
+
+_DRIVER_ERRORS = frozenset({"OperationalError", "InterfaceError"})
+_DRIVERS = frozenset({"psycopg", "sqlite3"})
+
+
+def _lost(error: BaseException | None, seen: set[int]) -> BaseException | None:
+    if error is None or id(error) in seen:
+        return None
+    seen.add(id(error))
+    if isinstance(error, OperationalError | InterfaceError) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    ):
+        return error
+    # The delivery ledger uses the driver's own connection: its PEP 249 errors come bare.
+    if any(
+        kind.__name__ in _DRIVER_ERRORS and kind.__module__.split(".")[0] in _DRIVERS
+        for kind in type(error).__mro__
+    ):
+        return error
+    inner = list(error.exceptions) if isinstance(error, BaseExceptionGroup) else []
+    for candidate in [*inner, error.__cause__, error.__context__]:
+        found = _lost(candidate, seen)
+        if found is not None:
+            return found
+    return None

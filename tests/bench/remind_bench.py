@@ -1,7 +1,8 @@
 """Benchmark: the whole ``sauro remind`` over a province of 100 and 1,000 communes.
 
 Each province is built by ``province.build_province`` (1,000 tasks per commune, about 26
-digests per commune as of 15/06/2026 07:00) in a SQLite file in a temp dir, or with
+digests per commune as of 15/06/2026 07:00), its 6-rõ verdicts stored as an import stores
+them, in a SQLite file in a temp dir, or with
 ``--db postgres`` in a PostgreSQL database created and dropped here. For each size, the
 real command runs as a child process (``.venv/bin/sauro remind --at 2026-06-15T07:00+07:00
 --json``), measured for wall time and peak RSS (``os.wait4``):
@@ -54,6 +55,7 @@ import engine
 from engine.calendar.workdays import WorkCalendar
 from engine.configs.files import load_configs
 from engine.plans.check import raw_rows
+from engine.plans.verdicts import refresh_verdicts
 from engine.reminders.cycle import horizon_for, plan_day, snapshot_query
 from engine.store.db import make_engine
 
@@ -250,6 +252,11 @@ def build(url: str, orgs: int, tasks_per_org: int) -> tuple[float, int]:
     try:
         start = time.perf_counter()
         counts = build_province(db, orgs=orgs, tasks_per_org=tasks_per_org, now=NOW)
+        # As ``sauro import`` and every edit do: the verdicts are stored with the tasks,
+        # so the morning's cycle re-judges only what changed since.
+        rules = load_configs(REPO / "config").rules
+        with db.begin() as connection:
+            refresh_verdicts(connection, rules=rules, org_code=None, today=NOW.date())
         return time.perf_counter() - start, counts["task"]
     finally:
         db.dispose()
