@@ -17,11 +17,11 @@ Baselines timed in this process on the same rows (best of ``--runs``):
   planning  ``engine.reminders.cycle.plan_day`` over every organization
 
 Targets: delivery / planning ≤ 3× (by wall time, and by CPU time beside it: the child's
-user + system seconds against the planning's, steadier on a shared machine); wall time per commune flat (largest vs smallest size
-within 20%); peak RSS at the largest size ≤ 1.2× the smallest and ≤ 400 MB; mails counted =
-mails reported sent. ``--profile`` instead runs the delivering cycle of the first size in
-this process under cProfile and prints the top 25 entries by cumulative time, then the
-top 25 of Sáu Rõ's own packages.
+user + system seconds against the planning's, steadier on a shared machine); wall time per
+commune flat (largest vs smallest size within 20%); peak RSS at the largest size ≤ 1.2× the
+smallest and ≤ 400 MB; mails counted = mails reported sent. ``--profile`` instead runs the
+delivering cycle of the first size in this process under cProfile and prints the top 25
+entries by cumulative time, then the top 25 of Sáu Rõ's own packages.
 
     make bench
     .venv/bin/python tests/bench/remind_bench.py --orgs 100            # about a minute
@@ -277,7 +277,8 @@ def verdict(ok: bool) -> str:
 def show_size(size: Size) -> None:
     print(f"\n== {size.orgs:,} communes, {size.tasks:,} tasks")
     print(f"raw SQL read   : {size.raw * 1000:9.0f} ms  ({size.rows:,} rows)")
-    print(f"planning alone : {size.planning * 1000:9.0f} ms  (CPU {size.planning_cpu * 1000:.0f} ms, "
+    cpu = size.planning_cpu * 1000
+    print(f"planning alone : {size.planning * 1000:9.0f} ms  (CPU {cpu:.0f} ms, "
           f"{size.planned:,} planned)")  # fmt: skip
     for label, run in (("dry run", size.dry), ("delivery", size.delivery)):
         if run is None:
