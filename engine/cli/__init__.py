@@ -175,8 +175,12 @@ app = typer.Typer(
 
 @app.callback()
 def _sauro() -> None:
-    # Makes ``app`` a group although no command is registered on it (see ``SauroGroup``).
-    pass
+    """Runs before every command: a wrong ``SAURO_*`` variable is refused here, with its
+    name, before the command does anything (also makes ``app`` a group although no command
+    is registered on it, see ``SauroGroup``)."""
+    from engine.configs.settings import check_environment  # pydantic-settings: not for --help
+
+    check_environment()
 
 
 def main() -> None:

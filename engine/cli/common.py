@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from engine.calendar.status import VN
 from engine.configs.files import Configs, load_configs
-from engine.configs.settings import Settings
+from engine.configs.settings import Settings, read_settings
 from engine.errors import Location, Problem, SauroError
 from engine.store.audit import Actor
 from engine.store.db import alembic_config, current_revision, make_engine
@@ -18,7 +18,7 @@ from engine.store.db import alembic_config, current_revision, make_engine
 
 def settings() -> Settings:
     """Settings from the environment, read once per command."""
-    return Settings()
+    return read_settings(Settings)
 
 
 def database(current: Settings) -> Engine:

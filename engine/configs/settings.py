@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from engine.errors import Location, Problem, SauroError
+from notifications.smtp_settings import SmtpSettings
+from notifications.zalo_settings import ZaloSettings
 
 
 class Settings(BaseSettings):
@@ -83,3 +87,53 @@ class Settings(BaseSettings):
     def link(self, path: str) -> str:
         """The absolute address of an app path ("/tasks/12")."""
         return self.base_url.rstrip("/") + "/" + path.lstrip("/")
+
+
+# What each kind of pydantic error means for one variable, in Vietnamese (``{…}`` from the
+# error's context); a kind not listed is "giá trị không hợp lệ".
+_MEANINGS = {
+    "int_parsing": "cần một số nguyên",
+    "int_from_float": "cần một số nguyên",
+    "float_parsing": "cần một số",
+    "bool_parsing": "cần true hoặc false (1/0, yes/no, on/off)",
+    "enum": "cần một trong {expected}",
+    "greater_than": "cần lớn hơn {gt}",
+    "greater_than_equal": "cần từ {ge} trở lên",
+    "less_than": "cần nhỏ hơn {lt}",
+    "less_than_equal": "cần không quá {le}",
+    "url_parsing": "cần một địa chỉ URL",
+}
+_S = TypeVar("_S", bound=BaseSettings)
+
+
+def read_settings(kind: type[_S]) -> _S:
+    """``kind`` read from the ``SAURO_*`` environment variables; a ``SauroError`` naming
+    every variable at fault, with what it holds and what it needs, instead of pydantic's
+    English traceback."""
+    try:
+        return kind()
+    except ValidationError as error:
+        prefix = str(kind.model_config.get("env_prefix", ""))
+        problems = [_problem(prefix, e) for e in error.errors(include_url=False)]
+        raise SauroError("Biến môi trường SAURO_* không hợp lệ", problems) from None
+
+
+def check_environment() -> Settings:
+    """Every group of settings read once, so that a command refuses a wrong ``SAURO_*``
+    variable before it starts (mail and Zalo settings included, which only a sending
+    command would otherwise read, mid-run)."""
+    read_settings(SmtpSettings)
+    read_settings(ZaloSettings)
+    return read_settings(Settings)
+
+
+def _problem(prefix: str, error: Any) -> Problem:
+    if not error["loc"]:  # a check across variables: its message names them
+        return Problem(Location(), str(error.get("ctx", {}).get("error", error["msg"])))
+    field = str(error["loc"][0])
+    variable = f"{prefix}{field}".upper()
+    meaning = _MEANINGS.get(error["type"], "giá trị không hợp lệ")
+    meaning = meaning.format(**error.get("ctx", {})).replace("' or '", "' hoặc '")
+    if error["type"] == "value_error":
+        meaning = str(error["ctx"]["error"])
+    return Problem(Location(field=variable), f"{meaning}, đang là «{error['input']}»")
