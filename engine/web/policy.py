@@ -265,7 +265,8 @@ def authorize(principal: Principal, action: Action, task: TaskScope | None = Non
     """Raise ``PermissionDeniedError`` (Vietnamese) unless ``allowed``."""
     if not allowed(principal, action, task):
         what = ACTION_LABELS[action]
-        where = " nhiệm vụ này" if task is not None else ""
+        # "xem nhiệm vụ" + " này", "báo cáo tiến độ" + " nhiệm vụ này": never the word twice
+        where = "" if task is None else " này" if what.endswith("nhiệm vụ") else " nhiệm vụ này"
         raise PermissionDeniedError(
             f"Tài khoản '{principal.username}' không có quyền {what}{where}."
         )

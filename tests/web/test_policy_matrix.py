@@ -15,6 +15,7 @@ from httpx import Response
 from sqlmodel import Session, col, select
 from web_support import NOW, ROLE_ACCOUNT, SETUP, Site, edit_form, login
 
+from engine.errors import PermissionDeniedError
 from engine.store.db import session_scope
 from engine.store.models import (
     CoordinationNote,
@@ -29,7 +30,7 @@ from engine.store.models import (
     UserAccount,
     UserRole,
 )
-from engine.web.policy import MATRIX, Action
+from engine.web.policy import MATRIX, Action, Principal, TaskScope, authorize
 
 
 def _task(site: Site, ref: str) -> Task:
@@ -425,3 +426,22 @@ def test_nobody_accepts_where_the_organization_requires_no_acceptance(site: Site
         f"/tasks/{task_id}/review", data={"decision": "accept", "csrf_token": csrf}
     )
     assert refused.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("action", "expected"),
+    [
+        (Action.VIEW_TASKS, "không có quyền xem nhiệm vụ này."),
+        (Action.EDIT_TASK, "không có quyền sửa sáu rõ của nhiệm vụ này."),
+        (Action.REPORT_PROGRESS, "không có quyền báo cáo tiến độ nhiệm vụ này."),
+    ],
+)
+def test_a_refusal_names_the_task_once(action: Action, expected: str) -> None:
+    stranger = Principal(1, "ngoai", UserRole.OFFICER, organization_id=2, person_id=9, unit_id=9)
+    task = TaskScope(organization_id=1, lead_unit_id=3, person_id=4)
+
+    with pytest.raises(PermissionDeniedError) as refused:
+        authorize(stranger, action, task)
+
+    assert str(refused.value).endswith(expected)
+    assert "nhiệm vụ nhiệm vụ" not in str(refused.value)
