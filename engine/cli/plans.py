@@ -4,11 +4,13 @@ tasks an assigning document's text gives (a .txt, or a .docx without a task tabl
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlmodel import Session, select
 
 from engine.cli import common
 from engine.cli.check import print_check_table
@@ -18,8 +20,10 @@ from engine.notices import events
 from engine.plans.drafts import ASSIGNER_SOURCES
 from engine.plans.importer import ImportOptions, ImportResult, draft_json, import_plan
 from engine.store.db import session_scope
-from engine.store.models import DocumentKind, require_id
+from engine.store.models import DocumentKind, Organization, require_id
 from rules.schema import RulesConfig
+
+YEARS = (2000, 2100)  # the plan years --year accepts
 
 
 def import_command(
@@ -79,10 +83,10 @@ def import_command(
     configs = common.configs(current)
     options = ImportOptions(
         path=file,
-        org_code=common.default_org(configs, org),
+        org_code=org or "",
         plan_number=plan_number.strip(),
         plan_date=_date(plan_date),
-        year=year,
+        year=_year(year),
         register_units=register_units,
         dry_run=dry_run,
         table=table,
@@ -92,6 +96,7 @@ def import_command(
     actor, now = common.actor(f"cli:import {file.name}"), common.now()
     try:
         with session_scope(engine) as session:
+            options = replace(options, org_code=org or _only_organization(session))
             result = import_plan(
                 session=session,
                 options=options,
@@ -99,10 +104,11 @@ def import_command(
                 actor=actor,
                 now=now,
             )
+            stored = get_organization(session, result.organization)
+            organization = stored.name
             if dry_run:  # import_plan writes nothing then; roll back all the same
                 session.rollback()
             else:
-                stored = get_organization(session, result.organization)
                 events.plan_imported(
                     session, require_id(stored), result.plan_key, actor=actor, now=now
                 )
@@ -112,7 +118,32 @@ def import_command(
         tasks = [draft_json(d, c) for d, c in zip(result.drafts, result.checks, strict=True)]
         typer.echo(json.dumps(tasks, ensure_ascii=False, indent=2))
     else:
-        _print_summary(result, file, configs.rules)
+        _print_summary(result, file, configs.rules, organization)
+
+
+def _only_organization(session: Session) -> str:
+    """The organization a plan goes into when ``--org`` is not given: the only one the
+    database holds; with several, guessing would put a plan into another commune."""
+    rows = session.exec(select(Organization.code, Organization.name).order_by(Organization.code))
+    organizations = list(rows)
+    if len(organizations) == 1:
+        return organizations[0][0]
+    if not organizations:
+        raise SauroError("Chưa có tổ chức nào trong cơ sở dữ liệu. Hãy chạy 'sauro init'.")
+    raise SauroError(
+        f"Cơ sở dữ liệu có {len(organizations)} tổ chức: hãy ghi --org để chọn tổ chức nhận "
+        "kế hoạch",
+        [Problem(Location(), f"{name}: --org {code}") for code, name in organizations],
+    )
+
+
+def _year(year: int | None) -> int | None:
+    if year is not None and not YEARS[0] <= year <= YEARS[1]:
+        raise SauroError(
+            f"Năm kế hoạch {year} không hợp lệ",
+            [Problem(Location(field="--year"), f"cần một năm từ {YEARS[0]} đến {YEARS[1]}")],
+        )
+    return year
 
 
 def _kind(text: str) -> str:
@@ -137,10 +168,10 @@ def _date(text: str | None) -> date | None:
         ) from None
 
 
-def _print_summary(result: ImportResult, file: Path, rules: RulesConfig) -> None:
+def _print_summary(result: ImportResult, file: Path, rules: RulesConfig, organization: str) -> None:
     verb = "Sẽ nhập" if result.dry_run else "Đã nhập"
     typer.echo(
-        f"{verb} {len(result.drafts)} nhiệm vụ từ {file.name} vào {result.organization} "
+        f"{verb} {len(result.drafts)} nhiệm vụ từ {file.name} vào {organization} "
         f"(kế hoạch '{result.plan_key}')."
     )
     typer.echo(f"Năm kế hoạch: {result.year or 'không rõ'} ({result.year_source}).")

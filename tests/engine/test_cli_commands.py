@@ -135,8 +135,9 @@ def test_import_then_reimport(loaded: Sauro, name: str) -> None:
 
     first = loaded.ok("import", path, *PLAN_OPTIONS)
 
-    assert f"Đã nhập 30 nhiệm vụ từ {name} vào kien-tuong (kế hoạch '3838/KH-UBND')." in (
-        first.stdout
+    assert (
+        f"Đã nhập 30 nhiệm vụ từ {name} vào Ủy ban nhân dân thị xã Kiến Tường (kế hoạch '3838/KH-UBND')."
+        in (first.stdout)
     )
     assert "Năm kế hoạch: 2024" in first.stdout
     assert "Căn cứ: Kế hoạch số 3838/KH-UBND ngày 28/12/2023." in first.stdout
