@@ -129,6 +129,7 @@ def show(
             task_id=_task_id(session, configs, target),
             now=now,
             calendar=WorkCalendar(configs.calendar),
+            areas=configs.areas,
         )
     if as_json:
         typer.echo(json.dumps(view.to_json(), ensure_ascii=False, indent=2))

@@ -32,6 +32,7 @@ from engine.errors import (
     SauroError,
     TaskActionError,
 )
+from engine.importing.areas import AreasConfig
 from engine.notices import events
 from engine.plans.check import plan_basis
 from engine.store import audit
@@ -712,9 +713,15 @@ class TaskView:
 
 
 def task_view(
-    *, session: Session, task_id: int, now: datetime, calendar: WorkCalendar | None = None
+    *,
+    session: Session,
+    task_id: int,
+    now: datetime,
+    calendar: WorkCalendar | None = None,
+    areas: AreasConfig | None = None,
 ) -> TaskView:
-    """Read one task with its parts, progress, extension requests and audit history."""
+    """Read one task with its parts, progress, extension requests and audit history (its
+    CCHC area codes named from ``areas``)."""
     task = get_task(session, task_id)
     plan = session.get(Plan, task.plan_id)
     org = session.get(Organization, task.organization_id)
@@ -761,7 +768,7 @@ def task_view(
         extensions=extensions,
         history=_history(session, task_id, progress, extensions, coordination),
         now=now,
-        names=history_names(session, task.organization_id),
+        names=history_names(session, task.organization_id, areas),
         coordination=coordination,
     )
 

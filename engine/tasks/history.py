@@ -8,6 +8,7 @@ and milestones stored as JSON as "chủ trì: …; phối hợp: …" and "dd/mm
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import groupby
@@ -15,8 +16,9 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from engine.calendar.deadlines import format_date
+from engine.calendar.deadlines import KIND_LABELS, format_date, recurrence_label
 from engine.calendar.status import VN
+from engine.importing.areas import AreasConfig
 from engine.store.models import AuditLog, ExtensionStatus, Person, Unit
 from engine.text import clean
 
@@ -78,6 +80,23 @@ _FIELDS = {
     "returns": "lần trả lại",
     "return_reason": "lý do trả lại",
     "accepted_by": "người xác nhận",
+    "ref": "số thứ tự trong kế hoạch",
+    "group_label": "nhóm nhiệm vụ",
+    "budget": "kinh phí",
+    "raw_cells": "các ô của dòng trong tệp",
+    "assigned_on": "ngày giao",
+    "assignment": "lần giao",
+    "assigned_by_lead": "trưởng đơn vị giao",
+    "unclear": "điểm chưa rõ",
+    "unclear_since": "chưa rõ từ ngày",
+    "name": "tên",
+    "kind": "loại",
+}
+# Values stored as codes, in the words people read them.
+_WORDS: dict[str, dict[str, str]] = {
+    "deadline_kind": {str(kind): label for kind, label in KIND_LABELS.items()},
+    "deadline_resolved": {"true": "đã quy ra ngày", "false": "chưa quy ra ngày"},
+    "assigned_by_lead": {"true": "có", "false": "không"},
 }
 STATE_WORDS = {
     "open": "đang thực hiện",
@@ -102,10 +121,13 @@ class HistoryNames:
 
     people: dict[int, str] = field(default_factory=dict)
     units: dict[int, str] = field(default_factory=dict)
+    areas: dict[str, str] = field(default_factory=dict)  # CCHC areas by code
 
 
-def history_names(session: Session, organization_id: int) -> HistoryNames:
-    """The people and units of an organization by id."""
+def history_names(
+    session: Session, organization_id: int, areas: AreasConfig | None = None
+) -> HistoryNames:
+    """The people and units of an organization by id, and the CCHC areas by code."""
     people = session.exec(
         select(Person.id, Person.name).where(col(Person.organization_id) == organization_id)
     ).all()
@@ -115,6 +137,7 @@ def history_names(session: Session, organization_id: int) -> HistoryNames:
     return HistoryNames(
         people={int(i): n for i, n in people if i is not None},
         units={int(i): n for i, n in units if i is not None},
+        areas={a.code: a.name for a in areas.areas} if areas else {},
     )
 
 
@@ -147,18 +170,23 @@ def _change(row: AuditLog, names: HistoryNames) -> str:
 def _value(name: str, text: str | None, names: HistoryNames) -> str:
     if text is None or text == "":
         return "—"
-    words = {"state": STATE_WORDS, "status": STATUS_WORDS}.get(name)
+    words = {"state": STATE_WORDS, "status": STATUS_WORDS, **_WORDS}.get(name)
     if words is not None:
         return words.get(text, text)
-    if name in ("person_id", "lead_unit_id") and text.isdigit():
-        table = names.people if name == "person_id" else names.units
-        return table.get(int(text), f"mã {text}")
-    if name in ("units", "milestones"):
-        return _listed(name, text)
+    shown = _SHOWN.get(name)
+    return shown(text, names) if shown else _plain(text)
+
+
+def _plain(text: str) -> str:
+    """A date as dd/mm/yyyy, any other text shortened."""
     try:
         return format_date(date.fromisoformat(text)) if len(text) == 10 else cut(clean(text))
     except ValueError:
         return cut(clean(text))
+
+
+def _named(table: dict[int, str], text: str) -> str:
+    return table.get(int(text), f"mã {text}") if text.isdigit() else _plain(text)
 
 
 def _listed(name: str, text: str) -> str:
@@ -180,6 +208,30 @@ def _listed(name: str, text: str) -> str:
     return "; ".join(
         f"{_ROLES.get(role, role)}: {', '.join(texts)}" for role, texts in by_role.items()
     )
+
+
+def _cells(text: str) -> str:
+    """The cells of a plan row (JSON, header → cell) as "header: cell; …"."""
+    try:
+        cells = json.loads(text)
+    except ValueError:
+        return cut(clean(text))
+    if not isinstance(cells, dict):
+        return cut(clean(text))
+    return cut("; ".join(f"{clean(str(k))}: {clean(str(v))}" for k, v in cells.items()))
+
+
+# How the fields whose value is neither words nor plain text are shown.
+_SHOWN: dict[str, Callable[[str, HistoryNames], str]] = {
+    "person_id": lambda text, names: _named(names.people, text),
+    "lead_unit_id": lambda text, names: _named(names.units, text),
+    "units": lambda text, _: _listed("units", text),
+    "milestones": lambda text, _: _listed("milestones", text),
+    "recurrence": lambda text, _: recurrence_label(text),
+    "area": lambda text, names: names.areas.get(text, text),
+    "percent": lambda text, _: f"{text}%",
+    "raw_cells": lambda text, _: _cells(text),
+}
 
 
 def when_text(at: datetime) -> str:

@@ -444,7 +444,11 @@ def task_page(state: Web, user: User, task_id: int) -> TaskPage:
     with Session(state.engine) as session:
         task, scope = _visible(session, user, task_id)
         view = task_view(
-            session=session, task_id=task_id, now=state.clock(), calendar=state.calendar()
+            session=session,
+            task_id=task_id,
+            now=state.clock(),
+            calendar=state.calendar(),
+            areas=configs.areas,
         )
         checks = check_tasks(
             session.connection(), rules=configs.rules, org_code=user.org_code, task_id=task_id
