@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import getpass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
+import typer
 from sqlalchemy import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -96,3 +97,30 @@ def instant(text: str | None) -> datetime:
             [Problem(Location(field="--at"), "cần dạng YYYY-MM-DD hoặc YYYY-MM-DDTHH:MM")],
         ) from None
     return value if value.tzinfo else value.replace(tzinfo=VN)
+
+
+def day(text: str, option: str) -> date:
+    """A YYYY-MM-DD option as a date; a located Vietnamese error naming ``option``."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise SauroError(
+            f"Ngày '{text}' không hợp lệ",
+            [Problem(Location(field=option), "cần một ngày có thật, dạng YYYY-MM-DD")],
+        ) from None
+
+
+def at_option(value: str | None) -> str | None:
+    """The callback of every ``--at``: checked while the command line is read, so a wrong
+    instant is refused before the command opens the database or writes anything."""
+    if value is not None:
+        instant(value)
+    return value
+
+
+def day_option(param: typer.CallbackParam, value: str | None) -> str | None:
+    """The callback of a YYYY-MM-DD option (``--date``, ``--on``): checked while the command
+    line is read, like ``at_option``."""
+    if value:  # an empty option is no date, as the commands read it
+        day(value, param.opts[0])
+    return value

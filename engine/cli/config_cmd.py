@@ -89,6 +89,7 @@ def config_preview(
         str | None,
         typer.Option(
             "--at",
+            callback=common.at_option,
             help="Tính như vào thời điểm này, dạng YYYY-MM-DDTHH:MM (giờ Việt Nam nếu không "
             "ghi múi giờ); mặc định: bây giờ.",
         ),

@@ -20,6 +20,7 @@ AtOpt = Annotated[
     str | None,
     typer.Option(
         "--at",
+        callback=common.at_option,
         help="Chạy như vào thời điểm này, dạng YYYY-MM-DDTHH:MM (giờ Việt Nam nếu không ghi "
         "múi giờ); mặc định: bây giờ.",
     ),

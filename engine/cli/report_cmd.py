@@ -47,6 +47,7 @@ def report(
         str | None,
         typer.Option(
             "--date",
+            callback=common.day_option,
             help="Ngày ghi trên văn bản, YYYY-MM-DD (mặc định: hôm nay, giờ Việt Nam); với "
             "--step issue là ngày ban hành.",
         ),
@@ -69,6 +70,7 @@ def report(
         str | None,
         typer.Option(
             "--at",
+            callback=common.at_option,
             help="Làm như vào thời điểm này, YYYY-MM-DDTHH:MM (giờ Việt Nam nếu không ghi múi "
             "giờ); mặc định: bây giờ.",
         ),
@@ -192,12 +194,7 @@ def _send(
 
 
 def _day(text: str | None) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(f"'{text}' không phải ngày dạng YYYY-MM-DD") from None
+    return common.day(text, "--date") if text else None
 
 
 @reporting_app.command("run")
@@ -209,6 +206,7 @@ def run(
         str | None,
         typer.Option(
             "--at",
+            callback=common.at_option,
             help="Chạy như thể đang ở thời điểm này, YYYY-MM-DDTHH:MM (giờ Việt Nam nếu không "
             "ghi múi giờ); mặc định: bây giờ.",
         ),

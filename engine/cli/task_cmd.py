@@ -12,7 +12,6 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
 from typing import Annotated
 
 import typer
@@ -89,6 +88,7 @@ AtOpt = Annotated[
     str | None,
     typer.Option(
         "--at",
+        callback=common.at_option,
         help="Thời điểm thực hiện, dạng YYYY-MM-DDTHH:MM (giờ Việt Nam nếu không ghi múi giờ); "
         "mặc định: bây giờ.",
     ),
@@ -188,7 +188,11 @@ def done(
     ] = "",
     on: Annotated[
         str | None,
-        typer.Option("--on", help="Ngày hoàn thành, YYYY-MM-DD (mặc định: hôm nay, giờ Việt Nam)."),
+        typer.Option(
+            "--on",
+            callback=common.day_option,
+            help="Ngày hoàn thành, YYYY-MM-DD (mặc định: hôm nay, giờ Việt Nam).",
+        ),
     ] = None,
     acting_as: AsOpt = None,
     at: AtOpt = None,
@@ -196,7 +200,7 @@ def done(
     """Ghi nhận hoàn thành nhiệm vụ, với kết quả và minh chứng (rõ kết quả)."""
     target = _Target(ref, org, plan, task_id, acting_as, at)
     now = common.instant(at)
-    completed_on = _day(on, "--on") if on else local_date(now)
+    completed_on = common.day(on, "--on") if on else local_date(now)
     with _session() as (session, configs):
         found = _task_id(session, configs, target)
         task = complete(
@@ -309,7 +313,10 @@ def add(
     ] = "thong_bao_ket_luan",
     number: Annotated[str, typer.Option("--number", help="Số văn bản, vd. 45/TB-UBND.")] = "",
     date_text: Annotated[
-        str, typer.Option("--date", help="Ngày văn bản (ngày họp), YYYY-MM-DD.")
+        str,
+        typer.Option(
+            "--date", callback=common.day_option, help="Ngày văn bản (ngày họp), YYYY-MM-DD."
+        ),
     ] = "",
     signer: Annotated[
         str, typer.Option("--signer", help="Người ký, người chỉ đạo (họ tên, chức vụ).")
@@ -340,8 +347,8 @@ def add(
             f"Loại văn bản '{kind}' không hợp lệ",
             [Problem(Location(field="--kind"), ", ".join(k.value for k in DocumentKind))],
         ) from None
-    source = Source(document_kind, number.strip(), _day(date_text, "--date") if date_text else None,
-                    signer.strip())  # fmt: skip
+    day = common.day(date_text, "--date") if date_text else None
+    source = Source(document_kind, number.strip(), day, signer.strip())
     with _session() as (session, configs):
         organization = get_organization(session, common.default_org(configs, org))
         org_id = organization.id or 0
@@ -489,7 +496,10 @@ def extend(
     plan: PlanOpt = None,
     task_id: IdOpt = None,
     new_date: Annotated[
-        str | None, typer.Option("--new-date", help="Hạn mới đề nghị, YYYY-MM-DD (bắt buộc).")
+        str | None,
+        typer.Option(
+            "--new-date", callback=common.day_option, help="Hạn mới đề nghị, YYYY-MM-DD (bắt buộc)."
+        ),
     ] = None,
     reason: Annotated[str, typer.Option("--reason", help="Lý do đề nghị gia hạn (bắt buộc).")] = "",
     acting_as: AsOpt = None,
@@ -503,7 +513,7 @@ def extend(
         )
     target = _Target(ref, org, plan, task_id, acting_as, at)
     now = common.instant(at)
-    new_due = _day(new_date, "--new-date")
+    new_due = common.day(new_date, "--new-date")
     with _session() as (session, configs):
         found = _task_id(session, configs, target)
         request = request_extension(
@@ -679,16 +689,6 @@ def _decider(session: Session, task_id: int, acting_as: str, command: str) -> Ac
     actor = common.actor(f"cli:task {command}")
     person = task_authority(session, task_id=task_id, decider=acting_as)
     return Actor(name=_fit(f"{actor.name} as {person.name}"), source=actor.source)
-
-
-def _day(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise SauroError(
-            f"Ngày '{text}' không hợp lệ",
-            [Problem(Location(field=option), "cần một ngày có thật, dạng YYYY-MM-DD")],
-        ) from None
 
 
 def _fit(text: str, length: int = 128) -> str:

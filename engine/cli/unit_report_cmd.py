@@ -100,6 +100,7 @@ def submit(
         str | None,
         typer.Option(
             "--at",
+            callback=common.at_option,
             help="Thời điểm nộp, dạng YYYY-MM-DDTHH:MM (giờ Việt Nam nếu không ghi múi giờ); "
             "mặc định: bây giờ.",
         ),
