@@ -97,6 +97,7 @@ _MEANINGS = {
     "float_parsing": "cần một số",
     "bool_parsing": "cần true hoặc false (1/0, yes/no, on/off)",
     "enum": "cần một trong {expected}",
+    "literal_error": "cần một trong {expected}",
     "greater_than": "cần lớn hơn {gt}",
     "greater_than_equal": "cần từ {ge} trở lên",
     "less_than": "cần nhỏ hơn {lt}",

@@ -39,6 +39,10 @@ CASES = {
         "SAURO_SMTP_VALIDATE_CERTS: cần true hoặc false",
     ),
     "cookie": ({"SAURO_COOKIE_SECURE": "maybe"}, "SAURO_COOKIE_SECURE: cần true hoặc false"),
+    "literal": (
+        {"SAURO_API_DOCS": "all"},
+        "SAURO_API_DOCS: cần một trong 'public', 'login' hoặc 'off', đang là «all»",
+    ),
     "int": ({"SAURO_SESSION_HOURS": "0"}, "SAURO_SESSION_HOURS: cần từ 1 trở lên, đang là «0»"),
     "float": ({"SAURO_SMTP_TIMEOUT": "nhanh"}, "SAURO_SMTP_TIMEOUT: cần một số, đang là «nhanh»"),
     "zalo": ({"SAURO_ZALO_ENABLED": "true"}, "SAURO_ZALO_ENABLED: cần đặt SAURO_ZALO_APP_ID"),
