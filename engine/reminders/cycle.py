@@ -936,12 +936,13 @@ class _Digester:
         whose every item was is counted as already sent and dropped. An item claimed by a
         run that died (its lease over at ``now``, the ledger's time) is not delivered: it
         goes out again rather than never. Keys in ``taken`` go out in a held message."""
-        for digest in digests:
-            keys = {k: _address_key(k, digest.to) for k in digest.ledger_keys}
-            free = set(ledger.claimable(list(keys.values()), now)) - taken
+        wanted = [{k: _address_key(k, digest.to) for k in digest.ledger_keys} for digest in digests]
+        entries = ledger.entries([key for keys in wanted for key in keys.values()])  # one read
+        for digest, keys in zip(digests, wanted, strict=True):
+            free = set(ledger.claimable_in(entries, list(keys.values()), now)) - taken
             fresh = [k for k, key in keys.items() if key in free]
             if not fresh:
-                held_by = ledger.entries(list(keys.values())).values()
+                held_by = [entries[key] for key in keys.values() if key in entries]
                 if any(entry.status is DeliveryStatus.SENDING for entry in held_by):
                     report.claimed_elsewhere += 1  # its claim is live: not yet sent
                 else:
