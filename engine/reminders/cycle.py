@@ -763,6 +763,7 @@ class _DirectoryView:
     task_people: dict[int, int]  # task id -> person id
     codes: dict[int | None, str]  # organization id -> code
     notices: NoticesConfig  # who is reached by which channel by default
+    reached: dict[int | None, tuple[str, ...]] = field(default_factory=dict)  # by person id
 
     @classmethod
     def load(
@@ -816,6 +817,12 @@ class _DirectoryView:
         """How ``person`` is reached: their choice, else their organization's default, among
         the channels they have an address for (no address at all: e-mail, so that the
         standing office hears the address is missing)."""
+        known = self.reached.get(person.id)
+        if known is None:
+            known = self.reached[person.id] = self._channels(person)
+        return known
+
+    def _channels(self, person: Person) -> tuple[str, ...]:
         org = self.codes.get(person.organization_id, "")
         prefs = self.notices.preferences(org, channel=person.channel)
         found = channels.channels_for(
