@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 
 from engine.calendar.deadlines import format_date
 from engine.calendar.status import LABELS, VN
@@ -83,10 +84,16 @@ def _date(value: date | datetime | None) -> str:
     return format_date(value)
 
 
+def _lines(text: str | None) -> Markup:
+    """A multi-line text shown with its line breaks (each line escaped)."""
+    return Markup("<br>").join(escape(line) for line in (text or "").split("\n"))
+
+
 def install_filters(templates: Jinja2Templates) -> None:
     """Filters and constants every template uses."""
     env = templates.env
     env.filters["vn_date"] = _date
+    env.filters["lines"] = _lines
     env.filters["rate_text"] = rate_text
     env.globals["STATUS_LABELS"] = {str(k): v for k, v in LABELS.items()}
     env.globals["ROLE_LABELS"] = {str(k): v for k, v in ROLE_LABELS.items()}

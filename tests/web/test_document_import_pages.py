@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
-from web_support import FIXTURES, Site, login
+from web_support import FIXTURES, Site, followed, login
 
 from engine.store.models import AuditLog, Plan, Task, TaskState
 
@@ -62,7 +62,7 @@ def test_paste_correct_and_import_a_conclusion_notice(site: Site) -> None:
     edited = client.post(f"{url}/rows", data=_rows_form(preview, drop, csrf))
     assert edited.status_code == 303
     assert len(client.get(f"/api/imports/{token}").json()["tasks"]) == 7
-    done = client.post(f"{url}/commit", data={"csrf_token": csrf})
+    done = followed(client, client.post(f"{url}/commit", data={"csrf_token": csrf}))
     assert "Đã nhập 7 nhiệm vụ: thêm mới 7" in done.text
     tasks = _tasks(site)
     assert sorted(tasks) == ["1", "2", "3", "4", "5", "6", "9"]

@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 from sqlmodel import Session, select
-from web_support import FIXTURES, Site, login
+from web_support import FIXTURES, Site, followed, login
 
 from engine.store.models import Plan, Task
 
@@ -43,9 +43,10 @@ def test_upload_preview_then_commit_imports_in_one_go(site: Site) -> None:
     assert "Cách sửa:" in preview.text and "badge no" in preview.text
     assert "38/KH-UBND" not in _plans(site)  # the preview wrote nothing
     csrf = client.get("/api/me").json()["csrf_token"]
-    done = client.post(f"{preview_url}/commit", data={"csrf_token": csrf})
+    done = followed(client, client.post(f"{preview_url}/commit", data={"csrf_token": csrf}))
     assert done.status_code == 200, done.text
     assert "Đã nhập 30 nhiệm vụ: thêm mới 30" in done.text
+    assert "Đã nhập 30 nhiệm vụ" not in client.get("/tasks?plan=38/KH-UBND").text  # once
     assert "38/KH-UBND" in _plans(site)
     with Session(site.engine) as session:
         plan = session.exec(select(Plan).where(Plan.key == "38/KH-UBND")).one()

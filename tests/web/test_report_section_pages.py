@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
-from web_support import ROLE_ACCOUNT, Site, login
+from web_support import ROLE_ACCOUNT, Site, followed, login
 
 from engine.store.models import AuditLog, ReportSection, UserRole
 
@@ -35,10 +35,10 @@ def test_the_page_shows_every_section_drafted_from_the_data(site: Site) -> None:
 def test_saving_keeps_every_revision_and_the_draft_can_come_back(site: Site) -> None:
     client, csrf = _office(site)
     for text in ("Kiến nghị thứ nhất.", "Kiến nghị đã sửa."):
-        saved = client.post(PAGE, data={"csrf_token": csrf, "text-V": text})
+        saved = followed(client, client.post(PAGE, data={"csrf_token": csrf, "text-V": text}))
         assert saved.status_code == 200 and "Đã lưu" in saved.text, saved.text
     again = client.post(PAGE, data={"csrf_token": csrf, "text-V": "Kiến nghị đã sửa."})
-    assert "không thay đổi" in again.text
+    assert "không thay đổi" in followed(client, again).text
 
     with Session(site.engine) as session:
         rows = session.exec(select(ReportSection).order_by(ReportSection.revision)).all()

@@ -3,9 +3,11 @@ for every role, the app on a fixed clock, and logging in through the real login 
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sys
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -33,6 +35,10 @@ from engine.web.recent import Recent
 from notifications.smtp_settings import SmtpSettings
 
 REPO = Path(__file__).resolve().parents[2]
+# Where the browser tests keep their screenshots (printed in the header of a test run).
+ARTIFACTS = Path(
+    os.environ.get("SAURO_BROWSER_ARTIFACTS") or Path(tempfile.gettempdir()) / "sauro-browser"
+)
 CONFIG = REPO / "config"
 FIXTURES = REPO / "tests" / "fixtures"
 _ENGINE_TESTS = REPO / "tests" / "engine"

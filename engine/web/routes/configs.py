@@ -8,13 +8,14 @@ from contextlib import AbstractContextManager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlmodel import Session
 
 from engine.configs import editor
 from engine.errors import ConfigError
 from engine.reminders.impact import preview_impact
 from engine.store.db import session_scope
+from engine.web import flash
 from engine.web.changes import task_change
 from engine.web.configs import editable_name, line_problems, problems_of, revisions, within
 from engine.web.deps import MAX_ROW_ID, User, Web, checked_user, current_user, web
@@ -58,10 +59,8 @@ def _editor(
 
 
 @router.get("/configs/{name:path}")
-def config_page(
-    request: Request, user: Viewer, name: str, saved: str = "", cursor: str | None = None
-) -> Response:
-    return _editor(request, user, editable_name(user, name), saved=saved, cursor=cursor)
+def config_page(request: Request, user: Viewer, name: str, cursor: str | None = None) -> Response:
+    return _editor(request, user, editable_name(user, name), cursor=cursor)
 
 
 @router.post("/configs/{name:path}/rollback")
@@ -82,7 +81,7 @@ def config_rollback(
             )
     except ConfigError as error:
         return _refused(request, user, name, None, error)
-    return RedirectResponse(f"/configs/{name}?saved={revision.number}", status_code=303)
+    return flash.done(request, f"/configs/{name}", f"Đã lưu phiên bản {revision.number}.")
 
 
 def _unit_of_work(state: Web, user: User, name: str) -> AbstractContextManager[Session]:
@@ -143,4 +142,4 @@ def config_submit(
             )
     except ConfigError as error:
         return _refused(request, user, name, text, error)
-    return RedirectResponse(f"/configs/{name}?saved={revision.number}", status_code=303)
+    return flash.done(request, f"/configs/{name}", f"Đã lưu phiên bản {revision.number}.")

@@ -15,7 +15,7 @@ from engine.calendar.status import local_date
 from engine.directory.editing import PersonFields
 from engine.errors import PermissionDeniedError, SauroError
 from engine.tasks.reassignment import Outcome
-from engine.web import directory
+from engine.web import directory, flash
 from engine.web.deps import RowId, User, checked_user, current_user, web
 from engine.web.pages import render
 from engine.web.policy import Action, authorize
@@ -26,12 +26,10 @@ Actor = Annotated[User, Depends(checked_user)]
 Text = Annotated[str, Form(max_length=4000)]
 
 
-def _overview(
-    request: Request, user: User, *, error: str = "", done: str = "", status: int = 200
-) -> Response:
+def _overview(request: Request, user: User, *, error: str = "", status: int = 200) -> Response:
     view = directory.overview(web(request), user)
     return render(
-        request, "directory.html", user, status=status, error=error, done=done, view=view,
+        request, "directory.html", user, status=status, error=error, view=view,
         roles=directory.ROLE_WORDS,
     )  # fmt: skip
 
@@ -42,12 +40,11 @@ def _unit(
     unit_id: int,
     *,
     error: str = "",
-    done: str = "",
     status: int = 200,
 ) -> Response:
     page = directory.unit_page(web(request), user, unit_id)
     return render(
-        request, "directory_unit.html", user, status=status, error=error, done=done, page=page,
+        request, "directory_unit.html", user, status=status, error=error, page=page,
         roles=directory.ROLE_WORDS,
     )  # fmt: skip
 
@@ -58,27 +55,28 @@ def _person(
     person_id: int,
     *,
     error: str = "",
-    done: str = "",
     status: int = 200,
 ) -> Response:
     state = web(request)
     page = directory.person_page(state, user, person_id)
     return render(
-        request, "directory_person.html", user, status=status, error=error, done=done,
-        page=page, roles=directory.ROLE_WORDS, today=local_date(state.clock()).isoformat(),
+        request, "directory_person.html", user, status=status, error=error, page=page,
+        roles=directory.ROLE_WORDS, today=local_date(state.clock()).isoformat(),
     )  # fmt: skip
 
 
-def _acted(act: Callable[[], str], shown: Callable[..., Response]) -> Response:
-    """Run ``act``; show the page with what it did, or with why it was refused (400). A
-    refusal by the policy is the 403 page."""
+def _acted(
+    request: Request, act: Callable[[], str], shown: Callable[..., Response], back: str
+) -> Response:
+    """Run ``act``; back to the page ``back`` saying what it did, or the page with why it
+    was refused (400). A refusal by the policy is the 403 page."""
     try:
         done = act()
     except PermissionDeniedError:
         raise
     except SauroError as error:
         return shown(error=str(error), status=400)
-    return shown(done=done)
+    return flash.done(request, back, done)
 
 
 @router.get("/directory")
@@ -104,7 +102,7 @@ def add_unit(
         unit = directory.add_unit(web(request), user, name=name, kind=kind, code=code, head=head)
         return f"Đã thêm {unit.name} ({unit.code})."
 
-    return _acted(act, lambda **kw: _overview(request, user, **kw))
+    return _acted(request, act, lambda **kw: _overview(request, user, **kw), "/directory")
 
 
 @router.get("/directory/units/{unit_id}")
@@ -128,7 +126,10 @@ def edit_unit(
         )  # fmt: skip
         return "Đã lưu tên đơn vị."
 
-    return _acted(act, lambda **kw: _unit(request, user, unit_id, **kw))
+    return _acted(
+        request, act, lambda **kw: _unit(request, user, unit_id, **kw),
+        f"/directory/units/{unit_id}",
+    )  # fmt: skip
 
 
 @router.post("/directory/units/{unit_id}/kind")
@@ -139,7 +140,10 @@ def set_kind(
         directory.set_kind(web(request), user, unit_id, kind)
         return "Đã đổi loại đơn vị."
 
-    return _acted(act, lambda **kw: _unit(request, user, unit_id, **kw))
+    return _acted(
+        request, act, lambda **kw: _unit(request, user, unit_id, **kw),
+        f"/directory/units/{unit_id}",
+    )  # fmt: skip
 
 
 @router.post("/directory/units/{unit_id}/head")
@@ -150,7 +154,10 @@ def set_head(
         directory.set_head(web(request), user, unit_id, person_id)
         return "Đã đổi người đứng đầu."
 
-    return _acted(act, lambda **kw: _unit(request, user, unit_id, **kw))
+    return _acted(
+        request, act, lambda **kw: _unit(request, user, unit_id, **kw),
+        f"/directory/units/{unit_id}",
+    )  # fmt: skip
 
 
 @router.post("/directory/units/{unit_id}/deputies")
@@ -164,7 +171,10 @@ def set_deputies(
         directory.set_deputies(web(request), user, unit_id, person_ids or [])
         return "Đã lưu cấp phó."
 
-    return _acted(act, lambda **kw: _unit(request, user, unit_id, **kw))
+    return _acted(
+        request, act, lambda **kw: _unit(request, user, unit_id, **kw),
+        f"/directory/units/{unit_id}",
+    )  # fmt: skip
 
 
 @router.post("/directory/units/{unit_id}/merge")
@@ -196,7 +206,10 @@ def merge(
             f"nhiệm vụ, {len(done.people)} cán bộ."
         )
 
-    return _acted(act, lambda **kw: _unit(request, user, unit_id, **kw))
+    return _acted(
+        request, act, lambda **kw: _unit(request, user, unit_id, **kw),
+        f"/directory/units/{unit_id}",
+    )  # fmt: skip
 
 
 @router.post("/directory/people")
@@ -217,7 +230,7 @@ def add_person(
         person = directory.add_person(web(request), user, unit_id, fields, deputy=deputy == "yes")
         return f"Đã thêm {person.name}."
 
-    return _acted(act, lambda **kw: _overview(request, user, **kw))
+    return _acted(request, act, lambda **kw: _overview(request, user, **kw), "/directory")
 
 
 @router.get("/directory/people/{person_id}")
@@ -242,7 +255,10 @@ def edit_person(
         directory.edit_person(web(request), user, person_id, fields)
         return "Đã lưu thông tin cán bộ."
 
-    return _acted(act, lambda **kw: _person(request, user, person_id, **kw))
+    return _acted(
+        request, act, lambda **kw: _person(request, user, person_id, **kw),
+        f"/directory/people/{person_id}",
+    )  # fmt: skip
 
 
 @router.post("/directory/people/{person_id}/move")
@@ -260,7 +276,10 @@ async def move_person(request: Request, user: Actor, person_id: RowId) -> Respon
         )
         return f"Đã chuyển {done.person.name} sang đơn vị mới. " + _outcome(done)
 
-    return _acted(act, lambda **kw: _person(request, user, person_id, **kw))
+    return _acted(
+        request, act, lambda **kw: _person(request, user, person_id, **kw),
+        f"/directory/people/{person_id}",
+    )  # fmt: skip
 
 
 @router.post("/directory/people/{person_id}/leave")
@@ -274,7 +293,10 @@ async def mark_left(request: Request, user: Actor, person_id: RowId) -> Response
         done = directory.mark_left(web(request), user, person_id, on, choices, reason=reason)
         return f"Đã ghi {done.person.name} nghỉ từ {on:%d/%m/%Y}. " + _outcome(done)
 
-    return _acted(act, lambda **kw: _person(request, user, person_id, **kw))
+    return _acted(
+        request, act, lambda **kw: _person(request, user, person_id, **kw),
+        f"/directory/people/{person_id}",
+    )  # fmt: skip
 
 
 def _day(text: str) -> date:

@@ -3,7 +3,9 @@ with the 6-rõ findings, correct the tasks read from a document, commit or cance
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
@@ -11,8 +13,9 @@ from fastapi.responses import RedirectResponse, Response
 from engine.errors import SauroError, UploadError
 from engine.plans.document_rows import UNCLEAR, WORDS
 from engine.plans.documents import KIND_LABELS
+from engine.plans.importer import ImportResult
 from engine.store.models import DocumentKind
-from engine.web import imports
+from engine.web import flash, imports
 from engine.web.deps import User, checked_user, current_user, web
 from engine.web.pages import render
 from engine.web.policy import Action, authorize
@@ -24,13 +27,22 @@ Viewer = Annotated[User, Depends(current_user)]
 Actor = Annotated[User, Depends(checked_user)]
 
 
-def _form(request: Request, user: User, *, error: str = "", status: int = 200) -> Response:
+def _form(
+    request: Request,
+    user: User,
+    *,
+    error: str = "",
+    status: int = 200,
+    typed: Mapping[str, str] | None = None,
+) -> Response:
+    """The upload form; after a refusal, ``typed`` is what the user had filled in."""
     return render(
         request,
         "import.html",
         user,
         status=status,
         error=error,
+        typed=typed or {},
         kinds=", ".join(PLAN_KINDS),
         max_mb=web(request).settings.max_upload_mb,
         document_kinds=KIND_LABELS,
@@ -69,7 +81,9 @@ async def upload(
             register_units=register_units == "on",
         )
     except SauroError as error:
-        return _form(request, user, error=str(error), status=400)
+        typed = {"text": text, "kind": kind, "plan_number": plan_number, "plan_date": plan_date,
+                 "year": year, "register_units": register_units}  # fmt: skip
+        return _form(request, user, error=str(error), status=400, typed=typed)
     return RedirectResponse(f"/import/{token}", status_code=303)
 
 
@@ -132,13 +146,20 @@ def commit(request: Request, user: Actor, token: str) -> Response:
         result = imports.commit(web(request), user, token)
     except SauroError as error:
         return _form(request, user, error=str(error), status=400)
-    return render(
-        request,
-        "import_done.html",
-        user,
-        result=result,
-        clear=sum(c.all_clear for c in result.checks),
+    back = "/tasks?" + urlencode({"plan": result.plan_key})
+    return flash.done(request, back, _imported(result))
+
+
+def _imported(result: ImportResult) -> str:
+    clear = sum(c.all_clear for c in result.checks)
+    said = (
+        f"Đã nhập {len(result.drafts)} nhiệm vụ: thêm mới {result.created}, cập nhật "
+        f"{result.updated}, không đổi {result.unchanged}, rút khỏi kế hoạch {result.withdrawn}."
+        f"\nĐủ 6 rõ: {clear}/{len(result.checks)} nhiệm vụ."
     )
+    if result.registered_units:
+        said += "\nĐã thêm vào danh mục: " + "; ".join(result.registered_units)
+    return said
 
 
 @router.post("/import/{token}/cancel")

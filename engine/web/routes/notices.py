@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from engine.web import notices
+from engine.web import flash, notices
 from engine.web.deps import RowId, User, checked_user, current_user, web
 from engine.web.pages import render
 
@@ -33,4 +33,4 @@ def read_all(
     request: Request, user: Actor, notice_id: Annotated[int | None, Form(ge=1)] = None
 ) -> Response:
     notices.read(web(request), user, None if notice_id is None else [notice_id])
-    return RedirectResponse("/notices", status_code=303)
+    return flash.done(request, "/notices", "Đã đánh dấu đã đọc.")

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from engine.directory.accounts import PASSWORD_MIN
 from engine.directory.password_reset import ANSWER, INVALID_LINK, ResetLinkError
 from engine.errors import SauroError
-from engine.web import password_reset
+from engine.web import flash, password_reset
 from engine.web.deps import CsrfError, client_ip, web
 from engine.web.pages import render
 from engine.web.sessions import new_token, same_token
@@ -48,7 +48,7 @@ def _csrf(request: Request, given: str) -> str:
 @router.get("/password/forgot")
 def forgot_form(request: Request) -> Response:
     token = request.cookies.get(CSRF_COOKIE) or new_token()
-    return _page(request, "password_forgot.html", token=token, answer="", error="")
+    return _page(request, "password_forgot.html", token=token, error="")
 
 
 @router.post("/password/forgot")
@@ -58,12 +58,12 @@ def forgot(
     who: Annotated[str, Form(max_length=255)] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    token = _csrf(request, csrf_token)
+    _csrf(request, csrf_token)
     state = web(request)
     message = password_reset.ask(state, who=who, ip=client_ip(request))
     if message is not None:
         background.add_task(password_reset.send, state, message)
-    return _page(request, "password_forgot.html", token=token, answer=ANSWER, error="")
+    return flash.done(request, "/password/forgot", ANSWER)
 
 
 @router.get("/password/reset")

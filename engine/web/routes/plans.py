@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from engine.errors import PermissionDeniedError, SauroError
-from engine.web import plans
+from engine.web import flash, plans
 from engine.web.deps import RowId, User, checked_user, current_user, web
 from engine.web.pages import render
 from engine.web.policy import Action, allowed
@@ -31,6 +31,7 @@ def _page(
     *,
     cursor: str | None = None,
     error: str = "",
+    reason: str = "",
     status: int = 200,
 ) -> Response:
     page = plans.document(web(request), user, plan_id, cursor=cursor)
@@ -40,6 +41,7 @@ def _page(
         user,
         status=status,
         error=error,
+        reason=reason,
         doc=page.summary,
         rows=page.rows,
         listed=page.listed,
@@ -62,5 +64,5 @@ def plan_withdraw(
         plans.withdraw(web(request), user, plan_id, reason)
     except SauroError as error:
         code = 403 if isinstance(error, PermissionDeniedError) else 400
-        return _page(request, user, plan_id, error=str(error), status=code)
-    return RedirectResponse(f"/plans/{plan_id}", status_code=303)
+        return _page(request, user, plan_id, error=str(error), reason=reason, status=code)
+    return flash.done(request, f"/plans/{plan_id}", "Đã rút văn bản và các nhiệm vụ của nó.")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from engine.errors import PermissionDeniedError, SauroError
-from engine.web import report_approval, reports
+from engine.web import flash, report_approval, reports
 from engine.web.deps import User, checked_user, current_user, web
 from engine.web.pages import render
 from engine.web.policy import Action, allowed
@@ -20,7 +20,7 @@ Actor = Annotated[User, Depends(checked_user)]
 
 
 def _page(
-    request: Request, user: User, code: str, *, notice: str = "", error: str = "", status: int = 200
+    request: Request, user: User, code: str, *, error: str = "", status: int = 200
 ) -> Response:
     state = web(request)
     period = reports.chosen_period(state, code)
@@ -33,14 +33,13 @@ def _page(
         report=report_approval.view(state, user, period),
         can_prepare=allowed(user.principal, Action.GENERATE_REPORT),
         can_approve=allowed(user.principal, Action.APPROVE_REPORT),
-        notice=notice,
         error=error,
     )
 
 
 @router.get("/reports/{code}/approval")
-def approval_page(request: Request, user: Viewer, code: str, done: str = "") -> Response:
-    return _page(request, user, code, notice=_DONE.get(done, ""))
+def approval_page(request: Request, user: Viewer, code: str) -> Response:
+    return _page(request, user, code)
 
 
 _DONE = {
@@ -61,6 +60,7 @@ def approval_step(
     issued_on: Annotated[str, Form()] = "",
 ) -> Response:
     state = web(request)
+    back = f"/reports/{code}/approval"
     try:
         period = reports.chosen_period(state, code)
         if step == "submit":
@@ -71,11 +71,10 @@ def approval_step(
             day = parse_day(issued_on, "issued_on") if issued_on else None
             report_approval.issue(state, user, period, day)
         elif step == "send":
-            sent = report_approval.send(state, user, period)
-            return _page(request, user, code, notice=sent)
+            return flash.done(request, back, report_approval.send(state, user, period))
         else:
             raise SauroError(f"Bước '{step}' không có.")
     except SauroError as error:
         status = 403 if isinstance(error, PermissionDeniedError) else 400
         return _page(request, user, code, error=str(error), status=status)
-    return RedirectResponse(f"/reports/{code}/approval?done={step}", status_code=303)
+    return flash.done(request, back, _DONE[step])

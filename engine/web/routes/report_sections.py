@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from engine.errors import PermissionDeniedError, SauroError
 from engine.reports.sections import SECTIONS
-from engine.web import report_sections, reports
+from engine.web import flash, report_sections, reports
 from engine.web.deps import User, checked_user, current_user, web
 from engine.web.pages import render
 from engine.web.policy import Action, allowed
@@ -28,7 +28,6 @@ def _page(
     draft: str = "",
     values: dict[str, str] | None = None,
     error: str = "",
-    notice: str = "",
     status: int = 200,
 ) -> Response:
     state = web(request)
@@ -38,7 +37,7 @@ def _page(
     texts.update(values or {})
     return render(
         request, "report_sections.html", user, status=status, period=period,
-        sections=sections, texts=texts, error=error, notice=notice,
+        sections=sections, texts=texts, error=error,
         warnings=report_sections.warnings(state, user, period),
         can_edit=allowed(user.principal, Action.EDIT_REPORT_TEXT),
     )  # fmt: skip
@@ -68,4 +67,6 @@ async def save_sections(
         raise
     except SauroError as problem:
         return _page(request, user, period, values=texts, error=str(problem), status=400)
-    return _page(request, user, period, notice=report_sections.saved_message(saved))
+    return flash.done(
+        request, f"/reports/{chosen.code}/sections", report_sections.saved_message(saved)
+    )

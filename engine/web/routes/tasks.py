@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -14,7 +14,7 @@ from typing import Annotated
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
 from engine.calendar.status import LABELS, local_date
@@ -23,7 +23,7 @@ from engine.plans.documents import KIND_LABELS
 from engine.store.models import DocumentKind
 from engine.tasks.assignment import NewTask, Source
 from engine.tasks.edits import TaskEdit
-from engine.web import reports, tasks
+from engine.web import flash, reports, tasks
 from engine.web.deps import MAX_ROW_ID, RowId, User, checked_user, current_user, web
 from engine.web.pages import render
 from engine.web.policy import Action, authorize
@@ -175,7 +175,7 @@ def delegate_many(
         return _list_page(
             request, user, filters, query=query, cursor=cursor, error=message, status=code
         )
-    return RedirectResponse("/tasks" + (f"?{query}" if query else ""), status_code=303)
+    return flash.done(request, "/tasks" + (f"?{query}" if query else ""), "Đã giao các nhiệm vụ.")
 
 
 @router.get("/tasks/kiem-tra-6-ro.xlsx")
@@ -290,7 +290,7 @@ def assign(
         source, task = form.parsed()
         if action == "save":
             task_id = tasks.save_assignment(state, user, source, task)
-            return RedirectResponse(f"/tasks/{task_id}", status_code=303)
+            return flash.done(request, f"/tasks/{task_id}", "Đã giao nhiệm vụ.")
         check = tasks.assignment_check(state, user, source, task)
     except SauroError as error:
         code = 403 if isinstance(error, PermissionDeniedError) else 400
@@ -299,8 +299,17 @@ def assign(
 
 
 def _page(
-    request: Request, user: User, task_id: int, *, error: str = "", status: int = 200
+    request: Request,
+    user: User,
+    task_id: int,
+    *,
+    error: str = "",
+    status: int = 200,
+    failed: str = "",
+    typed: Mapping[str, object] | None = None,
 ) -> Response:
+    """The task page; after a refused form, ``failed`` names that form and ``typed`` holds
+    what the user typed in it, shown again with the error."""
     state = web(request)
     page = tasks.task_page(state, user, task_id)
     configs = state.configs.get()
@@ -313,6 +322,8 @@ def _page(
         view=page.view,
         task=page.view.task,
         error=error,
+        failed=failed,
+        typed=typed or {},
         areas=configs.areas.areas,
         area_names={a.code: a.name for a in configs.areas.areas},
         today=local_date(state.clock()),
@@ -325,14 +336,34 @@ def task_detail(request: Request, user: Viewer, task_id: RowId) -> Response:
     return _page(request, user, task_id)
 
 
-def _act(request: Request, user: User, task_id: int, action: Callable[[], object]) -> Response:
-    """Run ``action``; back to the task page, with the Vietnamese error when it failed."""
+@dataclass(frozen=True)
+class _Form:
+    """A form of the task page as sent: which one, what it says once saved, what was typed."""
+
+    name: str
+    saved: str
+    typed: Mapping[str, object]
+
+
+def _act(
+    request: Request, user: User, task_id: int, form: _Form, action: Callable[[], object]
+) -> Response:
+    """Run ``action``; back to the task page saying ``form.saved``, or the page with the
+    Vietnamese error and what the user typed in the form."""
     try:
         action()
     except SauroError as error:
-        code = 403 if isinstance(error, PermissionDeniedError) else 400
-        return _page(request, user, task_id, error=str(error), status=code)
-    return RedirectResponse(f"/tasks/{task_id}", status_code=303)
+        return _refused(request, user, task_id, form, error)
+    return flash.done(request, f"/tasks/{task_id}", form.saved)
+
+
+def _refused(
+    request: Request, user: User, task_id: int, form: _Form, error: SauroError | str
+) -> Response:
+    code = 403 if isinstance(error, PermissionDeniedError) else 400
+    return _page(
+        request, user, task_id, error=str(error), status=code, failed=form.name, typed=form.typed
+    )
 
 
 def parse_day(value: str, field: str) -> date:
@@ -372,8 +403,12 @@ def edit(
         assigner=assigner,
         product=product,
     )
+    typed = {"work": work, "area": area, "deadline_text": deadline_text, "person_id": person_id,
+             "lead_unit_id": lead_unit_id, "coordinator_ids": coordinator_ids or [],
+             "assigner": assigner, "product": product}  # fmt: skip
+    form = _Form("edit", "Đã lưu sáu rõ.", typed)
     return _act(
-        request, user, task_id, lambda: tasks.save_edit(web(request), user, task_id, change)
+        request, user, task_id, form, lambda: tasks.save_edit(web(request), user, task_id, change)
     )
 
 
@@ -386,12 +421,14 @@ def delegate_one(
     reason: Annotated[str, Form()] = "",
 ) -> Response:
     person = _int(person_id)
+    form = _Form("delegate", "Đã giao người thực hiện.", {"person_id": person_id, "reason": reason})
     if person is None:
-        return _page(request, user, task_id, error="Chưa chọn người thực hiện.", status=400)
+        return _refused(request, user, task_id, form, "Chưa chọn người thực hiện.")
     return _act(
         request,
         user,
         task_id,
+        form,
         lambda: tasks.save_delegation(
             web(request), user, [task_id], person_id=person, reason=reason
         ),
@@ -407,14 +444,14 @@ def progress(
     note: Annotated[str, Form()] = "",
 ) -> Response:
     value = _int(percent) if percent.strip() else None
+    form = _Form("progress", "Đã ghi báo cáo tiến độ.", {"percent": percent, "note": note})
     if percent.strip() and value is None:
-        return _page(
-            request, user, task_id, error="Tỷ lệ hoàn thành phải là số từ 0 đến 100.", status=400
-        )
+        return _refused(request, user, task_id, form, "Tỷ lệ hoàn thành phải là số từ 0 đến 100.")
     return _act(
         request,
         user,
         task_id,
+        form,
         lambda: tasks.save_progress(web(request), user, task_id, value, note),
     )
 
@@ -429,15 +466,18 @@ async def complete(
     completed_on: Annotated[str, Form()] = "",
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
+    typed = {"result": result, "evidence": evidence, "completed_on": completed_on}
+    form = _Form("complete", "Đã ghi nhận hoàn thành.", typed)
     try:
         day = parse_day(completed_on, "completed_on")
         upload = await _evidence_upload(request, task_id, evidence, file)
     except SauroError as error:
-        return _page(request, user, task_id, error=str(error), status=400)
+        return _refused(request, user, task_id, form, error)
     return _act(
         request,
         user,
         task_id,
+        form,
         lambda: upload.saving(
             lambda text: tasks.save_completion(
                 web(request), user, task_id, result=result, evidence=text, completed_on=day
@@ -455,14 +495,16 @@ async def coordination(
     evidence: Annotated[str, Form()] = "",
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
+    form = _Form("coordination", "Đã ghi phần phối hợp.", {"note": note, "evidence": evidence})
     try:
         upload = await _evidence_upload(request, task_id, evidence, file)
     except SauroError as error:
-        return _page(request, user, task_id, error=str(error), status=400)
+        return _refused(request, user, task_id, form, error)
     return _act(
         request,
         user,
         task_id,
+        form,
         lambda: upload.saving(
             lambda text: tasks.save_coordination(
                 web(request), user, task_id, note=note, evidence=text
@@ -532,7 +574,8 @@ def extension(
             web(request), user, task_id, new_due=parse_day(new_due, "new_due"), reason=reason
         )
 
-    return _act(request, user, task_id, ask)
+    typed = {"new_due": new_due, "reason": reason}
+    return _act(request, user, task_id, _Form("extension", "Đã gửi đề nghị gia hạn.", typed), ask)
 
 
 @router.post("/tasks/{task_id}/review")
@@ -543,10 +586,12 @@ def review(
     decision: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
 ) -> Response:
+    saved = "Đã xác nhận kết quả." if decision == "accept" else "Đã trả lại kết quả."
     return _act(
         request,
         user,
         task_id,
+        _Form("review", saved, {"reason": reason}),
         lambda: tasks.save_review(
             web(request), user, task_id, accept=decision == "accept", reason=reason
         ),
@@ -563,10 +608,12 @@ def decision(
     note: Annotated[str, Form()] = "",
 ) -> Response:
     authorize(user.principal, Action.DECIDE_EXTENSION)
+    saved = "Đã phê duyệt đề nghị gia hạn." if approve == "yes" else "Đã từ chối đề nghị gia hạn."
     return _act(
         request,
         user,
         task_id,
+        _Form("decision", saved, {"note": note}),
         lambda: tasks.save_decision(
             web(request), user, request_id, approve=approve == "yes", note=note
         ),

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import FileResponse, Response
 
 from engine.errors import PermissionDeniedError, SauroError
 from engine.reports.unit_forms import SubmitSummary
-from engine.web import reports, unit_reports
+from engine.web import flash, reports, unit_reports
 from engine.web.deps import User, checked_user, current_user, web
 from engine.web.pages import render
 from engine.web.policy import Action, authorize
@@ -23,7 +24,6 @@ def _page(
     code: str | None,
     *,
     error: str = "",
-    done: tuple[str, SubmitSummary] | None = None,
     status: int = 200,
 ) -> Response:
     state = web(request)
@@ -37,7 +37,6 @@ def _page(
         user,
         status=status,
         error=error,
-        done=done,
         period=period,
         periods=reports.with_chosen(reports.periods_with_tasks(state, user), period),
         forms=unit_reports.forms(state, user, period),
@@ -74,4 +73,13 @@ async def submit(
         raise  # a form of another unit: the 403 page, not a form error
     except SauroError as error:
         return _page(request, user, period, error=str(error), status=400)
-    return _page(request, user, period, done=done)
+    back = "/unit-reports" + (f"?{urlencode({'period': period})}" if period else "")
+    return flash.done(request, back, _recorded(*done))
+
+
+def _recorded(unit: str, summary: SubmitSummary) -> str:
+    return (
+        f"Đã ghi nhận biểu của {unit}: {summary.completed} nhiệm vụ hoàn thành, "
+        f"{summary.progress} báo cáo tiến độ, {summary.unchanged} không thay đổi, "
+        f"{summary.blank} dòng để trống."
+    )
