@@ -83,6 +83,27 @@ _FIELD_PROBLEMS: Mapping[str, str] = {
     "too_short": "cần ít nhất {min_length} phần tử",
 }
 _WHERE = {"body": "thân yêu cầu", "query": "địa chỉ", "path": "địa chỉ", "header": "tiêu đề"}
+# What a person calls the fields of the forms and the API (the message names the field so;
+# ``problems`` keep the field's own name for API clients).
+_FIELD_LABELS: Mapping[str, str] = {
+    "task_id": "mã nhiệm vụ", "task_ids": "các nhiệm vụ", "plan_id": "mã kế hoạch",
+    "request_id": "mã đề nghị gia hạn", "unit_id": "đơn vị", "person_id": "cán bộ",
+    "person_ids": "các cán bộ", "notice_id": "thông báo", "revision_id": "phiên bản",
+    "target_id": "đơn vị nhận", "lead_unit_id": "đơn vị chủ trì",
+    "coordinator_ids": "đơn vị phối hợp", "version": "phiên bản biểu mẫu",
+    "percent": "tỷ lệ hoàn thành", "text": "nội dung", "note": "ghi chú", "name": "tên",
+    "title": "chức vụ", "email": "thư điện tử", "phone": "số điện thoại", "zalo": "số Zalo",
+    "code": "mã", "kind": "loại", "who": "tên đăng nhập hoặc thư điện tử",
+    "username": "tên đăng nhập", "role": "vai trò", "password": "mật khẩu",
+    "again": "mật khẩu nhập lại", "active": "trạng thái", "step": "bước",
+    "period": "kỳ báo cáo", "completed_on": "ngày hoàn thành", "new_due": "hạn mới",
+    "issued_on": "ngày ban hành", "file": "tệp", "reason": "lý do", "result": "kết quả",
+    "evidence": "minh chứng", "work": "nội dung nhiệm vụ", "product": "sản phẩm",
+    "deadline_text": "thời hạn", "area": "lĩnh vực", "assigner": "người giao việc",
+    "approve": "quyết định", "limit": "số dòng", "offset": "vị trí bắt đầu",
+    "sections": "các mục báo cáo", "channel": "kênh nhận thông báo",
+    "email_mode": "cách nhận thư",
+}  # fmt: skip
 
 
 def install(app: FastAPI) -> None:
@@ -127,7 +148,7 @@ async def _sauro(request: Request, error: Exception) -> Response:
 async def _invalid(request: Request, error: Exception) -> Response:
     found = error.errors() if isinstance(error, RequestValidationError) else []
     problems = [_field_problem(e) for e in found]
-    lines = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+    lines = "; ".join(f"{p['label']}: {p['message']}" for p in problems)
     message = f"Dữ liệu gửi lên không hợp lệ ({lines or 'địa chỉ trang'})."
     if is_api(request):
         return JSONResponse({"detail": message, "problems": problems}, status_code=422)
@@ -135,17 +156,30 @@ async def _invalid(request: Request, error: Exception) -> Response:
 
 
 def _field_problem(found: Mapping[str, Any]) -> dict[str, str]:
-    """One pydantic error as ``{"field", "where", "message"}`` in Vietnamese."""
+    """One pydantic error as ``{"field", "label", "where", "message"}`` in Vietnamese."""
     loc: Sequence[object] = found.get("loc") or ()
     where = _WHERE.get(str(loc[0]), "") if loc else ""
-    field = ".".join(str(part) for part in (loc[1:] if where else loc)) or "dữ liệu"
+    names = [str(part) for part in (loc[1:] if where else loc)]
+    field = ".".join(names) or "dữ liệu"
+    label = _label(names)
     template = _FIELD_PROBLEMS.get(str(found.get("type")), "giá trị không hợp lệ")
     context = {k: _plain(v) for k, v in (found.get("ctx") or {}).items()}
     try:
         message = template.format(**context)
     except (KeyError, IndexError):
         message = template.split(" {", 1)[0]
-    return {"field": field, "where": where, "message": message}
+    return {"field": field, "label": label, "where": where, "message": message}
+
+
+def _label(names: Sequence[str]) -> str:
+    """The field as a person calls it: its last named part ("body.task.work" → "nội dung
+    nhiệm vụ"; a list index says which one)."""
+    named = [n for n in names if not n.isdigit()]
+    if not named:
+        return "dữ liệu"
+    label = _FIELD_LABELS.get(named[-1], named[-1])
+    index = next((n for n in reversed(names) if n.isdigit()), None)
+    return f"{label} (thứ {int(index) + 1})" if index is not None else label
 
 
 def _plain(value: object) -> str:

@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
-from web_support import Site, build_site
+from web_support import ARTIFACTS, Site, build_site
+
+
+def pytest_report_header() -> str:
+    return f"browser screenshots (SAURO_BROWSER_ARTIFACTS): {ARTIFACTS}"
 
 
 @pytest.fixture

@@ -1,7 +1,9 @@
 """End to end in Debian's Chromium through Playwright, on a desktop and a phone-sized
 window: log in, import a plan, fix a task until all six dimensions are clear, request and
 approve an extension, generate and download a report; the config editor, save with an
-error and then correctly. Screenshots are kept in ``tests/web/artifacts/<window>/<test>/``.
+error and then correctly; every page as every role, read for English, internal codes and raw
+JSON. Screenshots are kept in ``$SAURO_BROWSER_ARTIFACTS/<window>/<test>/`` (default
+``<tmp>/sauro-browser``; the walk prints where).
 
 The app runs under uvicorn in a thread on 127.0.0.1 against a temporary SQLite file, on a
 fixed clock (10/06/2024) so the plan's 2024 deadlines are still ahead.
@@ -25,6 +27,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 from web_support import (
+    ARTIFACTS,
     CONFIG,
     FIXTURES,
     NOW,
@@ -36,18 +39,36 @@ from web_support import (
     load_kien_tuong,
 )
 
-from engine.configs.files import load_configs
+from engine.calendar.deadlines import DeadlineKind
+from engine.calendar.status import TaskStatus
+from engine.configs.files import Configs, load_configs
 from engine.configs.settings import Settings
 from engine.directory.store import sync_directory
 from engine.store.db import make_engine, session_scope
-from engine.store.models import Organization, Person, Plan, Task
+from engine.store.models import (
+    ExtensionStatus,
+    Organization,
+    OrgLevel,
+    Person,
+    PersonRole,
+    Plan,
+    ReportState,
+    Task,
+    TaskState,
+    Unit,
+    UnitKind,
+    UnitRole,
+    UserRole,
+)
+from engine.tasks.actions import record_progress
+from engine.tasks.edits import TaskEdit, edit_task
 from engine.web.app import create_app
 from engine.web.policy import MATRIX, Action
 from notifications.smtp_settings import SmtpSettings
 from notifications.zalo_settings import ZaloSettings
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).parent / "artifacts"
+
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -265,11 +286,11 @@ def _generate_report(page: Page, live: Live) -> None:
     page.goto(f"{live.url}/reports?period=2024-H1")
     page.click("button:has-text('Lập báo cáo')")
     # made in the background: the page reloads itself until the files are listed
-    expect(page.locator("a:has-text('bao-cao-kien-tuong-2024-H1.docx')")).to_be_visible(
+    expect(page.locator("a:has-text('Văn bản báo cáo (Word, .docx)')")).to_be_visible(
         timeout=120_000
     )
     with page.expect_download() as info:
-        page.click("a:has-text('bao-cao-kien-tuong-2024-H1.docx')")
+        page.click("a:has-text('Văn bản báo cáo (Word, .docx)')")
     download = info.value
     saved = live.shots / download.suggested_filename
     download.save_as(str(saved))
@@ -296,29 +317,110 @@ def test_the_dashboard_period_and_its_links_in_a_real_browser(browser: Browser, 
     live.shot(page, "tasks-of-unit-in-period")
 
 
+# What a user must never read: English words of a UI, internal codes, raw JSON.
+UI_ENGLISH = re.compile(
+    r"\b(?:Submit|Save|Cancel|Delete|Edit|Search|Error|Not Found|Details|None|True|False|null|"
+    r"undefined|NaN|Loading|Back|Next|Previous|Home|Login|Logout|Password|Username|Forbidden|"
+    r"Unauthorized|Method Not Allowed|Internal Server Error|Unprocessable|Traceback|Exception)\b"
+)
+PERIOD_CODE = re.compile(r"\b\d{4}-(?:Q[1-4]|H[12]|M\d{2}|Y)\b")
+CODED = (TaskStatus, DeadlineKind, TaskState, ExtensionStatus, UserRole, ReportState,
+         PersonRole, UnitKind, OrgLevel, UnitRole)  # fmt: skip
+ENUM_VALUE = re.compile(
+    r"\b(?:[a-z]+_[a-z_]+|"
+    + "|".join(sorted({str(value) for kind in CODED for value in kind}, key=len, reverse=True))
+    + r")\b"
+)
+ORG_CODE = re.compile(r"\b(?:kien-tuong|xuan-duong)\b")
+RAW_JSON = re.compile(r"[{\[]\s*\"[^\"\n]+\"\s*:")
+CHECKS = {"English": UI_ENGLISH, "period code": PERIOD_CODE, "internal value": ENUM_VALUE,
+          "organization code": ORG_CODE, "raw JSON": RAW_JSON}  # fmt: skip
+
+
+def _walk_pages(live: Live, role: UserRole, menu: list[str]) -> list[tuple[str, int]]:
+    """The pages ``role`` opens: its menu, and the pages behind them (a task, a plan, a unit,
+    a person, a config file, a report's steps, its own pages, an unknown address)."""
+    site = live.site
+    with Session(site.engine) as session:
+        plan_id = session.exec(select(Plan.id)).first()
+        unit_id = session.exec(select(Unit.id).where(Unit.active)).first()
+        person_id = session.exec(select(Person.id).where(Person.active)).first()
+    pages = [*menu, f"/tasks/{site.task_id('2.1')}", "/notices", "/account", "/password"]
+    if role in MATRIX[Action.VIEW_PLANS]:
+        pages.append(f"/plans/{plan_id}")
+    if role in MATRIX[Action.VIEW_REPORTS]:
+        pages += ["/reports/2024-H1/approval", "/reports/2024-H1/sections"]
+    if role in MATRIX[Action.EDIT_PEOPLE]:
+        pages += [f"/directory/units/{unit_id}", f"/directory/people/{person_id}"]
+    if role in MATRIX[Action.EDIT_CONFIG]:
+        pages += ["/configs/escalation.yaml", "/configs/templates/digest.txt"]
+    return [(page, 200) for page in pages] + [("/khong-co-trang-nay", 404)]
+
+
+def _some_work_done(site: Site, configs: Configs) -> None:
+    """What a task page shows after a few days of work: its deadline rewritten (a new kind
+    of deadline in the history), progress with a note of two lines, an extension asked."""
+    task_id = site.task_id("2.1")
+    with session_scope(site.engine) as session:
+        task = session.get(Task, task_id)
+        assert task is not None
+        change = TaskEdit(
+            version=task.version, person_id=task.person_id, work=task.work, area=task.area,
+            deadline_text="Quý IV/2024", lead_unit_id=task.lead_unit_id, coordinator_ids=(),
+            assigner=task.assigner, product=task.product,
+        )  # fmt: skip
+        edit_task(session=session, task_id=task_id, edit=change, areas=configs.areas,
+                  actor=SETUP, now=NOW)  # fmt: skip
+        note = "Đã họp triển khai.\nĐang dự thảo kế hoạch."
+        record_progress(
+            session=session, task_id=task_id, percent=40, note=note, actor=SETUP, now=NOW
+        )
+    site.pending_request("2.1")
+
+
+def _findings(text: str) -> list[str]:
+    found = []
+    for kind, pattern in CHECKS.items():
+        for match in pattern.finditer(text):
+            around = text[max(0, match.start() - 40) : match.end() + 40].replace("\n", " ")
+            found.append(f"{kind} «{match.group(0)}» in …{around}…")
+    return found
+
+
+def _read(page: Page, live: Live, url: str, status: int, name: str) -> list[str]:
+    response = page.goto(url if url.startswith("http") else live.url + url)
+    assert response is not None
+    assert response.status == status, f"{name}: {url} answered {response.status}"
+    live.shot(page, name)
+    text: str = page.evaluate("document.title + '\\n' + document.body.innerText")
+    return [f"{name} ({url}): {finding}" for finding in _findings(text)]
+
+
 def test_every_page_as_every_role(browser: Browser, live: Live) -> None:
-    """Each role walks its menu and a task page: every page answers, none scrolls sideways."""
-    load_kien_tuong(
-        live.site.engine, load_configs(live.site.settings.config_dir), actor=SETUP, now=NOW
-    )
+    """Each role walks every page it may open, on a desktop and a phone: every page
+    answers, none scrolls sideways, each is kept as a screenshot, and none shows an English
+    word of a UI, an internal code (a period code, an enum value, an organization's code)
+    or raw JSON."""
+    configs = load_configs(live.site.settings.config_dir)
+    load_kien_tuong(live.site.engine, configs, actor=SETUP, now=NOW)
+    _some_work_done(live.site, configs)
     page = _page(browser, live)
+    found = _read(page, live, "/login", 200, "anonymous-login")
+    found += _read(page, live, "/password/forgot", 200, "anonymous-forgot")
     for role, username in ROLE_ACCOUNT.items():
         _login(page, live, username)
-        links = page.locator("header nav a").evaluate_all("links => links.map(a => a.href)")
-        extra = [f"/tasks/{live.site.task_id('2.1')}", "/notices", "/account"]
-        if role in MATRIX[Action.VIEW_REPORTS]:
-            extra += ["/reports/2024-H1/approval", "/reports/2024-H1/sections"]
-        for link in [*links, *(live.url + path for path in extra)]:
-            response = page.goto(link)
-            assert response is not None
-            assert response.status == 200, f"{role}: {link} answered {response.status}"
-            live.shot(page, f"{role}-{link.rsplit('/', 1)[-1].split('?')[0] or 'home'}")
+        menu = page.locator("header nav a").evaluate_all("links => links.map(a => a.href)")
+        for url, status in _walk_pages(live, role, menu):
+            name = f"{role}-{url.rstrip('/').rsplit('/', 1)[-1].split('?')[0] or 'home'}"
+            found += _read(page, live, url, status, name)
         _logout(page)
+    assert not found, "\n".join(dict.fromkeys(found))
 
 
 def test_config_editor_in_a_real_browser(browser: Browser, live: Live) -> None:
     page = _page(browser, live)
     _login(page, live, "quantri")
+    _editor_font(page, live)
     page.goto(f"{live.url}/configs/escalation.yaml")
     area = page.locator("textarea[name=text]")
     good = area.input_value()
@@ -332,6 +434,27 @@ def test_config_editor_in_a_real_browser(browser: Browser, live: Live) -> None:
     page.click("button:has-text('Lưu')")
     expect(page.locator(".notice")).to_contain_text("Đã lưu phiên bản")
     live.shot(page, "config-saved")
+
+
+VIETNAMESE = "Nhiệm vụ quá hạn: Đặng Thị Hường, Phòng Tư pháp — ưu tiên xử lý ngày 15/12."
+FONT_LOADED = """async () => {
+  await document.fonts.load('16px "Sau Ro Mono"', 'ệ');
+  return [...document.fonts].some(f => f.family.replace(/"/g, '') === 'Sau Ro Mono'
+                                       && f.status === 'loaded');
+}"""
+
+
+def _editor_font(page: Page, live: Live) -> None:
+    """The template editor writes Vietnamese in the shipped monospace font (the screenshot
+    shows the diacritics), not in whatever "monospace" the browser would pick."""
+    page.goto(f"{live.url}/configs/templates/digest.txt")
+    area = page.locator("textarea[name=text]")
+    area.fill(VIETNAMESE + "\n" + area.input_value())
+    family = area.evaluate("element => getComputedStyle(element).fontFamily")
+    assert family.startswith('"Sau Ro Mono"'), family
+    assert page.evaluate(FONT_LOADED), "the editor's font did not load"
+    area.evaluate("element => { element.setSelectionRange(0, 0); element.scrollTop = 0; }")
+    live.shot(page, "editor-font")
 
 
 def test_a_unit_head_returns_its_form_in_a_real_browser(browser: Browser, live: Live) -> None:

@@ -149,14 +149,15 @@ def test_a_validation_error_names_the_field_in_vietnamese(site: Site) -> None:
     )
     assert response.status_code == 422
     body = response.json()
-    assert body["detail"].startswith("Dữ liệu gửi lên không hợp lệ (percent: ")
-    assert {"field": "percent", "where": "thân yêu cầu", "message": "cần một số nguyên"} in body[
-        "problems"
-    ]
+    assert body["detail"] == "Dữ liệu gửi lên không hợp lệ (tỷ lệ hoàn thành: cần một số nguyên)."
+    assert body["problems"] == [
+        {"field": "percent", "label": "tỷ lệ hoàn thành", "where": "thân yêu cầu",
+         "message": "cần một số nguyên"}
+    ]  # fmt: skip
     assert "Input should be" not in response.text and "Field required" not in response.text
     page = client.get("/tasks/999999999999")
     assert page.status_code == 422
-    assert "task_id: phải không quá 2147483647" in page.text
+    assert "mã nhiệm vụ: phải không quá 2147483647" in page.text
 
 
 def test_an_unexpected_error_is_a_vietnamese_page(site: Site) -> None:

@@ -267,7 +267,7 @@ def test_an_id_out_of_range_is_refused_before_the_database(site: Site) -> None:
     page = client.get(f"/tasks/{huge}")
     assert (
         page.status_code == 422
-        and "Dữ liệu gửi lên không hợp lệ (task_id: phải không quá" in page.text
+        and "Dữ liệu gửi lên không hợp lệ (mã nhiệm vụ: phải không quá" in page.text
     )
     decision = client.post(f"/api/extensions/{huge}/decision", json={"approve": True},
                            headers={"X-CSRF-Token": csrf})  # fmt: skip

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from engine.directory.accounts import PASSWORD_MIN, ROLE_LABELS
 from engine.directory.preferences import CHANNEL_LABELS, EMAIL_MODE_LABELS, NoticePreferences
@@ -193,4 +193,4 @@ def change_password(
     except SauroError as error:
         return render(request, "password.html", user, status=400, error=str(error),
                       password_min=PASSWORD_MIN)  # fmt: skip
-    return RedirectResponse("/login?changed=1", status_code=303)
+    return flash.done(request, "/login", "Đã đổi mật khẩu: đăng nhập lại bằng mật khẩu mới.")

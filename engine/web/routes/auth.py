@@ -33,15 +33,10 @@ def index(user: Annotated[User, Depends(current_user)]) -> Response:
 
 
 @router.get("/login")
-def login_form(request: Request, next: str = "", changed: str = "", reset: str = "") -> Response:
+def login_form(request: Request, next: str = "") -> Response:
     nonce = request.cookies.get(LOGIN_CSRF_COOKIE) or new_token()
-    notice = "Đã đổi mật khẩu: đăng nhập lại bằng mật khẩu mới." if changed else ""
-    if reset:
-        notice = "Đã đặt lại mật khẩu: đăng nhập bằng mật khẩu mới."
     token = login_token(web(request).secret, nonce)
-    response = render(
-        request, "login.html", None, csrf_token=token, next=_local(next), notice=notice
-    )
+    response = render(request, "login.html", None, csrf_token=token, next=_local(next))
     _set_login_cookie(request, response, nonce)
     return response
 

@@ -24,6 +24,7 @@ from engine.web.policy import Action, authorize
 
 router = APIRouter(include_in_schema=False)
 RULES_FILE = "rules.yaml"
+NOTE_MAX = 500  # the note of a saved revision, shown in the editor's history
 Viewer = Annotated[User, Depends(current_user)]
 Actor = Annotated[User, Depends(checked_user)]
 
@@ -54,6 +55,7 @@ def _editor(
         text=current,
         revisions=listed.rows,
         listed=listed,
+        note_max=NOTE_MAX,
         **context,
     )
 
@@ -108,7 +110,7 @@ def config_submit(
     name: str,
     text: Annotated[str, Form()],
     action: Annotated[str, Form()] = "preview",
-    note: Annotated[str, Form()] = "",
+    note: Annotated[str, Form(max_length=NOTE_MAX)] = "",
 ) -> Response:
     """``action=preview`` validates and shows the impact; ``action=save`` saves."""
     name = editable_name(user, name)

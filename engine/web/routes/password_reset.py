@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from engine.directory.accounts import PASSWORD_MIN
 from engine.directory.password_reset import ANSWER, INVALID_LINK, ResetLinkError
@@ -103,4 +103,4 @@ def reset(
         return _invalid(request, csrf)
     except SauroError as error:
         return _form(request, csrf, token, str(error), 400)
-    return RedirectResponse("/login?reset=1", status_code=303)
+    return flash.done(request, "/login", "Đã đặt lại mật khẩu: đăng nhập bằng mật khẩu mới.")
