@@ -41,7 +41,12 @@ def report(
         str, typer.Option("--period", help="Kỳ báo cáo: 2026-Q1, 2026-H1, 2026-Q3 hoặc 2026.")
     ] = "",
     out: Annotated[
-        Path, typer.Option("--out", help="Thư mục ghi báo cáo (mặc định: ./bao-cao).")
+        Path,
+        typer.Option(
+            "--out",
+            help="Thư mục ghi báo cáo; mỗi báo cáo một thư mục <đơn vị>-<kỳ>, thay cả bộ tệp "
+            "khi lập lại (mặc định: ./bao-cao).",
+        ),
     ] = Path("bao-cao"),
     issued_on: Annotated[
         str | None,

@@ -26,6 +26,7 @@ from engine.reports.approval import issue_of
 from engine.reports.charts import ChartFiles, write_charts
 from engine.reports.data import ReportData, report_data
 from engine.reports.document import render_report
+from engine.reports.output import replaced_folder, report_folder
 from engine.reports.pdf import to_pdf
 from engine.reports.rollup_annex import extend_annex
 from engine.store.models import Organization
@@ -53,6 +54,22 @@ class ReportFiles:
         """The files to send: the document, its PDF when there is one, the annex."""
         return [self.document, *([self.pdf] if self.pdf else []), self.annex]
 
+    def moved(self, old: Path, new: Path) -> ReportFiles:
+        """The same files once the folder ``old`` they were written in is ``new``."""
+
+        def at(path: Path) -> Path:
+            return new / path.relative_to(old)
+
+        charts = ChartFiles(
+            units=at(self.charts.units),
+            areas=at(self.charts.areas),
+            comparison=at(self.charts.comparison) if self.charts.comparison else None,
+        )
+        return ReportFiles(
+            data=self.data, document=at(self.document), annex=at(self.annex), charts=charts,
+            pdf=at(self.pdf) if self.pdf else None,
+        )  # fmt: skip
+
 
 def report_stem(org_code: str, period_code: str) -> str:
     return f"{org_code}-{period_code}"
@@ -72,10 +89,13 @@ def write_period_report(
     pdf: bool = True,
     rollup: bool = True,
 ) -> ReportFiles:
-    """Build the report of ``org_code`` for ``period`` as of ``now`` into the folder
-    ``out``: ``bao-cao-<org>-<period>.docx`` (from ``config_dir/report/bao_cao_cchc.docx``),
-    its charts, ``bieu-so-lieu-<org>-<period>.xlsx`` and, with ``pdf`` and LibreOffice
-    installed, the ``.pdf``. The stored 6-rõ verdicts are refreshed first, in a
+    """Build the report of ``org_code`` for ``period`` as of ``now`` into its folder under
+    ``out`` (``engine.reports.output.report_folder``: ``<out>/<org>-<period>/``):
+    ``bao-cao-<org>-<period>.docx`` (from ``config_dir/report/bao_cao_cchc.docx``), its
+    charts in ``bieu-do/``, ``bieu-so-lieu-<org>-<period>.xlsx`` and, with ``pdf`` and
+    LibreOffice installed, the ``.pdf``. The files are written into a temporary folder that
+    then replaces the report's folder whole (``replaced_folder``): a run that fails or is
+    killed leaves the previous set as it was. The stored 6-rõ verdicts are refreshed first, in a
     transaction of their own (short: the files are written with no transaction open, so a
     report never holds SQLite's write lock). The number, the issue date and the signature
     block come from the report's approval (``engine.reports.approval.issue_of``): an issued
@@ -93,24 +113,30 @@ def write_period_report(
             approval = issue_of(session, organization, period.code)
         data = report_data(connection, configs=configs, org_code=org_code, period=period, now=now)
     stem = report_stem(org_code, period.code)
-    out.mkdir(parents=True, exist_ok=True)
-    charts = write_charts(data, out / "bieu-do", stem=stem)
-    document = render_report(
-        data,
-        template=config_dir / TEMPLATE,
-        out=out / f"bao-cao-{stem}.docx",
-        number=approval.number,
-        issued_on=approval.issued_on or issued_on or local_date(now),
-        signer=approval.signature.name,
-        signer_lines=approval.signature.lines,
-        recipients=list(recipients) if recipients else default_recipients(organization),
-        charts=charts,
-    )
-    annex = write_annex(data, out / f"bieu-so-lieu-{stem}.xlsx")
-    if rollup:  # with children in the database: their summary and sheets (issue 12)
-        extend_annex(engine, configs=configs, org_code=org_code, period=period, now=now, path=annex)
-    converted = to_pdf(document) if pdf else None
-    return ReportFiles(data=data, document=document, annex=annex, charts=charts, pdf=converted)
+    folder = report_folder(out, org_code, period.code)
+    with replaced_folder(folder) as staging:
+        charts = write_charts(data, staging / "bieu-do", stem=stem)
+        document = render_report(
+            data,
+            template=config_dir / TEMPLATE,
+            out=staging / f"bao-cao-{stem}.docx",
+            number=approval.number,
+            issued_on=approval.issued_on or issued_on or local_date(now),
+            signer=approval.signature.name,
+            signer_lines=approval.signature.lines,
+            recipients=list(recipients) if recipients else default_recipients(organization),
+            charts=charts,
+        )
+        annex = write_annex(data, staging / f"bieu-so-lieu-{stem}.xlsx")
+        if rollup:  # with children in the database: their summary and sheets (issue 12)
+            extend_annex(
+                engine, configs=configs, org_code=org_code, period=period, now=now, path=annex
+            )
+        converted = to_pdf(document) if pdf else None
+        written = ReportFiles(
+            data=data, document=document, annex=annex, charts=charts, pdf=converted
+        )
+    return written.moved(staging, folder)
 
 
 def default_recipients(organization: Organization) -> list[str]:

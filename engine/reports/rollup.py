@@ -17,7 +17,8 @@ to sent) is *received* once issued or sent; *on time* when it was issued (``issu
 else ``sent_at``, Viet Nam date) on or before the period's deadline of the report upward
 (``report`` in ``reporting.yaml``, the one calendar every organization of the database
 shares). A child whose report is not received is *missing* once that deadline has passed.
-Its files are those ``write_period_report`` wrote under ``<reports dir>/<child>/<period>/``.
+Its files are those ``write_period_report`` wrote under
+``<reports dir>/<child>/<period>/<child>-<period>/``.
 
 **Reminders.** From its deadline day until ``CHASE_WORKING_DAYS`` working days after it, a
 child's report not received is a ``ReportSnapshot`` for the ladder's ``missing_report``
@@ -47,6 +48,7 @@ from engine.errors import NotFoundError
 from engine.plans.check import as_instant, raw_rows
 from engine.plans.verdicts import refresh_verdicts
 from engine.reports.data import ReportData, report_data
+from engine.reports.output import report_folder
 from engine.store.models import DocumentRegister, Organization, PeriodReport, ReportState
 from engine.text import fold
 from rules.ladder import ReportSnapshot
@@ -280,9 +282,9 @@ def _child_report(
 
 def report_files(reports_dir: Path, org_code: str, period_code: str) -> tuple[Path, ...]:
     """The report files of ``org_code`` for ``period_code`` in its folder
-    (``<reports dir>/<org>/<period>/``): the ``.docx``, ``.pdf`` and ``.xlsx`` whose name
-    holds ``<org>-<period>``, by name."""
-    folder = reports_dir / org_code / period_code
+    (``<reports dir>/<org>/<period>/<org>-<period>/``): the ``.docx``, ``.pdf`` and
+    ``.xlsx`` whose name holds ``<org>-<period>``, by name."""
+    folder = report_folder(reports_dir / org_code / period_code, org_code, period_code)
     if not folder.is_dir():
         return ()
     stem = f"{org_code}-{period_code}"

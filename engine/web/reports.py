@@ -5,8 +5,9 @@ organization has tasks in, and the status of the units' reports for a period
 
 ``generate`` and ``start_report`` are the ONE place the web app calls the report engine:
 ``engine.reports.assembly.write_period_report``, as ``sauro report`` and the reporting flow
-do, into the same folder (``SAURO_REPORTS_DIR/<org>/<period>/``), so a report the scheduled
-reporting wrote is listed and downloadable here too.
+do, into the same folder (``SAURO_REPORTS_DIR/<org>/<period>/<org>-<period>/``, replaced
+whole by each run), so a report the scheduled reporting wrote is listed and downloadable
+here too.
 
 A report takes seconds (charts, the document, LibreOffice), so the page does not wait for
 it: ``start_report`` runs it on a worker thread (``ReportJobs``, one registry per database
@@ -38,6 +39,7 @@ from engine.errors import NotFoundError, SauroError
 from engine.plans.check import as_date
 from engine.reports.assembly import ReportFiles, report_stem, write_period_report
 from engine.reports.data import ReportData, report_data
+from engine.reports.output import being_written, report_folder
 from engine.reports.sending import report_messages, report_recipients
 from engine.store.models import Plan, Task, TaskState, Unit, UnitReport
 from engine.web.deps import User, Web
@@ -134,6 +136,11 @@ def folder(state: Web, user: User, period: Period) -> Path:
     return state.settings.reports_dir / safe_name(user.org_code) / safe_name(period.code)
 
 
+def report_dir(state: Web, user: User, period: Period) -> Path:
+    """The folder of the organization's report of ``period`` (its files, whole)."""
+    return report_folder(folder(state, user, period), user.org_code, period.code)
+
+
 def _names(user: User, period: Period) -> list[str]:
     stem = report_stem(user.org_code, period.code)
     return [f"bao-cao-{stem}.docx", f"bao-cao-{stem}.pdf", f"bieu-so-lieu-{stem}.xlsx"]
@@ -190,10 +197,13 @@ class ReportJob:
         if self.sending:
             return len(self.steps), SEND_STEP
         stem = report_stem(self.org_code, self.period.code)
+        staging = being_written(report_folder(self.out, self.org_code, self.period.code))
+        if staging is None:
+            return 1, STEPS[0]
         markers = (
-            self.out / "bieu-do" / f"{stem}-don-vi.png",
-            self.out / f"bao-cao-{stem}.docx",
-            self.out / f"bieu-so-lieu-{stem}.xlsx",
+            staging / "bieu-do" / f"{stem}-don-vi.png",
+            staging / f"bao-cao-{stem}.docx",
+            staging / f"bieu-so-lieu-{stem}.xlsx",
         )
         passed = 0
         for marker in markers:
@@ -346,14 +356,14 @@ def _send(state: Web, user: User, files: ReportFiles) -> str:
 def generated(state: Web, user: User, period: Period) -> list[Path]:
     """The files already generated for ``period``."""
     authorize(user.principal, Action.VIEW_REPORTS)
-    out = folder(state, user, period)
+    out = report_dir(state, user, period)
     return [out / name for name in _names(user, period) if (out / name).is_file()]
 
 
 def report_file(state: Web, user: User, period: Period, name: str) -> Path:
     """One generated file of the user's organization for ``period``, by name."""
     authorize(user.principal, Action.VIEW_REPORTS)
-    path = folder(state, user, period) / name
+    path = report_dir(state, user, period) / name
     if name not in _names(user, period) or not path.is_file():
         raise NotFoundError(f"Không có tệp báo cáo {name}.")
     return path

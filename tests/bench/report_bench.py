@@ -240,7 +240,8 @@ def _pdf_sample(out: Path, codes: Sequence[str], period_code: str) -> None:
         return
     times = []
     for code in codes:
-        document = out / code / f"bao-cao-{report_stem(code, period_code)}.docx"
+        stem = report_stem(code, period_code)
+        document = out / code / stem / f"bao-cao-{stem}.docx"
         start = time.perf_counter()
         to_pdf(document)
         times.append(time.perf_counter() - start)

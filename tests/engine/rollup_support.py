@@ -23,6 +23,7 @@ from engine.calendar.workdays import WorkCalendar
 from engine.configs.files import Configs, load_configs
 from engine.directory.store import sync_directory
 from engine.plans.importer import ImportOptions, import_plan
+from engine.reports.output import report_folder
 from engine.store.audit import Actor
 from engine.store.db import session_scope
 from engine.store.models import DocumentRegister, Organization, PeriodReport, ReportState
@@ -201,7 +202,7 @@ def add_period_report(
             )
         )  # fmt: skip
     if files:
-        folder = province.reports_dir / code / PERIOD
+        folder = report_folder(province.reports_dir / code / PERIOD, code, PERIOD)
         folder.mkdir(parents=True, exist_ok=True)
         for name in (f"bao-cao-{code}-{PERIOD}.docx", f"bieu-so-lieu-{code}-{PERIOD}.xlsx"):
             (folder / name).write_bytes(f"{code} {name}".encode())

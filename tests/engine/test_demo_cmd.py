@@ -58,5 +58,5 @@ def test_the_demo_lives_today(loaded: Sauro) -> None:
     late = [r for r in reports if r.submitted_at and r.submitted_at.date() > r.due]
     assert len(late) == 1
     assert len(roles) == 6  # an account for every role
-    folder = Path("bao-cao") / "xuan-duong" / "2026-Q3"
+    folder = Path("bao-cao") / "xuan-duong" / "2026-Q3" / "xuan-duong-2026-Q3"
     assert (folder / "bao-cao-xuan-duong-2026-Q3.docx").is_file()

@@ -49,7 +49,7 @@ def _report(sauro: Sauro, out: Path, *args: str, at: str = "2024-06-16T09:00") -
 
 
 def _document_text(out: Path) -> str:
-    word = Document(str(out / "bao-cao-kien-tuong-2024-H1.docx"))
+    word = Document(str(out / "kien-tuong-2024-H1" / "bao-cao-kien-tuong-2024-H1.docx"))
     cells = (cell.text for table in word.tables for row in table.rows for cell in row.cells)
     return "\n".join([*(p.text for p in word.paragraphs), *cells])
 

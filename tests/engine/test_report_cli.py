@@ -20,8 +20,9 @@ def test_report_writes_the_document_and_the_annex(loaded: Sauro, tmp_path: Path)
         "--date", "2024-06-16", "--out", str(out),
     )  # fmt: skip
 
-    document = out / "bao-cao-kien-tuong-2024-H1.docx"
-    annex = out / "bieu-so-lieu-kien-tuong-2024-H1.xlsx"
+    folder = out / "kien-tuong-2024-H1"  # the report's own folder
+    document = folder / "bao-cao-kien-tuong-2024-H1.docx"
+    annex = folder / "bieu-so-lieu-kien-tuong-2024-H1.xlsx"
     assert str(document) in result.output and str(annex) in result.output
     header = Document(str(document)).tables[0]
     text = "\n".join(cell.text for row in header.rows for cell in row.cells)

@@ -200,7 +200,7 @@ def _report_written(site: Site) -> bool:
     if job is None:
         return False
     job.done.wait(60)
-    folder = site.settings.reports_dir / "kien-tuong" / "2024-H1"
+    folder = site.settings.reports_dir / "kien-tuong" / "2024-H1" / "kien-tuong-2024-H1"
     return (folder / "bao-cao-kien-tuong-2024-H1.docx").is_file()
 
 

@@ -84,7 +84,8 @@ def test_from_draft_to_sent_with_number_07_kept_on_regeneration(site: Site) -> N
         server.stop()
     addresses = [r.message["To"].addresses[0].addr_spec for r in server.handler.received]
     assert addresses.count("cchc@sonoivu.longan.example.vn") == 1
-    document = site.settings.reports_dir / ORG / "2024-H1" / "bao-cao-kien-tuong-2024-H1.docx"
+    folder = site.settings.reports_dir / ORG / "2024-H1" / f"{ORG}-2024-H1"
+    document = folder / "bao-cao-kien-tuong-2024-H1.docx"
     text = "\n".join(
         cell.text for table in Document(str(document)).tables for row in table.rows
         for cell in row.cells
