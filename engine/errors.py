@@ -115,3 +115,8 @@ class ProblemList:
 class UploadError(SauroError):
     """An uploaded file is refused: too large, of a type not accepted, or not what its name
     says; nothing was stored."""
+
+
+class BusyError(SauroError):
+    """The same work is already running (another import of the organization's plans): try
+    again once it is done; nothing was written. 409 on the web."""

@@ -26,14 +26,18 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from engine.errors import ImportFileError, Location, Problem
+from engine.importing import limits
+from engine.importing.limits import Budget
 from engine.text import clean_lines
 
 CSV_DELIMITERS = (",", ";", "\t")
 _BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _NOT_A_PACKAGE = (
     "không phải tệp {kind} thật (nội dung không phải gói Office Open XML; có thể tệp chỉ "
     "được đổi đuôi, hoặc bị hỏng khi tải về)"
@@ -86,7 +90,8 @@ def read_tables(path: Path) -> list[RawTable]:
     """Read every table of a .docx, .xlsx or .csv file, in file order.
 
     Raises ``ImportFileError`` (in Vietnamese, with the file as location) when the file is
-    missing, of an unknown kind, corrupt, or a CSV not encoded in UTF-8.
+    missing, of an unknown kind, corrupt, a CSV not encoded in UTF-8 (or UTF-16 with its
+    byte-order mark), or beyond a bound of ``engine.importing.limits``.
     """
     readers = {".docx": _read_docx, ".xlsx": _read_xlsx, ".xlsm": _read_xlsx, ".csv": _read_csv}
     suffix = path.suffix.lower()
@@ -95,6 +100,7 @@ def read_tables(path: Path) -> list[RawTable]:
         raise _file_error(path, _unknown_kind(suffix))
     if not path.is_file():
         raise _file_error(path, "không tìm thấy tệp")
+    limits.check_file(path)
     return reader(path)
 
 
@@ -108,8 +114,9 @@ def strip_html(text: str) -> str:
 
 
 def cell_text(value: str | None) -> str:
-    """A cell's text as stored in a ``RawRow``: tags removed, cleaned, line breaks kept."""
-    return clean_lines(strip_html(value or ""))
+    """A cell's text as stored in a ``RawRow``: tags, control characters and bidi overrides
+    removed, cleaned, line breaks kept."""
+    return clean_lines(limits.strip_controls(strip_html(value or "")))
 
 
 def render_value(value: Any, number_format: str = "General") -> str:
@@ -166,18 +173,16 @@ _OFFICE_DOCUMENT = (
 )
 _PACKAGE_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _CONTENT_TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
-# The most an XML part of a plan file may hold once unzipped. A 2,000-task plan's is under
-# 2 MB; a small file that unzips to more is a zip bomb or not a plan.
-MAX_PART_BYTES = 100 * 1024 * 1024
 
 
 def _read_docx(path: Path) -> list[RawTable]:
     body = docx_body(path)
     if body is None:
         return []
+    budget = Budget(path)
     try:
         return [
-            _table(index, f"Bảng {index}", _docx_rows(tbl), path)
+            _table(index, f"Bảng {index}", _docx_rows(tbl, path, index), path, budget)
             for index, tbl in enumerate(_children(body, _TBL), start=1)
         ]
     except ValueError as error:  # a gridSpan or gridBefore that is not a number
@@ -188,19 +193,26 @@ def docx_body(path: Path) -> Any:
     """The ``w:body`` element of a .docx's main document (None when it has none).
 
     ``ImportFileError`` when the file is not a Word package, its main part is missing,
-    not a Word document (a renamed workbook) or broken, or unzips to more than
-    ``MAX_PART_BYTES``. Entities are never resolved: no file or URL an XML part names is
-    read (XXE), and no entity is expanded (billion laughs).
+    not a Word document (a renamed workbook) or broken, or crosses a bound of
+    ``engine.importing.limits`` (a zip bomb, too many tags). A part that declares a DOCTYPE
+    or entities is refused before it is parsed, and entities are never resolved anyway: no
+    file or URL an XML part names is read (XXE), no entity is expanded (billion laughs).
     """
     from lxml import etree  # type: ignore[import-untyped]
 
+    name = "word/document.xml"
     try:
         with zipfile.ZipFile(path) as package:
-            xml = _read_part(package, _main_part(package, path), path)
+            limits.check_package(package, path)
+            name = _main_part(package, path)
+            xml = _read_part(package, name, path, max_tags=limits.MAX_XML_TAGS)
         root = etree.fromstring(xml, _xml_parser())
     except zipfile.BadZipFile as error:
         raise _file_error(path, _NOT_A_PACKAGE.format(kind="Word (.docx)")) from error
-    except (KeyError, ValueError, OSError, etree.XMLSyntaxError) as error:
+    except etree.XMLSyntaxError as error:
+        line, column = error.position
+        raise _file_error(path, limits.xml_reason(name, line, column)) from None
+    except (KeyError, ValueError, OSError) as error:
         raise _file_error(path, f"tệp Word (.docx) bị hỏng ({_reason(error)})") from error
     return root.find(_BODY)
 
@@ -210,7 +222,9 @@ def _xml_parser() -> Any:
     between elements dropped; no ``huge_tree``, so libxml2's size limits hold."""
     from lxml import etree
 
-    return etree.XMLParser(remove_blank_text=True, resolve_entities=False, no_network=True)
+    return etree.XMLParser(
+        remove_blank_text=True, resolve_entities=False, no_network=True, huge_tree=False
+    )
 
 
 def _main_part(package: zipfile.ZipFile, path: Path) -> str:
@@ -247,22 +261,14 @@ def _content_type(types: Any, name: str) -> str | None:
     return None
 
 
-def _read_part(package: zipfile.ZipFile, name: str, path: Path) -> bytes:
-    """A member's bytes, refused beyond ``MAX_PART_BYTES`` (zipfile never returns more than
-    the size the archive declares, so the declared size bounds what is read)."""
-    info = package.getinfo(name)
-    if info.file_size > MAX_PART_BYTES:
-        raise _too_large(path, name, info.file_size)
-    return package.read(info)
-
-
-def _too_large(path: Path, name: str, size: int) -> ImportFileError:
-    limit = MAX_PART_BYTES // (1024 * 1024)
-    reason = (
-        f"phần {name} giải nén ra {size:,} byte, quá giới hạn {limit} MB: tệp bị hỏng hoặc "
-        "cố ý làm phình khi giải nén (zip bomb)"
-    )
-    return _file_error(path, reason)
+def _read_part(
+    package: zipfile.ZipFile, name: str, path: Path, *, max_tags: int | None = None
+) -> bytes:
+    """A member's bytes (its size checked with the package's, ``limits.check_package``),
+    refused when it declares a DOCTYPE or entities, or holds more than ``max_tags`` tags."""
+    data = package.read(package.getinfo(name))
+    limits.check_xml(data, name, path, max_tags=max_tags)
+    return data
 
 
 def _children(parent: Any, tag: str) -> Iterator[Any]:
@@ -276,21 +282,26 @@ def _children(parent: Any, tag: str) -> Iterator[Any]:
                 yield from content.iterchildren(tag)
 
 
-def _docx_rows(tbl: Any) -> Iterator[tuple[int, list[str]]]:
+def _docx_rows(tbl: Any, path: Path, table: int) -> Iterator[tuple[int, list[str]]]:
     """Rows of a Word table on its layout grid, merged cells filled.
 
     A cell spanning several grid columns (``gridSpan``) is repeated in each; a cell that
-    continues a vertical merge takes the text of the cell where the merge starts.
+    continues a vertical merge takes the text of the cell where the merge starts. A row
+    reaching past ``limits.MAX_COLUMNS`` is refused before its cells are made.
     """
     runs = _kept_runs if _has_removed(tbl) else _all_runs
     top: dict[int, str] = {}  # grid column -> text of the cell a vertical merge continues
     for number, tr in enumerate(_children(tbl, _TR), start=1):
+        where = Location(file=path.name, table=table, row=number)
         properties = tr.find(_TR_PR)
         before = properties.find(_GRID_BEFORE) if properties is not None else None
-        cells = [""] * (0 if before is None else int(before.get(_VAL, "")))
+        skipped = 0 if before is None else int(before.get(_VAL, ""))
+        limits.check_span(path, where, skipped)
+        cells = [""] * skipped
         for tc in _children(tr, _TC):
             column = len(cells)
             span, continues = _layout(tc.find(_TC_PR))
+            limits.check_span(path, where, column + span)
             text = top.get(column, "") if continues else docx_cell_text(tc, runs)
             for offset in range(span):
                 top[column + offset] = text
@@ -331,8 +342,9 @@ def docx_cell_text(tc: Any, runs: Any = _kept_runs) -> str:
 
 def docx_paragraph_text(paragraph: Any, runs: Any = _kept_runs) -> str:
     """The text of a paragraph's runs (inside hyperlinks, insertions, fields and content
-    controls too), deleted and moved-away text left out."""
-    return "".join([_run_text(run) for run in runs(paragraph)])
+    controls too), deleted and moved-away text left out, control characters and bidi
+    overrides removed."""
+    return limits.strip_controls("".join([_run_text(run) for run in runs(paragraph)]))
 
 
 def _run_text(run: Any) -> str:
@@ -362,39 +374,62 @@ def _read_xlsx(path: Path) -> list[RawTable]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    part = None  # openpyxl's loading reads several parts, without saying which failed
     try:
-        _check_part_sizes(path)
+        _check_workbook_parts(path)
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException) as error:
         raise _file_error(path, _NOT_A_PACKAGE.format(kind="Excel (.xlsx)")) from error
     except (KeyError, ValueError, OSError, SyntaxError) as error:
-        # SyntaxError: ElementTree's ParseError (a sheet that is not well-formed XML, or an
-        # entity expat refuses: an external one, or a billion laughs)
-        raise _file_error(path, f"tệp Excel (.xlsx) bị hỏng ({_reason(error)})") from error
+        raise _xlsx_error(path, part, error) from error
+    budget = Budget(path)
     try:
-        return [
-            _table(index, sheet.title, _sheet_rows(workbook, sheet), path)
-            for index, sheet in enumerate(workbook.worksheets, start=1)
-        ]
+        tables = []
+        for index, sheet in enumerate(workbook.worksheets, start=1):
+            part = sheet._worksheet_path  # type: ignore[attr-defined]
+            rows = _sheet_rows(workbook, sheet, path, index)
+            tables.append(_table(index, sheet.title, rows, path, budget))
+        return tables
     except (KeyError, ValueError, IndexError, TypeError, SyntaxError, OSError) as error:
-        raise _file_error(path, f"tệp Excel (.xlsx) bị hỏng ({_reason(error)})") from error
+        raise _xlsx_error(path, part, error) from error
     finally:
         workbook.close()
 
 
-def _check_part_sizes(path: Path) -> None:
-    """Refuse a workbook whose XML parts unzip beyond ``MAX_PART_BYTES`` (pictures and
-    other media are never read, whatever their size)."""
+def _check_workbook_parts(path: Path) -> None:
+    """Refuse a workbook beyond the bounds of its package, or with an XML part declaring a
+    DOCTYPE or entities (each part is unzipped and scanned once more: a few milliseconds
+    against the parse; pictures and other media are never read)."""
     with zipfile.ZipFile(path) as package:
+        limits.check_package(package, path)
         for info in package.infolist():
-            xml = info.filename.endswith((".xml", ".rels"))
-            if xml and info.file_size > MAX_PART_BYTES:
-                raise _too_large(path, info.filename, info.file_size)
+            if info.filename.endswith((".xml", ".rels")):
+                limits.check_xml(package.read(info), info.filename, path)
 
 
-def _sheet_rows(workbook: Any, sheet: Any) -> Iterator[tuple[int, list[str]]]:
-    """Rows of a worksheet from A1, each merged range filled with its top-left value."""
-    from openpyxl.utils.cell import range_boundaries
+def _xlsx_error(path: Path, part: str | None, error: Exception) -> ImportFileError:
+    """A workbook openpyxl or expat could not read: a part that is not well-formed XML
+    (``SyntaxError``: expat's ``ParseError``, lxml's ``XMLSyntaxError``), an entity that
+    defusedxml refused, or a broken structure."""
+    from defusedxml import DefusedXmlException
+
+    if isinstance(error, DefusedXmlException):
+        return _file_error(path, limits.declaration_reason(part or "XML"))
+    if isinstance(error, SyntaxError):
+        line, column = getattr(error, "position", None) or (None, None)
+        return _file_error(path, limits.xml_reason(part, line, column))
+    return _file_error(path, f"tệp Excel (.xlsx) bị hỏng ({_reason(error)})")
+
+
+def _sheet_rows(
+    workbook: Any, sheet: Any, path: Path, table: int
+) -> Iterator[tuple[int, list[str]]]:
+    """Rows of a worksheet from A1, each merged range filled with its top-left value.
+
+    Only cells with a value are kept (a styled empty cell reads as ""), each checked
+    against the bounds as it is parsed, so a cell or a merged range in the far corner of
+    the sheet is refused before the grid is made.
+    """
     from openpyxl.worksheet._reader import WorkSheetParser
 
     cells: dict[tuple[int, int], tuple[Any, int]] = {}  # (row, column) -> (value, style)
@@ -409,26 +444,57 @@ def _sheet_rows(workbook: Any, sheet: Any) -> Iterator[tuple[int, list[str]]]:
         )
         for _, row in parser.parse():
             for cell in row:
-                cells[(cell["row"], cell["column"])] = (cell["value"], cell["style_id"])
+                if cell["value"] is not None:
+                    _check_place(path, table, cell["row"], cell["column"], len(cells))
+                    cells[(cell["row"], cell["column"])] = (cell["value"], cell["style_id"])
     shown = _CellText(workbook)
-    merges = [
-        _bounds(range_boundaries(merge.ref))
-        for merge in (parser.merged_cells.mergeCell if parser.merged_cells else ())
-    ]
+    merges = _merges(parser, path, table)
     height = max((row for row, _ in cells), default=0)
     width = max((column for _, column in cells), default=0)
-    for _, _, last_column, last_row in merges:
-        height, width = max(height, last_row), max(width, last_column)
+    filled = []  # the merged ranges with a value, which reach as far as they say
+    for first_column, first_row, last_column, last_row in merges:
+        if (first_row, first_column) in cells:
+            _check_place(path, table, last_row, last_column, len(cells))
+            height, width = max(height, last_row), max(width, last_column)
+            filled.append((first_column, first_row, last_column, last_row))
     grid = [[""] * width for _ in range(height)]
     for (row, column), (value, style_id) in cells.items():
         grid[row - 1][column - 1] = shown(value, style_id)
     for first_column, first_row, last_column, last_row in merges:
-        text = shown(*cells.get((first_row, first_column), (None, 0)))
-        for row in range(first_row, last_row + 1):
-            grid[row - 1][first_column - 1 : last_column] = [text] * (
-                last_column - first_column + 1
-            )
+        top_left = cells.get((first_row, first_column))
+        text = "" if top_left is None else shown(*top_left)
+        _fill(grid, text, (first_column, first_row, min(last_column, width), last_row))
     yield from enumerate(grid, start=1)
+
+
+def _fill(grid: list[list[str]], text: str, bounds: tuple[int, int, int, int]) -> None:
+    """Give ``text`` to every cell of a merged range within the grid (an empty range,
+    which never widened the grid, only blanks what it covers)."""
+    first_column, first_row, last_column, last_row = bounds
+    columns = max(last_column - first_column + 1, 0)
+    for row in range(first_row, min(last_row, len(grid)) + 1):
+        grid[row - 1][first_column - 1 : last_column] = [text] * columns
+
+
+def _check_place(path: Path, table: int, row: int, column: int, count: int) -> None:
+    """Refuse a cell past ``limits.MAX_ROWS`` or ``MAX_COLUMNS``, or one cell too many."""
+    where = Location(file=path.name, table=table, row=row)
+    if row > limits.MAX_ROWS:
+        raise limits.refusal(path, f"bảng có hơn {limits.MAX_ROWS:,} dòng, quá giới hạn", where)
+    limits.check_span(path, where, column)
+    if count >= limits.MAX_CELLS:
+        raise limits.refusal(path, f"tệp có hơn {limits.MAX_CELLS:,} ô, quá giới hạn", where)
+
+
+def _merges(parser: Any, path: Path, table: int) -> list[tuple[int, int, int, int]]:
+    """The sheet's merged ranges (first column, first row, last column, last row)."""
+    from openpyxl.utils.cell import range_boundaries
+
+    ranges = parser.merged_cells.mergeCell if parser.merged_cells else ()
+    if len(ranges) > limits.MAX_CELLS:
+        where = Location(file=path.name, table=table)
+        raise limits.refusal(path, f"trang tính có hơn {limits.MAX_CELLS:,} vùng gộp ô", where)
+    return [_bounds(range_boundaries(merge.ref)) for merge in ranges]
 
 
 def _bounds(bounds: tuple[int | None, ...]) -> tuple[int, int, int, int]:
@@ -473,37 +539,57 @@ class _CellText:
 
 
 def read_text(path: Path) -> str:
-    """A UTF-8 text file (a byte-order mark allowed); ``ImportFileError`` naming the byte and
-    line where decoding failed, or when the file is missing."""
+    """A UTF-8 text file (a byte-order mark allowed), or UTF-16 with its byte-order mark (what
+    Excel saves as "Unicode Text"), control characters and bidi overrides removed.
+
+    ``ImportFileError`` naming the byte and line where decoding failed, or the line of a NUL
+    character; or when the file is missing or larger than ``limits.MAX_FILE_BYTES``.
+    """
     if not path.is_file():
         raise _file_error(path, "không tìm thấy tệp")
+    limits.check_file(path)
     data = path.read_bytes()
-    bom = len(_BOM) if data.startswith(_BOM) else 0
+    if data.startswith(_UTF16_BOMS):
+        text = _utf16(path, data)
+    else:
+        bom = len(_BOM) if data.startswith(_BOM) else 0
+        try:
+            text = data[bom:].decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise _encoding_error(path, data[bom:], error, bom) from None
+    limits.check_text(text, path)
+    return limits.strip_controls(text)
+
+
+def _utf16(path: Path, data: bytes) -> str:
     try:
-        return data[bom:].decode("utf-8")
+        return data.decode("utf-16")
     except UnicodeDecodeError as error:
-        raise _encoding_error(path, data[bom:], error, bom) from None
+        reason = f"tệp UTF-16 bị hỏng ở byte thứ {error.start + 1}: hãy lưu lại với mã UTF-8"
+        raise _file_error(path, reason) from None
 
 
 def _read_csv(path: Path) -> list[RawTable]:
     text = read_text(path)
-    try:
-        delimiter = sniff_delimiter(text)
-        return [_table(1, "Bảng 1", _csv_rows(text, delimiter), path)]
-    except csv.Error as error:  # a NUL byte, a runaway quoted cell
-        raise _file_error(path, f"không phải tệp CSV hợp lệ ({error})") from None
+    delimiter = sniff_delimiter(text)
+    return [_table(1, "Bảng 1", _csv_rows(text, delimiter, path), path, Budget(path))]
 
 
 def sniff_delimiter(text: str) -> str:
     """The delimiter among comma, semicolon and tab that splits the rows most consistently.
 
-    Each candidate parses the whole text; the winner has the most rows of its most common
-    width (wider breaks ties), and a single-column result counts for nothing.
+    Each candidate parses the text (up to one row past ``limits.MAX_ROWS``: a longer table is
+    refused anyway); the winner has the most rows of its most common width (wider breaks
+    ties), and a single-column result, or one the csv module cannot parse, counts for
+    nothing.
     """
     best, best_score = CSV_DELIMITERS[0], (0, 0)
     for delimiter in CSV_DELIMITERS:
         rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        widths = Counter(len(row) for row in rows if len(row) > 1)
+        try:
+            widths = Counter(len(row) for row in islice(rows, limits.MAX_ROWS + 1) if len(row) > 1)
+        except csv.Error:
+            continue
         if not widths:
             continue
         score = max((count, width) for width, count in widths.items())
@@ -512,11 +598,28 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def _csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """CSV records numbered by the line where each starts (a quoted cell may span lines)."""
+def _csv_rows(text: str, delimiter: str, path: Path) -> Iterator[tuple[int, list[str]]]:
+    """CSV records numbered by the line where each starts (a quoted cell may span lines).
+
+    The csv module refuses a cell longer than its field limit (128 K characters, beyond
+    ``limits.MAX_CELL_CHARS``) or a runaway quoted cell: a located error either way.
+    """
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     start = 1
-    for record in reader:
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            where = Location(file=path.name, table=1, row=start)
+            too_long = "field larger than field limit" in str(error)
+            reason = (
+                f"ô dài quá giới hạn {limits.MAX_CELL_CHARS:,} ký tự của một ô"
+                if too_long
+                else "không phải tệp CSV hợp lệ (ô mở ngoặc kép mà không đóng)"
+            )
+            raise limits.refusal(path, reason, where) from None
         yield start, record
         start = reader.line_num + 1
 
@@ -539,17 +642,30 @@ def _encoding_error(
 # -- shared ------------------------------------------------------------------------------
 
 
-def _table(index: int, name: str, rows: Iterable[tuple[int, list[str]]], path: Path) -> RawTable:
-    """Clean every cell, drop trailing empty rows and columns, pad rows to one width."""
+def _table(
+    index: int,
+    name: str,
+    rows: Iterable[tuple[int, list[str]]],
+    path: Path,
+    budget: Budget,
+) -> RawTable:
+    """Clean every cell, drop trailing empty rows and columns, pad rows to one width; each
+    row counted against the file's ``budget``, each cell checked (``limits.check_cell``)."""
     cleaned_texts: dict[str, str] = {}  # merged cells repeat their text: clean it once
 
-    def cleaned(text: str) -> str:
+    def cleaned(text: str, number: int, column: int) -> str:
         found = cleaned_texts.get(text)
         if found is None:
+            where = Location(file=path.name, table=index, row=number, column=column)
+            limits.check_cell(text, where, path)
             found = cleaned_texts[text] = cell_text(text)
         return found
 
-    cleaned_rows = [RawRow(number, [cleaned(cell) for cell in cells]) for number, cells in rows]
+    cleaned_rows = []
+    for number, cells in rows:
+        budget.row(index, number, len(cells))
+        texts = [cleaned(cell, number, column) for column, cell in enumerate(cells, start=1)]
+        cleaned_rows.append(RawRow(number, texts))
     while cleaned_rows and cleaned_rows[-1].is_empty():
         cleaned_rows.pop()
     width = max((_used_width(row.cells) for row in cleaned_rows), default=0)

@@ -33,6 +33,7 @@ from engine.web.dashboard import dashboard
 from engine.web.deps import MAX_ROW_ID, BodyId, RowId, User, checked_user, current_user, web
 from engine.web.policy import MATRIX, allowed
 from engine.web.tasks import MAX_LIMIT, PAGE_SIZE, TaskFilters
+from engine.web.uploads import parse_off_loop
 
 router = APIRouter(prefix="/api", tags=["Sáu Rõ"])
 Viewer = Annotated[User, Depends(current_user)]
@@ -434,7 +435,7 @@ async def import_upload(
         register_units=register_units,
     )
     try:
-        return _preview_json(token, imports.preview(state, user, token))
+        return _preview_json(token, await parse_off_loop(imports.preview, state, user, token))
     except BaseException:
         imports.cancel_quietly(state, user, token)
         raise
@@ -455,22 +456,22 @@ class EditedRowIn(_Body):
     "/imports/{token}/rows",
     summary="Sửa, bỏ, thêm các nhiệm vụ đọc từ văn bản giao việc, rồi xem trước lại",
 )
-def import_rows(
+async def import_rows(
     request: Request, user: Actor, token: str, body: list[EditedRowIn]
 ) -> dict[str, Any]:
     state = web(request)
     imports.save_rows(state, user, token, [imports.EditedRow(**row.model_dump()) for row in body])
-    return _preview_json(token, imports.preview(state, user, token))
+    return _preview_json(token, await parse_off_loop(imports.preview, state, user, token))
 
 
 @router.get("/imports/{token}", summary="Xem lại bản xem trước")
-def import_preview(request: Request, user: Viewer, token: str) -> dict[str, Any]:
-    return _preview_json(token, imports.preview(web(request), user, token))
+async def import_preview(request: Request, user: Viewer, token: str) -> dict[str, Any]:
+    return _preview_json(token, await parse_off_loop(imports.preview, web(request), user, token))
 
 
 @router.post("/imports/{token}/commit", summary="Nhập kế hoạch đã tải lên (một giao dịch)")
-def import_commit(request: Request, user: Actor, token: str) -> dict[str, Any]:
-    result = imports.commit(web(request), user, token)
+async def import_commit(request: Request, user: Actor, token: str) -> dict[str, Any]:
+    result = await parse_off_loop(imports.commit, web(request), user, token)
     return {
         "plan": result.plan_key,
         "created": result.created,

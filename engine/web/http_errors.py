@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from engine.errors import NotFoundError, PermissionDeniedError, SauroError
+from engine.errors import BusyError, NotFoundError, PermissionDeniedError, SauroError
 from engine.web import pages
 from engine.web.deps import CsrfError, LoginRequiredError
 
@@ -222,6 +222,8 @@ async def _unexpected(request: Request, error: Exception) -> Response:
 
 
 def _status(error: Exception) -> int:
+    if isinstance(error, BusyError):
+        return 409
     if isinstance(error, PermissionDeniedError):
         return 403
     if isinstance(error, NotFoundError):

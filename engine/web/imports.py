@@ -7,11 +7,16 @@ uploaded it. The preview is ``engine.plans.importer.import_plan`` with ``dry_run
 what ``sauro import --dry-run`` shows); the tasks the user corrected, dropped or added in the
 preview are kept beside it (``rows.json``) and read instead of the file; the commit runs the
 same function for real in one transaction, then removes the folder.
+
+The preview and the commit read the file: the routes run them off the event loop
+(``engine.web.uploads.parse_off_loop``), and an organization reads or imports one plan at a
+time (a second, meanwhile, gets a 409 and may try again).
 """
 
 from __future__ import annotations
 
 import json
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -29,9 +34,20 @@ from engine.web.changes import task_change
 from engine.web.deps import User, Web
 from engine.web.policy import Action, authorize
 from engine.web.sessions import new_token
-from engine.web.uploads import PLAN_KINDS, discard, read_checked, safe_name, staged_dir
+from engine.web.uploads import (
+    PLAN_KINDS,
+    discard,
+    one_at_a_time,
+    read_checked,
+    safe_name,
+    staged_dir,
+)
 
 MAX_ROWS = 500  # tasks in one corrected document
+_BUSY = (
+    "Đơn vị đang đọc hoặc nhập một tệp kế hoạch khác: hãy chờ việc đó xong (thường vài giây) "
+    "rồi thử lại."
+)
 
 
 @dataclass(frozen=True)
@@ -181,23 +197,33 @@ def _run(state: Web, user: User, token: str, session: Session, *, dry_run: bool)
     )
 
 
+def _one_import(user: User) -> AbstractContextManager[None]:
+    """The organization's one import at a time (``BusyError`` when another runs)."""
+    return one_at_a_time(f"import:{user.org_code}", _BUSY)
+
+
 def preview(state: Web, user: User, token: str) -> ImportResult:
     """What the import would store, with the verdict on every task; writes nothing."""
-    with Session(state.engine) as session:
+    with _one_import(user), Session(state.engine) as session:
         result = _run(state, user, token, session, dry_run=True)
         session.rollback()
     return result
 
 
 def commit(state: Web, user: User, token: str) -> ImportResult:
-    """Import the staged file in one transaction, then remove it."""
-    with task_change(state, user) as session:
-        result = _run(state, user, token, session, dry_run=False)
-        events.plan_imported(
-            session, user.principal.organization_id, result.plan_key,
-            actor=user.actor("import"), now=state.clock(),
-        )  # fmt: skip
-    discard(staged_dir(state.settings.uploads_dir, token))
+    """Import the staged file in one transaction, then remove it (also when the import
+    fails: nothing was written, and a file that cannot be imported is not kept; but not
+    when another import of the organization runs, which only delays this one)."""
+    with _one_import(user):
+        try:
+            with task_change(state, user) as session:
+                result = _run(state, user, token, session, dry_run=False)
+                events.plan_imported(
+                    session, user.principal.organization_id, result.plan_key,
+                    actor=user.actor("import"), now=state.clock(),
+                )  # fmt: skip
+        finally:
+            discard(staged_dir(state.settings.uploads_dir, token))
     return result
 
 

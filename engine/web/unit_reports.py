@@ -32,7 +32,7 @@ from engine.web.changes import task_change
 from engine.web.deps import User, Web
 from engine.web.policy import Action, allowed_unit, authorize, authorize_unit
 from engine.web.reports import folder, period_data
-from engine.web.uploads import PLAN_KINDS, read_checked
+from engine.web.uploads import PLAN_KINDS, parse_off_loop, read_checked, safe_name
 
 FORM_KINDS = {".xlsx": PLAN_KINDS[".xlsx"]}
 
@@ -121,8 +121,15 @@ async def submit(state: Web, user: User, upload: UploadFile) -> tuple[str, Submi
     content = await read_checked(
         upload, kinds=FORM_KINDS, max_bytes=state.settings.max_upload_mb * 1024 * 1024
     )
+    name = safe_name(upload.filename or "bieu.xlsx")
+    return await parse_off_loop(_record, state, user, name, content)
+
+
+def _record(state: Web, user: User, name: str, content: bytes) -> tuple[str, SubmitSummary]:
+    """Read the form (bounded: ``engine.importing.limits``) and record it, in a worker
+    thread: a large workbook never stops the event loop."""
     with tempfile.TemporaryDirectory(prefix="sauro-form-") as temp:
-        path = Path(temp) / Path(upload.filename or "bieu.xlsx").name
+        path = Path(temp) / name
         path.write_bytes(content)
         submission = read_unit_form(path)
     if submission.org_code != user.org_code:

@@ -1,8 +1,13 @@
 """Uploaded files: checked by extension AND by content, capped in size, stored under the
-uploads folder with a safe name. Nothing of a refused file is kept.
+uploads folder with a safe name, parsed off the event loop. Nothing of a refused file is kept.
 
 Plans (``.docx``, ``.xlsx``, ``.csv``) wait under ``imports/<token>/`` between the preview
 and the commit or cancel; completion evidence is kept under ``evidence/<task id>/``.
+
+Parsing a file (a plan's preview or commit, a returned unit form) runs in a worker thread
+(``parse_off_loop``), at most ``MAX_PARSING`` at once in the process, so the event loop
+keeps answering everyone else while a large file is read; ``one_at_a_time`` lets one
+organization import one plan at a time (a second gets a 409).
 """
 
 from __future__ import annotations
@@ -10,14 +15,18 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import threading
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 from fastapi import UploadFile
+from starlette.concurrency import run_in_threadpool
 
-from engine.errors import UploadError
+from engine.errors import BusyError, UploadError
 
 _CHUNK = 1 << 16
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -38,8 +47,11 @@ def _zip_with(member: str) -> Callable[[bytes], bool]:
 
 
 def _text(data: bytes) -> bool:
-    """A text file (CSV): no NUL byte, not a known binary format."""
+    """A text file (CSV): UTF-16 with its byte-order mark, or no NUL byte and not a known
+    binary format."""
     head = data[:8192]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
     return b"\x00" not in head and not head.startswith((b"PK\x03\x04", b"%PDF", b"\xd0\xcf\x11"))
 
 
@@ -100,6 +112,40 @@ async def read_checked(upload: UploadFile, *, kinds: dict[str, Kind], max_bytes:
             "tệp hỏng hoặc đã bị đổi đuôi."
         )
     return bytes(data)
+
+
+MAX_PARSING = 2  # files parsed at once in one process: the machine's two cores
+_PARSERS = threading.BoundedSemaphore(MAX_PARSING)
+_BUSY: set[str] = set()  # the keys of the work running now (``one_at_a_time``)
+_BUSY_GUARD = threading.Lock()
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+async def parse_off_loop(parse: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+    """``parse(*args, **kwargs)`` in a worker thread, waiting there while ``MAX_PARSING``
+    others run: the event loop answers other requests meanwhile."""
+
+    def bounded() -> _T:
+        with _PARSERS:
+            return parse(*args, **kwargs)
+
+    return await run_in_threadpool(bounded)
+
+
+@contextmanager
+def one_at_a_time(key: str, busy: str) -> Iterator[None]:
+    """Run the block unless work under ``key`` runs already in this process: then
+    ``BusyError`` with the message ``busy``, and nothing is done."""
+    with _BUSY_GUARD:
+        if key in _BUSY:
+            raise BusyError(busy)
+        _BUSY.add(key)
+    try:
+        yield
+    finally:
+        with _BUSY_GUARD:
+            _BUSY.discard(key)
 
 
 def staged_dir(uploads: Path, token: str) -> Path:

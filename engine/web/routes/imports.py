@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from engine.errors import SauroError, UploadError
+from engine.errors import BusyError, SauroError, UploadError
 from engine.plans.document_rows import UNCLEAR, WORDS
 from engine.plans.documents import KIND_LABELS
 from engine.plans.importer import ImportResult
@@ -20,7 +20,7 @@ from engine.web.deps import User, checked_user, current_user, web
 from engine.web.pages import render
 from engine.web.policy import Action, authorize
 from engine.web.routes.tasks import parse_day
-from engine.web.uploads import PLAN_KINDS
+from engine.web.uploads import PLAN_KINDS, parse_off_loop
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[User, Depends(current_user)]
@@ -88,9 +88,11 @@ async def upload(
 
 
 @router.get("/import/{token}")
-def preview(request: Request, user: Viewer, token: str) -> Response:
+async def preview(request: Request, user: Viewer, token: str) -> Response:
     try:
-        result = imports.preview(web(request), user, token)
+        result = await parse_off_loop(imports.preview, web(request), user, token)
+    except BusyError as error:  # the upload waits: previewed again once the other is done
+        return _form(request, user, error=str(error), status=409)
     except SauroError as error:
         imports.cancel_quietly(web(request), user, token)
         return _form(request, user, error=str(error), status=400)
@@ -141,11 +143,13 @@ def edit_rows(
 
 
 @router.post("/import/{token}/commit")
-def commit(request: Request, user: Actor, token: str) -> Response:
+async def commit(request: Request, user: Actor, token: str) -> Response:
     try:
-        result = imports.commit(web(request), user, token)
+        result = await parse_off_loop(imports.commit, web(request), user, token)
     except SauroError as error:
-        return _form(request, user, error=str(error), status=400)
+        return _form(
+            request, user, error=str(error), status=409 if isinstance(error, BusyError) else 400
+        )
     back = "/tasks?" + urlencode({"plan": result.plan_key})
     return flash.done(request, back, _imported(result))
 
