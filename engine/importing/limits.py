@@ -130,12 +130,24 @@ def xml_reason(part: str | None, line: int | None, column: int | None) -> str:
     return f"{named} không phải XML hợp lệ{where}: có ký tự NUL, ký tự điều khiển hoặc thẻ bị hỏng"
 
 
-def check_span(path: Path, where: Location, width: int) -> None:
-    """Refuse a row that reaches past ``MAX_COLUMNS`` (a grid span of a billion columns)."""
+def check_place(path: Path, table: int, row: int, width: int) -> None:
+    """Refuse row ``row`` of table ``table`` past ``MAX_ROWS``, or reaching past
+    ``MAX_COLUMNS`` (a grid span of a billion columns). Called for every row or cell, so
+    the location is made only for the error."""
+    if row > MAX_ROWS:
+        where = Location(file=path.name, table=table, row=row)
+        raise refusal(path, f"bảng có hơn {MAX_ROWS:,} dòng, quá giới hạn", where)
     if width > MAX_COLUMNS:
-        raise refusal(
-            path, f"dòng có hơn {MAX_COLUMNS} cột (ô gộp hoặc dòng quá rộng), quá giới hạn", where
-        )
+        where = Location(file=path.name, table=table, row=row)
+        reason = f"dòng có hơn {MAX_COLUMNS} cột (ô gộp hoặc dòng quá rộng), quá giới hạn"
+        raise refusal(path, reason, where)
+
+
+def check_count(path: Path, table: int, row: int, cells: int) -> None:
+    """Refuse the ``cells``-th cell of a file past ``MAX_CELLS`` (at row ``row``)."""
+    if cells > MAX_CELLS:
+        where = Location(file=path.name, table=table, row=row)
+        raise refusal(path, f"tệp có hơn {MAX_CELLS:,} ô, quá giới hạn", where)
 
 
 @dataclass
@@ -147,13 +159,9 @@ class Budget:
 
     def row(self, table: int, number: int, width: int) -> None:
         """Count one row of ``width`` cells, numbered ``number`` in table ``table``."""
-        where = Location(file=self.path.name, table=table, row=number)
-        if number > MAX_ROWS:
-            raise refusal(self.path, f"bảng có hơn {MAX_ROWS:,} dòng, quá giới hạn", where)
-        check_span(self.path, where, width)
+        check_place(self.path, table, number, width)
         self.cells += width
-        if self.cells > MAX_CELLS:
-            raise refusal(self.path, f"tệp có hơn {MAX_CELLS:,} ô, quá giới hạn", where)
+        check_count(self.path, table, number, self.cells)
 
 
 def check_cell(text: str, where: Location, path: Path) -> None:

@@ -292,16 +292,15 @@ def _docx_rows(tbl: Any, path: Path, table: int) -> Iterator[tuple[int, list[str
     runs = _kept_runs if _has_removed(tbl) else _all_runs
     top: dict[int, str] = {}  # grid column -> text of the cell a vertical merge continues
     for number, tr in enumerate(_children(tbl, _TR), start=1):
-        where = Location(file=path.name, table=table, row=number)
         properties = tr.find(_TR_PR)
         before = properties.find(_GRID_BEFORE) if properties is not None else None
         skipped = 0 if before is None else int(before.get(_VAL, ""))
-        limits.check_span(path, where, skipped)
+        limits.check_place(path, table, number, skipped)
         cells = [""] * skipped
         for tc in _children(tr, _TC):
             column = len(cells)
             span, continues = _layout(tc.find(_TC_PR))
-            limits.check_span(path, where, column + span)
+            limits.check_place(path, table, number, column + span)
             text = top.get(column, "") if continues else docx_cell_text(tc, runs)
             for offset in range(span):
                 top[column + offset] = text
@@ -445,7 +444,8 @@ def _sheet_rows(
         for _, row in parser.parse():
             for cell in row:
                 if cell["value"] is not None:
-                    _check_place(path, table, cell["row"], cell["column"], len(cells))
+                    limits.check_place(path, table, cell["row"], cell["column"])
+                    limits.check_count(path, table, cell["row"], len(cells) + 1)
                     cells[(cell["row"], cell["column"])] = (cell["value"], cell["style_id"])
     shown = _CellText(workbook)
     merges = _merges(parser, path, table)
@@ -454,7 +454,7 @@ def _sheet_rows(
     filled = []  # the merged ranges with a value, which reach as far as they say
     for first_column, first_row, last_column, last_row in merges:
         if (first_row, first_column) in cells:
-            _check_place(path, table, last_row, last_column, len(cells))
+            limits.check_place(path, table, last_row, last_column)
             height, width = max(height, last_row), max(width, last_column)
             filled.append((first_column, first_row, last_column, last_row))
     grid = [[""] * width for _ in range(height)]
@@ -474,16 +474,6 @@ def _fill(grid: list[list[str]], text: str, bounds: tuple[int, int, int, int]) -
     columns = max(last_column - first_column + 1, 0)
     for row in range(first_row, min(last_row, len(grid)) + 1):
         grid[row - 1][first_column - 1 : last_column] = [text] * columns
-
-
-def _check_place(path: Path, table: int, row: int, column: int, count: int) -> None:
-    """Refuse a cell past ``limits.MAX_ROWS`` or ``MAX_COLUMNS``, or one cell too many."""
-    where = Location(file=path.name, table=table, row=row)
-    if row > limits.MAX_ROWS:
-        raise limits.refusal(path, f"bảng có hơn {limits.MAX_ROWS:,} dòng, quá giới hạn", where)
-    limits.check_span(path, where, column)
-    if count >= limits.MAX_CELLS:
-        raise limits.refusal(path, f"tệp có hơn {limits.MAX_CELLS:,} ô, quá giới hạn", where)
 
 
 def _merges(parser: Any, path: Path, table: int) -> list[tuple[int, int, int, int]]:

@@ -1,14 +1,14 @@
 """Hostile plan files (issue 14, item 2): every file of the corpus (``hostile_files``) is
 answered by ``sauro import`` with a located Vietnamese error and exit code 2, nothing
 written, or imported correctly (control characters and bidi overrides removed); the
-heaviest ones within 10 s and 300 MB in a process of their own."""
+heaviest ones within 10 s of CPU and 300 MB in a process of their own."""
 
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -107,16 +107,24 @@ def test_heavy_hostile_files_are_answered_within_10_s_and_300_mb(
     before = snapshot(f"sqlite:///{database}")
 
     peak = tmp_path / "peak-kb"
-    start = time.monotonic()
+    before_cpu = _children_cpu()
     done = subprocess.run(
         [sys.executable, "-c", PEAK_RSS, peak, *IMPORT, path],
         check=False, env=env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
-    seconds = time.monotonic() - start
+    # CPU seconds, not wall time: the machine is shared, and a busy neighbour must not fail
+    # the bound (interpreter start included)
+    seconds = _children_cpu() - before_cpu
     megabytes = int(peak.read_text()) // 1024
 
     assert done.returncode == 2, done.stdout + done.stderr
     assert hostile.refused in done.stdout + done.stderr
-    assert seconds < 10, f"{name}: {seconds:.1f} s"
+    assert seconds < 10, f"{name}: {seconds:.1f} s of CPU"
     assert megabytes < 300, f"{name}: {megabytes} MB"
     assert snapshot(f"sqlite:///{database}") == before
+
+
+def _children_cpu() -> float:
+    """The CPU seconds (user and system) of every child waited for so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
