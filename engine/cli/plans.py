@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from sqlmodel import Session, select
 
+from engine.calendar.status import local_date
 from engine.cli import common
 from engine.cli.check import print_check_table
 from engine.directory.store import get_organization
@@ -19,6 +20,7 @@ from engine.errors import Location, Problem, SauroError
 from engine.notices import events
 from engine.plans.drafts import ASSIGNER_SOURCES
 from engine.plans.importer import ImportOptions, ImportResult, draft_json, import_plan
+from engine.plans.verdicts import refresh_verdicts
 from engine.store.db import session_scope
 from engine.store.models import DocumentKind, Organization, require_id
 from rules.schema import RulesConfig
@@ -112,6 +114,12 @@ def import_command(
                 events.plan_imported(
                     session, require_id(stored), result.plan_key, actor=actor, now=now
                 )
+                # as the web's import does: pages and reminders read the stored verdicts
+                session.flush()
+                refresh_verdicts(
+                    session.connection(), rules=configs.rules, org_code=result.organization,
+                    today=local_date(now),
+                )  # fmt: skip
     finally:
         engine.dispose()
     if as_json:

@@ -26,6 +26,7 @@ import re
 from datetime import date, datetime
 from urllib.parse import quote
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from engine.calendar.deadlines import format_date
@@ -91,26 +92,26 @@ def plan_imported(
     ).first()
     if plan is None:
         return
-    new = session.exec(
-        select(Task).where(
-            col(Task.plan_id) == plan.id,
-            col(Task.created_at) == now,
-            col(Task.lead_unit_id).is_not(None),
+    # Three columns of the new tasks (Core, not an ORM object per task: a plan has thousands)
+    t = Task.__table__.c  # type: ignore[attr-defined]
+    new = session.connection().execute(
+        sa.select(t.id, t.ref, t.lead_unit_id).where(
+            t.plan_id == plan.id, t.created_at == now, t.lead_unit_id.is_not(None)
         )
-    ).all()
-    by_unit: dict[int, list[Task]] = {}
-    for task in new:
-        by_unit.setdefault(task.lead_unit_id or 0, []).append(task)
+    )
+    by_unit: dict[int, list[tuple[int, str]]] = {}
+    for task_id, ref, unit_id in new:
+        by_unit.setdefault(unit_id, []).append((task_id, ref))
     document = f"{_KIND_WORDS.get(plan.kind, 'Văn bản')} {plan.number or plan.key}"
     for unit_id, tasks in by_unit.items():
         unit = _unit(session, unit_id)
         if unit is None:
             continue
-        refs = ", ".join(t.ref for t in tasks[:_REFS_SHOWN] if t.ref)
+        refs = ", ".join(ref for _, ref in tasks[:_REFS_SHOWN] if ref)
         more = f" và {len(tasks) - _REFS_SHOWN} nhiệm vụ khác" if len(tasks) > _REFS_SHOWN else ""
         event = Event(
             kind=NoticeKind.ASSIGNED,
-            key=f"plan:{plan.id}:unit:{unit_id}:{min(require_id(t) for t in tasks)}",
+            key=f"plan:{plan.id}:unit:{unit_id}:{min(task_id for task_id, _ in tasks)}",
             organization_id=organization_id,
             title=f"{document}: {len(tasks)} nhiệm vụ mới giao cho {unit.name} chủ trì",
             body=f"Các nhiệm vụ: {refs}{more}." if refs else plan.title,

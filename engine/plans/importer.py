@@ -41,7 +41,6 @@ from engine.store import audit
 from engine.store.audit import Actor
 from engine.store.bulk import collector_paused
 from engine.store.models import (
-    AuditLog,
     DocumentKind,
     Milestone,
     PersonRole,
@@ -222,15 +221,14 @@ def _drafts_result(
         plan_date=options.plan_date,
     )
     context = _DraftContext(year, authority, configs, directory, areas)
-    with collector_paused():  # thousands of small acyclic objects
-        drafts = [
-            _draft(key, position, row, context)
-            for position, (key, row) in enumerate(zip(_task_keys(rows), rows, strict=True), 1)
-        ]
-        checks = check_drafts(
-            drafts, rules=configs.rules, organization=directory.organization.code,
-            plan=options.plan_key,
-        )  # fmt: skip
+    drafts = [
+        _draft(key, position, row, context)
+        for position, (key, row) in enumerate(zip(_task_keys(rows), rows, strict=True), 1)
+    ]
+    checks = check_drafts(
+        drafts, rules=configs.rules, organization=directory.organization.code,
+        plan=options.plan_key,
+    )  # fmt: skip
     org_code = directory.organization.code
     return ImportResult(
         organization=org_code,
@@ -348,7 +346,17 @@ def import_plan(
 
     Every check that can fail on the file or the options runs before the first write, so
     an error leaves the transaction untouched; with ``dry_run`` nothing is written at all.
+    The cyclic garbage collector is paused meanwhile: reading and storing a plan builds
+    hundreds of thousands of small objects (elements, cells, rows, drafts, findings), and
+    its passes over them took a quarter of the import (the file's bounds cap the memory).
     """
+    with collector_paused():
+        return _import_plan(session=session, options=options, configs=configs, actor=actor, now=now)
+
+
+def _import_plan(
+    *, session: Session, options: ImportOptions, configs: Configs, actor: Actor, now: datetime
+) -> ImportResult:
     _check_options(options)
     org = get_organization(session, options.org_code)
     directory = load_org_directory(session, org)
@@ -556,7 +564,8 @@ class _Parts:
 class _TaskStore:
     """Writes one plan's drafts: creates, updates and withdraws tasks, audits every change.
 
-    Reads the plan's tasks and parts once; inserts new tasks in one flush and parts in bulk.
+    Reads the plan's tasks and parts once; inserts new tasks, parts and audit rows in bulk
+    (the audit rows of updates, then of creations, then of withdrawals).
     """
 
     session: Session
@@ -572,19 +581,24 @@ class _TaskStore:
         stored = _stored_parts(self.session, plan_id) if existing else {}
         created: list[tuple[TaskDraft, _Parts]] = []
         rewritten: dict[int, _Parts] = {}
+        updates: list[audit.Entry] = []
         for draft in result.drafts:
             parts = self._parts(draft)
             task = existing.pop(draft.key, None)
             if task is None:
                 created.append((draft, parts))
-            elif self._update(task, draft, stored.get(require_id(task), _Parts()), parts):
+            elif update := self._update(task, draft, stored.get(require_id(task), _Parts()), parts):
                 rewritten[require_id(task)] = parts
-                result.updated += 1
+                updates.append(update)
             else:
                 result.unchanged += 1
+        self._record(updates)
         rewritten.update(self._create(created))
-        result.created = len(created)
-        result.withdrawn = sum(self._withdraw(task) for task in existing.values())
+        withdrawals = [entry for task in existing.values() if (entry := self._withdraw(task))]
+        self._record(withdrawals)
+        result.created, result.updated, result.withdrawn = (
+            len(created), len(updates), len(withdrawals)
+        )  # fmt: skip
         _write_parts(self.session, rewritten)
 
     def _create(self, created: list[tuple[TaskDraft, _Parts]]) -> dict[int, _Parts]:
@@ -606,17 +620,12 @@ class _TaskStore:
         stored = connection.execute(sa.select(t.c.key, t.c.id).where(t.c.plan_id == plan_id))
         by_key = {key: task_id for key, task_id in stored}
         ids = [by_key[draft.key] for draft, _ in created]
-        audit_rows = [
-            {"organization_id": org_id, "entity": t.name, "entity_id": task_id,
-             "action": "create", "actor": self.actor.name, "source": self.actor.source,
-             "at": self.now}
-            for task_id in ids
-        ]  # fmt: skip
-        connection.execute(sa.insert(AuditLog.__table__), audit_rows)  # type: ignore[attr-defined]
+        self._record([audit.Entry(task_id, "create") for task_id in ids])
         return {task_id: parts for task_id, (_, parts) in zip(ids, created, strict=True)}
 
-    def _update(self, task: Task, draft: TaskDraft, old: _Parts, new: _Parts) -> bool:
-        """Apply the draft to a stored task; True when anything but its placement changed."""
+    def _update(self, task: Task, draft: TaskDraft, old: _Parts, new: _Parts) -> audit.Entry | None:
+        """Apply the draft to a stored task; its audit entry when anything but its placement
+        changed."""
         values = _keep_extension(task, _task_values(draft, self.directory))
         changes = [c for c in audit.apply_changes(task, values) if c.field not in _PLACEMENT]
         if any(c.field == "due_date" for c in changes):  # a new date re-arms the reminders
@@ -625,21 +634,19 @@ class _TaskStore:
             changes += audit.apply_changes(task, {"state": str(TaskState.OPEN)})
         changes += self._part_changes(old, new)
         if not changes:
-            return False
+            return None
         task.version += 1
         task.updated_at = self.now
-        self._audit(task, "update", changes)
-        return True
+        return audit.Entry(require_id(task), "update", changes)
 
-    def _withdraw(self, task: Task) -> bool:
+    def _withdraw(self, task: Task) -> audit.Entry | None:
         """A task no longer in the plan: withdrawn (kept, audited), never deleted."""
         if task.state == TaskState.WITHDRAWN:
-            return False
+            return None
         changes = audit.apply_changes(task, {"state": str(TaskState.WITHDRAWN)})
         task.version += 1
         task.updated_at = self.now
-        self._audit(task, "withdraw", changes)
-        return True
+        return audit.Entry(require_id(task), "withdraw", changes)
 
     def _parts(self, draft: TaskDraft) -> _Parts:
         units = self.directory.units
@@ -671,13 +678,13 @@ class _TaskStore:
             )
         return changes
 
-    def _audit(self, task: Task, action: str, changes: Sequence[audit.Change]) -> None:
-        audit.record_of(
-            self.session,
-            task,
-            organization_id=task.organization_id,
-            action=action,
-            changes=changes,
+    def _record(self, entries: list[audit.Entry]) -> None:
+        """The audit rows of these tasks' entries, inserted at once."""
+        audit.record_many(
+            self.session.connection(),
+            organization_id=require_id(self.directory.organization),
+            entity=str(Task.__tablename__),
+            entries=entries,
             actor=self.actor,
             now=self.now,
         )

@@ -1,13 +1,20 @@
-"""The append-only audit log: every change to a stored record, with who, when and why."""
+"""The append-only audit log: every change to a stored record, with who, when and why.
+
+One record's changes are added to the session (``record``, ``record_of``); the changes of
+many records of one table, as an import makes them, are inserted at once (``record_many``):
+the same rows, in the same order.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy import Connection
 from sqlmodel import Session, SQLModel
 
 from engine.store.models import AuditLog, require_id
@@ -51,34 +58,57 @@ def record(
     now: datetime,
 ) -> None:
     """Append one audit row per change (one row with no field for a bare create/withdraw)."""
-    rows = [
-        AuditLog(
-            organization_id=organization_id,
-            entity=entity,
-            entity_id=entity_id,
-            action=action,
-            field=change.field,
-            old_value=_text(change.old),
-            new_value=_text(change.new),
-            actor=actor.name,
-            source=actor.source,
-            at=now,
-        )
-        for change in changes
+    entry = Entry(entity_id, action, tuple(changes))
+    session.add_all(
+        AuditLog(**values) for values in _rows(organization_id, entity, entry, actor, now)
+    )
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What happened to one record: its id, the action, the fields that changed (none for a
+    bare create or withdraw)."""
+
+    entity_id: int
+    action: str
+    changes: Sequence[Change] = ()
+
+
+def record_many(
+    connection: Connection,
+    *,
+    organization_id: int,
+    entity: str,
+    entries: Iterable[Entry],
+    actor: Actor,
+    now: datetime,
+) -> None:
+    """``record`` for many records of the table ``entity``, in one executemany (Core, not an
+    ORM object per row: an import audits thousands of tasks), in the order of ``entries``."""
+    rows = [row for entry in entries for row in _rows(organization_id, entity, entry, actor, now)]
+    if rows:
+        connection.execute(sa.insert(AuditLog.__table__), rows)  # type: ignore[attr-defined]
+
+
+def _rows(
+    organization_id: int, entity: str, entry: Entry, actor: Actor, now: datetime
+) -> list[dict[str, Any]]:
+    """The values of one entry's audit rows: one per change, or one with no field."""
+    common = {
+        "organization_id": organization_id,
+        "entity": entity,
+        "entity_id": entry.entity_id,
+        "action": entry.action,
+        "actor": actor.name,
+        "source": actor.source,
+        "at": now,
+    }
+    if not entry.changes:
+        return [{**common, "field": "", "old_value": None, "new_value": None}]
+    return [
+        {**common, "field": c.field, "old_value": _text(c.old), "new_value": _text(c.new)}
+        for c in entry.changes
     ]
-    if not rows:
-        rows.append(
-            AuditLog(
-                organization_id=organization_id,
-                entity=entity,
-                entity_id=entity_id,
-                action=action,
-                actor=actor.name,
-                source=actor.source,
-                at=now,
-            )
-        )
-    session.add_all(rows)
 
 
 def record_of(
