@@ -28,6 +28,7 @@ def test_the_editor_lists_the_editable_configs(site: Site) -> None:
     page = client.get("/configs")
     assert page.status_code == 200
     assert "escalation.yaml" in page.text and "templates/digest.txt" in page.text
+    assert "Các bước nhắc việc và báo cáo vượt cấp" in page.text  # said in words
 
 
 def test_an_invalid_config_is_shown_at_its_line_and_not_saved(site: Site) -> None:

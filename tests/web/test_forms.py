@@ -170,3 +170,20 @@ def test_multi_line_texts_are_edited_and_shown_as_typed(site: Site) -> None:
     page = _text(client.get(f"/tasks/{task_id}").text)
     assert "Sản phẩm: Kế hoạch của UBND<br>Báo cáo kết quả<br>Phụ lục số liệu" in page
     assert f'<textarea name="product" rows="3" maxlength="4000">{product}</textarea>' in page
+
+
+def test_a_refused_directory_form_keeps_what_was_typed(site: Site) -> None:
+    client, csrf = _client(site, "thuongtruc")
+    with Session(site.engine) as session:
+        person_id = session.exec(select(Task.person_id).where(Task.ref == "2.1")).first()
+    typed = {"name": "Đỗ Văn Mới", "title": "Chuyên viên", "email": "khong-hop-le",
+             "phone": "0912 000 111"}  # fmt: skip
+
+    added = client.post("/directory/people", data={**typed, "unit_id": "1", "csrf_token": csrf})
+    edited = client.post(f"/directory/people/{person_id}", data={**typed, "csrf_token": csrf})
+
+    for refused in (added, edited):
+        assert refused.status_code == 400
+        page = _text(refused.text)
+        assert 'value="Đỗ Văn Mới"' in page and 'value="khong-hop-le"' in page
+        assert 'value="0912 000 111"' in page

@@ -4,8 +4,9 @@ person's page (edit, move to another unit, mark as left, with their open tasks).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -26,11 +27,21 @@ Actor = Annotated[User, Depends(checked_user)]
 Text = Annotated[str, Form(max_length=4000)]
 
 
-def _overview(request: Request, user: User, *, error: str = "", status: int = 200) -> Response:
+def _overview(
+    request: Request,
+    user: User,
+    *,
+    error: str = "",
+    status: int = 200,
+    failed: str = "",
+    typed: Mapping[str, str] | None = None,
+) -> Response:
+    """The directory; after a refused form, ``failed`` names it ("person", "unit") and
+    ``typed`` holds what was typed in it."""
     view = directory.overview(web(request), user)
     return render(
         request, "directory.html", user, status=status, error=error, view=view,
-        roles=directory.ROLE_WORDS,
+        roles=directory.ROLE_WORDS, failed=failed, typed=typed or {},
     )  # fmt: skip
 
 
@@ -56,12 +67,15 @@ def _person(
     *,
     error: str = "",
     status: int = 200,
+    failed: str = "",
+    typed: Mapping[str, str] | None = None,
 ) -> Response:
     state = web(request)
     page = directory.person_page(state, user, person_id)
     return render(
         request, "directory_person.html", user, status=status, error=error, page=page,
         roles=directory.ROLE_WORDS, today=local_date(state.clock()).isoformat(),
+        failed=failed, typed=typed or {},
     )  # fmt: skip
 
 
@@ -102,7 +116,10 @@ def add_unit(
         unit = directory.add_unit(web(request), user, name=name, kind=kind, code=code, head=head)
         return f"Đã thêm {unit.name} ({unit.code})."
 
-    return _acted(request, act, lambda **kw: _overview(request, user, **kw), "/directory")
+    typed = {"name": name, "code": code, "head_name": head_name, "head_title": head_title,
+             "head_email": head_email, "head_phone": head_phone}  # fmt: skip
+    shown = partial(_overview, request, user, failed="unit", typed=typed)
+    return _acted(request, act, shown, "/directory")
 
 
 @router.get("/directory/units/{unit_id}")
@@ -230,7 +247,10 @@ def add_person(
         person = directory.add_person(web(request), user, unit_id, fields, deputy=deputy == "yes")
         return f"Đã thêm {person.name}."
 
-    return _acted(request, act, lambda **kw: _overview(request, user, **kw), "/directory")
+    typed = {"unit_id": str(unit_id), "name": name, "title": title, "email": email,
+             "phone": phone, "zalo": zalo}  # fmt: skip
+    shown = partial(_overview, request, user, failed="person", typed=typed)
+    return _acted(request, act, shown, "/directory")
 
 
 @router.get("/directory/people/{person_id}")
@@ -255,10 +275,9 @@ def edit_person(
         directory.edit_person(web(request), user, person_id, fields)
         return "Đã lưu thông tin cán bộ."
 
-    return _acted(
-        request, act, lambda **kw: _person(request, user, person_id, **kw),
-        f"/directory/people/{person_id}",
-    )  # fmt: skip
+    typed = {"name": name, "title": title, "email": email, "phone": phone, "zalo": zalo}
+    shown = partial(_person, request, user, person_id, failed="edit", typed=typed)
+    return _acted(request, act, shown, f"/directory/people/{person_id}")
 
 
 @router.post("/directory/people/{person_id}/move")
