@@ -12,7 +12,8 @@ and its roll-up sheets, the unit forms) writes its cells through ``write_cell``,
   cell (it starts, after any leading white space, tab or CR, with "=", "+", "-", "@" or a
   full-width "＝", "＋", "－", "＠") also gets the cell's ``quotePrefix`` style: both show
   it as plain text and keep it text when the cell is edited. The value itself is kept
-  exactly as written (no apostrophe is added to it).
+  exactly as written (no apostrophe is added to it), but for the control characters XML
+  cannot hold (openpyxl would refuse the whole workbook), which are left out.
 
 It sits with ``engine.text`` at the bottom of the layers: both ``engine.plans`` (the check
 workbook) and ``engine.reports`` (annex, roll-up, unit forms) use it, and it needs nothing
@@ -24,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from openpyxl.cell.cell import Cell, MergedCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
 from openpyxl.worksheet.worksheet import Worksheet
 
 # What starts a formula in Excel or LibreOffice when a cell is typed or edited.
@@ -39,6 +40,8 @@ def looks_like_formula(text: str) -> bool:
 def write_cell(cell: Cell | MergedCell, value: Any) -> Cell | MergedCell:
     """Set ``cell`` to ``value``; a string is written as text (see the module). Set the
     cell's named style, if any, before: a named style replaces the quote prefix."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"  # never "f" (formula) nor "e" (error code)

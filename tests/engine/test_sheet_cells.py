@@ -54,6 +54,16 @@ def test_a_string_is_written_as_text_whatever_it_starts_with(
     assert cells.get(sheet.title, []) == ([value] if value else [])
 
 
+def test_control_characters_xml_cannot_hold_are_left_out(tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    put(sheet, 1, 1, "Rà\x01 soát\x0b\tvăn bản\x1f")
+    book.save(tmp_path / "o.xlsx")
+
+    assert text_cells(tmp_path / "o.xlsx")[sheet.title] == ["Rà soát\tvăn bản"]
+
+
 def _hostile_plan(loaded: Sauro) -> Engine:
     loaded.ok("import", FIXTURES / "kien_tuong_3838_pl2.csv", *PLAN_OPTIONS)
     engine = make_engine(loaded.url)
