@@ -213,12 +213,19 @@ def _form_refusal(detail: str) -> str:
 
 async def _unexpected(request: Request, error: Exception) -> Response:
     log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
+    response: Response
     if is_api(request):
-        return JSONResponse({"detail": SERVER_ERROR}, status_code=500)
-    try:
-        return pages.render(request, "error.html", None, status=500, message=SERVER_ERROR, code=500)
-    except Exception:  # the page itself needs the configs: a plain page then
-        return HTMLResponse(plain_page("Lỗi máy chủ", SERVER_ERROR), status_code=500)
+        response = JSONResponse({"detail": SERVER_ERROR}, status_code=500)
+    else:
+        try:
+            response = pages.render(
+                request, "error.html", None, status=500, message=SERVER_ERROR, code=500
+            )
+        except Exception:  # the page itself needs the configs: a plain page then
+            response = HTMLResponse(plain_page("Lỗi máy chủ", SERVER_ERROR), status_code=500)
+    # Answered outside the app's middleware (Starlette's last resort): not cached either.
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _status(error: Exception) -> int:

@@ -176,3 +176,4 @@ def test_an_unexpected_error_is_a_vietnamese_page(site: Site) -> None:
     assert "Máy chủ gặp lỗi ngoài dự kiến" in page.text
     assert "internal detail" not in page.text + api.text
     assert "Internal Server Error" not in page.text + api.text
+    assert page.headers["cache-control"] == api.headers["cache-control"] == "no-store"
