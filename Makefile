@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install system demo test test-fast lint bench clean
+.PHONY: install system demo test test-fast lint bench clean locale
 
 # Debian packages: LibreOffice and the Liberation fonts turn the report into a PDF with
 # Vietnamese letters intact; poppler-utils reads PDFs back; Chromium drives the browser tests.
@@ -70,3 +70,8 @@ bench: install
 
 clean:
 	rm -rf demo-out .pytest_cache .mypy_cache .ruff_cache
+
+# The command line's Vietnamese catalogue (engine/cli/wording.py): compile it after editing
+# the .po; tests/engine/test_cli_wording.py checks that the committed .mo matches it.
+locale:
+	msgfmt --check -o engine/cli/locale/vi/LC_MESSAGES/sauro.mo engine/cli/locale/vi/LC_MESSAGES/sauro.po

@@ -15,8 +15,9 @@ from typing import Any, cast
 import typer
 import typer.main
 from typer import _click as click  # Typer 0.29 vendors Click: TyperGroup holds these classes
-from typer.core import TyperCommand, TyperGroup
+from typer.core import TyperCommand
 
+from engine.cli.wording import VietnameseCommand, VietnameseGroup, install
 from engine.errors import SauroError
 
 
@@ -114,12 +115,21 @@ def load_command(name: str) -> click.Command:
     target = getattr(importlib.import_module(module), attribute)
     parent = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
     if isinstance(target, typer.Typer):
-        parent.add_typer(target, name=name)
-        group = cast(TyperGroup, typer.main.get_command(parent))  # a sub-Typer: a group
+        _vietnamese(target)
+        parent.add_typer(target, name=name, cls=VietnameseGroup)
+        group = cast(VietnameseGroup, typer.main.get_command(parent))  # a sub-Typer: a group
         command: click.Command = group.commands[name]
         return command
-    parent.command(name)(target)
+    parent.command(name, cls=VietnameseCommand)(target)
     return typer.main.get_command(parent)
+
+
+def _vietnamese(group: typer.Typer) -> None:
+    """Every command of a command module's Typer built as a ``VietnameseCommand`` (Typer
+    registers a plain ``TyperCommand``; the modules nest no Typer in another)."""
+    for info in group.registered_commands:
+        if info.cls in (None, TyperCommand):
+            info.cls = VietnameseCommand
 
 
 class _Listed(TyperCommand):
@@ -129,12 +139,13 @@ class _Listed(TyperCommand):
         super().__init__(name, help=summary, short_help=summary)
 
 
-class SauroGroup(TyperGroup):
+class SauroGroup(VietnameseGroup):
     """The ``sauro`` group: loads a command's module when it is run, and turns every
     SauroError, and the database lost mid-run, into its Vietnamese message on stderr and
     exit code 2."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        install()  # before Typer prints any help or error
         super().__init__(*args, **kwargs)
         for name, entry in COMMANDS.items():
             self.commands.setdefault(name, _Listed(name, entry.summary))

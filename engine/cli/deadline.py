@@ -23,7 +23,7 @@ _STDIN = "-"
 PhrasesArg = Annotated[
     list[str],
     typer.Argument(
-        metavar="PHRASE...",
+        metavar="CỤM_TỪ...",
         help=(
             'Nội dung ô thời hạn cần đọc, vd. "Quý II/2024" (đặt trong dấu ngoặc kép). '
             "Dùng - để đọc từ đầu vào chuẩn, mỗi dòng một ô (bỏ qua dòng trống)."

@@ -32,7 +32,7 @@ def import_command(
     file: Annotated[
         Path,
         typer.Argument(
-            metavar="FILE",
+            metavar="TỆP",
             help="Tệp kế hoạch: .docx, .xlsx hoặc .csv (UTF-8); hoặc văn bản giao việc (thông "
             "báo kết luận, công văn, kế hoạch viết thành đoạn): .txt (UTF-8) hoặc .docx không "
             "có bảng nhiệm vụ.",

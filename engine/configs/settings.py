@@ -128,13 +128,19 @@ def check_environment() -> Settings:
     return read_settings(Settings)
 
 
+def pydantic_meaning(error: Any) -> str:
+    """What one pydantic error (an item of ``ValidationError.errors()``) says is wrong with
+    a value, in Vietnamese; a ``ValueError`` raised by a validator keeps its own message."""
+    if error["type"] == "value_error":
+        return str(error["ctx"]["error"])
+    meaning = _MEANINGS.get(error["type"], "giá trị không hợp lệ")
+    return meaning.format(**error.get("ctx", {})).replace("' or '", "' hoặc '")
+
+
 def _problem(prefix: str, error: Any) -> Problem:
     if not error["loc"]:  # a check across variables: its message names them
         return Problem(Location(), str(error.get("ctx", {}).get("error", error["msg"])))
-    field = str(error["loc"][0])
-    variable = f"{prefix}{field}".upper()
-    meaning = _MEANINGS.get(error["type"], "giá trị không hợp lệ")
-    meaning = meaning.format(**error.get("ctx", {})).replace("' or '", "' hoặc '")
-    if error["type"] == "value_error":
-        meaning = str(error["ctx"]["error"])
-    return Problem(Location(field=variable), f"{meaning}, đang là «{error['input']}»")
+    variable = f"{prefix}{error['loc'][0]}".upper()
+    return Problem(
+        Location(field=variable), f"{pydantic_meaning(error)}, đang là «{error['input']}»"
+    )
