@@ -30,8 +30,14 @@ Beside the deployments, ``deploy`` keeps two server-wide objects up to date: the
 concurrency limit ``smtp-<host>`` (``SAURO_SMTP_CONNECTION_LIMIT`` open SMTP connections to
 the host of ``SAURO_SMTP_HOST``, all workers together), and the automation
 ``AUTOMATION_NAME``, which marks Crashed a Sáu Rõ flow run (tag ``sau-ro``) that stopped
-sending heartbeats for ``SAURO_CRASH_AFTER_SECONDS``: its machine died, and its parent then
-starts the batch again.
+sending heartbeats for ``SAURO_CRASH_AFTER_SECONDS`` (or stayed Pending that long: its
+worker died while starting it): its machine died, and its parent then starts the batch
+again. For each parent deployment, a second automation (``restart_automation``) runs the
+parent again when one of its runs ends Crashed, with the crashed run's parameters, its day
+(``at``, or the time it was scheduled for) and ``restart`` one more: the parent finds its
+batches by their keys and does what is left, and refuses to run past
+``SAURO_BATCH_ATTEMPTS`` restarts (``flows.fanout.check_restart``), so a parent that
+always crashes is started a bounded number of times.
 
 The temporary server that Prefect starts when ``PREFECT_API_URL`` is unset refuses
 schedules, hence a real server's URL is required: ``prefect server start`` or Prefect Cloud.
@@ -39,6 +45,7 @@ schedules, hence a real server's URL is required: ``prefect server start`` or Pr
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -51,7 +58,7 @@ from prefect.client.orchestration import PrefectClient, get_client
 from prefect.client.schemas.actions import WorkPoolCreate
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, StateType
 from prefect.deployments.runner import RunnerDeployment
-from prefect.events.actions import ChangeFlowRunState
+from prefect.events.actions import ChangeFlowRunState, RunDeployment
 from prefect.events.schemas.automations import EventTrigger, Posture
 from prefect.events.schemas.events import ResourceSpecification
 from prefect.exceptions import ObjectNotFound, PrefectException
@@ -77,6 +84,7 @@ REPORTING_CRON = "30 7 * * 1-6"
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 TAG = "sau-ro"
 AUTOMATION_NAME = "sau-ro: lượt chạy mất tín hiệu là Crashed"
+RESTART_AUTOMATION_PREFIX = "sau-ro: chạy lại lượt cha Crashed"
 HEARTBEAT_ENV = "PREFECT_FLOWS_HEARTBEAT_FREQUENCY"
 
 
@@ -145,6 +153,7 @@ class Deployed:
     smtp_limit: str = ""
     smtp_connection_limit: int = 0
     automation: str = AUTOMATION_NAME
+    restart_automations: tuple[str, ...] = ()
 
 
 def api_address(url: str) -> str:
@@ -302,8 +311,14 @@ async def deploy(
             reporting = await build_reporting_deployment(
                 pool=pool, timezone=timezone, scope=scope, heartbeat_seconds=beat
             )
-            await reporting.aapply(work_pool_name=pool)
+            reporting_id = await reporting.aapply(work_pool_name=pool)
             await ensure_crash_automation(limits.crash_after_seconds)
+            restarts = (
+                await ensure_automation(restart_automation(deployment, deployment_id, daily_cycle)),
+                await ensure_automation(
+                    restart_automation(reporting, reporting_id, reporting_cycle)
+                ),
+            )
         except (httpx.HTTPError, PrefectException) as error:
             raise SauroError(
                 f"Máy chủ Prefect {api_url} từ chối đăng ký lịch chạy: {error}"
@@ -324,20 +339,28 @@ async def deploy(
         batch_concurrency=limits.batch_concurrency,
         smtp_limit=smtp_limit,
         smtp_connection_limit=limits.smtp_connection_limit,
+        restart_automations=restarts,
     )
 
 
 def crash_automation(crash_after_seconds: int) -> Automation:
     """Prefect's recipe for runs whose machine died ("zombie" runs), kept to Sáu Rõ's runs
     (tag ``sau-ro``): a run that sent a heartbeat and then, for ``crash_after_seconds``,
-    neither another one nor a final state is marked Crashed."""
+    neither another one nor a final state is marked Crashed. So is a run that went Pending
+    (a worker took it) or Running and then said nothing: its worker died while starting it,
+    before the first heartbeat, and nothing else would ever end it."""
     return Automation(
         name=AUTOMATION_NAME,
         description="Đánh dấu Crashed lượt chạy Sáu Rõ không còn gửi tín hiệu (máy chạy đã "
         "tắt): lượt chạy cha sẽ chạy lại lô đó.",
         trigger=EventTrigger(
-            after={"prefect.flow-run.heartbeat"},
+            after={
+                "prefect.flow-run.Pending",
+                "prefect.flow-run.Running",
+                "prefect.flow-run.heartbeat",
+            },
             expect={
+                "prefect.flow-run.Running",
                 "prefect.flow-run.heartbeat",
                 "prefect.flow-run.Completed",
                 "prefect.flow-run.Failed",
@@ -364,14 +387,71 @@ def crash_automation(crash_after_seconds: int) -> Automation:
 
 async def ensure_crash_automation(crash_after_seconds: int) -> None:
     """Create the automation, or update the one of that name."""
-    wanted = crash_automation(crash_after_seconds)
+    await ensure_automation(crash_automation(crash_after_seconds))
+
+
+def restart_automation(
+    deployment: RunnerDeployment, deployment_id: UUID, flow: Flow[Any, Any]
+) -> Automation:
+    """Run the parent deployment ``deployment_id`` again when one of its runs ends Crashed
+    (its worker was stopped, or the automation above found its machine dead), with the
+    crashed run's parameters (``restart_parameters``)."""
+    return Automation(
+        name=f"{RESTART_AUTOMATION_PREFIX}: {flow.name}/{deployment.name}",
+        description="Lượt chạy cha bị Crashed (worker chết) thì chạy lại cùng ngày, cùng tham "
+        "số; lượt mới tìm lại các lô đã chạy theo khóa và làm tiếp phần còn lại.",
+        trigger=EventTrigger(
+            expect={"prefect.flow-run.Crashed"},
+            match=ResourceSpecification({"prefect.resource.id": ["prefect.flow-run.*"]}),
+            match_related=ResourceSpecification(
+                {
+                    "prefect.resource.role": "deployment",
+                    "prefect.resource.id": f"prefect.deployment.{deployment_id}",
+                }
+            ),
+            for_each={"prefect.resource.id"},
+            posture=Posture.Reactive,
+            threshold=1,
+            within=timedelta(0),
+        ),
+        actions=[
+            RunDeployment(
+                source="selected",
+                deployment_id=deployment_id,
+                parameters=restart_parameters(flow),
+            )
+        ],
+    )
+
+
+def restart_parameters(flow: Flow[Any, Any]) -> dict[str, str]:
+    """Every parameter of ``flow`` as a template of the crashed run's value (rendered by the
+    Prefect server, a single expression keeping its type): ``at`` becomes the instant the
+    crashed run was scheduled for when it had none (its day stays the day, even after
+    midnight), and ``restart`` one more than the crashed run's."""
+    templates = {}
+    for name, parameter in inspect.signature(flow.fn).parameters.items():
+        if name == "at":
+            value = "flow_run.parameters.get('at') or flow_run.expected_start_time.isoformat()"
+        elif name == "restart":
+            value = "flow_run.parameters.get('restart', 0) + 1"
+        else:
+            value = f"flow_run.parameters.get({name!r}, {parameter.default!r})"
+        # One expression: the server adds "| tojson", which binds tighter than "or" and "+".
+        templates[name] = "{{ (" + value + ") }}"
+    return templates
+
+
+async def ensure_automation(wanted: Automation) -> str:
+    """Create ``wanted``, or update the automation of its name; its name."""
     try:
-        existing = await Automation.aread(name=AUTOMATION_NAME)
+        existing = await Automation.aread(name=wanted.name)
     except ValueError:  # Prefect's way of saying there is none of that name
         await wanted.acreate()
-        return
+        return wanted.name
     wanted.id = existing.id
     await wanted.aupdate()
+    return wanted.name
 
 
 async def _ensure_smtp_limit(client: PrefectClient, limits: Limits) -> str:

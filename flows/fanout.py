@@ -107,6 +107,21 @@ def finish(outcome: FanOut | DayOff, log: Callable[[str], None]) -> dict[str, An
     return outcome.to_json()
 
 
+def check_restart(restart: int, attempts: int, log: Callable[[str], None]) -> None:
+    """A parent run started again after its previous run crashed (``restart`` from 1, by
+    the automation ``flows.deploy.restart_automation``) goes on while ``restart`` is below
+    ``attempts`` (``SAURO_BATCH_ATTEMPTS``), and fails at once past it: a Failed run is not
+    restarted, so a parent that keeps crashing stops there."""
+    if not restart:
+        return
+    if restart >= attempts:
+        raise SauroError(
+            f"Lượt chạy cha đã bị Crashed {restart} lần trong ngày; không chạy lại nữa "
+            f"(SAURO_BATCH_ATTEMPTS = {attempts}). Xem nhật ký của worker rồi chạy lại bằng tay."
+        )
+    log(f"Chạy lại lần {restart} sau khi lượt chạy cha trước bị Crashed.")
+
+
 def smtp_limit_name(host: str) -> str:
     """The global concurrency limit of the SMTP connections to ``host``: "smtp-<host>"."""
     return f"smtp-{host.strip().lower()}"

@@ -22,7 +22,7 @@ from prefect import flow, get_run_logger
 from engine.configs.settings import Settings
 from flows.batches import Batch
 from flows.cycle import parse_instant, working_day_cycle
-from flows.fanout import fan_out, finish, smtp_slot
+from flows.fanout import check_restart, fan_out, finish, smtp_slot
 from notifications.smtp_settings import SmtpSettings
 from notifications.zalo_settings import ZaloSettings
 
@@ -32,21 +32,25 @@ KIND = "reminders"
 
 
 @flow(name=FLOW_NAME, description="Chu trình nhắc việc hằng ngày (6 rõ), chỉ chạy ngày làm việc.")
-async def daily_cycle(
+async def daily_cycle(  # noqa: PLR0917  (Prefect passes parameters by name)
     org: str | None = None,
     at: str | None = None,
     dry_run: bool = False,
     province: str | None = None,
     child_deployment: str | None = None,
+    restart: int = 0,
 ) -> dict[str, Any]:
     """Run the reminder cycle now, or at ``at`` (ISO 8601 with offset), for one organization
     (``org``), a province and the organizations below it (``province``) or all; ``dry_run``
     plans without sending. With ``child_deployment`` ("flow/deployment"), in batches run by
-    that deployment's flow runs. Returns the cycle report (or the batches) as JSON, or a
-    "ngày nghỉ" result when the day is not a working day."""
+    that deployment's flow runs. ``restart`` counts the runs before this one that crashed
+    (the restart automation sets it; ``flows.fanout.check_restart``). Returns the cycle
+    report (or the batches) as JSON, or a "ngày nghỉ" result when the day is not a working
+    day."""
     settings = Settings()
     now = parse_instant(at) if at else datetime.now(UTC)
     logger = get_run_logger()
+    check_restart(restart, settings.batch_attempts, logger.info)
     if child_deployment:
 
         def parameters(batch: Batch) -> dict[str, Any]:

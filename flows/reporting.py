@@ -18,7 +18,7 @@ from prefect import flow, get_run_logger
 from engine.configs.settings import Settings
 from flows.batches import Batch
 from flows.cycle import parse_instant, working_day_reporting
-from flows.fanout import fan_out, finish, smtp_slot
+from flows.fanout import check_restart, fan_out, finish, smtp_slot
 from notifications.smtp_settings import SmtpSettings
 
 FLOW_NAME = "sau-ro-reporting-cycle"
@@ -34,14 +34,17 @@ async def reporting_cycle(  # noqa: PLR0917  (Prefect passes parameters by name)
     dry_run: bool = False,
     province: str | None = None,
     child_deployment: str | None = None,
+    restart: int = 0,
 ) -> dict[str, Any]:
     """One day of the reporting calendar now, or at ``at`` (ISO 8601 with offset), for one
     organization (``org``), a province and those below it (``province``) or all; ``send``
     also mails the period report upward (``report_to``); ``dry_run`` writes the files but
-    sends nothing. With ``child_deployment``, in batches run by that deployment."""
+    sends nothing. With ``child_deployment``, in batches run by that deployment;
+    ``restart`` as for ``flows.reminders.daily_cycle``."""
     settings = Settings()
     now = parse_instant(at) if at else datetime.now(UTC)
     logger = get_run_logger()
+    check_restart(restart, settings.batch_attempts, logger.info)
     if child_deployment:
 
         def parameters(batch: Batch) -> dict[str, Any]:

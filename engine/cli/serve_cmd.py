@@ -297,4 +297,6 @@ def deploy(
     else:
         typer.echo("Chưa đặt SAURO_SMTP_HOST: không tạo giới hạn kết nối SMTP.")
     typer.echo(f"Tự động hóa '{done.automation}': lượt chạy mất tín hiệu được chạy lại.")
+    for name in done.restart_automations:
+        typer.echo(f"Tự động hóa '{name}': lượt chạy cha bị Crashed được chạy lại cùng ngày.")
     typer.echo(f"Chạy worker trên máy có cài Sáu Rõ: prefect worker start --pool {done.pool}")

@@ -9,6 +9,7 @@ own pid (a worker with the flow runs it started).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import email
 import json
@@ -31,6 +32,7 @@ import httpx
 VENV_BIN = Path(sys.executable).parent
 PREFECT = str(VENV_BIN / "prefect")
 SAURO = str(VENV_BIN / "sauro")
+REPO = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
@@ -54,6 +56,22 @@ def prefect_env(home: Path, api_url: str | None = None) -> dict[str, str]:
     if api_url:
         env["PREFECT_API_URL"] = api_url
     return env
+
+
+def sauro_env(database_url: str, tmp: Path, smtp_port: int, **more: str) -> dict[str, str]:
+    """The Sáu Rõ settings of ``sauro deploy`` and of the workers: the database, the repo's
+    configuration, mail to 127.0.0.1:``smtp_port``; ``more`` adds ``SAURO_<NAME>``."""
+    return {
+        "SAURO_DATABASE_URL": database_url,
+        "SAURO_CONFIG_DIR": str(REPO / "config"),
+        "SAURO_REPORTS_DIR": str(tmp / "bao-cao"),
+        "SAURO_OUTBOX_DIR": str(tmp / "outbox"),
+        "SAURO_SMTP_HOST": "127.0.0.1",
+        "SAURO_SMTP_PORT": str(smtp_port),
+        "SAURO_SMTP_SECURITY": "none",
+        "SAURO_SMTP_SENDER": "Sáu Rõ <sauro@example.vn>",
+        **{f"SAURO_{name.upper()}": value for name, value in more.items()},
+    }
 
 
 class Server:
@@ -97,6 +115,20 @@ class Server:
     def stop(self) -> None:
         stop_process(self.process)
         self._log.close()
+
+    def deploy(self, pool: str, env: Mapping[str, str]) -> str:
+        """``sauro deploy`` on this server with the Sáu Rõ settings ``env``; its output."""
+        done = subprocess.run(
+            [SAURO, "deploy", "--api-url", self.api_url, "--pool", pool],
+            env={**self.env(), **env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if done.returncode:
+            raise RuntimeError(f"sauro deploy failed:\n{done.stdout}{done.stderr}")
+        return done.stdout
 
 
 class Worker:
@@ -171,10 +203,32 @@ def stop_process(process: subprocess.Popen[Any], first: int = signal.SIGTERM) ->
 
 @dataclass
 class Received:
-    """The messages an SMTP server accepted, each as (recipients, subject)."""
+    """The messages an SMTP server accepted, each as (recipients, subject), and its
+    connections: how many were opened, and the most open at once (from every client)."""
 
     messages: list[tuple[str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    open: set[int] = field(default_factory=set)
+    connections: int = 0
+    max_open: int = 0
+
+    def opened(self, connection: int) -> None:
+        with self.lock:
+            self.open.add(connection)
+            self.connections += 1
+            self.max_open = max(self.max_open, len(self.open))
+
+    def closed(self, connection: int) -> None:
+        with self.lock:
+            self.open.discard(connection)
+
+    def forget_probe(self) -> None:
+        """Forget the controller's own start-up connection, once it has closed."""
+        deadline = time.monotonic() + 2.0
+        while self.open and time.monotonic() < deadline:
+            time.sleep(0.005)
+        with self.lock:
+            self.connections = self.max_open = len(self.open)
 
     def duplicates(self) -> dict[str, int]:
         """Messages received more than once (same recipients, same subject), with counts."""
@@ -190,32 +244,59 @@ class Received:
             "distinct": len(set(self.messages)),
             "duplicates": self.duplicates(),
             "recipients": sorted(self.recipients()),
+            "connections": self.connections,
+            "max_open": self.max_open,
         }
 
 
 class RecordingHandler:
-    """An aiosmtpd handler that records who got what."""
+    """An aiosmtpd handler that records who got what, ``delay`` seconds per message (so
+    that connections from several senders overlap, as over a slow mail server)."""
 
-    def __init__(self, received: Received) -> None:
+    def __init__(self, received: Received, delay: float = 0.0) -> None:
         self.received = received
+        self.delay = delay
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         message = email.message_from_bytes(envelope.content)
         subject = str(make_header(decode_header(message.get("Subject", ""))))
         with self.received.lock:
             self.received.messages.append((",".join(sorted(envelope.rcpt_tos)), subject))
+        if self.delay:
+            await asyncio.sleep(self.delay)
         return "250 OK"
 
 
-@contextlib.contextmanager
-def smtp_server() -> Iterator[tuple[int, Received]]:
-    """aiosmtpd on 127.0.0.1 in a thread of this process: (port, what it received)."""
+def _controller(received: Received, port: int, delay: float) -> Any:
+    """An aiosmtpd controller on 127.0.0.1:``port`` whose connections ``received`` counts."""
     from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import SMTP
 
+    class CountingSMTP(SMTP):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            received.opened(id(self))
+            super().connection_made(transport)
+
+        def connection_lost(self, error: Exception | None) -> None:
+            received.closed(id(self))
+            super().connection_lost(error)
+
+    class CountingController(Controller):
+        def factory(self) -> SMTP:
+            return CountingSMTP(self.handler, **self.SMTP_kwargs)
+
+    handler = RecordingHandler(received, delay)
+    return CountingController(handler, hostname="127.0.0.1", port=port)
+
+
+@contextlib.contextmanager
+def smtp_server(delay: float = 0.0) -> Iterator[tuple[int, Received]]:
+    """aiosmtpd on 127.0.0.1 in a thread of this process: (port, what it received)."""
     received = Received()
     port = free_port()
-    controller = Controller(RecordingHandler(received), hostname="127.0.0.1", port=port)
+    controller = _controller(received, port, delay)
     controller.start()
+    received.forget_probe()
     try:
         yield port, received
     finally:
@@ -226,10 +307,10 @@ class SmtpProcess:
     """This module run as an SMTP server in a process of its own (``--smtp PORT``):
     ``stop()`` returns ``Received.to_json()``."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay: float = 0.0) -> None:
         self.port = free_port()
         self.process = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "--smtp", str(self.port)],
+            [sys.executable, str(Path(__file__).resolve()), "--smtp", str(self.port), str(delay)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -245,12 +326,11 @@ class SmtpProcess:
         return result
 
 
-def _serve(port: int, out: IO[str]) -> None:
-    from aiosmtpd.controller import Controller
-
+def _serve(port: int, delay: float, out: IO[str]) -> None:
     received = Received()
-    controller = Controller(RecordingHandler(received), hostname="127.0.0.1", port=port)
+    controller = _controller(received, port, delay)
     controller.start()
+    received.forget_probe()
     print("ready", file=out, flush=True)
     sys.stdin.read()  # until the parent closes our standard input
     controller.stop()
@@ -258,4 +338,4 @@ def _serve(port: int, out: IO[str]) -> None:
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["--smtp"]:
-    _serve(int(sys.argv[2]), sys.stdout)
+    _serve(int(sys.argv[2]), float(sys.argv[3]), sys.stdout)

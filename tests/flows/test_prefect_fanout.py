@@ -14,11 +14,8 @@ server that does not start outside CI, skips it.
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -36,7 +33,8 @@ from prefect.client.schemas.filters import (
 from prefect.client.schemas.objects import FlowRun
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.states import Crashed
-from prefect_stack import SAURO, Server, Worker, smtp_server
+from prefect_stack import Server, Worker, smtp_server
+from prefect_stack import sauro_env as sauro_env_of
 
 from engine.calendar.status import VN
 from engine.store.db import make_engine, upgrade
@@ -55,22 +53,6 @@ PARENT = "sau-ro-daily-cycle/hang-ngay-07-00"
 WAIT = 120.0
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    if os.environ.get("SAURO_TEST_PREFECT") == "off":
-        pytest.skip("SAURO_TEST_PREFECT=off: Prefect server tests not run")
-    started = Server(tmp_path / "prefect")
-    try:
-        started.wait_healthy()
-    except RuntimeError:
-        started.stop()
-        if os.environ.get("CI"):
-            raise
-        pytest.skip("prefect server start did not come up")
-    yield started
-    started.stop()
-
-
 def test_parent_twice_children_once_crashed_child_again(tmp_path: Path, server: Server) -> None:
     database_url = f"sqlite:///{tmp_path / 'sauro.db'}"
     upgrade(database_url)
@@ -81,28 +63,11 @@ def test_parent_twice_children_once_crashed_child_again(tmp_path: Path, server: 
     first, second = plan_batches(codes, 2)
 
     with smtp_server() as (smtp_port, received):
-        sauro_env = {
-            "SAURO_DATABASE_URL": database_url,
-            "SAURO_CONFIG_DIR": str(REPO / "config"),
-            "SAURO_REPORTS_DIR": str(tmp_path / "bao-cao"),
-            "SAURO_OUTBOX_DIR": str(tmp_path / "outbox"),
-            "SAURO_SMTP_HOST": "127.0.0.1",
-            "SAURO_SMTP_PORT": str(smtp_port),
-            "SAURO_SMTP_SECURITY": "none",
-            "SAURO_SMTP_SENDER": "Sáu Rõ <sauro@example.vn>",
-            "SAURO_BATCH_SIZE": "2",
-            "SAURO_BATCH_POLL_SECONDS": "1",
-        }
-        deployed = subprocess.run(
-            [SAURO, "deploy", "--api-url", server.api_url, "--pool", "sau-ro-test"],
-            env={**server.env(), **sauro_env},
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
+        sauro_env = sauro_env_of(
+            database_url, tmp_path, smtp_port, batch_size="2", batch_poll_seconds="1"
         )
-        assert deployed.returncode == 0, deployed.stdout + deployed.stderr
-        assert "Giới hạn 'smtp-127.0.0.1': tối đa 8 kết nối SMTP" in deployed.stdout
+        deployed = server.deploy("sau-ro-test", sauro_env)
+        assert "Giới hạn 'smtp-127.0.0.1': tối đa 8 kết nối SMTP" in deployed
 
         with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
             key = batch_key(CHILD, NOW.date(), second, 0)
