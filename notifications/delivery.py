@@ -46,7 +46,7 @@ from notifications.channels import EMAIL, Channel, Deliverable, channel_name
 from notifications.ledger import DeliveryStatus, Ledger
 from notifications.outgoing import OutgoingMessage
 from notifications.smtp_settings import SmtpSettings
-from notifications.transport import SendResult, SendStatus, make_transport
+from notifications.transport import SendResult, SendStatus, SmtpTransport, make_transport
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -263,6 +263,11 @@ class _Run(Generic[M]):
     ) -> None:
         async with slot() if slot is not None else nullcontext():
             await self.work(queue, out)
+            if slot is not None and isinstance(self.transport, SmtpTransport):
+                # A slot stands for an open connection: none stays open once it is given
+                # back (idle, for the next organization), or all the workers' idle
+                # connections together would outnumber the slots.
+                await self.transport.close_idle()
 
     async def work(self, queue: Iterator[tuple[int, M]], out: dict[int, Outcome[M]]) -> None:
         # The iterator is shared by all workers: ``next`` runs between awaits, so each
@@ -390,7 +395,9 @@ async def deliver(
     ledger. With ``failures_to`` (the standing office's addresses), the messages that
     failed for good are then reported to it in one notice (``report.notice``), itself
     ledgered: through ``transport`` when it is e-mail, else through ``notice_channel``
-    (required then). Each of the ``concurrency`` senders holds a ``slot`` while it sends.
+    (required then). Each of the ``concurrency`` senders holds a ``slot`` while it sends,
+    and closes the idle SMTP connections before giving it back: open connections never
+    outnumber the slots held, whatever else holds the others.
     The caller owns the transport (and closes it).
     """
     if concurrency < 1:

@@ -114,6 +114,11 @@ class SmtpTransport:
 
     async def aclose(self) -> None:
         """Say QUIT on every idle connection (closing it anyway if the server is gone)."""
+        await self.close_idle()
+
+    async def close_idle(self) -> None:
+        """Say QUIT on every idle connection; a later ``send`` opens a new one. A sender
+        holding a send slot calls it before giving the slot back (``delivery``)."""
         idle, self._idle = self._idle, []
         for client in idle:
             try:

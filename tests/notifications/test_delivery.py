@@ -4,13 +4,14 @@ in a real SQLite file and PostgreSQL (``db_engine``), other processes, and a kil
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -310,6 +311,45 @@ def test_concurrency_is_bounded_on_the_server(
     assert statuses(report) == [OutcomeStatus.SENT] * 40
     assert server.handler.max_connections == 4  # reached, never exceeded
     assert server.handler.connections_seen == 4  # and each connection reused
+
+
+def test_runs_sharing_send_slots_keep_no_connection_open_beyond_them(
+    smtp_server: ServerFactory,
+) -> None:
+    """Two runs (two workers' batches), each delivering two organizations in turn through
+    its own transport, share two send slots (a Prefect global concurrency limit): a run's
+    connections kept idle between its organizations would let the server see four."""
+    server = smtp_server(delay=0.01)
+    slots = asyncio.Semaphore(2)
+
+    @contextlib.asynccontextmanager
+    async def slot() -> AsyncIterator[None]:
+        async with slots:
+            yield
+
+    async def batch(prefix: str) -> list[OutcomeStatus]:
+        transport = smtp(server.settings())
+        try:
+            reports = [
+                await deliver(
+                    make_messages(12, prefix=f"{prefix}-{org}"),
+                    transport,
+                    ledger=MemoryLedger(),
+                    concurrency=4,
+                    slot=slot,
+                    **FAST,
+                )
+                for org in (1, 2)
+            ]
+        finally:
+            await transport.aclose()
+        return [status for report in reports for status in statuses(report)]
+
+    async def both() -> list[list[OutcomeStatus]]:
+        return await asyncio.gather(batch("a"), batch("b"))
+
+    assert asyncio.run(both()) == [[OutcomeStatus.SENT] * 24] * 2
+    assert server.handler.max_connections == 2
 
 
 def test_two_concurrent_runs_send_each_message_once(
