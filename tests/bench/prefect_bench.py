@@ -10,11 +10,15 @@ a parent starts it again, and the new run resumes where the delivery ledger says
 one stopped (mail it had in flight waits out the ledger's 10-minute lease).
 
 Printed: wall time, runs per batch, batches per worker, mails counted at the SMTP server vs
-expected (the digests each commune's finishing run planned, ``cycle_run.summary``), and
-duplicates.
+expected (the digests each commune's finishing run planned, ``cycle_run.summary``),
+duplicates, and the SMTP connections the server saw open at once from both workers together
+against ``SAURO_SMTP_CONNECTION_LIMIT`` (``--smtp-limit``, the Prefect global concurrency
+limit ``smtp-127.0.0.1``; the server answers each message after ``--smtp-delay`` seconds, as
+a remote one would).
 
     .venv/bin/python tests/bench/prefect_bench.py                  # 100 communes, with a kill
     .venv/bin/python tests/bench/prefect_bench.py --orgs 20 --tasks 200 --no-kill
+    .venv/bin/python tests/bench/prefect_bench.py --smtp-limit 3 --smtp-delay 0.02
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from sqlalchemy import select, text
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "flows"))
 
-from prefect_stack import SAURO, Server, SmtpProcess, Worker  # noqa: E402
+from prefect_stack import SAURO, Server, SmtpProcess, Worker, sauro_env  # noqa: E402
 from province import build_province  # noqa: E402
 
 import engine.store.models as m  # noqa: E402
@@ -60,6 +64,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-kill", action="store_true")
     parser.add_argument("--timeout", type=float, default=40 * 60)
+    parser.add_argument("--smtp-limit", type=int, default=8, help="SAURO_SMTP_CONNECTION_LIMIT")
+    parser.add_argument("--smtp-delay", type=float, default=0.0, help="seconds per message")
     args = parser.parse_args()
     suffix = os.getpid()
     sauro_db, prefect_db = f"sauro_bench_{suffix}", f"prefect_bench_{suffix}"
@@ -81,13 +87,18 @@ def _bench(args: argparse.Namespace, database_url: str, prefect_db: str, tmp: Pa
         f"built {args.orgs} communes × {args.tasks:,} tasks in {time.perf_counter() - start:.1f} s"
     )
 
-    smtp = SmtpProcess()
+    smtp = SmtpProcess(args.smtp_delay)
     asyncpg_url = PG.replace("+psycopg", "+asyncpg").rsplit("/", 1)[0] + f"/{prefect_db}"
     server = Server(tmp / "prefect", database_url=asyncpg_url)
     workers: list[Worker] = []
     try:
         print(f"prefect server start (PostgreSQL) healthy in {server.wait_healthy():.1f} s")
-        env = _sauro_env(database_url, tmp, smtp.port, args.batch_size)
+        env = sauro_env(
+            database_url, tmp, smtp.port,
+            batch_size=str(args.batch_size), batch_poll_seconds="2",
+            batch_retry_seconds="30", heartbeat_seconds="30", crash_after_seconds="45",
+            smtp_connection_limit=str(args.smtp_limit),
+        )  # fmt: skip
         deployed = subprocess.run(
             [SAURO, "deploy", "--api-url", server.api_url, "--pool", POOL],
             env={**server.env(), **env}, capture_output=True, text=True, check=True,
@@ -104,25 +115,11 @@ def _bench(args: argparse.Namespace, database_url: str, prefect_db: str, tmp: Pa
         server.stop()
         received = smtp.stop()
     _report(result, workers, received, engine)
+    print(
+        f"SMTP          : {received['max_open']} connections open at once at most (limit "
+        f"{args.smtp_limit}, both workers together), {received['connections']} opened"
+    )
     engine.dispose()
-
-
-def _sauro_env(database_url: str, tmp: Path, smtp_port: int, batch_size: int) -> dict[str, str]:
-    return {
-        "SAURO_DATABASE_URL": database_url,
-        "SAURO_CONFIG_DIR": str(REPO / "config"),
-        "SAURO_REPORTS_DIR": str(tmp / "bao-cao"),
-        "SAURO_OUTBOX_DIR": str(tmp / "outbox"),
-        "SAURO_SMTP_HOST": "127.0.0.1",
-        "SAURO_SMTP_PORT": str(smtp_port),
-        "SAURO_SMTP_SECURITY": "none",
-        "SAURO_SMTP_SENDER": "Sáu Rõ <sauro@example.vn>",
-        "SAURO_BATCH_SIZE": str(batch_size),
-        "SAURO_BATCH_POLL_SECONDS": "2",
-        "SAURO_BATCH_RETRY_SECONDS": "30",
-        "SAURO_HEARTBEAT_SECONDS": "30",
-        "SAURO_CRASH_AFTER_SECONDS": "45",
-    }
 
 
 async def _run(workers: list[Worker], *, kill: bool, timeout: float) -> dict[str, Any]:
