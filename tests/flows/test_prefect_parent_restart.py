@@ -17,17 +17,22 @@ takes about 75–90 s: kept on the Prefect xdist worker (``xdist_group``).
 from __future__ import annotations
 
 import asyncio
+import copy
 import sys
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from prefect.client.orchestration import PrefectClient, get_client
 from prefect.client.schemas.filters import FlowFilter, FlowFilterName
 from prefect.client.schemas.objects import FlowRun
+from prefect.server.events.actions import RunDeployment
+from prefect.server.schemas.core import FlowRun as ServerFlowRun
 from prefect.settings import PREFECT_API_URL, temporary_settings
+from prefect.utilities.schema_tools.hydration import HydrationContext, hydrate
 from prefect_stack import Server, Worker, sauro_env, smtp_server
 from sqlalchemy import select
 
@@ -35,7 +40,10 @@ import engine.store.models as m
 from engine.calendar.status import VN
 from engine.errors import SauroError
 from engine.store.db import make_engine, upgrade
+from flows.deploy import restart_parameters
 from flows.fanout import check_restart
+from flows.reminders import daily_cycle
+from flows.reporting import reporting_cycle
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "bench"))
@@ -46,6 +54,7 @@ pytestmark = [pytest.mark.xdist_group("prefect")]
 NOW = datetime(2026, 6, 15, 7, 0, tzinfo=VN)  # a Monday, a working day
 ORGS = 4
 PARENT = "sau-ro-daily-cycle/hang-ngay-07-00"
+CHILD_DAILY = "sau-ro-daily-batch/lo-don-vi"
 POOL = "sau-ro-test"
 WAIT = 240.0
 
@@ -57,6 +66,32 @@ def test_restart_bounded_by_attempts() -> None:
     assert logged == ["Chạy lại lần 2 sau khi lượt chạy cha trước bị Crashed."]
     with pytest.raises(SauroError, match="đã bị Crashed 3 lần"):
         check_restart(3, 3, logged.append)
+
+
+def test_restart_parameters_as_the_server_renders_them() -> None:
+    """The restart automation's templates rendered as the Prefect server renders a
+    RunDeployment action's parameters: a scheduled run without ``at`` restarts on the
+    instant it was scheduled for; a manual one keeps its own; ``restart`` goes up by one."""
+    scheduled = datetime(2026, 6, 15, 0, 0, tzinfo=UTC)  # 07:00 in Hà Nội
+
+    def rendered(flow: Any, parameters: dict[str, Any]) -> dict[str, Any]:
+        templates = copy.deepcopy(restart_parameters(flow))
+        RunDeployment._upgrade_v1_templates(templates)  # what the server does first
+        run = ServerFlowRun(flow_id=uuid4(), parameters=parameters, expected_start_time=scheduled)
+        context = HydrationContext(
+            raise_on_error=True, render_jinja=True, jinja_context={"flow_run": run}
+        )
+        result: dict[str, Any] = hydrate(templates, context)
+        return result
+
+    assert rendered(daily_cycle, {"child_deployment": CHILD_DAILY}) == {
+        "org": None, "at": scheduled.isoformat(), "dry_run": False, "province": None,
+        "child_deployment": CHILD_DAILY, "restart": 1,
+    }  # fmt: skip
+    manual = {"org": "xa-0002", "at": NOW.isoformat(), "send": True, "restart": 1}
+    assert rendered(reporting_cycle, manual) == {
+        **manual, "dry_run": False, "province": None, "child_deployment": None, "restart": 2,
+    }  # fmt: skip
 
 
 def test_parent_on_a_dead_machine_runs_again(tmp_path: Path, server: Server) -> None:
