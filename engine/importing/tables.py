@@ -299,21 +299,27 @@ def _docx_rows(tbl: Any, path: Path, table: int) -> Iterator[tuple[int, list[str
         cells = [""] * skipped
         for tc in _children(tr, _TC):
             column = len(cells)
-            span, continues = _layout(tc.find(_TC_PR))
+            span, continues = _layout(tc)
             limits.check_place(path, table, number, column + span)
-            text = top.get(column, "") if continues else docx_cell_text(tc, runs)
+            text = top.get(column, "") if continues else _cell_text(tc, runs)
             for offset in range(span):
                 top[column + offset] = text
                 cells.append(text)
         yield number, cells
 
 
-def _layout(properties: Any) -> tuple[int, bool]:
+def _layout(tc: Any) -> tuple[int, bool]:
     """A cell's grid span (``w:gridSpan``, 1 by default) and whether it continues a vertical
-    merge (``<w:vMerge/>`` means "continue")."""
-    if properties is None:
-        return 1, False
-    span, merge = properties.find(_GRID_SPAN), properties.find(_V_MERGE)
+    merge (``<w:vMerge/>`` means "continue"), from the first ``w:tcPr`` (the schema puts it
+    first), each property's first occurrence, in one pass over its children."""
+    properties = tc[0] if len(tc) and tc[0].tag == _TC_PR else tc.find(_TC_PR)
+    span = merge = None
+    for child in () if properties is None else properties:
+        tag = child.tag
+        if tag == _GRID_SPAN and span is None:
+            span = child
+        elif tag == _V_MERGE and merge is None:
+            merge = child
     columns = 1 if span is None else int(span.get(_VAL, ""))
     return columns, merge is not None and merge.get(_VAL, "continue") == "continue"
 
@@ -335,15 +341,26 @@ def _kept_runs(paragraph: Any) -> list[Any]:
 
 
 def docx_cell_text(tc: Any, runs: Any = _kept_runs) -> str:
-    """The cell's own paragraphs joined by line breaks; nested tables are ignored."""
-    return "\n".join([docx_paragraph_text(p, runs) for p in _children(tc, _P)])
+    """The cell's own paragraphs joined by line breaks; nested tables are ignored; control
+    characters and bidi overrides removed."""
+    return limits.strip_controls(_cell_text(tc, runs))
 
 
 def docx_paragraph_text(paragraph: Any, runs: Any = _kept_runs) -> str:
     """The text of a paragraph's runs (inside hyperlinks, insertions, fields and content
     controls too), deleted and moved-away text left out, control characters and bidi
     overrides removed."""
-    return limits.strip_controls("".join([_run_text(run) for run in runs(paragraph)]))
+    return limits.strip_controls(_paragraph_text(paragraph, runs))
+
+
+def _cell_text(tc: Any, runs: Any) -> str:
+    """``docx_cell_text`` before the controls are removed (a table's cells are cleaned by
+    ``_table``, once per distinct text)."""
+    return "\n".join([_paragraph_text(p, runs) for p in _children(tc, _P)])
+
+
+def _paragraph_text(paragraph: Any, runs: Any) -> str:
+    return "".join([_run_text(run) for run in runs(paragraph)])
 
 
 def _run_text(run: Any) -> str:
@@ -441,12 +458,16 @@ def _sheet_rows(
             date_formats=workbook._date_formats,
             timedelta_formats=workbook._timedelta_formats,
         )
+        rows, columns, count = limits.MAX_ROWS, limits.MAX_COLUMNS, limits.MAX_CELLS
         for _, row in parser.parse():
             for cell in row:
-                if cell["value"] is not None:
-                    limits.check_place(path, table, cell["row"], cell["column"])
-                    limits.check_count(path, table, cell["row"], len(cells) + 1)
-                    cells[(cell["row"], cell["column"])] = (cell["value"], cell["style_id"])
+                if cell["value"] is None:
+                    continue
+                place = (cell["row"], cell["column"])
+                if place[0] > rows or place[1] > columns or len(cells) >= count:
+                    limits.check_place(path, table, *place)  # refuses, naming the row
+                    limits.check_count(path, table, place[0], len(cells) + 1)
+                cells[place] = (cell["value"], cell["style_id"])
     shown = _CellText(workbook)
     merges = _merges(parser, path, table)
     height = max((row for row, _ in cells), default=0)

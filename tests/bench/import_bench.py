@@ -6,14 +6,16 @@ and a column-numbering row, tasks numbered within their section, lead units vert
 merged over runs of one to five tasks (``w:vMerge``; merged ranges in Excel), coordinators
 merged now and then, a deadline spanning the note's column on every ninth task
 (``gridSpan``), deadlines such as "Tháng 6/2026", "30/9/2026", "Quý III/2026", and one
-lead unit missing from the directory. Timed in the same run, on the same files, best of
-``--runs`` after one warm-up each (interpreter start and imports excluded):
+lead unit missing from the directory. Timed in the same run, on the same files, in
+``--runs`` rounds after a warm-up round, each round timing every step once (interpreter
+start and imports excluded); the ratios are the median of the rounds' ratios, each taken
+within one round, so a shared machine's load weighs on both sides alike:
 
   docx read       unzip word/document.xml, parse it with lxml, join the text of every w:tc
   docx parse      the file read into task rows (``engine.plans.importer.read_source``)
   docx dry run    parse, drafts (deadlines, units, areas) and the 6-rõ check, nothing stored
   docx import     ``import_plan``, what ``sauro import FILE`` calls, committed to a fresh
-                  SQLite file holding the directory of config/ (store = import − dry run)
+                  SQLite file holding the directory of config/
   docx command    the import, the notices of its new tasks and their stored 6-rõ verdicts,
                   as ``sauro import`` records them in the same transaction
                   (``engine.notices.events.plan_imported``, ``refresh_verdicts``)
@@ -35,6 +37,7 @@ import io
 import random
 import resource
 import shutil
+import statistics
 import tempfile
 import time
 import tracemalloc
@@ -377,16 +380,31 @@ def parse_only(path: Path, configs: Configs) -> int:
     return len(read_source(options(path), configs, AreaResolver(configs.areas)).rows)
 
 
-def best_of(runs: int, fn: Callable[[], Any], setup: Callable[[], Any] | None = None) -> float:
-    """The fastest of ``runs`` timed calls, after one untimed warm-up."""
-    times = []
+Measure = tuple[Callable[[Any], Any], Callable[[], Any]]  # what is timed, its untimed setup
+
+
+def rounds(runs: int, measures: dict[str, Measure]) -> dict[str, list[float]]:
+    """Each measure timed once per round, round after round, after one untimed warm-up
+    round: on a shared machine the measures of one round see about the same load, so the
+    ratio of two measures is taken round by round."""
+    times: dict[str, list[float]] = {label: [] for label in measures}
     for attempt in range(runs + 1):
-        argument = setup() if setup else None
-        start = time.perf_counter()
-        fn() if setup is None else fn(argument)  # type: ignore[call-arg]
-        if attempt:
-            times.append(time.perf_counter() - start)
-    return min(times)
+        for label, (fn, setup) in measures.items():
+            argument = setup()
+            start = time.perf_counter()
+            fn(argument)
+            if attempt:
+                times[label].append(time.perf_counter() - start)
+    return times
+
+
+def _no_setup() -> None:
+    return None
+
+
+def _ratio(slow: list[float], fast: list[float]) -> float:
+    """The median, over the rounds, of ``slow`` / ``fast`` measured in the same round."""
+    return statistics.median(s / f for s, f in zip(slow, fast, strict=True))
 
 
 def peak(fn: Callable[[], Any]) -> float:
@@ -420,31 +438,40 @@ def main() -> None:
         sizes = (
             f"{docx.stat().st_size / 1e3:,.0f} kB .docx, {xlsx.stat().st_size / 1e3:,.0f} kB .xlsx"
         )
-        print(f"{args.rows:,} tasks: {sizes}; best of {args.runs} after a warm-up")
-        results: dict[str, tuple[float, float]] = {}
+        print(f"{args.rows:,} tasks: {sizes}; {args.runs} rounds after a warm-up round")
+        times: dict[str, list[float]] = {}
+        peaks: dict[str, float] = {}
         for kind, path, floor in (("docx", docx, lxml_read), ("xlsx", xlsx, openpyxl_read)):
-            measures: dict[str, Callable[[], Any]] = {
-                "read": lambda p=path, f=floor: f(p),
-                "parse": lambda p=path: parse_only(p, configs),
-                "dry run": lambda p=path: dry_run(database.fresh(), p, configs),
+            measures: dict[str, Measure] = {
+                "read": (lambda _, p=path, f=floor: f(p), _no_setup),
+                "parse": (lambda _, p=path: parse_only(p, configs), _no_setup),
+                "dry run": (lambda url, p=path: dry_run(url, p, configs), database.fresh),
+                "import": (partial(full_import, path=path, configs=configs), database.fresh),
+                "command": (
+                    partial(full_import, path=path, configs=configs, notices=True),
+                    database.fresh,
+                ),
             }
-            for label, fn in measures.items():
-                results[f"{kind} {label}"] = (best_of(args.runs, fn), peak(fn))
-            for label, notices in (("import", False), ("command", True)):
-                run = partial(full_import, path=path, configs=configs, notices=notices)
-                seconds = best_of(args.runs, run, database.fresh)
-                results[f"{kind} {label}"] = (seconds, peak(lambda r=run: r(database.fresh())))
-        for label, (seconds, megabytes) in results.items():
-            print(f"{label:15}: {seconds * 1000:8.0f} ms   tracemalloc peak {megabytes:6.1f} MB")
-        for kind, target in (("docx", 3.0), ("xlsx", 2.0)):
-            reading = results[f"{kind} read"][0]
-            importing, cli = results[f"{kind} import"][0], results[f"{kind} command"][0]
-            store = importing - results[f"{kind} dry run"][0]
-            verdict = "PASS" if importing / reading <= target else "MISS"
+            for label, seconds in rounds(args.runs, measures).items():
+                times[f"{kind} {label}"] = seconds
+            for label, (fn, setup) in measures.items():
+                peaks[f"{kind} {label}"] = peak(lambda f=fn, s=setup: f(s()))
+        for label, seconds in times.items():
             print(
-                f"{kind} ratio     : {importing / reading:8.2f}×  import / read (target ≤ "
-                f"{target:g}×) {verdict}; sauro import {cli / reading:.2f}×; "
-                f"store {store * 1000:.0f} ms"
+                f"{label:15}: {min(seconds) * 1000:8.0f} ms best, "
+                f"{statistics.median(seconds) * 1000:6.0f} ms median   "
+                f"tracemalloc peak {peaks[label]:6.1f} MB"
+            )
+        for kind, target in (("docx", 3.0), ("xlsx", 2.0)):
+            reading = times[f"{kind} read"]
+            ratio = _ratio(times[f"{kind} import"], reading)
+            command = _ratio(times[f"{kind} command"], reading)
+            verdict = "PASS" if ratio <= target else "MISS"
+            best = min(times[f"{kind} import"]) / min(reading)
+            print(
+                f"{kind} ratio     : {ratio:8.2f}×  import / read, median of the rounds (target "
+                f"≤ {target:g}×) {verdict}; of the best times {best:.2f}×; sauro import "
+                f"{command:.2f}×"
             )
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"max RSS     : {maxrss:8.0f} MB (the whole run)")
