@@ -170,9 +170,11 @@ class Checks(_Strict):
         alias="work.too_short"
     )
     work_no_area: Annotated[CheckSpec, Uses("work")] = Field(alias="work.no_area")
-    deadline_missing: Annotated[CheckSpec, Uses()] = Field(alias="deadline.missing")
-    deadline_unresolved: Annotated[CheckSpec, Uses("cell", "reason")] = Field(
-        alias="deadline.unresolved"
+    deadline_missing: Annotated[CheckSpec, Uses("by_date", "by_period")] = Field(
+        alias="deadline.missing"
+    )
+    deadline_unresolved: Annotated[CheckSpec, Uses("cell", "reason", "by_date", "by_period")] = (
+        Field(alias="deadline.unresolved")
     )
     deadline_before_plan: Annotated[CheckSpec, Uses("cell", "due", "plan_date")] = Field(
         alias="deadline.before_plan"

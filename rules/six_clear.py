@@ -343,11 +343,19 @@ def _check_deadline(task: TaskFacts, config: RulesConfig, out: list[Finding]) ->
             )
         return
     cell = clean(task.deadline_text)
+    examples = _examples(task)
     if not cell:
-        out.append(_finding("deadline.missing", task, config))
+        out.append(_finding("deadline.missing", task, config, **examples))
         return
     reason = task.deadline_reason or config.deadline_reason(task.deadline_kind)
-    out.append(_finding("deadline.unresolved", task, config, cell=cell, reason=reason))
+    out.append(_finding("deadline.unresolved", task, config, cell=cell, reason=reason, **examples))
+
+
+def _examples(task: TaskFacts) -> dict[str, str]:
+    """The deadlines a fix offers as examples: the last day and quarter of the plan's year,
+    never before the plan's own date (without a plan date, the year is left to the plan)."""
+    year = f"/{task.plan_date.year}" if task.plan_date else ""
+    return {"by_date": f"Trước ngày 31/12{year}", "by_period": f"Quý IV{year}"}
 
 
 _RECURRING = "recurring"  # DeadlineKind.RECURRING: rules import nothing of engine.calendar

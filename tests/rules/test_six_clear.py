@@ -586,3 +586,28 @@ def test_clear_map_counts_errors_only() -> None:
     assert result[Dimension.PERSON] is False
     assert [d for d, clear in result.items() if not clear] == [Dimension.PERSON]
     assert list(result) == list(Dimension)
+
+
+@pytest.mark.parametrize(
+    ("code", "cell", "plan_date", "examples"),
+    [
+        ("deadline.missing", "", date(2026, 9, 15), ("Trước ngày 31/12/2026", "Quý IV/2026")),
+        ("deadline.unresolved", "Thường xuyên", date(2026, 9, 15), ("31/12/2026", "Quý IV/2026")),
+        ("deadline.missing", "", None, ("“Trước ngày 31/12”", "“Quý IV”")),
+    ],
+)
+def test_a_deadline_fix_never_offers_a_date_before_the_plan(
+    config: RulesConfig, code: str, cell: str, plan_date: date | None, examples: tuple[str, str]
+) -> None:
+    task = make_task(
+        deadline_text=cell,
+        deadline_kind="continuous" if cell else "none",
+        deadline_resolved=False,
+        due=None,
+        plan_date=plan_date,
+    )
+
+    fix = _one(task, config, code).fix
+
+    assert all(example in fix for example in examples), fix
+    assert "2025" not in fix
