@@ -68,7 +68,11 @@ def print_check_table(checks: list[TaskCheck], rules: RulesConfig) -> None:
         return
     short = [rules.labels[d].removeprefix("Rõ ").removeprefix("rõ ") for d in Dimension]
     typer.echo(f"{'TT':<7} {'Nhiệm vụ':<{_WORK_WIDTH}} " + " ".join(f"{s[:11]:^11}" for s in short))
+    plan = None
     for check in checks:
+        if check.plan != plan:  # which plan or document the tasks below come from
+            plan = check.plan
+            typer.echo(f"Kế hoạch, văn bản: {plan}")
         marks = " ".join(f"{'✓' if check.clear[d] else '✗':^11}" for d in Dimension)
         typer.echo(f"{check.ref[:7]:<7} {_cut(check.work):<{_WORK_WIDTH}} {marks}")
     typer.echo("")

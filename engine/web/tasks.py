@@ -132,6 +132,7 @@ class TaskRow:
     status: TaskStatus
     unclear: str = ""
     person_id: int | None = None
+    plan_title: str = ""  # what the plan or document is about, beside its number
 
     @property
     def status_label(self) -> str:
@@ -150,6 +151,7 @@ class TaskRow:
         return {
             "id": self.id,
             "plan": self.plan,
+            "plan_title": self.plan_title or None,
             "ref": self.ref,
             "work": self.work,
             "area": self.area,
@@ -189,7 +191,7 @@ def scope_of(session: Session, task: Task) -> TaskScope:
 
 _ROW_COLUMNS = (
     tq.T.id, tq.PL["key"], tq.T.ref, tq.T.work, tq.T.area, tq.T.lead_unit_id, tq.U.name, tq.P.name,
-    tq.T.due_date, tq.T.state, tq.T.completed_on, tq.T.unclear, tq.T.person_id,
+    tq.T.due_date, tq.T.state, tq.T.completed_on, tq.T.unclear, tq.T.person_id, tq.PL.title,
 )  # fmt: skip
 
 
@@ -215,11 +217,12 @@ class _Listing:
 
     def row(self, values: Sequence[Any]) -> TaskRow:
         (task_id, plan, ref, work, area, lead_id, lead_name, person_name, due, state_,
-         done_on, unclear, person_id) = values[: len(_ROW_COLUMNS)]  # fmt: skip
+         done_on, unclear, person_id, plan_title) = values[: len(_ROW_COLUMNS)]  # fmt: skip
         effective = self.calendar.effective_due(due) if due else None
         status = task_status(state=state_, due=effective, completed_on=done_on, now=self.now)
         return TaskRow(task_id, plan, ref, work, area, lead_id, lead_name or "",
-                       person_name or "", due, status, unclear or "", person_id)  # fmt: skip
+                       person_name or "", due, status, unclear or "", person_id,
+                       plan_title or "")  # fmt: skip
 
 
 def _listing(state: Web, user: User, filters: TaskFilters, connection: sa.Connection) -> _Listing:

@@ -12,7 +12,8 @@ from openpyxl import load_workbook
 from sqlmodel import Session, select
 from web_support import Site, edit_form, login
 
-from engine.store.models import Person, Task, TaskState, Unit
+from engine.store.db import session_scope
+from engine.store.models import Person, Plan, Task, TaskState, Unit
 
 
 def _task(site: Site, ref: str) -> Task:
@@ -276,3 +277,21 @@ def test_an_id_out_of_range_is_refused_before_the_database(site: Site) -> None:
     edit = client.patch(f"/api/tasks/{task}", json={"version": 1, "work": "x", "person_id": huge},
                         headers={"X-CSRF-Token": csrf})  # fmt: skip
     assert edit.status_code == 422
+
+
+def test_the_task_list_names_the_plan_each_task_comes_from(site: Site) -> None:
+    with session_scope(site.engine) as session:
+        plan = session.exec(select(Plan)).one()
+        plan.title = "Kế hoạch cải cách hành chính năm 2024"
+        key = plan.key
+    site.add("thuongtruc")
+    client = site.client()
+    login(client, "thuongtruc")
+
+    page = client.get("/tasks")
+    listed = client.get("/api/tasks").json()["tasks"]
+
+    assert f"Kế hoạch, văn bản: {key} (Kế hoạch cải cách hành chính năm 2024)" in page.text
+    assert {(t["plan"], t["plan_title"]) for t in listed} == {
+        (key, "Kế hoạch cải cách hành chính năm 2024")
+    }
