@@ -13,10 +13,10 @@ import re
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, select
+from sqlalchemy import Connection, Integer, Select, and_, bindparam, select
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
@@ -114,6 +114,32 @@ def check_tasks(
         evaluator = Evaluator(rules)
         none: tuple[tuple[UnitMention, ...], tuple[UnitMention, ...]] = ((), ())
         return [_judge(row, mentions.get(row[0], none), evaluator) for row in rows]
+
+
+def check_task(connection: Connection, *, rules: RulesConfig, task_id: int) -> TaskCheck | None:
+    """The verdict on the one task ``task_id`` (None when it is withdrawn or missing), as
+    ``check_tasks(task_id=...)`` gives it, for a page that shows one task on every request:
+    the same two reads, built once and run through SQLAlchemy's compiled cache, where
+    ``check_tasks`` builds and compiles its reads for each call (right for a plan-wide
+    read, where that cost is nothing beside the rows)."""
+    tasks, mentions = _one_task_reads()
+    with collector_paused():
+        row = connection.execute(tasks, {"task_id": task_id}).first()
+        if row is None:
+            return None
+        parts = _group(connection.execute(mentions, {"task_id": task_id}))
+        none: tuple[tuple[UnitMention, ...], tuple[UnitMention, ...]] = ((), ())
+        return _judge(row, parts.get(task_id, none), Evaluator(rules))
+
+
+@cache
+def _one_task_reads() -> tuple[Select[Any], Select[Any]]:
+    t, tu = Task.__table__.c, TaskUnit.__table__.c  # type: ignore[attr-defined]
+    one = bindparam("task_id", type_=Integer)
+    return (
+        _task_query(None, None, None).where(t.id == one),
+        _mentions_query(None, None, None).where(tu.task_id == one),
+    )
 
 
 def _judge(
@@ -330,6 +356,12 @@ def _task_query(org_code: str | None, plan_key: str | None, ids: list[int] | Non
 def _mentions(
     connection: Connection, org_code: str | None, plan_key: str | None, ids: list[int] | None
 ) -> dict[int, tuple[tuple[UnitMention, ...], tuple[UnitMention, ...]]]:
+    return _group(raw_rows(connection, _mentions_query(org_code, plan_key, ids)))
+
+
+def _mentions_query(
+    org_code: str | None, plan_key: str | None, ids: list[int] | None
+) -> Select[Any]:
     tu, u = TaskUnit.__table__.c, Unit.__table__.c  # type: ignore[attr-defined]
     t, pl = Task.__table__.c, Plan.__table__.c  # type: ignore[attr-defined]
     o = Organization.__table__.c  # type: ignore[attr-defined]
@@ -342,7 +374,7 @@ def _mentions(
         .outerjoin(Unit, u.id == tu.unit_id)
         .order_by(tu.task_id, tu.role, tu.position)
     )
-    return _group(raw_rows(connection, _scope(query, org_code, plan_key, ids)))
+    return _scope(query, org_code, plan_key, ids)
 
 
 def _group(

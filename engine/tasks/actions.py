@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -719,91 +720,95 @@ def task_view(
     now: datetime,
     calendar: WorkCalendar | None = None,
     areas: AreasConfig | None = None,
+    names: HistoryNames | None = None,
 ) -> TaskView:
-    """Read one task with its parts, progress, extension requests and audit history (its
-    CCHC area codes named from ``areas``)."""
-    task = get_task(session, task_id)
-    plan = session.get(Plan, task.plan_id)
-    org = session.get(Organization, task.organization_id)
-    if plan is None or org is None:  # foreign keys make this impossible; say so if not
-        raise NotFoundError(f"Dữ liệu của nhiệm vụ mã {task_id} không đầy đủ.")
-    progress = list(
-        session.exec(
-            select(ProgressReport)
-            .where(ProgressReport.task_id == task_id)
-            .order_by(col(ProgressReport.at), col(ProgressReport.id))
-        )
-    )
-    extensions = list(
-        session.exec(
-            select(ExtensionRequest)
-            .where(ExtensionRequest.task_id == task_id)
-            .order_by(col(ExtensionRequest.requested_at), col(ExtensionRequest.id))
-        )
-    )
-    coordination = list(
-        session.exec(
-            select(CoordinationNote)
-            .where(CoordinationNote.task_id == task_id)
-            .order_by(col(CoordinationNote.at), col(CoordinationNote.id))
-        )
-    )
+    """Read one task with its parts, progress, extension requests and audit history, in
+    the same seven queries whatever the size of its plan or organization (``_ViewReads``),
+    plus two for the names of the organization's people and units in its history (its
+    CCHC area codes named from ``areas``) unless ``names`` gives them (a page keeps them a
+    few seconds). The rows it loads stay in ``session``'s identity map, so a later
+    ``session.get`` of the task or its organization reads nothing."""
+    reads, given = _view_reads(), {"task_id": task_id}
+    row = session.execute(reads.task, given).first()
+    if row is None:
+        raise NotFoundError(f"Không có nhiệm vụ mã {task_id}.")
+    task, plan, org, person, lead_unit = row
     return TaskView(
         organization=org,
         plan=plan,
         task=task,
-        person=session.get(Person, task.person_id) if task.person_id else None,
-        lead_unit=session.get(Unit, task.lead_unit_id) if task.lead_unit_id else None,
-        units=_units(session, task_id),
-        milestones=list(
-            session.exec(
-                select(Milestone)
-                .where(Milestone.task_id == task_id)
-                .order_by(col(Milestone.position))
-            )
-        ),
+        person=person,
+        lead_unit=lead_unit,
+        units=[(part, unit) for part, unit in session.execute(reads.units, given)],
+        milestones=list(session.scalars(reads.milestones, given)),
         status=status_of(task, now=now, calendar=calendar),
         effective_due=effective_due(task, calendar),
-        progress=progress,
-        extensions=extensions,
-        history=_history(session, task_id, progress, extensions, coordination),
+        progress=list(session.scalars(reads.progress, given)),
+        extensions=list(session.scalars(reads.extensions, given)),
+        history=list(session.scalars(reads.history, given)),
         now=now,
-        names=history_names(session, task.organization_id, areas),
-        coordination=coordination,
+        names=names if names is not None else history_names(session, task.organization_id, areas),
+        coordination=list(session.scalars(reads.coordination, given)),
     )
 
 
-def _units(session: Session, task_id: int) -> list[tuple[TaskUnit, Unit | None]]:
-    rows = session.exec(
-        select(TaskUnit, Unit)
-        .join(Unit, col(Unit.id) == TaskUnit.unit_id, isouter=True)
-        .where(TaskUnit.task_id == task_id)
+@dataclass(frozen=True)
+class _ViewReads:
+    """The queries of ``task_view``, each over the bound ``task_id``. Built once: a
+    statement object used again keeps its cache key and compiled form, where one built
+    per call is built, keyed and looked up again each time."""
+
+    task: sa.Select[Any]  # the task, its plan, organization, person and lead unit
+    units: sa.Select[Any]  # its lead and coordinating units, lead first
+    milestones: sa.Select[Any]
+    progress: sa.Select[Any]
+    extensions: sa.Select[Any]
+    coordination: sa.Select[Any]
+    history: sa.Select[Any]  # the audit rows of the task and of the records above
+
+
+@cache
+def _view_reads() -> _ViewReads:
+    task_id = sa.bindparam("task_id", type_=sa.Integer)
+
+    def owned(model: type[SQLModel], order: Any) -> sa.Select[Any]:
+        table = model.__table__.c  # type: ignore[attr-defined]
+        return sa.select(model).where(table.task_id == task_id).order_by(order, table.id)
+
+    def audited(entity: str, model: type[SQLModel]) -> Any:
+        table = model.__table__.c  # type: ignore[attr-defined]
+        ids = sa.select(table.id).where(table.task_id == task_id)
+        return sa.and_(col(AuditLog.entity) == entity, col(AuditLog.entity_id).in_(ids))
+
+    task = (
+        sa.select(Task, Plan, Organization, Person, Unit)
+        .join(Plan, col(Plan.id) == Task.plan_id)
+        .join(Organization, col(Organization.id) == Task.organization_id)
+        .outerjoin(Person, col(Person.id) == Task.person_id)
+        .outerjoin(Unit, col(Unit.id) == Task.lead_unit_id)
+        .where(col(Task.id) == task_id)
+    )
+    units = (
+        sa.select(TaskUnit, Unit)
+        .outerjoin(Unit, col(Unit.id) == TaskUnit.unit_id)
+        .where(col(TaskUnit.task_id) == task_id)
         .order_by(col(TaskUnit.role).desc(), col(TaskUnit.position))  # lead before coordinator
     )
-    return [(part, unit) for part, unit in rows]
-
-
-def _history(
-    session: Session,
-    task_id: int,
-    progress: Sequence[ProgressReport],
-    extensions: Sequence[ExtensionRequest],
-    coordination: Sequence[CoordinationNote],
-) -> list[AuditLog]:
-    """The audit rows of the task and of its progress reports, extension requests and
-    coordination notes."""
-    owned = [sa.and_(col(AuditLog.entity) == "task", col(AuditLog.entity_id) == task_id)]
-    parts: tuple[tuple[str, Sequence[SQLModel]], ...] = (
-        ("progress_report", progress),
-        ("extension_request", extensions),
-        ("coordination_note", coordination),
+    history = sa.or_(
+        sa.and_(col(AuditLog.entity) == "task", col(AuditLog.entity_id) == task_id),
+        audited("progress_report", ProgressReport),
+        audited("extension_request", ExtensionRequest),
+        audited("coordination_note", CoordinationNote),
     )
-    for entity, records in parts:
-        ids = [require_id(r) for r in records]
-        if ids:
-            owned.append(sa.and_(col(AuditLog.entity) == entity, col(AuditLog.entity_id).in_(ids)))
-    query = select(AuditLog).where(sa.or_(*owned)).order_by(col(AuditLog.at), col(AuditLog.id))
-    return list(session.exec(query))
+    return _ViewReads(
+        task=task,
+        units=units,
+        milestones=owned(Milestone, col(Milestone.position)),
+        progress=owned(ProgressReport, col(ProgressReport.at)),
+        extensions=owned(ExtensionRequest, col(ExtensionRequest.requested_at)),
+        coordination=owned(CoordinationNote, col(CoordinationNote.at)),
+        history=sa.select(AuditLog).where(history).order_by(col(AuditLog.at), col(AuditLog.id)),
+    )
 
 
 def _iso(day: date | None) -> str | None:

@@ -19,7 +19,7 @@ from engine.calendar.periods import parse_period
 from engine.calendar.status import LABELS, TaskStatus, local_date, task_status
 from engine.calendar.workdays import WorkCalendar
 from engine.errors import Location, NotFoundError, Problem, SauroError
-from engine.plans.check import TaskCheck, check_tasks
+from engine.plans.check import TaskCheck, check_task, check_tasks
 from engine.plans.check_workbook import write_check_xlsx
 from engine.reports.data import as_of_instant
 from engine.store.models import (
@@ -31,6 +31,7 @@ from engine.store.models import (
     TaskState,
     Unit,
     UnitKind,
+    UnitRole,
     UserRole,
     require_id,
 )
@@ -47,8 +48,9 @@ from engine.tasks.actions import (
 from engine.tasks.assignment import NewTask, Source, assign_task
 from engine.tasks.assignment import preview as preview_assignment
 from engine.tasks.coordination import coordinating_units, record_coordination
-from engine.tasks.delegation import Delegation, delegate, unit_people
+from engine.tasks.delegation import Delegation, delegate
 from engine.tasks.edits import TaskEdit, edit_task
+from engine.tasks.history import HistoryNames, history_names
 from engine.web import task_query as tq
 from engine.web.changes import task_change
 from engine.web.deps import User, Web
@@ -179,7 +181,11 @@ class TaskListPage:
 def scope_of(session: Session, task: Task) -> TaskScope:
     """What the policy looks at on a task."""
     coordinators = frozenset(coordinating_units(session, task.id)) if task.id else frozenset()
-    acceptor = acceptor_of(session, task.organization_id)
+    return _scope(session, task, coordinators)
+
+
+def _scope(session: Session, task: Task, coordinators: frozenset[int]) -> TaskScope:
+    acceptor = acceptor_of(session, task.organization_id)  # its organization: often loaded
     return TaskScope(
         task.organization_id,
         task.lead_unit_id,
@@ -442,34 +448,56 @@ class TaskPage:
 
 
 def task_page(state: Web, user: User, task_id: int) -> TaskPage:
-    """Everything the task page shows, when ``user`` may see the task."""
+    """Everything the task page shows, when ``user`` may see the task: the task read
+    with its parts (``task_view``) and judged alone (``check_task``) in a fixed number of
+    queries; the organization's people, units and their names kept a few seconds
+    (``engine.web.recent``), so nothing read grows with the organization's tasks."""
     configs = state.configs.get()
+    org_id = user.principal.organization_id
     with Session(state.engine) as session:
-        task, scope = _visible(session, user, task_id)
         view = task_view(
             session=session,
             task_id=task_id,
             now=state.clock(),
             calendar=state.calendar(),
-            areas=configs.areas,
+            names=_names(state, org_id),
         )
-        checks = check_tasks(
-            session.connection(), rules=configs.rules, org_code=user.org_code, task_id=task_id
-        )
-        units = {u.id: u for u in _all_units(state, task.organization_id)}
-        people = [
-            (p, units[p.unit_id].name if p.unit_id in units else "") for p in people_of(state, user)
-        ]
-        pending = next((e for e in view.extensions if e.status == ExtensionStatus.PENDING), None)
-        return TaskPage(
-            view=view,
-            check=checks[0] if checks else None,
-            actions=task_actions(user.principal, scope),
-            people=people,
-            unit_people=unit_people(session, task.lead_unit_id) if task.lead_unit_id else [],
-            units=[u for u in units.values() if u.kind == UnitKind.INTERNAL],
-            pending=pending,
-        )
+        task = view.task
+        if task.organization_id != org_id:
+            raise NotFoundError(f"Không có nhiệm vụ mã {task_id}.")
+        coordinators = {
+            part.unit_id
+            for part, _ in view.units
+            if part.role == UnitRole.COORDINATOR and part.unit_id is not None
+        }
+        scope = _scope(session, task, frozenset(coordinators))
+        authorize(user.principal, Action.VIEW_TASKS, scope)
+        check = check_task(session.connection(), rules=configs.rules, task_id=task_id)
+    units = {u.id: u for u in _all_units(state, org_id)}
+    everyone = people_of(state, user)
+    people = [(p, units[p.unit_id].name if p.unit_id in units else "") for p in everyone]
+    lead = task.lead_unit_id
+    return TaskPage(
+        view=view,
+        check=check,
+        actions=task_actions(user.principal, scope),
+        people=people,
+        unit_people=[p for p in everyone if p.unit_id == lead] if lead else [],
+        units=[u for u in units.values() if u.kind == UnitKind.INTERNAL],
+        pending=next((e for e in view.extensions if e.status == ExtensionStatus.PENDING), None),
+    )
+
+
+def _names(state: Web, org_id: int) -> HistoryNames:
+    """The names of the organization's people and units by id, and of the CCHC areas by
+    code, for a task's history (kept a few seconds)."""
+    configs = state.configs.get()
+
+    def read() -> HistoryNames:
+        with Session(state.engine) as session:
+            return history_names(session, org_id, configs.areas)
+
+    return state.recent.get(org_id, ("history names", id(configs)), read)
 
 
 def delegable(user: User, rows: list[TaskRow]) -> set[int]:

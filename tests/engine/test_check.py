@@ -230,9 +230,10 @@ def test_all_organizations(kien_tuong: Sauro) -> None:
 
 
 def test_one_task_is_judged_as_its_whole_plan_judges_it(kien_tuong: Sauro) -> None:
-    """A task page checks only its task: the same verdict as the plan-wide check."""
+    """A task page checks only its task (``check_task``, the reads built once): the same
+    verdict as the plan-wide check."""
     from engine.configs.files import load_configs
-    from engine.plans.check import check_tasks
+    from engine.plans.check import check_task, check_tasks
     from engine.store.db import make_engine
 
     rules = load_configs(kien_tuong.config_dir).rules
@@ -244,4 +245,7 @@ def test_one_task_is_judged_as_its_whole_plan_judges_it(kien_tuong: Sauro) -> No
                 connection, rules=rules, org_code="kien-tuong", task_id=check.task_id
             )
             assert alone == check
+        for check in every:
+            assert check_task(connection, rules=rules, task_id=check.task_id or 0) == check
+        assert check_task(connection, rules=rules, task_id=10**6) is None
     engine.dispose()
