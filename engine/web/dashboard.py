@@ -154,15 +154,14 @@ def dashboard(state: Web, user: User, period_code: str | None = None) -> Dashboa
     period."""
     authorize(user.principal, Action.VIEW_DASHBOARD)
     configs = state.configs.get()
-    now = state.clock()
-    today = local_date(now)
-    period = all_tasks(today) if period_code == ALL else chosen_period(state, period_code)
+    today = local_date(state.clock())
     org_id = user.principal.organization_id
-    return state.recent.get(
-        org_id,
-        ("dashboard", period.code, today, id(configs)),
-        lambda: _read(state, org_id, period, today),
-    )
+
+    def read() -> Dashboard:
+        period = all_tasks(today) if period_code == ALL else chosen_period(state, period_code)
+        return _read(state, org_id, period, today)
+
+    return state.recent.get(org_id, ("dashboard", period_code, today, id(configs)), read)
 
 
 def _read(state: Web, org_id: int, period: Period, today: date) -> Dashboard:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from fastapi import Request
@@ -89,6 +90,22 @@ def _lines(text: str | None) -> Markup:
     return Markup("<br>").join(escape(line) for line in (text or "").split("\n"))
 
 
+def badges_html(clear: Mapping[Dimension, bool], labels: Mapping[str, str]) -> Markup:
+    """The six badges of a verdict (``_macros.html``'s ``badges``), escaped: a list page
+    shows fifty of them, nearly all alike, so each distinct one is built once."""
+    return _badges(tuple(bool(clear[d]) for d in Dimension), tuple(labels[d] for d in Dimension))
+
+
+@lru_cache(maxsize=1024)
+def _badges(clear: tuple[bool, ...], labels: tuple[str, ...]) -> Markup:
+    badge = Markup('<span class="badge {}" title="{}: {}">{}</span>')
+    shown = (
+        badge.format("ok" if ok else "no", label, "đã rõ" if ok else "chưa rõ", label)
+        for ok, label in zip(clear, labels, strict=True)
+    )
+    return Markup('<span class="badges">{}</span>').format(Markup("").join(shown))
+
+
 def install_filters(templates: Jinja2Templates) -> None:
     """Filters and constants every template uses."""
     env = templates.env
@@ -99,6 +116,7 @@ def install_filters(templates: Jinja2Templates) -> None:
     env.globals["ROLE_LABELS"] = {str(k): v for k, v in ROLE_LABELS.items()}
     env.globals["DIMENSIONS"] = list(Dimension)
     env.globals["history_lines"] = history_lines
+    env.globals["badges_html"] = badges_html
     env.globals["EXTENSION_WORDS"] = {str(k): v for k, v in STATUS_WORDS.items()}
     env.globals["LIMITS"] = FORM_LIMITS
 

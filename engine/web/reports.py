@@ -65,16 +65,21 @@ class UnitStatus:
 def periods_with_tasks(state: Web, user: User) -> list[Period]:
     """Every enabled period the organization has tasks in, latest first, past ones
     included: from its earliest task (started, due or planned) to its latest due or
-    completion date, and always the current period."""
-    reporting = state.configs.get().reporting
+    completion date, and always the current period (kept a few seconds, as the span of
+    its tasks: a list page shows them on every request)."""
+    configs = state.configs.get()
     calendar = state.calendar()
     today = local_date(state.clock())
     org_id = user.principal.organization_id
-    first, last = state.recent.get(org_id, "task span", lambda: _task_span(state, org_id))
-    found = periods_overlapping(min(first or today, today), max(last or today, today),
-                                reporting, calendar)  # fmt: skip
-    current = current_period(today, reporting, calendar)
-    return found if current in found else [current, *found]
+
+    def compute() -> list[Period]:
+        first, last = _task_span(state, org_id)
+        found = periods_overlapping(min(first or today, today), max(last or today, today),
+                                    configs.reporting, calendar)  # fmt: skip
+        current = current_period(today, configs.reporting, calendar)
+        return found if current in found else [current, *found]
+
+    return state.recent.get(org_id, ("periods with tasks", today, id(configs)), compute)
 
 
 def _task_span(state: Web, org_id: int) -> tuple[date | None, date | None]:

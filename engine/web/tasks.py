@@ -85,6 +85,15 @@ MAX_LIMIT = 500  # rows of one API page
 _NUMBER = re.compile(r"(\d+)")
 
 
+# The values each closed filter takes (every request builds a ``TaskFilters``).
+_CHOICES: dict[str, list[str]] = {
+    "six": [*SIX_STATES, *(str(d) for d in Dimension)],
+    "due": list(DUE_WINDOWS),
+    "status": [str(s) for s in TaskStatus],
+    "sort": list(SORTS),
+}
+
+
 @dataclass(frozen=True)
 class TaskFilters:
     """The filters of the task list; None means "any"."""
@@ -103,13 +112,8 @@ class TaskFilters:
 
     def __post_init__(self) -> None:
         """Refuse (``SauroError``, 400) a filter value the list does not know."""
-        known = {
-            "six": (self.six, [*SIX_STATES, *(str(d) for d in Dimension)]),
-            "due": (self.due, list(DUE_WINDOWS)),
-            "status": (self.status, [str(s) for s in TaskStatus]),
-            "sort": (self.sort, list(SORTS)),
-        }
-        for name, (value, choices) in known.items():
+        for name, choices in _CHOICES.items():
+            value = getattr(self, name)
             if value is not None and value not in choices:
                 raise SauroError(
                     f"Bộ lọc {name}='{value}' không hợp lệ",
