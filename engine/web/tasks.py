@@ -305,7 +305,7 @@ def list_page(
     without one); ``SauroError`` (400) for a cursor that is not one of this list's."""
     with state.engine.connect() as connection:
         listing = _listing(state, user, filters, connection)
-        total, clear = state.recent.get(
+        counted = state.recent.get(
             listing.org_id,
             ("task counts", filters, listing.seen, local_date(listing.now)),
             lambda: _counts(connection, listing, filters),
@@ -314,7 +314,7 @@ def list_page(
             shown = _by_ref(connection, listing, cursor, limit)
         elif filters.sort in {None, "plan"}:
             start = decode_cursor(cursor, tq.plan_keys())
-            found = _by_plan(connection, listing, filters.plan, start, limit)
+            found = _by_plan(connection, listing, counted.plans, start, limit)
             shown = paged(found, lambda r: tuple(r[len(_ROW_COLUMNS) :]), start, limit)
         else:
             keys = _keys(filters.sort, listing.rule)
@@ -324,54 +324,103 @@ def list_page(
             found = list(connection.execute(query))
             shown = paged(found, lambda r: tuple(r[len(_ROW_COLUMNS) :]), start, limit)
     rows = [listing.row(values) for values in shown.rows]
-    return TaskListPage(rows, shown.next, shown.previous, total, clear)
+    return TaskListPage(rows, shown.next, shown.previous, counted.total, counted.clear)
 
 
-def _counts(connection: sa.Connection, listing: _Listing, filters: TaskFilters) -> tuple[int, int]:
-    """How many tasks the whole list holds, and how many of them are clear on all six
-    (kept a few seconds: ``engine.web.recent``)."""
+@dataclass(frozen=True)
+class _Counted:
+    """How many tasks the whole list holds, how many of them are clear on all six, and
+    how many each plan holds (its key, id and count, by key; plans with none left out)."""
+
+    total: int
+    clear: int
+    plans: list[tuple[str, int, int]]
+
+
+def _counts(connection: sa.Connection, listing: _Listing, filters: TaskFilters) -> _Counted:
+    """The list's counts, per plan, in one aggregate (kept a few seconds:
+    ``engine.web.recent``)."""
     clear = sa.func.sum(sa.case((tq.T.unclear == "", 1), else_=0))
-    query = sa.select(sa.func.count(), clear)
+    query = sa.select(tq.PL["key"], tq.T.plan_id, sa.func.count(), clear)
     query = (
         _joined(query)
         if filters.q
         else query.select_from(Task).join(Plan, tq.PL.id == tq.T.plan_id)
     )
-    total, clear_count = connection.execute(query.where(*listing.where)).one()
-    return int(total or 0), int(clear_count or 0)
+    query = query.where(*listing.where).group_by(tq.PL["key"], tq.T.plan_id)
+    rows = sorted(connection.execute(query))
+    return _Counted(
+        total=sum(int(count) for _, _, count, _ in rows),
+        clear=sum(int(clear or 0) for _, _, _, clear in rows),
+        plans=[(key, plan_id, int(count)) for key, plan_id, count, _ in rows],
+    )
 
 
 def _by_plan(
     connection: sa.Connection,
     listing: _Listing,
-    plan: str | None,
+    plans: list[tuple[str, int, int]],
     start: Cursor | None,
     limit: int,
 ) -> list[Any]:
-    """The plans' own order (plan key, place in the plan, id), read plan by plan: each
-    plan's tasks come in the order of the index on (organization, plan, position), so a
-    page reads its own rows and no more, where one query would sort the whole list."""
+    """The plans' own order (plan key, place in the plan, id), without sorting the list:
+    each plan's tasks come in the order of the index on (organization, plan, position),
+    so one statement reads, for each plan the page reaches (told by the list's counts per
+    plan), at most the rows the page still needs, and the page is the first of them.
+    Counts kept a few seconds may be behind: while rows are missing and plans remain,
+    the next plans are read the same way."""
     backward = start is not None and start.direction == BEFORE
-    pl = tq.PL
-    plans = sa.select(pl["key"], pl.id).where(pl.organization_id == listing.org_id)
-    if plan is not None:
-        plans = plans.where(pl["key"] == plan)
     if start is not None:
         edge = start.values[0]
-        plans = plans.where(pl["key"] <= edge if backward else pl["key"] >= edge)
-    plans = plans.order_by(pl["key"].desc() if backward else pl["key"])
-    tail = tq.plan_keys()[1:]
+        plans = [p for p in plans if (p[0] <= edge if backward else p[0] >= edge)]
+    ahead = plans[::-1] if backward else plans
     found: list[Any] = []
-    for key, plan_id in list(connection.execute(plans)):
+    while ahead and len(found) <= limit:
+        need = limit + 1 - len(found)
+        reached = _reached(ahead, start, need)
+        found += connection.execute(_rows_of(listing, reached, start, backward, need))
+        ahead = ahead[len(reached) :]
+    return found
+
+
+def _reached(
+    plans: list[tuple[str, int, int]], start: Cursor | None, need: int
+) -> list[tuple[str, int, int]]:
+    """The first plans that hold ``need`` rows by their counts (the rows of the plan a
+    cursor points into are not counted: the cursor may be anywhere in it)."""
+    held = 0
+    for n, (key, _, count) in enumerate(plans):
+        held += 0 if start is not None and key == start.values[0] else count
+        if held >= need:
+            return plans[: n + 1]
+    return plans
+
+
+def _rows_of(
+    listing: _Listing,
+    plans: list[tuple[str, int, int]],
+    start: Cursor | None,
+    backward: bool,
+    need: int,
+) -> sa.Select[Any]:
+    """``need`` rows of the list in the plans' order, from ``plans`` (in the order read)."""
+    tail = tq.plan_keys()[1:]
+    order = [k.column.desc() if backward else k.column for k in tail]
+    parts = []
+    for key, plan_id, _ in plans:
         query = _joined(sa.select(*_ROW_COLUMNS, *(k.column for k in tq.plan_keys())))
         query = query.where(*listing.where, tq.T.plan_id == plan_id)
         if start is not None and key == start.values[0]:
             query = query.where(after(tail, start.values[1:], descending=backward))
-        order = [k.column.desc() if backward else k.column for k in tail]
-        found += connection.execute(query.order_by(*order).limit(limit + 1 - len(found)))
-        if len(found) > limit:
-            break
-    return found
+        parts.append(query.order_by(*order).limit(need))
+    if len(parts) == 1:
+        return parts[0]
+    # Each plan's part keeps its own order and limit inside a subquery (SQLite takes no
+    # ORDER BY or LIMIT on the members of a UNION); the union is put in the plans' order.
+    union = sa.union_all(*(sa.select(*part.subquery().c) for part in parts)).subquery()
+    columns = list(union.c)
+    keys = columns[len(_ROW_COLUMNS) :]
+    return sa.select(*columns).order_by(*(c.desc() if backward else c for c in keys)).limit(need)
 
 
 def _by_ref(
