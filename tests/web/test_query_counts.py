@@ -64,9 +64,8 @@ def _grow(site: Site, task_id: int, plans: int, per_plan: int) -> None:
         plan_ids = [plan.pop("id")]
         for n in range(plans):
             values = {**plan, "key": f"{n + 1}/KH-TANG", "number": f"{n + 1}/KH-TANG"}
-            plan_ids.append(
-                connection.execute(sa.insert(pl).values(values)).inserted_primary_key[0]
-            )
+            added = connection.execute(sa.insert(pl).values(values).returning(pl.c.id))
+            plan_ids.append(added.scalar_one())
         rows = [
             {**task, "plan_id": plan_id, "key": f"tang-{plan_id}-{n}",
              "ref": f"9.{n + 1}", "position": 1000 + n, "work": f"{task['work']} (bản {n})"}
