@@ -721,13 +721,16 @@ def task_view(
     calendar: WorkCalendar | None = None,
     areas: AreasConfig | None = None,
     names: HistoryNames | None = None,
+    history: bool = True,
 ) -> TaskView:
     """Read one task with its parts, progress, extension requests and audit history, in
     the same seven queries whatever the size of its plan or organization (``_ViewReads``),
     plus two for the names of the organization's people and units in its history (its
     CCHC area codes named from ``areas``) unless ``names`` gives them (a page keeps them a
-    few seconds). The rows it loads stay in ``session``'s identity map, so a later
-    ``session.get`` of the task or its organization reads nothing."""
+    few seconds). Without ``history`` the history is left empty, for a caller that reads
+    it a page at a time (``history_rows``). The rows it loads stay in ``session``'s
+    identity map, so a later ``session.get`` of the task or its organization reads
+    nothing."""
     reads, given = _view_reads(), {"task_id": task_id}
     row = session.execute(reads.task, given).first()
     if row is None:
@@ -745,7 +748,7 @@ def task_view(
         effective_due=effective_due(task, calendar),
         progress=list(session.scalars(reads.progress, given)),
         extensions=list(session.scalars(reads.extensions, given)),
-        history=list(session.scalars(reads.history, given)),
+        history=list(session.scalars(reads.history, given)) if history else [],
         now=now,
         names=names if names is not None else history_names(session, task.organization_id, areas),
         coordination=list(session.scalars(reads.coordination, given)),
@@ -767,18 +770,33 @@ class _ViewReads:
     history: sa.Select[Any]  # the audit rows of the task and of the records above
 
 
-@cache
-def _view_reads() -> _ViewReads:
-    task_id = sa.bindparam("task_id", type_=sa.Integer)
+_TASK_ID = sa.bindparam("task_id", type_=sa.Integer)
 
-    def owned(model: type[SQLModel], order: Any) -> sa.Select[Any]:
-        table = model.__table__.c  # type: ignore[attr-defined]
-        return sa.select(model).where(table.task_id == task_id).order_by(order, table.id)
+
+@cache
+def history_rows() -> sa.Select[Any]:
+    """The audit rows of the task bound as ``task_id`` and of its progress reports,
+    extension requests and coordination notes, in no order (a page orders and limits it)."""
 
     def audited(entity: str, model: type[SQLModel]) -> Any:
         table = model.__table__.c  # type: ignore[attr-defined]
-        ids = sa.select(table.id).where(table.task_id == task_id)
+        ids = sa.select(table.id).where(table.task_id == _TASK_ID)
         return sa.and_(col(AuditLog.entity) == entity, col(AuditLog.entity_id).in_(ids))
+
+    owned = sa.or_(
+        sa.and_(col(AuditLog.entity) == "task", col(AuditLog.entity_id) == _TASK_ID),
+        audited("progress_report", ProgressReport),
+        audited("extension_request", ExtensionRequest),
+        audited("coordination_note", CoordinationNote),
+    )
+    return sa.select(AuditLog).where(owned)
+
+
+@cache
+def _view_reads() -> _ViewReads:
+    def owned(model: type[SQLModel], order: Any) -> sa.Select[Any]:
+        table = model.__table__.c  # type: ignore[attr-defined]
+        return sa.select(model).where(table.task_id == _TASK_ID).order_by(order, table.id)
 
     task = (
         sa.select(Task, Plan, Organization, Person, Unit)
@@ -786,19 +804,13 @@ def _view_reads() -> _ViewReads:
         .join(Organization, col(Organization.id) == Task.organization_id)
         .outerjoin(Person, col(Person.id) == Task.person_id)
         .outerjoin(Unit, col(Unit.id) == Task.lead_unit_id)
-        .where(col(Task.id) == task_id)
+        .where(col(Task.id) == _TASK_ID)
     )
     units = (
         sa.select(TaskUnit, Unit)
         .outerjoin(Unit, col(Unit.id) == TaskUnit.unit_id)
-        .where(col(TaskUnit.task_id) == task_id)
+        .where(col(TaskUnit.task_id) == _TASK_ID)
         .order_by(col(TaskUnit.role).desc(), col(TaskUnit.position))  # lead before coordinator
-    )
-    history = sa.or_(
-        sa.and_(col(AuditLog.entity) == "task", col(AuditLog.entity_id) == task_id),
-        audited("progress_report", ProgressReport),
-        audited("extension_request", ExtensionRequest),
-        audited("coordination_note", CoordinationNote),
     )
     return _ViewReads(
         task=task,
@@ -807,7 +819,7 @@ def _view_reads() -> _ViewReads:
         progress=owned(ProgressReport, col(ProgressReport.at)),
         extensions=owned(ExtensionRequest, col(ExtensionRequest.requested_at)),
         coordination=owned(CoordinationNote, col(CoordinationNote.at)),
-        history=sa.select(AuditLog).where(history).order_by(col(AuditLog.at), col(AuditLog.id)),
+        history=history_rows().order_by(col(AuditLog.at), col(AuditLog.id)),
     )
 
 

@@ -230,8 +230,12 @@ def plan_withdrawal(request: Request, user: Actor, plan_id: RowId, body: Withdra
 
 
 @router.get("/tasks/{task_id}", summary="Một nhiệm vụ: sáu rõ, tiến độ, gia hạn, lịch sử")
-def task_detail(request: Request, user: Viewer, task_id: RowId) -> dict[str, Any]:
-    return tasks.task_page(web(request), user, task_id).to_json()
+def task_detail(
+    request: Request, user: Viewer, task_id: RowId, cursor: str | None = None
+) -> dict[str, Any]:
+    """The task; its history a page at a time (``cursor``: ``history_next`` or
+    ``history_previous`` of the page before)."""
+    return tasks.task_page(web(request), user, task_id, history_cursor=cursor).to_json()
 
 
 @router.patch("/tasks/{task_id}", summary="Sửa sáu rõ (cơ quan thường trực)")

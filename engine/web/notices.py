@@ -68,6 +68,7 @@ def read(state: Web, user: User, ids: Sequence[int] | None) -> int:
 
 
 def follow(state: Web, user: User, notice_id: int) -> str:
+    """Mark one of the user's notices read (the inbox's POST) and return where it leads."""
     authorize(user.principal, Action.VIEW_NOTICES)
     with session_scope(state.engine) as session:
         return open_notice(session, user.principal.person_id, notice_id, now=state.clock())

@@ -23,6 +23,7 @@ from engine.plans.check import TaskCheck, check_task, check_tasks
 from engine.plans.check_workbook import write_check_xlsx
 from engine.reports.data import as_of_instant
 from engine.store.models import (
+    AuditLog,
     ExtensionRequest,
     ExtensionStatus,
     Person,
@@ -41,6 +42,7 @@ from engine.tasks.actions import (
     complete,
     decide_extension,
     get_task,
+    history_rows,
     record_progress,
     request_extension,
     task_view,
@@ -490,6 +492,7 @@ class TaskPage:
     unit_people: list[Person]  # the lead unit's active people: whom the task may be given to
     units: list[Unit]  # the organization's internal units
     pending: ExtensionRequest | None
+    history: Page[AuditLog]  # the page of the history the view holds, with its cursors
 
     def to_json(self) -> dict[str, Any]:
         data = self.view.to_json()
@@ -497,16 +500,25 @@ class TaskPage:
             data.update(self.check.verdict_json())
         data["version"] = self.view.task.version
         data["allowed_actions"] = sorted(str(a) for a in self.actions)
+        data["history_next"], data["history_previous"] = self.history.next, self.history.previous
         return data
 
 
-def task_page(state: Web, user: User, task_id: int) -> TaskPage:
+HISTORY_PAGE = 100  # audit rows of a task page's history
+_HISTORY_KEYS = [Key(col(AuditLog.at), datetime), Key(col(AuditLog.id), int)]
+
+
+def task_page(
+    state: Web, user: User, task_id: int, *, history_cursor: str | None = None
+) -> TaskPage:
     """Everything the task page shows, when ``user`` may see the task: the task read
-    with its parts (``task_view``) and judged alone (``check_task``) in a fixed number of
-    queries; the organization's people, units and their names kept a few seconds
+    with its parts (``task_view``), the page of its history ``history_cursor`` names
+    (oldest first; keyset pagination) and its verdict (``check_task``) in a fixed number
+    of queries; the organization's people, units and their names kept a few seconds
     (``engine.web.recent``), so nothing read grows with the organization's tasks."""
     configs = state.configs.get()
     org_id = user.principal.organization_id
+    start = decode_cursor(history_cursor, _HISTORY_KEYS)
     with Session(state.engine) as session:
         view = task_view(
             session=session,
@@ -514,6 +526,7 @@ def task_page(state: Web, user: User, task_id: int) -> TaskPage:
             now=state.clock(),
             calendar=state.calendar(),
             names=_names(state, org_id),
+            history=False,
         )
         task = view.task
         if task.organization_id != org_id:
@@ -526,18 +539,22 @@ def task_page(state: Web, user: User, task_id: int) -> TaskPage:
         scope = _scope(session, task, frozenset(coordinators))
         authorize(user.principal, Action.VIEW_TASKS, scope)
         check = check_task(session.connection(), rules=configs.rules, task_id=task_id)
+        query = keyset(history_rows(), _HISTORY_KEYS, start, HISTORY_PAGE)
+        found = list(session.scalars(query, {"task_id": task_id}))
+    history = paged(found, lambda row: (row.at, row.id), start, HISTORY_PAGE)
     units = {u.id: u for u in _all_units(state, org_id)}
     everyone = people_of(state, user)
     people = [(p, units[p.unit_id].name if p.unit_id in units else "") for p in everyone]
     lead = task.lead_unit_id
     return TaskPage(
-        view=view,
+        view=replace(view, history=history.rows),
         check=check,
         actions=task_actions(user.principal, scope),
         people=people,
         unit_people=[p for p in everyone if p.unit_id == lead] if lead else [],
         units=[u for u in units.values() if u.kind == UnitKind.INTERNAL],
         pending=next((e for e in view.extensions if e.status == ExtensionStatus.PENDING), None),
+        history=history,
     )
 
 

@@ -675,7 +675,7 @@ def test_an_extension_rings_the_bell_and_mails_a_link_in_a_real_browser(
     vice.click("a.bell")
     expect(vice.locator("h1")).to_contain_text("Thông báo của bạn")
     live.shot(vice, "inbox")
-    vice.click("a:has-text('Đề nghị gia hạn nhiệm vụ 2.1 chờ quyết định')")
+    vice.click("ul.notices button:has-text('Đề nghị gia hạn nhiệm vụ 2.1 chờ quyết định')")
     vice.wait_for_url(f"**/tasks/{task_id}")
     expect(vice.locator("#so-thong-bao")).to_have_text("0")
     vice.fill("textarea[name=note]", "Đồng ý gia hạn")

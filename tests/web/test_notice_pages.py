@@ -58,7 +58,11 @@ def test_an_extension_request_rings_the_vice_chairman_in_charge_and_the_decision
     login(chairman, "chutich")
     assert _bell(chairman.get("/tasks").text) == "0"
     notice_id = vice.get("/api/notices").json()["notices"][0]["id"]
-    opened = vice.get(f"/notices/{notice_id}")
+    assert f'action="/notices/{notice_id}/open"' in vice.get("/notices").text
+    assert vice.get(f"/notices/{notice_id}").status_code == 404  # no GET opens (and marks) it
+    assert vice.post(f"/notices/{notice_id}/open").status_code == 403  # no CSRF token
+    assert _bell(vice.get("/tasks").text) == "1"
+    opened = vice.post(f"/notices/{notice_id}/open", data={"csrf_token": csrf})
     assert (opened.status_code, opened.headers["location"]) == (303, f"/tasks/{task_id}")
     assert _bell(vice.get("/tasks").text) == "0"
     request_id = vice.get(f"/api/tasks/{task_id}").json()["extensions"][0]["id"]
@@ -95,7 +99,8 @@ def test_one_reads_and_marks_only_ones_own_notices(site: Site) -> None:
     mine = vice.get("/api/notices").json()["notices"][0]["id"]
     officer = site.client()
     csrf_o = login(officer, "canbo")
-    assert officer.get(f"/notices/{mine}").status_code == 404  # not hers: not found
+    opened = officer.post(f"/notices/{mine}/open", data={"csrf_token": csrf_o})
+    assert opened.status_code == 404  # not hers: not found
     marked = officer.post(
         "/api/notices/read", json={"ids": [mine]}, headers={"X-CSRF-Token": csrf_o}
     )

@@ -1,4 +1,5 @@
-"""The inbox: the list of one's notices, opening one (marks it read), marking all read."""
+"""The inbox: the list of one's notices, opening one (a POST: it marks the notice read,
+then leads to what it is about; no GET writes), marking all read."""
 
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ def inbox(request: Request, user: Viewer, cursor: str | None = None) -> Response
     )
 
 
-@router.get("/notices/{notice_id}")
-def follow(request: Request, user: Viewer, notice_id: RowId) -> Response:
+@router.post("/notices/{notice_id}/open")
+def follow(request: Request, user: Actor, notice_id: RowId) -> Response:
     return RedirectResponse(notices.follow(web(request), user, notice_id), status_code=303)
 
 

@@ -307,11 +307,13 @@ def _page(
     status: int = 200,
     failed: str = "",
     typed: Mapping[str, object] | None = None,
+    cursor: str | None = None,
 ) -> Response:
     """The task page; after a refused form, ``failed`` names that form and ``typed`` holds
-    what the user typed in it, shown again with the error."""
+    what the user typed in it, shown again with the error; ``cursor`` names the page of
+    its history."""
     state = web(request)
-    page = tasks.task_page(state, user, task_id)
+    page = tasks.task_page(state, user, task_id, history_cursor=cursor)
     configs = state.configs.get()
     return render(
         request,
@@ -332,8 +334,11 @@ def _page(
 
 
 @router.get("/tasks/{task_id}")
-def task_detail(request: Request, user: Viewer, task_id: RowId) -> Response:
-    return _page(request, user, task_id)
+def task_detail(
+    request: Request, user: Viewer, task_id: RowId, cursor: str | None = None
+) -> Response:
+    """The task page; ``cursor`` names a page of its history."""
+    return _page(request, user, task_id, cursor=cursor)
 
 
 @dataclass(frozen=True)

@@ -2,21 +2,27 @@
 organization, and stay within a small budget (the task page reads its task, parts,
 progress, extensions, history and verdict in a fixed number of queries); the list in the
 plans' order, read in one statement across the plans a page reaches, still gives every
-task once, forward and back, even when the counts it keeps are behind."""
+task once, forward and back, even when the counts it keeps are behind; a task's history
+is read a page at a time."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine, event
-from web_support import Site, login
+from sqlmodel import Session
+from web_support import NOW, SETUP, Site, login
 
+from engine.store.db import session_scope
 from engine.store.models import Plan, Task, TaskState
+from engine.tasks.actions import record_progress, task_view
 from engine.web.recent import Recent
+from engine.web.tasks import HISTORY_PAGE
 
 # Statements per request, every per-organization memo recomputed (the tests keep nothing:
 # ``Recent(0)``), so the budget counts the reads a page makes when nothing is kept.
@@ -147,3 +153,31 @@ def test_counts_kept_behind_the_list_still_give_every_task_once(site: Site) -> N
             .values(state=str(TaskState.WITHDRAWN))
         )
     assert [i for page in _walk(client, 5) for i in page] == _expected(site)
+
+
+def test_a_task_page_shows_its_history_a_page_at_a_time(site: Site) -> None:
+    site.add("thuongtruc")
+    task_id = site.task_id("2.2")
+    with session_scope(site.engine) as session:
+        for n in range(HISTORY_PAGE + 30):
+            record_progress(
+                session=session, task_id=task_id, percent=None, note=f"Lần {n}",
+                actor=SETUP, now=NOW + timedelta(minutes=n),
+            )  # fmt: skip
+    with Session(site.engine) as session:  # the whole history, as ``sauro task show`` reads it
+        whole = task_view(session=session, task_id=task_id, now=NOW).history
+    assert len(whole) > HISTORY_PAGE
+    client = site.client()
+    login(client, "thuongtruc")
+    first = client.get(f"/api/tasks/{task_id}").json()
+    assert len(first["history"]) == HISTORY_PAGE and first["history_previous"] is None
+    second = client.get(f"/api/tasks/{task_id}", params={"cursor": first["history_next"]}).json()
+    assert second["history_next"] is None
+    back = client.get(f"/api/tasks/{task_id}", params={"cursor": second["history_previous"]})
+    assert back.json()["history"] == first["history"]
+    shown = [
+        (h["entity"], h["entity_id"], h["field"]) for h in first["history"] + second["history"]
+    ]
+    assert shown == [(a.entity, a.entity_id, a.field) for a in whole]
+    page = client.get(f"/tasks/{task_id}").text
+    assert f'href="/tasks/{task_id}?cursor=' in page and "Trang sau" in page
