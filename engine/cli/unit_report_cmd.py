@@ -119,22 +119,35 @@ def submit(
                 organization = get_organization(session, submission.org_code)
                 person = find_person(session, organization_id=organization.id or 0, who=acting_as)
                 actor = Actor(name=_fit(f"{actor.name} as {person.name}"), source=actor.source)
+            calendar = WorkCalendar(configs.calendar)
             summary = apply_unit_form(
                 session,
                 submission,
                 actor=actor,
                 now=now,
                 reporting=configs.reporting,
-                calendar=WorkCalendar(configs.calendar),
+                calendar=calendar,
             )
+            unit = _unit_name(session, submission.org_code, submission.unit_code)
     finally:
         engine.dispose()
+    period = parse_period(submission.period_code, configs.reporting, calendar)
     typer.echo(
-        f"Đã ghi nhận biểu {file.name} (đơn vị {submission.unit_code}, kỳ "
-        f"{submission.period_code}): {summary.completed} nhiệm vụ hoàn thành, "
+        f"Đã ghi nhận biểu {file.name} ({unit}, {period.label}): "
+        f"{summary.completed} nhiệm vụ hoàn thành, "
         f"{summary.progress} báo cáo tiến độ, {summary.unchanged} không thay đổi, "
         f"{summary.blank} dòng để trống; {summary.general} nội dung chung."
     )
+
+
+def _unit_name(session: Session, org_code: str, unit_code: str) -> str:
+    """A unit as people read it: its name (the form was checked to name a real unit)."""
+    name = session.exec(
+        select(Unit.name)
+        .join(Organization, col(Organization.id) == Unit.organization_id)
+        .where(Organization.code == org_code, Unit.code == unit_code)
+    ).first()
+    return name or unit_code
 
 
 def _fit(text: str) -> str:

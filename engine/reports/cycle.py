@@ -72,7 +72,7 @@ class ReportingDay:
 
     today: date
     dry_run: bool
-    forms: list[str] = field(default_factory=list)  # "org 2026-Q1 unit (n nhiệm vụ)"
+    forms: list[str] = field(default_factory=list)  # "UBND…, quý I năm 2026: Phòng… (n nhiệm vụ)"
     reports: list[ReportFiles] = field(default_factory=list)
     messages: list[OutgoingMessage] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)
@@ -304,7 +304,8 @@ class _Run:
             base_url=self.base_url,
         )  # fmt: skip
         self.day.forms += [
-            f"{organization.code} {period.code} {f.unit_code} ({f.tasks} nhiệm vụ)" for f in forms
+            f"{organization.name}, {period.label}: {f.unit_name} ({f.tasks} nhiệm vụ)"
+            for f in forms
         ]
         self.day.messages += messages
         self.day.findings += findings

@@ -144,6 +144,10 @@ def test_a_full_reporting_period(  # noqa: PLR0915  (one story, told in order)
         assert name.startswith(f"bao-cao-{ORG}-{PERIOD}-") and name.endswith(".xlsx")
         assert "chậm nhất ngày 10/06/2024" in body(message)
     assert len(day.forms) == 6 and not day.reports
+    assert all(
+        f.startswith("Ủy ban nhân dân thị xã Kiến Tường, 6 tháng đầu năm 2024: ") for f in day.forms
+    )
+    assert not any(PERIOD in f or ORG in f for f in day.forms)  # words, not codes
     # Re-run the same day and the next: nothing is mailed twice.
     reporting_day(url, at("2024-06-03", 9), server, out)
     reporting_day(url, at("2024-06-04"), server, out)
@@ -172,7 +176,8 @@ def test_a_full_reporting_period(  # noqa: PLR0915  (one story, told in order)
         COL_DATE: "05/06/2024",
     }
     filled = fill(form, {"1.1": done_row})
-    loaded.ok("unit-report", "submit", filled, "--at", "2024-06-07T09:00")
+    submitted = loaded.ok("unit-report", "submit", filled, "--at", "2024-06-07T09:00")
+    assert "(Phòng Nội vụ, 6 tháng đầu năm 2024): " in submitted.stdout, submitted.stdout
 
     # 10/06, the units' deadline: the four silent heads are reminded, the others are not.
     reminders(url, at("2024-06-10", 7, 0), server)
