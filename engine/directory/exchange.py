@@ -286,11 +286,11 @@ class _OrgImport:
         }
         unit = units.get(config.code)
         if unit is not None:
-            self._update("đơn vị", f"{unit.name} ({unit.code})", unit, values)
+            self._update("đơn vị", unit.name, unit, values)
             return
         unit = Unit(organization_id=require_id(self.org), code=config.code, **values)
         units[config.code] = unit
-        self.plan.changes.append(Change("add", "đơn vị", f"{config.name} ({config.code})"))
+        self.plan.changes.append(Change("add", "đơn vị", config.name))
         self._create(unit, {"code": config.code, **values})
 
     def _merged_into(self, units: dict[str, Unit], config: UnitConfig) -> None:
@@ -299,7 +299,9 @@ class _OrgImport:
         old = next((c for c, u in units.items() if u.id and u.id == unit.merged_into_id), None)
         if old == config.merged_into:
             return
-        change = audit.Change("merged_into_id", old, config.merged_into)
+        change = audit.Change(
+            "merged_into_id", _unit_name(units, old), _unit_name(units, config.merged_into)
+        )
         self.plan.changes.append(Change("update", "đơn vị", unit.name, (change,)))
 
         def step(actor: Actor, now: datetime) -> None:
@@ -330,7 +332,7 @@ class _OrgImport:
 
     def _new_person(self, unit: Unit | None, config: PersonConfig, role: PersonRole) -> None:
         values = {**person_values(config, role), **_leader_values(config)}
-        where = unit.code if unit is not None else "lãnh đạo UBND"
+        where = unit.name if unit is not None else "lãnh đạo UBND"
         self.plan.changes.append(Change("add", "cán bộ", f"{config.name} ({where}, {role})"))
         person = Person(organization_id=require_id(self.org), name=config.name)
 
@@ -366,8 +368,8 @@ class _OrgImport:
 
     def _move(self, person: Person, unit: Unit | None, units: dict[str, Unit], shown: str) -> None:
         old = next((c for c, u in units.items() if u.id is not None and u.id == person.unit_id), "")
-        new = unit.code if unit is not None else ""
-        change = audit.Change("unit", old or None, new or None)
+        new = unit.name if unit is not None else ""
+        change = audit.Change("unit", _unit_name(units, old), new or None)
         self.plan.changes.append(Change("move", "cán bộ", shown, (change,)))
         count = _open_count(self.session, person)
         if count:
@@ -496,16 +498,51 @@ def describe(plan: ImportPlan) -> list[str]:
     marks = {"add": "+ thêm", "update": "~ sửa", "move": "→ chuyển", "deactivate": "- thôi"}
     lines = []
     for change in plan.changes:
-        fields = "; ".join(f"{c.field}: {_shown(c.old)} → {_shown(c.new)}" for c in change.fields)
+        fields = "; ".join(
+            f"{_FIELDS.get(c.field, c.field)}: {_shown(c.old)} → {_shown(c.new)}"
+            for c in change.fields
+        )
         head = f"{marks[change.kind]} {change.entity} {change.name}"
         lines.append(f"{head}: {fields}" if fields else head)
     lines += [f"! {warning}" for warning in plan.warnings]
     return lines
 
 
+def _unit_name(units: dict[str, Unit], code: str | None) -> str | None:
+    """A unit of the organization as the preview names it (a code it does not know: as is)."""
+    return units[code].name if code in units else code
+
+
+# The stored fields as the preview names them.
+_FIELDS = {
+    "name": "tên",
+    "level": "cấp",
+    "place": "địa bàn",
+    "parent_name": "cơ quan cấp trên",
+    "parent_code": "mã cơ quan cấp trên",
+    "standing_office_code": "mã cơ quan thường trực",
+    "acceptance_required": "cần xác nhận kết quả",
+    "acceptor": "người xác nhận kết quả",
+    "merged_into_id": "sáp nhập vào",
+    "unit": "đơn vị",
+    "kind": "loại",
+    "title": "chức danh",
+    "email": "thư điện tử",
+    "role": "vai trò",
+    "active": "đang công tác",
+    "left_on": "ngày nghỉ",
+    "phone": "số điện thoại",
+    "zalo": "Zalo",
+    "channel": "kênh nhận thông báo",
+    "email_mode": "cách nhận thư",
+}
+
+
 def _shown(value: Any) -> str:
     if value is None or value in ("", []):
         return "(trống)"
+    if isinstance(value, bool):
+        return "có" if value else "không"
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
     if isinstance(value, list):

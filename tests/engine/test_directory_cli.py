@@ -100,8 +100,11 @@ def test_an_import_previews_then_applies_with_audit(loaded: Sauro, tmp_path: Pat
 
     preview = loaded.ok("directory", "import", edited)
 
-    assert "~ sửa đơn vị Phòng Tư pháp" in preview.stdout
-    assert "name: Phòng Tư pháp → Phòng Tư pháp và Hộ tịch" in preview.stdout
+    assert "~ sửa đơn vị Phòng Tư pháp: tên: Phòng Tư pháp → Phòng Tư pháp và Hộ tịch" in (
+        preview.stdout
+    )
+    assert "chức danh: Chuyên viên → Chuyên viên chính" in preview.stdout
+    assert "phong-tu-phap" not in preview.stdout  # names, not codes
     assert "chưa ghi" in preview.stdout
     assert snapshot(loaded.url) == before
 

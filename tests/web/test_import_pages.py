@@ -39,7 +39,9 @@ def test_upload_preview_then_commit_imports_in_one_go(site: Site) -> None:
     preview_url = response.headers["location"]
     preview = client.get(preview_url)
     assert preview.status_code == 200
-    assert "Sẽ nhập <strong>30</strong> nhiệm vụ" in preview.text
+    assert "Sẽ nhập <strong>30</strong> nhiệm vụ vào Ủy ban nhân dân thị xã Kiến Tường (" in (
+        preview.text
+    )
     assert "Cách sửa:" in preview.text and "badge no" in preview.text
     assert "38/KH-UBND" not in _plans(site)  # the preview wrote nothing
     csrf = client.get("/api/me").json()["csrf_token"]
