@@ -273,7 +273,14 @@ def _read_part(
 
 def _children(parent: Any, tag: str) -> Iterator[Any]:
     """The children of ``parent`` with ``tag``, also those inside a content control
-    (``./tag | ./w:sdt/w:sdtContent/tag``), in document order."""
+    (``./tag | ./w:sdt/w:sdtContent/tag``), in document order. Without a content control
+    (nearly always), lxml's own iterator, with no Python step per child."""
+    if parent.find(_SDT) is None:
+        return parent.iterchildren(tag)  # type: ignore[no-any-return]
+    return _children_in_controls(parent, tag)
+
+
+def _children_in_controls(parent: Any, tag: str) -> Iterator[Any]:
     for child in parent:
         if child.tag == tag:
             yield child
