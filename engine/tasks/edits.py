@@ -14,7 +14,7 @@ person or unit instead.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -80,7 +80,7 @@ def edit_task(
     regroup = _regrouped(session, task, edit)
     if regroup:
         values.update(_responsibility(edit, units))
-    deadline_text = limits.DEADLINE.check(clean(edit.deadline_text))
+    deadline_text = limits.DEADLINE.check(_as_sent(task.deadline_text, edit.deadline_text, clean))
     deadline = parse_deadline(
         edit.deadline_text, year=_plan_year(session, task), task_text=edit.work
     )
@@ -144,7 +144,7 @@ def _units(session: Session, task: Task, edit: TaskEdit) -> dict[int, Unit]:
 
 
 def _values(task: Task, edit: TaskEdit, areas: AreasConfig) -> dict[str, Any]:
-    work = limits.WORK.check(clean_lines(edit.work))
+    work = limits.WORK.check(_as_sent(task.work, edit.work, clean_lines))
     if not work:
         raise _problem("nội dung nhiệm vụ", "chưa ghi nội dung nhiệm vụ (rõ việc)")
     if edit.area is not None and edit.area not in {a.code for a in areas.areas}:
@@ -152,9 +152,16 @@ def _values(task: Task, edit: TaskEdit, areas: AreasConfig) -> dict[str, Any]:
     return {
         "work": work,
         "area": edit.area,
-        "assigner": _assigner(edit.assigner),
-        "product": limits.PRODUCT.check(clean_lines(edit.product)),
+        "assigner": _as_sent(task.assigner, _assigner(edit.assigner), clean),
+        "product": limits.PRODUCT.check(_as_sent(task.product, edit.product, clean_lines)),
     }
+
+
+def _as_sent(stored: str, sent: str, tidy: Callable[[str], str]) -> str:
+    """``sent`` tidied, or the stored text when the two differ only in spaces and line
+    breaks: a form shows a plan's cell on one line, and sending it back unchanged is no
+    edit (no new version, no history line, no notice)."""
+    return stored if clean(stored) == clean(sent) else tidy(sent)
 
 
 def _regrouped(session: Session, task: Task, edit: TaskEdit) -> bool:
