@@ -141,6 +141,10 @@ class TaskRow:
     unclear: str = ""
     person_id: int | None = None
     plan_title: str = ""  # what the plan or document is about, beside its number
+    # The due date as the task page shows it: moved past days off, and the plan's own date
+    # when an extension moved it.
+    effective_due: date | None = None
+    original_due: date | None = None
 
     @property
     def status_label(self) -> str:
@@ -166,6 +170,8 @@ class TaskRow:
             "lead_unit": self.lead_name or None,
             "person": self.person_name or None,
             "due": self.due.isoformat() if self.due else None,
+            "effective_due": self.effective_due.isoformat() if self.effective_due else None,
+            "original_due": self.original_due.isoformat() if self.original_due else None,
             "status": str(self.status),
             "status_label": self.status_label,
             "clear": {str(d): ok for d, ok in self.clear.items()},
@@ -204,6 +210,7 @@ def _scope(session: Session, task: Task, coordinators: frozenset[int]) -> TaskSc
 _ROW_COLUMNS = (
     tq.T.id, tq.PL["key"], tq.T.ref, tq.T.work, tq.T.area, tq.T.lead_unit_id, tq.U.name, tq.P.name,
     tq.T.due_date, tq.T.state, tq.T.completed_on, tq.T.unclear, tq.T.person_id, tq.PL.title,
+    tq.T.original_due,
 )  # fmt: skip
 
 
@@ -228,13 +235,13 @@ class _Listing:
     now: datetime
 
     def row(self, values: Sequence[Any]) -> TaskRow:
-        (task_id, plan, ref, work, area, lead_id, lead_name, person_name, due, state_,
-         done_on, unclear, person_id, plan_title) = values[: len(_ROW_COLUMNS)]  # fmt: skip
+        (task_id, plan, ref, work, area, lead_id, lead_name, person_name, due, state_, done_on,
+         unclear, person_id, plan_title, original_due) = values[: len(_ROW_COLUMNS)]  # fmt: skip
         effective = self.calendar.effective_due(due) if due else None
         status = task_status(state=state_, due=effective, completed_on=done_on, now=self.now)
         return TaskRow(task_id, plan, ref, work, area, lead_id, lead_name or "",
                        person_name or "", due, status, unclear or "", person_id,
-                       plan_title or "")  # fmt: skip
+                       plan_title or "", effective, original_due)  # fmt: skip
 
 
 def _listing(state: Web, user: User, filters: TaskFilters, connection: sa.Connection) -> _Listing:

@@ -295,3 +295,24 @@ def test_the_task_list_names_the_plan_each_task_comes_from(site: Site) -> None:
     assert {(t["plan"], t["plan_title"]) for t in listed} == {
         (key, "Kế hoạch cải cách hành chính năm 2024")
     }
+
+
+def test_an_extended_due_date_reads_the_same_on_the_list_and_the_page(site: Site) -> None:
+    task_id = site.task_id("2.1")
+    with session_scope(site.engine) as session:
+        task = session.get(Task, task_id)
+        assert task is not None
+        task.original_due, task.due_date = task.due_date or date(2024, 10, 31), date(2024, 11, 30)
+        extended_from = task.original_due
+    site.add("thuongtruc")
+    client = site.client()
+    login(client, "thuongtruc")
+    shown = f"Hạn: 02/12/2024 (gia hạn từ {extended_from:%d/%m/%Y})"  # 30/11 is a Saturday
+
+    page = client.get(f"/tasks/{task_id}").text
+    listed = client.get("/tasks?unit=&sort=due").text
+    (row,) = [t for t in client.get("/api/tasks").json()["tasks"] if t["ref"] == "2.1"]
+
+    assert shown in page
+    assert shown in listed
+    assert (row["due"], row["effective_due"]) == ("2024-11-30", "2024-12-02")
