@@ -213,7 +213,9 @@ def preview(state: Web, user: User, token: str) -> ImportResult:
 def commit(state: Web, user: User, token: str) -> ImportResult:
     """Import the staged file in one transaction, then remove it (also when the import
     fails: nothing was written, and a file that cannot be imported is not kept; but not
-    when another import of the organization runs, which only delays this one)."""
+    when another import of the organization runs, which only delays this one, nor when the
+    upload is not the user's own)."""
+    folder, _ = _staged(state, user, token)
     with _one_import(user):
         try:
             with task_change(state, user) as session:
@@ -223,7 +225,7 @@ def commit(state: Web, user: User, token: str) -> ImportResult:
                     actor=user.actor("import"), now=state.clock(),
                 )  # fmt: skip
         finally:
-            discard(staged_dir(state.settings.uploads_dir, token))
+            discard(folder)
     return result
 
 

@@ -17,9 +17,9 @@ import httpx
 import pytest
 import uvicorn
 from sqlmodel import Session, select
-from web_support import REPO, Site, login
+from web_support import ACCOUNTS, FIXTURES, REPO, Site, login
 
-from engine.store.models import Plan
+from engine.store.models import Plan, UserRole
 
 _ENGINE_TESTS = REPO / "tests" / "engine"
 if str(_ENGINE_TESTS) not in sys.path:
@@ -174,3 +174,27 @@ def test_other_users_are_answered_while_a_large_plan_is_parsed(
     assert "Đơn vị đang đọc hoặc nhập một tệp kế hoạch khác" in again.json()["detail"]
     assert answers[0].status_code == 200, answers[0].text
     assert len(answers[0].json()["tasks"]) == 8_000
+
+
+def test_a_commit_of_another_account_s_upload_leaves_it_staged(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(ACCOUNTS, "thuongtruc2", (UserRole.STANDING_OFFICE, None))
+    site.add("thuongtruc")
+    site.add("thuongtruc2")
+    owner = site.client()
+    csrf = login(owner, "thuongtruc")
+    staged = owner.post(
+        "/import",
+        data={**PLAN_FORM, "csrf_token": csrf},
+        files={"file": ("kh.csv", (FIXTURES / "kien_tuong_3838_pl2.csv").read_bytes(), "text/csv")},
+    )
+    token = staged.headers["location"].rsplit("/", 1)[1]
+    other = site.client()
+    other_csrf = login(other, "thuongtruc2")
+
+    refused = other.post(f"/api/imports/{token}/commit", headers={"X-CSRF-Token": other_csrf})
+
+    assert refused.status_code == 400
+    assert "thuộc tài khoản khác" in refused.json()["detail"]
+    assert [folder.name for folder in _staged(site)] == [token]
