@@ -124,16 +124,19 @@ class DeliveryReport(Generic[M]):
     def skipped(self) -> list[Outcome[M]]:
         return self._with(OutcomeStatus.SKIPPED)
 
+    def problems(self) -> list[Outcome[M]]:
+        """The outcomes of the messages deferred or failed, in order."""
+        return [
+            o for o in self.outcomes if o.status in {OutcomeStatus.DEFERRED, OutcomeStatus.FAILED}
+        ]
+
     def summary(self) -> str:
         """One Vietnamese paragraph: counts, then one line per message not sent."""
         counts = (
             f"Đã gửi {len(self.sent)} thư; {len(self.deferred)} thư để lại cho lượt sau; "
             f"{len(self.failed)} thư không gửi được; {len(self.skipped)} thư bỏ qua."
         )
-        problems = [
-            o for o in self.outcomes if o.status in {OutcomeStatus.DEFERRED, OutcomeStatus.FAILED}
-        ]
-        lines = [counts, *(_line(outcome) for outcome in problems)]
+        lines = [counts, *(outcome_line(outcome) for outcome in self.problems())]
         if self.notice is not None:
             label = _LABELS[self.notice.status]
             lines.append(f"Thông báo lỗi gửi Văn phòng: {label} ({self.notice.detail}).")
@@ -160,7 +163,7 @@ class DeliveryReport(Generic[M]):
             if by_email
             else _FAILED_ANY.format(count=len(failed)),
             "",
-            *(_line(outcome) for outcome in failed),
+            *(outcome_line(outcome) for outcome in failed),
             *(
                 ["", f"Sửa địa chỉ, số điện thoại trong Danh mục: {directory_link}"]
                 if directory_link
@@ -195,7 +198,8 @@ _FAILED_ANY = (
 _CHANNEL_LABELS = {EMAIL: "", "zalo": "Zalo "}
 
 
-def _line(outcome: Outcome[M]) -> str:
+def outcome_line(outcome: Outcome[M]) -> str:
+    """ "- Nguyễn Văn A <a@xa.gov.vn>: «subject» — không gửi được: reason (số lần thử: 3)"."""
     recipients = ", ".join(str(recipient) for recipient in outcome.message.to)
     by = _CHANNEL_LABELS.get(outcome.channel, f"{outcome.channel} ")
     return (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import json
+import sys
 from typing import Annotated
 
 import typer
@@ -74,6 +74,6 @@ def _run(
         )
     )
     if as_json:
-        typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        report.write_json(sys.stdout)
     else:
         typer.echo(report.summary())

@@ -20,12 +20,13 @@ Every message carries the rule step id and the config version that produced it.
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from sqlalchemy import Connection, Engine, Select, and_, or_, select
 from sqlmodel import Session, col
@@ -37,6 +38,7 @@ from engine.directory.store import require_organization
 from engine.plans.check import as_date, raw_rows
 from engine.plans.verdicts import refresh_verdicts
 from engine.reminders.held_messages import held, hold, release
+from engine.reminders.message_log import MessageLog, MessageNote
 from engine.reminders.notices import pending_immediate, plan_notices
 from engine.reminders.zalo_messages import ZaloNotice, notice_messages, zalo_plan
 from engine.reports.rollup import missing_child_reports
@@ -65,6 +67,7 @@ from notifications.delivery import (
     OutcomeStatus,
     SendSlot,
     deliver,
+    outcome_line,
     utc_now,
 )
 from notifications.digest import (
@@ -95,67 +98,97 @@ class CycleReport:
     today: date
     dry_run: bool
     planned: int = 0
-    messages: list[OutgoingMessage | MessageNote] = field(default_factory=list)
+    # One organization's messages; for a whole run, their notes in a file (``MessageLog``)
+    messages: list[OutgoingMessage | MessageNote] | MessageLog = field(default_factory=list)
     already_sent: int = 0
     findings: list[str] = field(default_factory=list)
     delivery: DeliveryReport | None = None
     # (step id, role) -> planned messages: what each rule step asked for, before digests
     planned_by_step: Counter[tuple[str, Role]] = field(default_factory=Counter)
     zalo: dict[str, list[ZaloMessage]] = field(default_factory=dict)  # org code -> messages
+    zalo_planned: int = 0  # a run's: its organizations' Zalo messages, counted
     zalo_delivery: DeliveryReport[ZaloMessage] | None = None
     # messages whose every item another live run has claimed and is sending now
     claimed_elsewhere: int = 0
     organizations: int = 0  # the organizations this run did
     skipped: list[str] = field(default_factory=list)  # why others were left (leases)
 
+    @classmethod
+    def for_run(cls, today: date, *, dry_run: bool) -> CycleReport:
+        """The report of a whole run, which its organizations' reports are added to."""
+        return cls(today=today, dry_run=dry_run, messages=MessageLog())
+
     def absorb(self, other: CycleReport) -> None:
-        """Add one organization's report to the run's, keeping only what the run's report
-        shows of each message (not its body): memory stays flat however many there are."""
+        """Add one organization's report to the run's: each message as a note with its
+        outcome, written to the run's log, and the figures added up. Nothing of the
+        organization stays in memory but its findings: the peak stays flat however many
+        organizations the run does."""
         self.organizations += 1
         self.planned += other.planned
-        self.messages.extend(MessageNote.of(m) for m in other.messages)
+        outcomes = {o.message_id: o for o in other.delivery.outcomes} if other.delivery else {}
+        self.messages.extend(MessageNote.of(m, outcomes.get(m.message_id)) for m in other.messages)
         self.already_sent += other.already_sent
         self.claimed_elsewhere += other.claimed_elsewhere
         self.findings.extend(other.findings)
         self.planned_by_step.update(other.planned_by_step)
-        self.zalo.update(other.zalo)
-        self.delivery = _merged(self.delivery, other.delivery)
+        self.zalo_planned += sum(len(messages) for messages in other.zalo.values())
         self.zalo_delivery = _merged(self.zalo_delivery, other.zalo_delivery)
 
     @property
     def zalo_sent(self) -> int:
         return len(self.zalo_delivery.sent) if self.zalo_delivery else 0
 
+    def _count(self, status: OutcomeStatus) -> int:
+        if isinstance(self.messages, MessageLog):
+            return self.messages.count(status)
+        return sum(1 for o in self.delivery.outcomes if o.status is status) if self.delivery else 0
+
     @property
     def sent(self) -> int:
-        return len(self.delivery.sent) if self.delivery else 0
+        return self._count(OutcomeStatus.SENT)
 
     @property
     def deferred(self) -> int:
-        return len(self.delivery.deferred) if self.delivery else 0
+        return self._count(OutcomeStatus.DEFERRED)
 
     @property
     def failed(self) -> int:
-        return len(self.delivery.failed) if self.delivery else 0
+        return self._count(OutcomeStatus.FAILED)
+
+    def _problems(self) -> list[str]:
+        """One line per message deferred or failed."""
+        if not isinstance(self.messages, MessageLog):
+            problems = self.delivery.problems() if self.delivery else []
+            return [outcome_line(o) for o in problems]
+        return [
+            outcome_line(Outcome(note, note.status, note.detail, note.attempts))
+            for note in self.messages
+            if note.status in (OutcomeStatus.DEFERRED, OutcomeStatus.FAILED)
+        ]
 
     def to_json(self) -> dict[str, Any]:
+        return {**self._json_head(), "outbox": [_outbox_entry(m) for m in self.messages]}
+
+    def write_json(self, out: TextIO) -> None:
+        """``to_json`` written as JSON to ``out``, the outbox one message at a time: a run
+        of tens of thousands of messages never holds them all in memory."""
+        head = json.dumps(self._json_head(), ensure_ascii=False, indent=2)
+        out.write(head.removesuffix("\n}") + ',\n  "outbox": [')
+        for index, note in enumerate(self.messages):
+            entry = json.dumps(_outbox_entry(note), ensure_ascii=False)
+            out.write(("," if index else "") + "\n    " + entry)
+        out.write("\n  ]\n}\n")
+
+    def _json_head(self) -> dict[str, Any]:
         return {
             "today": self.today.isoformat(),
             "dry_run": self.dry_run,
             **self.counts(),
             "organizations": self.organizations,
             "skipped": self.skipped,
-            "zalo": sum(len(messages) for messages in self.zalo.values()),
+            "zalo": self.zalo_planned + sum(len(messages) for messages in self.zalo.values()),
             "zalo_sent": self.zalo_sent,
             "findings": self.findings,
-            "outbox": [
-                {
-                    "to": [str(recipient) for recipient in m.to],
-                    "subject": m.subject,
-                    "ledger_keys": list(m.ledger_keys),
-                }
-                for m in self.messages
-            ],
         }
 
     def summary(self) -> str:
@@ -174,8 +207,8 @@ class CycleReport:
                 head + f"; đã gửi {self.sent}, để lại cho lượt sau {self.deferred}, "
                 f"không gửi được {self.failed}, đã gửi từ trước {self.already_sent}{elsewhere}."
             ]
-            if self.delivery and (self.delivery.deferred or self.delivery.failed):
-                lines.extend(self.delivery.summary().splitlines()[1:])
+            if self.deferred or self.failed:
+                lines.extend(self._problems())
             if self.zalo_delivery is not None:
                 lines.append("Zalo: " + self.zalo_delivery.summary().replace("thư", "tin"))
         lines.extend(f"! {finding}" for finding in self.findings)
@@ -195,37 +228,22 @@ class CycleReport:
         }
 
 
-@dataclass(frozen=True)
-class MessageNote:
-    """What a run's report keeps of a message once its organization is done: who, what
-    about, and its ledger keys; not its body."""
-
-    to: tuple[Mailbox, ...]
-    subject: str
-    message_id: str
-    ledger_keys: tuple[str, ...]
-    headers: Mapping[str, str]
-
-    @classmethod
-    def of(cls, message: OutgoingMessage | MessageNote) -> MessageNote:
-        if isinstance(message, MessageNote):
-            return message
-        return cls(
-            message.to, message.subject, message.message_id, message.ledger_keys, message.headers
-        )
+def _outbox_entry(message: OutgoingMessage | MessageNote) -> dict[str, Any]:
+    return {
+        "to": [str(recipient) for recipient in message.to],
+        "subject": message.subject,
+        "ledger_keys": list(message.ledger_keys),
+    }
 
 
-def _merged(run: DeliveryReport[Any] | None, one: DeliveryReport[Any] | None) -> Any:
-    """The run's delivery report with one organization's outcomes added (as notes)."""
+def _merged(
+    run: DeliveryReport[ZaloMessage] | None, one: DeliveryReport[ZaloMessage] | None
+) -> DeliveryReport[ZaloMessage] | None:
+    """The run's Zalo delivery report with one organization's outcomes added."""
     if one is None:
         return run
-    merged = run if run is not None else DeliveryReport([])
-    merged.outcomes.extend(
-        replace(outcome, message=MessageNote.of(outcome.message))
-        if isinstance(outcome.message, OutgoingMessage)
-        else outcome
-        for outcome in one.outcomes
-    )
+    merged = run if run is not None else DeliveryReport[ZaloMessage]([])
+    merged.outcomes.extend(one.outcomes)
     if one.notice is not None:
         merged.notice = one.notice
     return merged
@@ -270,7 +288,7 @@ async def run_cycle(
     """
     engine = make_engine(database_url)
     setup = _Setup.load(config_dir, base_url, zalo_on=zalo is not None and zalo.enabled)
-    report = CycleReport(today=local_date(now), dry_run=dry_run)
+    report = CycleReport.for_run(local_date(now), dry_run=dry_run)
     smtp = smtp or SmtpSettings()
     outbox = _Outbox(smtp, DatabaseLedger(engine), clock, backoff, slot=send_slot)
     leases = Leases(engine, CycleKind.REMINDERS, report.today, new_holder())

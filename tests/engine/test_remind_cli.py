@@ -10,6 +10,7 @@ from datetime import date
 from email.utils import parseaddr
 from pathlib import Path
 
+from freezegun import freeze_time
 from reminder_support import (
     DOMAIN,
     HEADER,
@@ -45,11 +46,14 @@ PLANNED = 5  # 2 + 2 reminders, and 1 unclear to the standing office (3 people)
 
 
 def _loaded(sauro: Sauro, folder: Path) -> Sauro:
-    """``sauro init``, then the plan imported from CSV with its number and date."""
+    """``sauro init``, then the plan imported from CSV with its number and date, early on
+    the morning of the cycles below: the import stores the verdicts, so task 3 is unclear
+    from that day (an import later than the cycle's instant would be from its future)."""
     sauro.ok("init")
     path = write_csv(folder / "ke_hoach.csv", [HEADER, *[list(r) for r in PLAN]])
     options = ("--org", ORG, "--plan-number", PLAN_NUMBER, "--plan-date", PLAN_DATE.isoformat())
-    sauro.ok("import", path, *options)
+    with freeze_time("2026-02-06 06:00:00+07:00"):
+        sauro.ok("import", path, *options)
     return sauro
 
 
