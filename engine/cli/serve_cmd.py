@@ -41,6 +41,16 @@ DryRunOpt = Annotated[
 ]
 
 
+def _checked_at(value: str | None) -> str | None:
+    """``--at`` checked while the command line is read, before the database is opened
+    (an instant with its offset, as the cycle reads it)."""
+    if value is not None:
+        from flows.cycle import parse_instant  # Prefect: only when --at is given
+
+        parse_instant(value, "--at")
+    return value
+
+
 def serve(
     once: Annotated[
         bool, typer.Option("--once", help="Chạy chu trình nhắc việc một lần ngay rồi thoát.")
@@ -57,6 +67,7 @@ def serve(
         str | None,
         typer.Option(
             "--at",
+            callback=_checked_at,
             help="Với --once: chạy như thể đang ở thời điểm này "
             "(ISO 8601 kèm múi giờ, vd. 2026-11-23T07:00:00+07:00).",
             show_default=False,

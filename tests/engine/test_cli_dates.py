@@ -14,6 +14,10 @@ from engine.cli import app
 
 AT = "Thời điểm '{value}' không hợp lệ\n  - --at: cần dạng YYYY-MM-DD hoặc YYYY-MM-DDTHH:MM"
 DAY = "Ngày '{value}' không hợp lệ\n  - {option}: cần một ngày có thật, dạng YYYY-MM-DD"
+ZONED = (
+    "Thời điểm '{value}' không hợp lệ\n"
+    "  - --at: cần ngày giờ ISO 8601 kèm múi giờ, vd. 2026-11-23T07:00:00+07:00"
+)
 PERIOD = ("--org", "xuan-duong", "--period", "2026-Q1")
 CASES = [
     (("remind", "--at", "7 giờ sáng"), AT),
@@ -25,6 +29,7 @@ CASES = [
     (("task", "done", "1.1", "--result", "r", "--on", "30/6/2026"), DAY),
     (("task", "extend", "1.1", "--new-date", "mai", "--reason", "r"), DAY),
     (("unit-report", "submit", "bieu.xlsx", "--at", "sáng nay"), AT),
+    (("serve", "--once", "--at", "2026-11-23T07:00"), ZONED),
 ]
 
 
