@@ -197,7 +197,7 @@ def _overdue(
             ref,
             work,
             unit,
-            due,
+            calendar.effective_due(due),  # as the task page and the list show it
             days_overdue(due, today, count, calendar),
             since_before=due < scope.period.data_start,
             count=count,

@@ -16,7 +16,7 @@ from web_support import NOW, Site, login
 from engine.configs.files import load_configs
 from engine.plans.check import check_tasks
 from engine.store.db import session_scope
-from engine.store.models import Organization, Unit, UnitReport
+from engine.store.models import Organization, Task, Unit, UnitReport
 
 
 def test_dashboard_shows_the_period_overdue_escalated_and_pending(site: Site) -> None:
@@ -37,6 +37,23 @@ def test_dashboard_shows_the_period_overdue_escalated_and_pending(site: Site) ->
     # 2.2 is far past the ladder's Vice-Chairman step (5 working days overdue)
     assert any(e["ref"] == "2.2" and "quá hạn" in e["why"] for e in data["escalated"])
     assert {r["name"] for r in data["by_unit"]} >= {"Phòng Tư pháp", "Phòng Nội vụ"}
+
+
+def test_an_overdue_due_date_reads_as_on_the_task_page(site: Site) -> None:
+    task_id = site.task_id("2.1")
+    with session_scope(site.engine) as session:
+        task = session.get(Task, task_id)
+        assert task is not None
+        task.due_date = date(2024, 6, 1)  # a Saturday: it ends on Monday 03/06
+    site.add("chutich")
+    client = site.client()
+    login(client, "chutich")
+
+    (row,) = [t for t in client.get("/api/dashboard").json()["overdue"] if t["ref"] == "2.1"]
+    page = client.get(f"/tasks/{task_id}").text
+
+    assert row["due"] == "2024-06-03"
+    assert "Hạn: 03/06/2024" in page
 
 
 def test_dashboard_counts_the_tasks_failing_6_ro_as_they_are_now(site: Site) -> None:
