@@ -3,7 +3,8 @@ what they did, with evidence. The note shows on the task and in its history (so 
 unit sees it) and changes nothing of the lead's: not the status, not the progress.
 
 ``record_coordination`` works in the caller's transaction, checks everything before it
-writes, and audits the note under its own record (``coordination_note``).
+writes, and audits the note under its own record (``coordination_note``); the unit's last
+note sent again as it was records nothing.
 """
 
 from __future__ import annotations
@@ -59,6 +60,9 @@ def record_coordination(
     task = get_task(session, task_id)
     text, proof = clean_lines(note), clean_lines(evidence)
     _check(session, task, unit_id, text, proof)
+    last = _last_note(session, task_id, unit_id)
+    if last is not None and (last.note, last.evidence) == (text, proof):
+        return last  # the same part sent again (a form sent twice): nothing new to record
     record = CoordinationNote(
         task_id=task_id, unit_id=unit_id, at=now, actor=actor.name[:128], note=text, evidence=proof
     )
@@ -78,6 +82,14 @@ def record_coordination(
     )
     events.coordination_noted(session, task, record, actor=actor, now=now)
     return record
+
+
+def _last_note(session: Session, task_id: int, unit_id: int) -> CoordinationNote | None:
+    return session.exec(
+        select(CoordinationNote)
+        .where(CoordinationNote.task_id == task_id, CoordinationNote.unit_id == unit_id)
+        .order_by(col(CoordinationNote.at).desc(), col(CoordinationNote.id).desc())
+    ).first()
 
 
 def _check(session: Session, task: Task, unit_id: int, note: str, evidence: str) -> None:

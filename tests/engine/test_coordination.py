@@ -5,14 +5,22 @@ audited, shown in the task's history and view, and nothing of the lead's changed
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlalchemy import Engine, func
+from sqlmodel import Session, col, select
 from test_task_actions import BEFORE, World, build_world, load, make_task
 
 from engine.errors import TaskActionError
 from engine.store.audit import Actor
 from engine.store.db import session_scope
-from engine.store.models import Task, TaskState, TaskUnit, Unit, require_id
+from engine.store.models import (
+    AuditLog,
+    CoordinationNote,
+    Task,
+    TaskState,
+    TaskUnit,
+    Unit,
+    require_id,
+)
 from engine.tasks.actions import task_view
 from engine.tasks.coordination import coordinating_units, record_coordination
 from engine.tasks.history import history_lines
@@ -99,3 +107,20 @@ def test_a_closed_task_takes_no_more_parts(db_engine: Engine, world: World) -> N
     police = _police(db_engine, world, task_id)
     with pytest.raises(TaskActionError, match="đã hoàn thành"):
         _record(db_engine, task_id, police, "Muộn")
+
+
+def test_the_same_part_sent_again_records_nothing(db_engine: Engine, world: World) -> None:
+    task_id = make_task(db_engine, world)
+    police = _police(db_engine, world, task_id)
+    _record(db_engine, task_id, police, "Đã cử cán bộ tham gia", "QĐ số 7/QĐ-CA")
+    with Session(db_engine) as session:
+        before = session.exec(select(func.count()).select_from(AuditLog)).one()
+
+    _record(db_engine, task_id, police, "Đã cử cán bộ tham gia ", "QĐ số 7/QĐ-CA")  # resent
+    _record(db_engine, task_id, police, "Đã họp phối hợp lần 2")  # a new part: recorded
+
+    with Session(db_engine) as session:
+        notes = session.exec(select(CoordinationNote.note).order_by(col(CoordinationNote.id)))
+        assert list(notes) == ["Đã cử cán bộ tham gia", "Đã họp phối hợp lần 2"]
+        after = session.exec(select(func.count()).select_from(AuditLog)).one()
+    assert after - before == 1  # one audit row: the new part's note, not the resent one
