@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from freezegun import freeze_time
 from reminder_support import DOMAIN, HEADER, ORG, PLAN_DATE, PLAN_NUMBER, mail_server, row
 from sauro_support import CONFIG, Sauro, write_csv
 from smtp_support import ScriptedHandler
@@ -120,10 +121,11 @@ def test_the_database_lost_mid_cycle_is_said_and_the_next_run_finishes(
     sauro = Sauro(database.url, CONFIG, CliRunner())
     sauro.ok("init")
     plan = write_csv(tmp_path / "ke_hoach.csv", [HEADER, *[list(r) for r in PLAN]])
-    sauro.ok(
-        "import", plan, "--org", ORG, "--plan-number", PLAN_NUMBER,
-        "--plan-date", PLAN_DATE.isoformat(),
-    )  # fmt: skip
+    with freeze_time("2026-02-06 06:00:00+07:00"):  # the morning of the cycle (see AT)
+        sauro.ok(
+            "import", plan, "--org", ORG, "--plan-number", PLAN_NUMBER,
+            "--plan-date", PLAN_DATE.isoformat(),
+        )  # fmt: skip
     handler = CuttingHandler(database=database)
     server = mail_server(handler)
     server.start()
