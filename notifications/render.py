@@ -51,6 +51,7 @@ from jinja2 import (
 from jinja2.exceptions import SecurityError
 
 from engine.errors import ConfigError, Location, Problem
+from engine.template_sandbox import BoundedSandbox
 from notifications.digest import (
     Digest,
     DigestPlan,
@@ -59,7 +60,6 @@ from notifications.digest import (
     build_digests,
     recipient_key,
 )
-from notifications.sandbox import BoundedSandbox
 from notifications.template_values import Values, template_values
 from rules.escalation import Role, StepKind
 from rules.ladder import PlannedMessage

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, meta
-from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.errors import ConfigError, Location, Problem
+from engine.template_sandbox import BoundedSandbox
 from rules.config_text import ConfigVersion, load_yaml, problem_at, validate_data
 
 OUTLINE_FILE = "outline.yaml"
@@ -52,10 +52,11 @@ class Outline:
     source: str = OUTLINE_FILE
 
 
-def outline_environment() -> SandboxedEnvironment:
-    """Where the outline's templates run: sandboxed, strict, block tags on lines of their
+def outline_environment() -> BoundedSandbox:
+    """Where the outline's templates run: the bounded sandbox every administrator-edited
+    template runs in (``engine.template_sandbox``), strict, block tags on lines of their
     own leave no blank line."""
-    return SandboxedEnvironment(
+    return BoundedSandbox(
         autoescape=False, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True
     )
 
@@ -103,7 +104,7 @@ def parse_outline(text: str, source: str) -> Outline:
 
 
 def _template_problems(
-    env: SandboxedEnvironment, body: str, sample: dict[str, Any], where: tuple[str, str, int | None]
+    env: BoundedSandbox, body: str, sample: dict[str, Any], where: tuple[str, str, int | None]
 ) -> list[Problem]:
     source, key, at = where
     try:

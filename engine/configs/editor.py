@@ -11,7 +11,7 @@ templates of ``config/templates``. Names are relative to the config folder:
   a candidate ``escalation.yaml`` must name template sets that exist; a candidate template
   is compiled, name-checked and rendered against sample digests together with the other
   current templates (a shared part is checked through the templates that include it),
-  under the sandbox's bounds (``notifications.sandbox``) and a time limit of
+  under the sandbox's bounds (``engine.template_sandbox``) and a time limit of
   ``VALIDATION_SECONDS`` per render: a template that builds huge strings, loops without
   end or takes seconds is refused at the line where it crosses the bound.
   Every problem carries the file (the editable name) and the line (``Location.line``).
@@ -44,8 +44,8 @@ from engine.configs.files import CONFIG_FILES
 from engine.errors import ConfigError, Location, NotFoundError, Problem, SauroError
 from engine.store.audit import Actor
 from engine.store.models import ConfigFileRevision, require_id
+from engine.template_sandbox import VALIDATION_SECONDS, time_budget
 from notifications.render import PARTS, TemplateSet
-from notifications.sandbox import VALIDATION_SECONDS, time_budget
 from rules.config_text import load_yaml, problem_at, require_size
 from rules.escalation import Ladder
 

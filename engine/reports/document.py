@@ -67,8 +67,8 @@ from engine.reports.charts import ChartFiles
 from engine.reports.data import Rate, ReportData, StatusCounts
 from engine.reports.sections import HEADING, OUTLINE_FILE, Outline, load_outline, section_texts
 from engine.store.models import ExtensionStatus
+from engine.template_sandbox import BoundedSandbox
 from notifications.render import format_document_date
-from notifications.sandbox import BoundedSandbox
 
 # The template's name for the text of each section of the outline.
 SECTION_KEYS: dict[str, str] = {

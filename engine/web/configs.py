@@ -25,7 +25,7 @@ from engine.web.policy import Action, authorize
 
 T = TypeVar("T")
 # How long a request waits for a check or an impact preview of a candidate config. The
-# sandbox bounds every template render (``notifications.sandbox``), so a worker given up on
+# sandbox bounds every template render (``engine.template_sandbox``), so a worker given up on
 # still ends by itself soon after.
 CHECK_SECONDS = 30.0
 

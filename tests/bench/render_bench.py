@@ -3,7 +3,7 @@
 Renders the shipped templates (``config/templates``) for the sample digests, subject, text
 and HTML, ``--count`` times through (a) a plain ``ImmutableSandboxedEnvironment`` with the
 same settings (the baseline: the sandbox before issue 14) and (b) ``TemplateSet``, which
-renders in ``notifications.sandbox.BoundedSandbox``. Interleaved rounds, CPU time of the
+renders in ``engine.template_sandbox.BoundedSandbox``. Interleaved rounds, CPU time of the
 process (the machine is shared), the best round of each; prints both per digest, for
 ``--count`` digests, and the ratio.
 

@@ -100,8 +100,23 @@ GOOD = OUTLINE_PATH.read_text(encoding="utf-8")
         (GOOD.replace("{{ co_quan }} đã ban", "{{ co_quan_x }} đã ban"), "dòng 30", "co_quan_x"),
         (GOOD.replace("{% for a in linh_vuc %}", "{% for a in linh_vuc %"), "dòng 51", "Jinja2"),
         (GOOD.replace("version: 1", "version: 7"), "dòng", "version"),
+        # An administrator's outline runs in the bounded sandbox, as the mail templates do.
+        (
+            GOOD.replace("  I: |\n", "  I: |\n    {{ 'x' | center(10 ** 9) }}\n"),
+            "dòng 30",
+            "quá lớn (tối đa 1.000.000)",
+        ),
+        (
+            GOOD.replace(
+                "  I: |\n",
+                "  I: |\n    {% for i in range(9999) %}{% for j in range(9999) %}"
+                "{% endfor %}{% endfor %}\n",
+            ),
+            "dòng 30",
+            "quá 100.000 bước",
+        ),
     ],
-    ids=["unknown-section", "unknown-variable", "bad-tag", "version"],
+    ids=["unknown-section", "unknown-variable", "bad-tag", "version", "huge-string", "loops"],
 )
 def test_a_bad_outline_names_file_and_line(text: str, line: str, message: str) -> None:
     with pytest.raises(ConfigError) as caught:

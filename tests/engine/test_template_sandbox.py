@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from engine.errors import ConfigError
+from engine.template_sandbox import BoundedSandbox, Limits, TemplateBoundError, time_budget
 from notifications.render import TemplateSet, sample_digests
-from notifications.sandbox import BoundedSandbox, Limits, TemplateBoundError, time_budget
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "config" / "templates"
 SHIPPED = {
