@@ -188,6 +188,7 @@ class Task(SQLModel, table=True):
         UniqueConstraint("plan_id", "key"),
         Index("ix_task_org_plan", "organization_id", "plan_id", "position"),
         Index("ix_task_state_due", "state", "due_date"),
+        Index("ix_task_org_state_due", "organization_id", "state", "due_date"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
