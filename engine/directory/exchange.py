@@ -37,7 +37,12 @@ from engine.directory.schema import (
     UnitConfig,
     parse_directory,
 )
-from engine.directory.store import person_values, sync_directory, wanted_people
+from engine.directory.store import (
+    PERSON_ROLE_WORDS,
+    person_values,
+    sync_directory,
+    wanted_people,
+)
 from engine.errors import DirectoryError
 from engine.store import audit
 from engine.store.audit import Actor
@@ -333,7 +338,8 @@ class _OrgImport:
     def _new_person(self, unit: Unit | None, config: PersonConfig, role: PersonRole) -> None:
         values = {**person_values(config, role), **_leader_values(config)}
         where = unit.name if unit is not None else "lãnh đạo UBND"
-        self.plan.changes.append(Change("add", "cán bộ", f"{config.name} ({where}, {role})"))
+        said = PERSON_ROLE_WORDS.get(role, role)
+        self.plan.changes.append(Change("add", "cán bộ", f"{config.name} ({where}, {said})"))
         person = Person(organization_id=require_id(self.org), name=config.name)
 
         def step(actor: Actor, now: datetime) -> None:

@@ -37,6 +37,15 @@ from engine.text import clean, fold
 
 _Record = TypeVar("_Record", bound=SQLModel)
 
+# A person's role as people say it (previews, pages).
+PERSON_ROLE_WORDS: dict[str, str] = {
+    PersonRole.CHAIRMAN: "Chủ tịch",
+    PersonRole.VICE_CHAIRMAN: "Phó Chủ tịch",
+    PersonRole.HEAD: "Người đứng đầu",
+    PersonRole.DEPUTY: "Cấp phó",
+    PersonRole.OFFICER: "Cán bộ",
+}
+
 
 @dataclass
 class SyncSummary:

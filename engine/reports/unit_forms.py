@@ -154,7 +154,7 @@ def _write_title(sheet: Worksheet, data: ReportData, unit_name: str, period: Per
         (f"Cơ quan giao nhiệm vụ: {data.org_name}", False, 12),
         (f"Đơn vị báo cáo: {unit_name}", True, 12),
         (
-            f"Kỳ báo cáo: {period.label} ({period.code}); số liệu từ ngày "
+            f"Kỳ báo cáo: {period.label}; số liệu từ ngày "
             f"{format_date(period.data_start)} đến hết ngày {format_date(period.data_end)}",
             False,
             12,

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, func, select
 
 from engine.directory import editing
 from engine.directory.editing import PersonFields
+from engine.directory.store import PERSON_ROLE_WORDS
 from engine.errors import SauroError
 from engine.store.models import Person, PersonRole, Task, TaskState, Unit, UnitKind
 from engine.tasks import reassignment
@@ -23,13 +24,7 @@ from engine.web.changes import task_change
 from engine.web.deps import User, Web
 from engine.web.policy import Action, allowed, authorize
 
-ROLE_WORDS = {
-    PersonRole.CHAIRMAN: "Chủ tịch",
-    PersonRole.VICE_CHAIRMAN: "Phó Chủ tịch",
-    PersonRole.HEAD: "Người đứng đầu",
-    PersonRole.DEPUTY: "Cấp phó",
-    PersonRole.OFFICER: "Cán bộ",
-}
+ROLE_WORDS = PERSON_ROLE_WORDS
 
 
 @dataclass(frozen=True)

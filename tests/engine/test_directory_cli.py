@@ -172,3 +172,25 @@ def test_an_invalid_file_is_refused_with_its_place(loaded: Sauro, tmp_path: Path
 
     assert refused.exit_code == 2
     assert "phone" in refused.stderr and "số điện thoại" in refused.stderr
+
+
+def test_a_person_added_by_an_import_is_previewed_with_the_role_in_words(
+    loaded: Sauro, tmp_path: Path
+) -> None:
+    exported = tmp_path / "directory.yaml"
+    loaded.ok("directory", "export", "--org", "kien-tuong", exported)
+    text = exported.read_text(encoding="utf-8")
+    linh = "    - name: "
+    at = text.index(linh)
+    person = (
+        "    - name: Lò Văn Mới\n      title: Chuyên viên\n"
+        "      email: moilv@kientuong.example.vn\n"
+    )
+    added = text[:at] + person + text[at:]
+    edited = tmp_path / "them.yaml"
+    edited.write_text(added, encoding="utf-8")
+
+    preview = loaded.ok("directory", "import", edited)
+
+    assert "Lò Văn Mới" in preview.stdout, preview.stdout
+    assert "Cán bộ)" in preview.stdout and "officer" not in preview.stdout
