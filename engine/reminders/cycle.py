@@ -38,7 +38,7 @@ from engine.directory.store import require_organization
 from engine.plans.check import as_date, raw_rows
 from engine.plans.verdicts import refresh_verdicts
 from engine.reminders.held_messages import held, hold, release
-from engine.reminders.message_log import MessageLog, MessageNote
+from engine.reminders.message_log import MessageLog, MessageNote, Spool
 from engine.reminders.notices import pending_immediate, plan_notices
 from engine.reminders.zalo_messages import ZaloNotice, notice_messages, zalo_plan
 from engine.reports.rollup import missing_child_reports
@@ -101,7 +101,7 @@ class CycleReport:
     # One organization's messages; for a whole run, their notes in a file (``MessageLog``)
     messages: list[OutgoingMessage | MessageNote] | MessageLog = field(default_factory=list)
     already_sent: int = 0
-    findings: list[str] = field(default_factory=list)
+    findings: list[str] | Spool = field(default_factory=list)  # a run's: in a ``Spool``
     delivery: DeliveryReport | None = None
     # (step id, role) -> planned messages: what each rule step asked for, before digests
     planned_by_step: Counter[tuple[str, Role]] = field(default_factory=Counter)
@@ -116,13 +116,13 @@ class CycleReport:
     @classmethod
     def for_run(cls, today: date, *, dry_run: bool) -> CycleReport:
         """The report of a whole run, which its organizations' reports are added to."""
-        return cls(today=today, dry_run=dry_run, messages=MessageLog())
+        return cls(today=today, dry_run=dry_run, messages=MessageLog(), findings=Spool())
 
     def absorb(self, other: CycleReport) -> None:
         """Add one organization's report to the run's: each message as a note with its
-        outcome, written to the run's log, and the figures added up. Nothing of the
-        organization stays in memory but its findings: the peak stays flat however many
-        organizations the run does."""
+        outcome, written to the run's log, its findings to the run's spool, and the figures
+        added up. Nothing of the organization stays in memory: the peak stays flat however
+        many organizations the run does."""
         self.organizations += 1
         self.planned += other.planned
         outcomes = {o.message_id: o for o in other.delivery.outcomes} if other.delivery else {}
@@ -188,7 +188,7 @@ class CycleReport:
             "skipped": self.skipped,
             "zalo": self.zalo_planned + sum(len(messages) for messages in self.zalo.values()),
             "zalo_sent": self.zalo_sent,
-            "findings": self.findings,
+            "findings": list(self.findings),
         }
 
     def summary(self) -> str:

@@ -1,12 +1,13 @@
 """What a run's report keeps of each message it planned or sent: a note (who, what about,
-its ledger keys, what became of it), not its body, kept in a temporary file.
+its ledger keys, what became of it), not its body, kept in a temporary file; and its
+findings, likewise.
 
 A run over a thousand organizations plans tens of thousands of messages. Kept as Python
 objects, the notes of each organization are made while that organization's work fills
 memory, and being kept, they pin the pages that work used: the peak memory grew with the
-number of organizations (509 MB at 1,000 communes, 194 MB at 100). Written to a file as
-one JSON line each, they cost nothing in memory between organizations; the report reads
-them back when it is shown.
+number of organizations (509 MB at 1,000 communes, 194 MB at 100; a few findings' strings
+per organization were enough to pin 441 MB). Written to a file as one JSON line each, they
+cost nothing in memory between organizations; the report reads them back when shown.
 """
 
 from __future__ import annotations
@@ -76,23 +77,55 @@ class MessageNote:
         )
 
 
-class MessageLog:
-    """The notes of a run's messages, in the order they were added, one JSON line each in
-    a temporary file (removed when the log is closed or collected)."""
+class Spool:
+    """Values (text, numbers, lists, dictionaries) kept in a temporary file, one JSON line
+    each, in the order added; read back by iterating. The file goes when the spool is
+    closed or collected."""
 
     def __init__(self) -> None:
         self._file: IO[bytes] | None = None
         self._count = 0
+
+    def append(self, value: Any) -> None:
+        if self._file is None:
+            # Open for the spool's life (closed by ``close``), not for one block.
+            self._file = tempfile.TemporaryFile(prefix="sauro-run-")  # noqa: SIM115
+        self._file.seek(0, 2)
+        self._file.write(json.dumps(value, ensure_ascii=False).encode() + b"\n")
+        self._count += 1
+
+    def extend(self, values: Iterable[Any]) -> None:
+        for value in values:
+            self.append(value)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[Any]:
+        if self._file is None:
+            return
+        self._file.flush()
+        self._file.seek(0)
+        for line in self._file:
+            yield json.loads(line)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+class MessageLog:
+    """The notes of a run's messages, in the order they were added, in a ``Spool``, with
+    the count of each outcome."""
+
+    def __init__(self) -> None:
+        self._notes = Spool()
         self.statuses: Counter[OutcomeStatus] = Counter()
 
     def append(self, message: OutgoingMessage | MessageNote) -> None:
         note = MessageNote.of(message)
-        if self._file is None:
-            # Open for the log's life (closed by ``close``), not for one block.
-            self._file = tempfile.TemporaryFile(prefix="sauro-run-")  # noqa: SIM115
-        self._file.seek(0, 2)
-        self._file.write(json.dumps(note.to_json(), ensure_ascii=False).encode() + b"\n")
-        self._count += 1
+        self._notes.append(note.to_json())
         if note.status is not None:
             self.statuses[note.status] += 1
 
@@ -101,20 +134,13 @@ class MessageLog:
             self.append(message)
 
     def __len__(self) -> int:
-        return self._count
+        return len(self._notes)
 
     def __iter__(self) -> Iterator[MessageNote]:
-        if self._file is None:
-            return
-        self._file.flush()
-        self._file.seek(0)
-        for line in self._file:
-            yield MessageNote.from_json(json.loads(line))
+        return (MessageNote.from_json(data) for data in self._notes)
 
     def count(self, status: OutcomeStatus) -> int:
         return self.statuses[status]
 
     def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        self._notes.close()

@@ -227,7 +227,7 @@ def test_a_month_with_tet_sends_exactly_the_ladder(
         assert {(m.day, m.to): m.seen for m in mails} == wanted, on
         assert len(mails) == len(wanted), on  # one digest per address and day
         assert (report.sent, report.deferred, report.failed) == (len(wanted), 0, 0), on
-        assert report.findings == [], on
+        assert list(report.findings) == [], on
 
     assert inbox.digests() == expected
     assert {mail.day for mail in inbox.mails} == {day(when) for when in WORKING_DAYS}
@@ -685,7 +685,7 @@ def test_a_person_without_an_address_is_reported_to_the_standing_office(
 
     report = run_day(db_url, day("06/02"), smtp_settings(server))
 
-    assert report.findings == [
+    assert list(report.findings) == [
         "Thủ trưởng Trung tâm Phục vụ hành chính công xã: chưa xác định được người nhận "
         "trong danh mục; chưa gửi được thư về nhiệm vụ 4",
         "Thủ trưởng Văn phòng HĐND và UBND xã (Hoàng Văn Thái) chưa có địa chỉ thư điện tử; "
