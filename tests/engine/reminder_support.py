@@ -308,3 +308,15 @@ def smtp_settings(server: SmtpTestServer, **overrides: Any) -> SmtpSettings:
     """Client settings for ``server``: plain SMTP, no login, short timeouts."""
     values: dict[str, Any] = {"smtp_timeout": 2.0, **overrides}
     return server.settings(**values)
+
+
+# As of Friday 06/02/2026 07:00: tasks 1 and 2 get their 7-day reminder (task 2 caught up,
+# its day was Thursday), task 3 fails "rõ thời gian" (the standing office fixes it).
+THREE_TASKS = [
+    row("1", "Văn phòng HĐND và UBND xã", "Ma Thị Huyền", "24/02/2026",
+        "Rà soát quy trình nội bộ giải quyết thủ tục hành chính tại Văn phòng"),
+    row("2", "Phòng Kinh tế", "Lường Thị Thảo", "14/02/2026",
+        "Xây dựng dự toán kinh phí cải cách hành chính năm 2026 của xã"),
+    row("3", "Phòng Văn hóa - Xã hội", "Đàm Văn Khánh", "Thường xuyên",
+        "Tuyên truyền cải cách hành chính trên hệ thống truyền thanh của xã"),
+]  # fmt: skip

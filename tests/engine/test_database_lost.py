@@ -16,7 +16,15 @@ from pathlib import Path
 import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from freezegun import freeze_time
-from reminder_support import DOMAIN, HEADER, ORG, PLAN_DATE, PLAN_NUMBER, mail_server, row
+from reminder_support import (
+    DOMAIN,
+    HEADER,
+    ORG,
+    PLAN_DATE,
+    PLAN_NUMBER,
+    THREE_TASKS,
+    mail_server,
+)
 from sauro_support import CONFIG, Sauro, write_csv
 from smtp_support import ScriptedHandler
 from sqlalchemy import text
@@ -26,14 +34,6 @@ from engine.store.db import make_engine, upgrade
 
 SAURO = Path(sys.executable).with_name("sauro")
 AT = "2026-02-06T07:00"
-PLAN = [
-    row("1", "Văn phòng HĐND và UBND xã", "Ma Thị Huyền", "24/02/2026",
-        "Rà soát quy trình nội bộ giải quyết thủ tục hành chính tại Văn phòng"),
-    row("2", "Phòng Kinh tế", "Lường Thị Thảo", "14/02/2026",
-        "Xây dựng dự toán kinh phí cải cách hành chính năm 2026 của xã"),
-    row("3", "Phòng Văn hóa - Xã hội", "Đàm Văn Khánh", "Thường xuyên",
-        "Tuyên truyền cải cách hành chính trên hệ thống truyền thanh của xã"),
-]  # fmt: skip
 RECIPIENTS = 7  # the digests of 06/02/2026 for this plan (see test_remind_cli)
 
 
@@ -120,7 +120,7 @@ def test_the_database_lost_mid_cycle_is_said_and_the_next_run_finishes(
 ) -> None:
     sauro = Sauro(database.url, CONFIG, CliRunner())
     sauro.ok("init")
-    plan = write_csv(tmp_path / "ke_hoach.csv", [HEADER, *[list(r) for r in PLAN]])
+    plan = write_csv(tmp_path / "ke_hoach.csv", [HEADER, *[list(r) for r in THREE_TASKS]])
     with freeze_time("2026-02-06 06:00:00+07:00"):  # the morning of the cycle (see AT)
         sauro.ok(
             "import", plan, "--org", ORG, "--plan-number", PLAN_NUMBER,
