@@ -133,15 +133,24 @@ class Server:
 
 class Worker:
     """``prefect worker start`` (process type) polling ``pool`` every second, in its own
-    session; ``env`` adds the Sáu Rõ settings its flow runs read."""
+    session; ``env`` adds the Sáu Rõ settings its flow runs read; ``limit`` caps the flow
+    runs it runs at once."""
 
-    def __init__(self, server: Server, pool: str, name: str, env: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        server: Server,
+        pool: str,
+        name: str,
+        env: Mapping[str, str],
+        limit: int | None = None,
+    ) -> None:
         self.name = name
         self.log_path = server.home / f"worker-{name}.log"
         self._log = self.log_path.open("w")
         full = {**server.env(), **env, "PREFECT_WORKER_QUERY_SECONDS": "1"}
+        args = [PREFECT, "worker", "start", "--pool", pool, "--name", name, "--type", "process"]
         self.process = subprocess.Popen(
-            [PREFECT, "worker", "start", "--pool", pool, "--name", name, "--type", "process"],
+            args + (["--limit", str(limit)] if limit is not None else []),
             env=full,
             stdout=self._log,
             stderr=subprocess.STDOUT,

@@ -36,6 +36,7 @@ from sqlalchemy import select
 
 import engine.store.models as m
 from engine.calendar.status import VN
+from engine.reports.output import report_folder
 from engine.store.db import make_engine, upgrade
 
 REPO = Path(__file__).resolve().parents[2]
@@ -98,7 +99,8 @@ def test_reporting_days_twice_each_forms_and_reports_once(tmp_path: Path, server
     for code in codes:
         on_disk = list((out / code / PERIOD / "bieu-don-vi").glob("*.xlsx"))
         assert forms[code] == len(on_disk) > 0, code
-        assert (out / code / PERIOD / f"bao-cao-{code}-{PERIOD}.docx").is_file(), code
+        folder = report_folder(out / code / PERIOD, code, PERIOD)  # swapped in whole
+        assert (folder / f"bao-cao-{code}-{PERIOD}.docx").is_file(), code
         assert reports[code] > 0, code
 
 

@@ -59,7 +59,9 @@ def test_two_workers_never_exceed_the_smtp_limit(tmp_path: Path, server: Server)
         )  # fmt: skip
         deployed = server.deploy(POOL, env)
         assert f"tối đa {LIMIT} kết nối SMTP cùng lúc trên mọi worker" in deployed, deployed
-        workers = [Worker(server, POOL, f"may-{n}", env) for n in (1, 2)]
+        # Two flow runs at most each: the parent and the batches (up to four at once) do not
+        # fit on one worker, so both send, whichever polls first.
+        workers = [Worker(server, POOL, f"may-{n}", env, limit=2) for n in (1, 2)]
         try:
             with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
                 state = asyncio.run(_run_parent())
