@@ -154,7 +154,7 @@ def _serve(
 ) -> None:
     import uvicorn
 
-    from engine.web.app import create_app
+    from engine.web.app import compile_pages, create_app
 
     running = _start_scheduler(current.database_url, calendar, org, dry_run) if scheduler else None
 
@@ -167,6 +167,7 @@ def _serve(
         typer.echo("Đã dừng.")
 
     app = create_app(current)
+    compile_pages(app)
     app.router.on_shutdown.append(stop)
     typer.echo(f"Ứng dụng web: http://{host}:{port}/ (tài liệu API: /docs). Bấm Ctrl-C để dừng.")
     uvicorn.run(app, host=host, port=port, log_level="info")

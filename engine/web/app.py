@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -112,8 +112,8 @@ def create_app(
     if settings.api_docs == "login":
         app.include_router(api_docs.router)
     http_errors.install(app)
-    app.middleware("http")(_security_headers)
     app.add_middleware(BodyLimit, max_bytes=(settings.max_upload_mb + 1) * 1024 * 1024)
+    app.add_middleware(SecurityHeaders, https=settings.cookie_secure)  # outermost: on 413s too
     mailer = NoticeMailer(app.state.web)
     app.state.mailer = mailer
     app.router.on_shutdown.append(mailer.close)
@@ -122,21 +122,62 @@ def create_app(
     return app
 
 
-async def _security_headers(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    response = await call_next(request)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    path = request.url.path
+def compile_pages(app: FastAPI) -> int:
+    """Compile every page template now, before the first request; how many. Jinja2
+    compiles a template at its first use, and a server opened to many users at once would
+    otherwise compile each page once per worker thread asking for it (the first seconds'
+    answers took several seconds under load)."""
+    env = app.state.web.templates.env
+    names = env.list_templates(filter_func=lambda name: name.endswith(".html"))
+    for name in names:
+        env.get_template(name)
+    return len(names)
+
+
+class SecurityHeaders:
+    """The headers every answer of the app carries (each unless the route set its own):
+    no MIME sniffing, no framing, same-origin referrers, the content security policy (not
+    on the API pages, which load their own scripts), ``no-store`` on everything but static
+    files (pages and answers are someone's), and HSTS when served over HTTPS.
+
+    Plain ASGI: it only adds headers to the start of the answer, so it streams the body
+    through untouched (Starlette's ``BaseHTTPMiddleware`` costs a task and a stream per
+    request)."""
+
+    def __init__(self, app: ASGIApp, *, https: bool) -> None:
+        self.app = app
+        self.https = https
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        added = _headers_for(str(scope.get("path", "")), https=self.https)
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers += [(name, value) for name, value in added if name not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def _headers_for(path: str, *, https: bool) -> list[tuple[bytes, bytes]]:
+    headers = [
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"same-origin"),
+    ]
     if not path.startswith(_NO_CSP):
-        response.headers.setdefault("Content-Security-Policy", _CSP)
-    if not path.startswith("/static/"):  # pages and answers are someone's: never cached
-        response.headers.setdefault("Cache-Control", "no-store")
-    if request.app.state.web.settings.cookie_secure:  # served over HTTPS: keep it so
-        response.headers.setdefault("Strict-Transport-Security", _HSTS)
-    return response
+        headers.append((b"content-security-policy", _CSP.encode()))
+    if not path.startswith("/static/"):
+        headers.append((b"cache-control", b"no-store"))
+    if https:
+        headers.append((b"strict-transport-security", _HSTS.encode()))
+    return headers
 
 
 class BodyLimit:

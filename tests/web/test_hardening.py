@@ -4,13 +4,16 @@ bounded, and every failure answered in Vietnamese (404, 405, 422, 500)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 from web_support import PASSWORD, Site, csrf_of, login
 
+import engine.web
 from engine.store.models import ProgressReport
-from engine.web.app import create_app
+from engine.web.app import compile_pages, create_app
 
 DOCS = ("/docs", "/redoc", "/openapi.json")
 
@@ -54,6 +57,23 @@ def test_hsts_only_when_cookies_are_secure(site: Site) -> None:
     assert "strict-transport-security" not in site.client().get("/login").headers
     secure = _app_with(site, cookie_secure=True)
     assert secure.get("/login").headers["strict-transport-security"] == "max-age=31536000"
+
+
+def test_a_route_s_own_header_is_kept_and_a_413_carries_the_headers(site: Site) -> None:
+    client = _app_with(site, max_upload_mb=1)
+    assert client.get("/static/style.css").headers["x-frame-options"] == "DENY"
+    answer = client.post("/login", content=b"x" * (3 * 1024 * 1024))
+    assert answer.status_code == 413
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert answer.headers["cache-control"] == "no-store"
+
+
+def test_every_page_template_is_compiled_before_the_first_request(site: Site) -> None:
+    env = site.app.state.web.templates.env
+    pages = sorted(p.name for p in (Path(engine.web.__file__).parent / "templates").glob("*.html"))
+    assert compile_pages(site.app) == len(pages)
+    cached = {template.name for template in env.cache.values()}
+    assert set(pages) <= cached
 
 
 def test_a_planted_login_cookie_does_not_pass_the_csrf_check(site: Site) -> None:

@@ -57,6 +57,9 @@ def test_serve_runs_the_web_app(sqlite_template: Path, tmp_path: Path, scheduler
     try:
         page = _wait_for(f"http://127.0.0.1:{port}/login", process)
         assert "Đăng nhập" in page
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as answer:
+            assert answer.headers["X-Frame-Options"] == "DENY"
+            assert answer.headers["Cache-Control"] == "no-store"
     finally:
         process.send_signal(signal.SIGTERM)
         output = process.communicate(timeout=30)[0]
