@@ -5,7 +5,7 @@ digests per commune as of 15/06/2026 07:00), its 6-rõ verdicts stored as an imp
 them, in a SQLite file in a temp dir, or with
 ``--db postgres`` in a PostgreSQL database created and dropped here. For each size, the
 real command runs as a child process (``.venv/bin/sauro remind --at 2026-06-15T07:00+07:00
---json``), measured for wall time and peak RSS (``os.wait4``):
+--json``), measured for wall time and peak RSS (``os.wait4``, by a launcher: see ``waited``):
 
   dry run   ``--dry-run``: verdicts, planning, digests, rendering; nothing sent or kept
   delivery  to a counting aiosmtpd server in another process (``smtp_sink.py``), on a fresh
@@ -53,6 +53,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from child_usage import waited
 from province import NOW, build_province
 from smtp_sink import SinkProcess
 from sqlalchemy import create_engine, text
@@ -174,16 +175,12 @@ def remind(url: str, tmp: Path, smtp_port: int | None) -> Run:
         }
     out, err = tmp / "remind.json", tmp / "remind.err"
     with out.open("w") as stdout, err.open("w") as stderr:
-        start = time.perf_counter()
-        child = subprocess.Popen(args, env=env, cwd=tmp, stdout=stdout, stderr=stderr)
-        _, status, usage = os.wait4(child.pid, 0)
-        wall = time.perf_counter() - start
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode != 0:
-        raise SystemExit(f"sauro remind exited {child.returncode}:\n{err.read_text()}")
+        measured = waited(args, env=env, cwd=tmp, stdout=stdout, stderr=stderr)
+    if measured["status"] != 0:
+        raise SystemExit(f"sauro remind exited {measured['status']}:\n{err.read_text()}")
     report = json.loads(out.read_text())
-    cpu = usage.ru_utime + usage.ru_stime
-    return Run(wall, cpu, usage.ru_maxrss / 1024, report)  # ru_maxrss: KiB on Linux
+    # ru_maxrss: KiB on Linux
+    return Run(measured["wall"], measured["cpu"], measured["maxrss_kib"] / 1024, report)
 
 
 # -- in-process baselines -------------------------------------------------------------
