@@ -2,12 +2,10 @@
 its ledger keys, what became of it), not its body, kept in a temporary file; and its
 findings, likewise.
 
-A run over a thousand organizations plans tens of thousands of messages. Kept as Python
-objects, the notes of each organization are made while that organization's work fills
-memory, and being kept, they pin the pages that work used: the peak memory grew with the
-number of organizations (509 MB at 1,000 communes, 194 MB at 100; a few findings' strings
-per organization were enough to pin 441 MB). Written to a file as one JSON line each, they
-cost nothing in memory between organizations; the report reads them back when shown.
+A run over a thousand organizations plans tens of thousands of messages: kept as Python
+objects until the end, their notes would grow with the number of organizations. Written to
+a file as one JSON line each, they cost nothing in memory between organizations; the report
+reads them back when shown.
 """
 
 from __future__ import annotations
