@@ -6,7 +6,7 @@ exec into its ``ru_maxrss`` (``exec_mmap`` in fs/exec.c), and ``subprocess`` sta
 child in the parent's memory (vfork) until its exec. A child started straight from a
 benchmark reports at least the benchmark's own peak: ``remind_bench.py``, which builds the
 provinces and plans them all in its own process, read 441 MB for a 1,000-commune
-``sauro remind`` whose own peak was 115 MB. The launcher's memory, where the child
+``sauro remind --dry-run`` whose own peak was 123 MB. The launcher's memory, where the child
 starts, is a few MB.
 """
 

@@ -3,7 +3,7 @@ item 7).
 
 A child started straight from a process whose memory once peaked high reported that
 peak as its own ``ru_maxrss``: the benchmark, having built and planned 1,000 communes,
-read 441 MB for a ``sauro remind`` that never went over 120 MB."""
+read 441 MB for a ``sauro remind --dry-run`` whose own peak was 123 MB."""
 
 from __future__ import annotations
 
