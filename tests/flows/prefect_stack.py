@@ -2,7 +2,7 @@
 PREFECT_HOME (SQLite, or PostgreSQL through asyncpg), process workers, and SMTP servers on
 127.0.0.1 that record what they receive.
 
-Used by ``tests/flows/test_prefect_fanout.py`` and ``tests/bench/prefect_bench.py`` (which
+Used by the Prefect tests of this folder and ``tests/bench/prefect_bench.py`` (which
 puts this folder on ``sys.path``). Every process here is started by us and stopped by its
 own pid (a worker with the flow runs it started).
 """
@@ -25,14 +25,68 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from email.header import decode_header, make_header
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import httpx
+
+if TYPE_CHECKING:
+    from prefect.client.schemas.objects import FlowRun
 
 VENV_BIN = Path(sys.executable).parent
 PREFECT = str(VENV_BIN / "prefect")
 SAURO = str(VENV_BIN / "sauro")
 REPO = Path(__file__).resolve().parents[2]
+
+
+# -- flow runs, through the API of the server PREFECT_API_URL names -------------------------
+
+
+async def run_all(
+    deployment: str, parameter_sets: list[dict[str, Any]], wait: float
+) -> list[FlowRun]:
+    """One run of ``deployment`` per entry of ``parameter_sets``, all created at once; the
+    runs once every one has ended (AssertionError after ``wait`` seconds)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    async with get_client() as client:
+        found = await client.read_deployment_by_name(deployment)
+        ids = [
+            (await client.create_flow_run_from_deployment(found.id, parameters=parameters)).id
+            for parameters in parameter_sets
+        ]
+        start = time.monotonic()
+        while time.monotonic() - start < wait:
+            runs = await client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids))
+            )
+            if all(run.state and run.state.is_final() for run in runs):
+                return runs
+            await asyncio.sleep(1)
+    raise AssertionError(f"the runs of {deployment} did not end in {wait:.0f} s")
+
+
+async def runs_of(flow: str, deployment: str | None = None) -> list[FlowRun]:
+    """Every run of the flow ``flow`` (of its deployment ``deployment`` only, if given)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterName,
+        FlowFilter,
+        FlowFilterName,
+    )
+
+    names = None if deployment is None else DeploymentFilterName(any_=[deployment])
+    async with get_client() as client:
+        return await client.read_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=[flow])),
+            deployment_filter=None if names is None else DeploymentFilter(name=names),
+        )
+
+
+def state_of(run: FlowRun) -> str:
+    """ "COMPLETED", "CRASHED"…; "" before the run has a state."""
+    return run.state_type.value if run.state_type else ""
 
 
 def free_port() -> int:

@@ -15,25 +15,15 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import (
-    DeploymentFilter,
-    DeploymentFilterName,
-    FlowFilter,
-    FlowFilterName,
-    FlowRunFilter,
-    FlowRunFilterId,
-)
-from prefect.client.schemas.objects import FlowRun
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.states import Crashed
-from prefect_stack import Server, Worker, smtp_server
+from prefect_stack import Server, Worker, run_all, runs_of, smtp_server, state_of
 from prefect_stack import sauro_env as sauro_env_of
 
 from engine.calendar.status import VN
@@ -74,13 +64,17 @@ def test_parent_twice_children_once_crashed_child_again(tmp_path: Path, server: 
             crashed = asyncio.run(_crashed_first_run(key, list(second.codes)))
             worker = Worker(server, "sau-ro-test", "may-1", sauro_env)
             try:
-                parents = asyncio.run(_run_parent_twice())
-                runs = asyncio.run(_child_runs())
+                at = {"at": NOW.isoformat()}
+                parents = asyncio.run(run_all(PARENT, [at, at], WAIT))
+                runs = [
+                    {"id": run.id, "key": run.idempotency_key, "state": state_of(run)}
+                    for run in asyncio.run(runs_of("sau-ro-daily-batch", "lo-don-vi"))
+                ]
             finally:
                 worker.stop()
 
     logs = worker.log_path.read_text()
-    assert [p["state"] for p in parents] == ["COMPLETED", "COMPLETED"], logs[-4000:]
+    assert [state_of(run) for run in parents] == ["COMPLETED", "COMPLETED"], logs[-4000:]
     by_key = {run["key"]: run for run in runs}
     assert len(runs) == len(by_key) == 3  # first batch once, second twice
     assert by_key[batch_key(CHILD, NOW.date(), first, 0)]["state"] == "COMPLETED"
@@ -106,39 +100,3 @@ async def _crashed_first_run(key: str, codes: list[str]) -> Any:
         )
         await client.set_flow_run_state(run.id, Crashed(message="worker stopped"), force=True)
         return run.id
-
-
-async def _run_parent_twice() -> list[dict[str, Any]]:
-    """Two runs of the daily parent at the same moment; their final states."""
-    async with get_client() as client:
-        deployment = await client.read_deployment_by_name(PARENT)
-        ids = [
-            (
-                await client.create_flow_run_from_deployment(
-                    deployment.id, parameters={"at": NOW.isoformat()}
-                )
-            ).id
-            for _ in range(2)
-        ]
-        start = time.monotonic()
-        while time.monotonic() - start < WAIT:
-            runs = await client.read_flow_runs(
-                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids))
-            )
-            if all(run.state and run.state.is_final() for run in runs):
-                break
-            await asyncio.sleep(1)
-        return [{"id": run.id, "state": _state(run)} for run in runs]
-
-
-async def _child_runs() -> list[dict[str, Any]]:
-    async with get_client() as client:
-        runs = await client.read_flow_runs(
-            flow_filter=FlowFilter(name=FlowFilterName(any_=["sau-ro-daily-batch"])),
-            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=["lo-don-vi"])),
-        )
-    return [{"id": run.id, "key": run.idempotency_key, "state": _state(run)} for run in runs]
-
-
-def _state(run: FlowRun) -> str:
-    return run.state_type.value if run.state_type else ""

@@ -16,22 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import time
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
-from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import (
-    FlowFilter,
-    FlowFilterName,
-    FlowRunFilter,
-    FlowRunFilterId,
-)
 from prefect.settings import PREFECT_API_URL, temporary_settings
-from prefect_stack import Server, Worker, sauro_env, smtp_server
+from prefect_stack import Server, Worker, run_all, runs_of, sauro_env, smtp_server, state_of
 from sqlalchemy import select
 
 import engine.store.models as m
@@ -67,17 +58,17 @@ def test_reporting_days_twice_each_forms_and_reports_once(tmp_path: Path, server
         worker = Worker(server, POOL, "may-1", env)
         try:
             with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
-                parents = asyncio.run(
-                    _run_parents([FORMS_DAY, FORMS_DAY, ASSEMBLY_DAY, ASSEMBLY_DAY])
-                )
-                batches = asyncio.run(_batch_runs())
+                days = [FORMS_DAY, FORMS_DAY, ASSEMBLY_DAY, ASSEMBLY_DAY]
+                parents = asyncio.run(run_all(PARENT, [{"at": d.isoformat()} for d in days], WAIT))
+                batches = asyncio.run(runs_of("sau-ro-reporting-batch"))
         finally:
             worker.stop()
 
-    assert parents == ["COMPLETED"] * 4, worker.log_path.read_text()[-4000:]
-    keys = Counter(run["key"].rsplit("|", 1)[0] for run in batches)
+    logs = worker.log_path.read_text()
+    assert [state_of(run) for run in parents] == ["COMPLETED"] * 4, logs[-4000:]
+    keys = Counter((run.idempotency_key or "").rsplit("|", 1)[0] for run in batches)
     assert len(batches) == len(keys) == 4  # two days × two batches, each run once
-    assert {run["state"] for run in batches} == {"COMPLETED"}
+    assert {state_of(run) for run in batches} == {"COMPLETED"}
 
     with engine.connect() as connection:
         leases = connection.execute(
@@ -106,38 +97,3 @@ def test_reporting_days_twice_each_forms_and_reports_once(tmp_path: Path, server
 
 def _org(to: str) -> str:
     return to.split("@")[1].removesuffix(".example.vn")
-
-
-async def _run_parents(days: list[datetime]) -> list[str]:
-    """One run of the reporting parent per entry of ``days``, all at once; their final
-    states."""
-    async with get_client() as client:
-        deployment = await client.read_deployment_by_name(PARENT)
-        ids = [
-            (
-                await client.create_flow_run_from_deployment(
-                    deployment.id, parameters={"at": day.isoformat()}
-                )
-            ).id
-            for day in days
-        ]
-        start = time.monotonic()
-        while time.monotonic() - start < WAIT:
-            runs = await client.read_flow_runs(
-                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids))
-            )
-            if all(run.state and run.state.is_final() for run in runs):
-                return [run.state_type.value if run.state_type else "" for run in runs]
-            await asyncio.sleep(1)
-    raise AssertionError(f"the reporting parents did not end in {WAIT:.0f} s")
-
-
-async def _batch_runs() -> list[dict[str, Any]]:
-    async with get_client() as client:
-        runs = await client.read_flow_runs(
-            flow_filter=FlowFilter(name=FlowFilterName(any_=["sau-ro-reporting-batch"]))
-        )
-    return [
-        {"key": run.idempotency_key or "", "state": run.state_type.value if run.state_type else ""}
-        for run in runs
-    ]
