@@ -22,7 +22,7 @@ import posixpath
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -294,9 +294,182 @@ def _docx_rows(tbl: Any, path: Path, table: int) -> Iterator[tuple[int, list[str
 
     A cell spanning several grid columns (``gridSpan``) is repeated in each; a cell that
     continues a vertical merge takes the text of the cell where the merge starts. A row
-    reaching past ``limits.MAX_COLUMNS`` is refused before its cells are made.
+    reaching past ``limits.MAX_COLUMNS`` is refused before its cells are made. A plain
+    table, as nearly all are, is read in one pass over its elements (``_PlainWalk``).
     """
-    runs = _kept_runs if _has_removed(tbl) else _all_runs
+    if _has_removed(tbl):
+        return _nested_rows(tbl, path, table, _kept_runs)
+    rows = _PlainWalk(tbl).rows()
+    if rows is None:
+        return _nested_rows(tbl, path, table, _all_runs)
+    return iter(rows)
+
+
+class _NotPlainError(Exception):
+    """The table is not plain, or crosses a bound: ``_nested_rows`` reads it."""
+
+
+# The elements a plain table's walk meets; a run's breaks and tabs are ``_RUN_CHARS``.
+_PLAIN_TAGS = (_TR, _TR_PR, _GRID_BEFORE, _TC, _TC_PR, _GRID_SPAN, _V_MERGE, _P, _R, _T, _BR)
+# What a run's ancestors may not hold between it and its paragraph.
+_RUN_BOUNDS = frozenset({_R, _P, _TC, _TR, _TBL})
+
+
+class _PlainWalk:
+    """``_nested_rows`` of a plain table, from one walk over its rows, cells, paragraphs,
+    runs, their text, breaks and tabs, and the layout properties, in document order.
+
+    Plain: every row a child of the table, every cell of the row met last, every paragraph
+    of the cell met last, every run within that paragraph and not within another run,
+    every w:t a child of the run met last, and no row property after the row's first cell.
+    Then each element met belongs to the row, cell, paragraph or run met last. A content
+    control, nested table or text box around a row, cell or paragraph, a run in a run, or
+    a bound crossed (``limits``) stops the walk: ``_nested_rows`` then reads the table, and
+    refuses it where it always did.
+    """
+
+    def __init__(self, tbl: Any) -> None:
+        self.tbl = tbl
+        self.found: list[tuple[int, list[str]]] = []
+        self.top: dict[int, str] = {}  # grid column -> text of a vertical merge's first cell
+        self.count = 0  # cells made
+        self.tr: Any = None
+        self.row_properties: Any = None
+        self.skipped: int | None = None
+        self.cells: list[str] | None = None  # the row's cells, from its first cell on
+        self.tc: Any = None
+        self.cell_properties: Any = None
+        self.span: int | None = None
+        self.continues: bool | None = None
+        self.parts: list[str] = []  # the text of the cell being read
+
+    def rows(self) -> list[tuple[int, list[str]]] | None:
+        """The table's rows, or None when it is not plain."""
+        try:
+            self._walk()
+        except (_NotPlainError, ValueError):  # ValueError: a gridSpan or gridBefore not a number
+            return None
+        return self.found
+
+    def _walk(self) -> None:
+        tc = p = r = None
+        parts = self.parts
+        for element in self.tbl.iter(*_PLAIN_TAGS, *_RUN_CHARS):
+            tag = element.tag
+            if tag == _T:
+                if element.getparent() is not r:
+                    raise _NotPlainError
+                parts.append(element.text or "")
+            elif tag == _R:
+                if element.getparent() is not p and not _in_paragraph(element, p):
+                    raise _NotPlainError
+                r = element
+            elif tag == _P:
+                if element.getparent() is not tc:
+                    raise _NotPlainError
+                if p is not None:
+                    parts.append("\n")
+                p, r = element, None
+            elif tag == _TC:
+                self._cell(element)
+                tc, p, r, parts = element, None, None, self.parts
+            elif tag == _TR:
+                self._row(element)
+                tc = p = r = None
+            elif tag != _BR and tag not in _RUN_CHARS:
+                self._property(element, tag)
+            elif r is not None and element.getparent() is r:
+                parts.append(_run_char(element, tag))
+        self._row(None)
+
+    def _cell(self, tc: Any) -> None:
+        self._close_cell()
+        if tc.getparent() is not self.tr:
+            raise _NotPlainError
+        if self.cells is None:
+            self.cells = self._blanks()
+        self.tc, self.cell_properties, self.span, self.continues = tc, None, None, None
+        self.parts = []
+
+    def _close_cell(self) -> None:
+        if self.tc is None or self.cells is None:
+            return
+        cells, span = self.cells, 1 if self.span is None else self.span
+        column = len(cells)
+        if column + span > limits.MAX_COLUMNS:
+            raise _NotPlainError
+        text = self.top.get(column, "") if self.continues else "".join(self.parts)
+        for offset in range(span):
+            self.top[column + offset] = text
+            cells.append(text)
+        self.tc = None
+
+    def _row(self, tr: Any) -> None:
+        self._close_cell()
+        if self.tr is not None:
+            cells = self._blanks() if self.cells is None else self.cells
+            self.count += len(cells)
+            if self.count > limits.MAX_CELLS:
+                raise _NotPlainError
+            self.found.append((len(self.found) + 1, cells))
+        too_many = len(self.found) >= limits.MAX_ROWS
+        if tr is not None and (tr.getparent() is not self.tbl or too_many):
+            raise _NotPlainError
+        self.tr, self.row_properties, self.skipped, self.cells = tr, None, None, None
+
+    def _blanks(self) -> list[str]:
+        """A row's first cells: the blanks of its ``gridBefore``."""
+        skipped = self.skipped or 0
+        if skipped > limits.MAX_COLUMNS:
+            raise _NotPlainError
+        return [""] * skipped
+
+    def _property(self, element: Any, tag: str) -> None:
+        """The first ``w:trPr`` of a row (before its cells) and its first ``w:gridBefore``;
+        the first ``w:tcPr`` of a cell and its first ``w:gridSpan`` and ``w:vMerge``."""
+        parent = element.getparent()
+        if tag == _V_MERGE:
+            if parent is self.cell_properties and self.continues is None:
+                self.continues = element.get(_VAL, "continue") == "continue"
+        elif tag == _GRID_SPAN:
+            if parent is self.cell_properties and self.span is None:
+                self.span = int(element.get(_VAL, ""))
+        elif tag == _TC_PR:
+            if parent is self.tc and self.cell_properties is None:
+                self.cell_properties = element
+        elif tag == _TR_PR:
+            if parent is self.tr and self.row_properties is None:
+                if self.cells is not None:
+                    raise _NotPlainError
+                self.row_properties = element
+        elif parent is self.row_properties and parent is not None and self.skipped is None:
+            self.skipped = int(element.get(_VAL, ""))  # the row's gridBefore
+
+
+def _run_char(element: Any, tag: str) -> str:
+    """What a run's break, tab, cr or hyphen stands for (a page break: nothing)."""
+    if tag != _BR:
+        return _RUN_CHARS[tag]
+    return "\n" if element.get(_TYPE, "textWrapping") == "textWrapping" else ""
+
+
+def _in_paragraph(run: Any, paragraph: Any) -> bool:
+    """Whether ``run`` lies within ``paragraph`` (in a hyperlink, field, insertion…), not
+    within another run."""
+    for ancestor in run.iterancestors():
+        if ancestor is paragraph:
+            return True
+        if ancestor.tag in _RUN_BOUNDS:
+            return False
+    return False
+
+
+def _nested_rows(
+    tbl: Any, path: Path, table: int, runs: Callable[[Any], Iterable[Any]]
+) -> Iterator[tuple[int, list[str]]]:
+    """``_docx_rows`` of any table, element by element: rows and cells in content controls,
+    nested tables and text boxes, and deleted text (``runs``: the runs of a paragraph that
+    count) as python-docx read them."""
     top: dict[int, str] = {}  # grid column -> text of the cell a vertical merge continues
     for number, tr in enumerate(_children(tbl, _TR), start=1):
         properties = tr.find(_TR_PR)

@@ -39,7 +39,7 @@ from engine.plans.document_rows import document_rows, read_document
 from engine.plans.drafts import ASSIGNER_CHAIRMAN, ASSIGNER_SIGNER, Authority, TaskDraft
 from engine.store import audit
 from engine.store.audit import Actor
-from engine.store.bulk import collector_paused
+from engine.store.bulk import collector_paused, insert_many
 from engine.store.models import (
     DocumentKind,
     Milestone,
@@ -616,7 +616,7 @@ class _TaskStore:
         ]  # fmt: skip
         connection = self.session.connection()
         t = Task.__table__  # type: ignore[attr-defined]
-        connection.execute(sa.insert(t), rows)  # one executemany, no RETURNING round trips
+        insert_many(connection, t, rows)  # one executemany, no RETURNING round trips
         stored = connection.execute(sa.select(t.c.key, t.c.id).where(t.c.plan_id == plan_id))
         by_key = {key: task_id for key, task_id in stored}
         ids = [by_key[draft.key] for draft, _ in created]
@@ -801,10 +801,8 @@ def _write_parts(session: Session, parts: dict[int, _Parts]) -> None:
         for task_id, p in parts.items()
         for position, due, text in p.milestones
     ]
-    if unit_rows:
-        connection.execute(sa.insert(tu), unit_rows)
-    if milestone_rows:
-        connection.execute(sa.insert(m), milestone_rows)
+    insert_many(connection, tu, unit_rows)
+    insert_many(connection, m, milestone_rows)
 
 
 # -- the import as JSON (``sauro import --json``, the web app's API) ----------------------

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy import Connection
 from sqlmodel import Session, SQLModel
 
+from engine.store.bulk import insert_many
 from engine.store.models import AuditLog, require_id
 
 
@@ -86,8 +86,7 @@ def record_many(
     """``record`` for many records of the table ``entity``, in one executemany (Core, not an
     ORM object per row: an import audits thousands of tasks), in the order of ``entries``."""
     rows = [row for entry in entries for row in _rows(organization_id, entity, entry, actor, now)]
-    if rows:
-        connection.execute(sa.insert(AuditLog.__table__), rows)  # type: ignore[attr-defined]
+    insert_many(connection, AuditLog.__table__, rows)  # type: ignore[attr-defined]
 
 
 def _rows(
