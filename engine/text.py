@@ -20,10 +20,17 @@ _PUNCT = re.compile(r"[^\w/]+")
 _ODD_SPACE = re.compile(r"[\u00a0\u2028\u2029\u200b\ufeff]")
 
 
+# What ``clean`` would change besides NFC: white space other than a lone inner space, or
+# a zero-width space. Text without it, NFC already (nearly every cell), is kept as it is.
+_UNCLEAN = re.compile(r"[^\S ]|  |^ | $|[\u200b\ufeff]")
+
+
 def clean(text: str | None) -> str:
     """NFC text with runs of white space folded to one space, stripped."""
     if not text:
         return ""
+    if unicodedata.is_normalized("NFC", text) and not _UNCLEAN.search(text):
+        return text
     text = _ODD_SPACE.sub(" ", unicodedata.normalize("NFC", text))
     return _SPACE.sub(" ", text).strip()
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from engine.errors import ImportFileError, Location, ProblemList
 from engine.importing.areas import AreaResolver, strip_numbering
@@ -174,10 +175,14 @@ def _skipped(row: LayoutRow, layout: TableLayout) -> bool:
 
 def _is_header(row: LayoutRow, layout: TableLayout) -> bool:
     """The header row repeated inside the table (copied text, a page break)."""
-    return all(
-        header_key(row.cells[column]) == header_key(layout.headers[column])
-        for column in layout.columns.values()
-    )
+    keys = _header_keys(layout.headers)
+    return all(header_key(row.cells[column]) == keys[column] for column in layout.columns.values())
+
+
+@lru_cache(maxsize=8)
+def _header_keys(headers: tuple[str, ...]) -> tuple[str, ...]:
+    """The comparison keys of a table's headers, made once for its thousands of rows."""
+    return tuple(header_key(header) for header in headers)
 
 
 def _is_totals(row: LayoutRow, layout: TableLayout) -> bool:

@@ -855,7 +855,10 @@ def _table(
     cleaned_rows = []
     for number, cells in rows:
         budget.row(index, number, len(cells))
-        texts = [cleaned(cell, number, column) for column, cell in enumerate(cells, start=1)]
+        texts = [
+            found if (found := cleaned_texts.get(cell)) is not None else cleaned(cell, number, n)
+            for n, cell in enumerate(cells, start=1)
+        ]
         cleaned_rows.append(RawRow(number, texts))
     while cleaned_rows and cleaned_rows[-1].is_empty():
         cleaned_rows.pop()

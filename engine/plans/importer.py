@@ -392,7 +392,11 @@ def _plan_year(options: ImportOptions, rows: Sequence[ParsedRow]) -> tuple[int |
     cells name, else the plan date's year. The choice is reported, never silent."""
     if options.year:
         return options.year, "--year"
-    years = Counter(int(y) for row in rows for y in _YEAR.findall(row.deadline))
+    cells = Counter(row.deadline for row in rows)  # a few deadlines recur: each read once
+    years: Counter[int] = Counter()
+    for cell, count in cells.items():
+        for year in _YEAR.findall(cell):
+            years[int(year)] += count
     if years:
         return years.most_common(1)[0][0], "năm xuất hiện nhiều nhất trong cột thời hạn"
     if options.plan_date:
@@ -573,6 +577,7 @@ class _TaskStore:
     directory: OrgDirectory
     actor: Actor
     now: datetime
+    _unit_parts: dict[tuple[int, int], tuple[_UnitPart, ...]] = field(default_factory=dict)
 
     def store(self, result: ImportResult) -> None:
         plan_id = require_id(self.plan)
@@ -649,6 +654,19 @@ class _TaskStore:
         return audit.Entry(require_id(task), "withdraw", changes)
 
     def _parts(self, draft: TaskDraft) -> _Parts:
+        milestones = tuple(
+            (position, m.due, _fit(m.text, _TEXT_MAX))
+            for position, m in enumerate(draft.deadline.milestones)
+        )
+        # The drafts share one tuple of mentions per distinct cell (``_DraftContext.units``)
+        # and outlive the store: the parts of a pair of tuples are made once.
+        key = (id(draft.lead), id(draft.coordinators))
+        unit_parts = self._unit_parts.get(key)
+        if unit_parts is None:
+            unit_parts = self._unit_parts[key] = self._mention_parts(draft)
+        return _Parts(unit_parts, milestones)
+
+    def _mention_parts(self, draft: TaskDraft) -> tuple[_UnitPart, ...]:
         units = self.directory.units
         mentions = ((UnitRole.LEAD, draft.lead), (UnitRole.COORDINATOR, draft.coordinators))
         unit_parts = [
@@ -656,11 +674,7 @@ class _TaskStore:
             for role, group in mentions
             for position, m in enumerate(group)
         ]
-        milestones = tuple(
-            (position, m.due, _fit(m.text, _TEXT_MAX))
-            for position, m in enumerate(draft.deadline.milestones)
-        )
-        return _Parts(tuple(sorted(unit_parts, key=lambda p: (p[0], p[1]))), milestones)
+        return tuple(sorted(unit_parts, key=lambda p: (p[0], p[1])))
 
     def _part_changes(self, old: _Parts, new: _Parts) -> list[audit.Change]:
         """The unit mentions and milestones as audit values, when they differ."""
