@@ -14,7 +14,7 @@ from pathlib import Path
 
 from engine.errors import ImportFileError, Location, Problem
 from engine.importing.areas import AreaResolver
-from engine.importing.columns import ImportConfig, find_task_table
+from engine.importing.columns import ImportConfig, TableLayout, find_task_table
 from engine.importing.document_text import DocumentReading, docx_text, read_document_text
 from engine.importing.rows import ParsedRow
 from engine.importing.tables import RawTable, read_tables, read_text
@@ -25,10 +25,11 @@ UNCLEAR = "Còn chưa rõ"  # the raw cell listing what the reading left unclear
 
 def read_document(
     path: Path, columns: ImportConfig, tables: list[RawTable] | None = None
-) -> DocumentReading | None:
-    """The assignments of the document at ``path``; None when it is a table file (``.xlsx``,
-    ``.csv``, or a ``.docx`` with a task table), which the table importer reads. A ``.docx``
-    with neither a task table nor an assignment raises the table importer's error.
+) -> DocumentReading | TableLayout | None:
+    """The assignments of the document at ``path``; for a table file, which the table
+    importer reads, the task table of a ``.docx`` (so it is not looked for twice), None for
+    an ``.xlsx`` or ``.csv``. A ``.docx`` with neither a task table nor an assignment raises
+    the table importer's error.
 
     ``tables`` are the tables of the ``.docx`` when the caller read them already."""
     suffix = path.suffix.lower()
@@ -37,13 +38,12 @@ def read_document(
     if suffix != ".docx" or not path.is_file():
         return None  # the table importer reads it, or says the file is missing
     try:
-        find_task_table(read_tables(path) if tables is None else tables, columns)
+        return find_task_table(read_tables(path) if tables is None else tables, columns)
     except ImportFileError as no_table:
         reading = read_document_text(docx_text(path))
         if not reading.proposals:  # neither a table nor an assignment: say what a table needs
             raise no_table from None
         return reading
-    return None
 
 
 def document_rows(

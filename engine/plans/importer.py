@@ -31,7 +31,7 @@ from engine.directory.unit_cells import split_units
 from engine.errors import ImportFileError, Location, Problem, SauroError
 from engine.importing.areas import AreaResolver
 from engine.importing.columns import TableLayout, find_task_table
-from engine.importing.document_text import Skipped
+from engine.importing.document_text import DocumentReading, Skipped
 from engine.importing.rows import ParsedRow, parse_rows
 from engine.importing.tables import RawTable, read_tables
 from engine.plans.check import BASIS_WORDS, TaskCheck, check_drafts, plan_basis
@@ -140,8 +140,9 @@ def read_source(options: ImportOptions, configs: Configs, areas: AreaResolver) -
     edited = list(options.rows) if options.rows is not None else None
     tables = _docx_tables(options.path)  # a .docx is read once, table or text
     reading = read_document(options.path, configs.columns, tables)
-    if reading is None:
-        return SourceRows(options, edited or read_rows(options, configs, areas, tables))
+    if not isinstance(reading, DocumentReading):  # a table file
+        found = reading if options.table is None else None  # --table: that one is looked up
+        return SourceRows(options, edited or read_rows(options, configs, areas, tables, found))
     header = reading.header
     # A plan in prose often has no number of its own, only its caption: "(Kèm theo Quyết
     # định số 465/QĐ-UBND ngày 23/4/2026)".
@@ -170,11 +171,14 @@ def read_rows(
     configs: Configs,
     areas: AreaResolver,
     tables: list[RawTable] | None = None,
+    layout: TableLayout | None = None,
 ) -> list[ParsedRow]:
-    """The task rows of a table file (``tables``: its tables, when read already)."""
+    """The task rows of a table file (``tables``: its tables, ``layout``: its task table,
+    when found already)."""
     source = options.path.name
-    tables = read_tables(options.path) if tables is None else tables
-    layout = find_task_table(tables, configs.columns, table=options.table)
+    if layout is None:
+        tables = read_tables(options.path) if tables is None else tables
+        layout = find_task_table(tables, configs.columns, table=options.table)
     rows = parse_rows(layout, source=source, areas=areas)
     if not rows:
         where = Location(file=source, table=layout.table, row=layout.header_row)
@@ -262,6 +266,7 @@ class _DraftContext:
     areas: AreaResolver
     _units: dict[str, tuple[UnitMention, ...]] = field(default_factory=dict)
     _deadlines: dict[str, Deadline] = field(default_factory=dict)
+    _no_deadline: dict[str, bool] = field(default_factory=dict)  # the cell gives no deadline
     _people: dict[tuple[str, str | None], tuple[str, str | None] | None] = field(
         default_factory=dict
     )
@@ -284,8 +289,10 @@ class _DraftContext:
         found = self._deadlines.get(cell)
         weekly = weekly_due_weekday(self.configs.calendar)
         if found is None:
-            found = self._deadlines[cell] = parse_deadline(cell, year=self.year, weekly_due=weekly)
-        if found == _no_deadline(cell):
+            found = parse_deadline(cell, year=self.year, weekly_due=weekly)
+            self._deadlines[cell] = found
+            self._no_deadline[cell] = found == _no_deadline(cell)
+        if self._no_deadline[cell]:
             return parse_deadline(cell, year=self.year, task_text=task_text, weekly_due=weekly)
         return found
 
