@@ -102,6 +102,9 @@ def _chunks(keys: Sequence[str]) -> Iterator[list[str]]:
         yield list(keys[start : start + _CHUNK])
 
 
+_DEADLOCK = "40P01"  # PostgreSQL's SQLSTATE for a transaction chosen to end a deadlock
+
+
 class _KeyTakenError(Exception):
     """Raised inside a claim's transaction to roll it back: some key is not free."""
 
@@ -131,14 +134,32 @@ class _Prepared:
             for name, bind in compiled.binds.items()
             if (processor := bind.type.bind_processor(dialect)) is not None
         }
+        # psycopg sends many executions in one round trip and keeps each one's rows
+        # (``executemany(returning=True)``); sqlite3 runs in process, one at a time.
+        self.batched = dialect.name == "postgresql"
 
     def run(self, cursor: Any, values: dict[str, Any]) -> list[Any]:
+        cursor.execute(self.sql, self._parameters(values))
+        return list(cursor.fetchall())
+
+    def run_each(self, cursor: Any, values: Sequence[dict[str, Any]]) -> list[list[Any]]:
+        """The statement once per entry of ``values``, in order; the rows of each. On
+        PostgreSQL in one round trip: a message with a hundred keys was a hundred round
+        trips to claim and as many to mark sent."""
+        if not self.batched or len(values) < 2:
+            return [self.run(cursor, one) for one in values]
+        cursor.executemany(self.sql, [self._parameters(one) for one in values], returning=True)
+        found = [list(cursor.fetchall())]
+        while cursor.nextset():
+            found.append(list(cursor.fetchall()))
+        return found
+
+    def _parameters(self, values: dict[str, Any]) -> Any:
         merged = {**self.constants, **values}
         for name, processor in self.processors.items():
             if name in merged:
                 merged[name] = processor(merged[name])
-        cursor.execute(self.sql, merged if self.names is None else [merged[n] for n in self.names])
-        return list(cursor.fetchall())
+        return merged if self.names is None else [merged[n] for n in self.names]
 
 
 class DatabaseLedger:
@@ -147,8 +168,10 @@ class DatabaseLedger:
     A claim inserts the keys it has never seen (``ON CONFLICT DO NOTHING``) and takes
     over the ``deferred`` and abandoned ones with one conditional ``UPDATE``; if the rows
     the two return do not add up to every key, another run holds one and the transaction
-    is rolled back. Keys are handled in sorted order so concurrent claims lock rows in the
-    same order (no deadlock on PostgreSQL); SQLite serializes writers anyway.
+    is rolled back. Keys are handled in sorted order (the new ones, then the known ones) so
+    concurrent claims lock rows in the same order; should PostgreSQL still end one claim to
+    break a deadlock, that claim is refused as taken. SQLite serializes writers anyway. On
+    PostgreSQL a call's statements go in one round trip (``_Prepared.run_each``).
 
     Statements keep one shape whatever the keys (executemany, expanding ``IN``), so
     SQLAlchemy compiles each once: per message that halves the cost of the ledger.
@@ -244,27 +267,29 @@ class DatabaseLedger:
 
     def claim(self, keys: Sequence[str], now: datetime, *, message_id: str = "") -> bool:
         values = {"message_id": message_id, "now": now, "cutoff": now - self.lease}
+        each = [{**values, "key": key} for key in sorted(set(keys))]
         try:
             with self._raw() as cursor:
-                for key in sorted(set(keys)):
-                    params = {**values, "key": key}
-                    inserted = self._fast_insert.run(cursor, params)
-                    if not inserted and not self._fast_take_over.run(cursor, params):
-                        raise _KeyTakenError
+                inserted = self._fast_insert.run_each(cursor, each)
+                known = [params for params, rows in zip(each, inserted, strict=True) if not rows]
+                if not all(self._fast_take_over.run_each(cursor, known)):
+                    raise _KeyTakenError
         except _KeyTakenError:
             return False
+        except Exception as error:
+            if getattr(error, "sqlstate", None) == _DEADLOCK:  # a run claiming the same
+                return False  # keys at this instant: it holds them now, or they stay free
+            raise
         return True
 
     def mark_sent(
         self, keys: Sequence[str], message_id: str, now: datetime, *, attempts: int = 1
     ) -> None:
         params = {"message_id": message_id, "now": now, "attempts": attempts}
+        ordered = sorted(set(keys))
         with self._raw() as cursor:
-            missing = [
-                key
-                for key in sorted(set(keys))
-                if not self._fast_sent.run(cursor, {**params, "key": key})
-            ]
+            marked = self._fast_sent.run_each(cursor, [{**params, "key": key} for key in ordered])
+        missing = [key for key, rows in zip(ordered, marked, strict=True) if not rows]
         if missing:  # recorded without a claim (a caller's choice): rows made first
             self._record(missing, self._sent_statement, params, message_id, now)
 
