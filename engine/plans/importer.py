@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, select
 
 from engine.calendar.deadlines import Deadline, DeadlineKind, parse_deadline
+from engine.calendar.status import local_date
 from engine.calendar.workdays import weekly_due_weekday
 from engine.configs.files import Configs
 from engine.directory.bodies import CLASSIFIER
@@ -37,6 +38,7 @@ from engine.importing.tables import RawTable, read_tables
 from engine.plans.check import BASIS_WORDS, TaskCheck, check_drafts, plan_basis
 from engine.plans.document_rows import document_rows, read_document
 from engine.plans.drafts import ASSIGNER_CHAIRMAN, ASSIGNER_SIGNER, Authority, TaskDraft
+from engine.plans.verdicts import rules_fingerprint, unclear_dimensions
 from engine.store import audit
 from engine.store.audit import Actor
 from engine.store.bulk import collector_paused, insert_many
@@ -382,7 +384,8 @@ def _import_plan(
     plan = _upsert_plan(
         session, directory=directory, options=options, result=result, actor=actor, now=now
     )
-    _TaskStore(session, plan, directory, actor, now).store(result)
+    verdicts = _Verdicts(rules_fingerprint(configs.rules), local_date(now))
+    _TaskStore(session, plan, directory, actor, now, verdicts).store(result)
     return result
 
 
@@ -571,12 +574,34 @@ class _Parts:
     milestones: tuple[_MilestonePart, ...] = ()
 
 
+@dataclass(frozen=True)
+class _Verdicts:
+    """How a new task's 6-rõ verdict is stored: stamped with the rules judged by, a failing
+    one counting from ``today`` (as ``engine.plans.verdicts.refresh_verdicts`` stores it)."""
+
+    rules_stamp: str
+    today: date
+
+    def values(self, check: TaskCheck) -> dict[str, Any]:
+        """The verdict columns of a task created at version 1."""
+        unclear = unclear_dimensions(check)
+        return {
+            "version": 1,
+            "unclear": unclear,
+            "unclear_since": self.today if unclear else None,
+            "judged_version": 1,
+            "judged_rules": self.rules_stamp,
+        }
+
+
 @dataclass
 class _TaskStore:
     """Writes one plan's drafts: creates, updates and withdraws tasks, audits every change.
 
     Reads the plan's tasks and parts once; inserts new tasks, parts and audit rows in bulk
-    (the audit rows of updates, then of creations, then of withdrawals).
+    (the audit rows of updates, then of creations, then of withdrawals). A new task is
+    stored with the verdict the import gave it; an updated one is judged again by the
+    refresh that follows (its version changed).
     """
 
     session: Session
@@ -584,6 +609,7 @@ class _TaskStore:
     directory: OrgDirectory
     actor: Actor
     now: datetime
+    verdicts: _Verdicts
     _unit_parts: dict[tuple[int, int], tuple[_UnitPart, ...]] = field(default_factory=dict)
 
     def store(self, result: ImportResult) -> None:
@@ -591,49 +617,50 @@ class _TaskStore:
         tasks = self.session.exec(select(Task).where(Task.plan_id == plan_id))
         existing = {task.key: task for task in tasks}
         stored = _stored_parts(self.session, plan_id) if existing else {}
-        created: list[tuple[TaskDraft, _Parts]] = []
+        created: list[tuple[TaskDraft, TaskCheck, _Parts]] = []
         rewritten: dict[int, _Parts] = {}
         updates: list[audit.Entry] = []
-        for draft in result.drafts:
+        for draft, check in zip(result.drafts, result.checks, strict=True):
             parts = self._parts(draft)
             task = existing.pop(draft.key, None)
             if task is None:
-                created.append((draft, parts))
+                created.append((draft, check, parts))
             elif update := self._update(task, draft, stored.get(require_id(task), _Parts()), parts):
                 rewritten[require_id(task)] = parts
                 updates.append(update)
             else:
                 result.unchanged += 1
         self._record(updates)
-        rewritten.update(self._create(created))
+        new_parts = self._create(created)
         withdrawals = [entry for task in existing.values() if (entry := self._withdraw(task))]
         self._record(withdrawals)
         result.created, result.updated, result.withdrawn = (
             len(created), len(updates), len(withdrawals)
         )  # fmt: skip
-        _write_parts(self.session, rewritten)
+        _write_parts(self.session, rewritten, new_parts)
 
-    def _create(self, created: list[tuple[TaskDraft, _Parts]]) -> dict[int, _Parts]:
-        """Insert the new tasks and their "create" audit rows in bulk (Core, not one ORM
-        object per task: a plan has thousands); returns their parts by the new ids."""
+    def _create(self, created: list[tuple[TaskDraft, TaskCheck, _Parts]]) -> dict[int, _Parts]:
+        """Insert the new tasks, with their verdicts, and their "create" audit rows in bulk
+        (Core, not one ORM object per task: a plan has thousands); returns their parts by
+        the new ids."""
         if not created:
             return {}
         self.session.flush()  # what the ORM holds goes first, as it always did
         org_id, plan_id = require_id(self.directory.organization), require_id(self.plan)
         rows = [
             {"organization_id": org_id, "plan_id": plan_id, "key": draft.key,
-             **_task_values(draft, self.directory), "created_at": self.now,
-             "updated_at": self.now}
-            for draft, _ in created
+             **_task_values(draft, self.directory), **self.verdicts.values(check),
+             "created_at": self.now, "updated_at": self.now}
+            for draft, check, _ in created
         ]  # fmt: skip
         connection = self.session.connection()
         t = Task.__table__  # type: ignore[attr-defined]
         insert_many(connection, t, rows)  # one executemany, no RETURNING round trips
         stored = connection.execute(sa.select(t.c.key, t.c.id).where(t.c.plan_id == plan_id))
         by_key = {key: task_id for key, task_id in stored}
-        ids = [by_key[draft.key] for draft, _ in created]
+        ids = [by_key[draft.key] for draft, _, _ in created]
         self._record([audit.Entry(task_id, "create") for task_id in ids])
-        return {task_id: parts for task_id, (_, parts) in zip(ids, created, strict=True)}
+        return {task_id: parts for task_id, (_, _, parts) in zip(ids, created, strict=True)}
 
     def _update(self, task: Task, draft: TaskDraft, old: _Parts, new: _Parts) -> audit.Entry | None:
         """Apply the draft to a stored task; its audit entry when anything but its placement
@@ -803,14 +830,20 @@ def _stored_parts(session: Session, plan_id: int) -> dict[int, _Parts]:
     }
 
 
-def _write_parts(session: Session, parts: dict[int, _Parts]) -> None:
-    """Replace the unit mentions and milestones of the given tasks, in bulk."""
+def _write_parts(
+    session: Session, rewritten: dict[int, _Parts], created: dict[int, _Parts]
+) -> None:
+    """Replace the unit mentions and milestones of the ``rewritten`` tasks and write those
+    of the ``created`` ones (which have none to delete: a plan's new tasks are thousands,
+    and the ids of a delete are bound one by one), in bulk."""
+    parts = rewritten | created
     if not parts:
         return
     connection = session.connection()
     tu, m = TaskUnit.__table__, Milestone.__table__  # type: ignore[attr-defined]
-    connection.execute(sa.delete(tu).where(tu.c.task_id.in_(parts)))
-    connection.execute(sa.delete(m).where(m.c.task_id.in_(parts)))
+    if rewritten:
+        connection.execute(sa.delete(tu).where(tu.c.task_id.in_(rewritten)))
+        connection.execute(sa.delete(m).where(m.c.task_id.in_(rewritten)))
     unit_rows = [
         {"task_id": task_id, "role": role, "position": position, "text": text,
          "unit_id": unit_id, "collective": collective}

@@ -10,6 +10,8 @@ version bumped), a new task, or every task after an edit of the rules, is judged
 edit of what a verdict reads outside the task (its plan's number and date, its person's
 name and unit, a unit's code) clears the stamps of the tasks concerned
 (``engine.store.verdict_stamps``). No verdict depends on the date: a day passing changes none.
+An import stores the verdicts of the tasks it creates with their stamps (it judged them
+already, on the same facts: ``engine.plans.check``), so the refresh after it skips them.
 """
 
 from __future__ import annotations
@@ -21,12 +23,13 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, or_, select, update
 
-from engine.plans.check import as_date, check_tasks, raw_rows
+from engine.plans.check import TaskCheck, as_date, check_tasks, raw_rows
 from engine.store.models import Organization, Task, TaskState
 from rules.facts import Dimension
 from rules.schema import RulesConfig
 
 _CHUNK = 5000
+_DIMENSIONS = tuple((dimension, dimension.value) for dimension in Dimension)  # in order
 _Stored = tuple[int, str, date | None]  # a task's version and verdict as read
 _t = Task.__table__.c  # type: ignore[attr-defined]
 _o = Organization.__table__.c  # type: ignore[attr-defined]
@@ -40,6 +43,12 @@ def rules_fingerprint(rules: RulesConfig) -> str:
 @lru_cache(maxsize=8)
 def _fingerprint(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def unclear_dimensions(check: TaskCheck) -> str:
+    """A verdict as ``task.unclear`` stores it: the failing dimensions, comma-separated."""
+    clear = check.clear
+    return ",".join([value for dimension, value in _DIMENSIONS if not clear[dimension]])
 
 
 def refresh_verdicts(
@@ -95,7 +104,7 @@ def _judge(
     for check in checks:
         if check.task_id is None:
             continue
-        unclear = ",".join(str(d) for d in Dimension if not check.clear[d])
+        unclear = unclear_dimensions(check)
         version, old_unclear, old_since = stored[check.task_id]
         if unclear == old_unclear and (old_since is not None) == bool(unclear):
             since = old_since
