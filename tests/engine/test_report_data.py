@@ -313,8 +313,11 @@ def test_a_period_with_no_data(db: Engine, areas: list[tuple[str, str]]) -> None
 
 def test_compliance_reads_the_stored_verdict(db: Engine, areas: list[tuple[str, str]]) -> None:
     with db.begin() as connection:
-        connection.execute(
-            text("UPDATE task SET unclear = 'person,deadline' WHERE ref IN ('1.6', '3.1')")
+        connection.execute(  # the import stored its own verdicts: these two alone now
+            text(
+                "UPDATE task SET unclear = CASE WHEN ref IN ('1.6', '3.1') "
+                "THEN 'person,deadline' ELSE '' END"
+            )
         )
     data = build(db, "2024-Q2", areas)
     assert data.compliance.unclear == 2
