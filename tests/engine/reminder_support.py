@@ -77,7 +77,11 @@ def row(ref: str, lead: str, person: str, deadline: str, work: str) -> Row:
 
 def build_commune(url: str, folder: Path, rows: Sequence[Row], config_dir: Path = CONFIG) -> None:
     """The directory of ``config_dir`` synced, and a plan of ``rows`` imported for Xuân Dương
-    from a CSV file (plan number and date given, so authority is clear)."""
+    from a CSV file (plan number and date given, so authority is clear).
+
+    The verdicts the import stored are dropped: the tests replay weeks in which the tasks
+    are judged first by the first reminder cycle run, so "unclear" counts from that day.
+    """
     configs = load_configs(config_dir)
     path = write_csv(folder / "ke_hoach_cchc_2026.csv", [HEADER, *[list(r) for r in rows]])
     options = ImportOptions(path=path, org_code=ORG, plan_number=PLAN_NUMBER, plan_date=PLAN_DATE)
@@ -87,6 +91,10 @@ def build_commune(url: str, folder: Path, rows: Sequence[Row], config_dir: Path 
             sync_directory(session=session, directory=configs.directory, actor=ACTOR, now=SETUP)
         with session_scope(engine) as session:
             import_plan(session=session, options=options, configs=configs, actor=ACTOR, now=SETUP)
+        with engine.begin() as connection:
+            connection.execute(
+                text("UPDATE task SET unclear = '', unclear_since = NULL, judged_version = NULL")
+            )
     finally:
         engine.dispose()
 
